@@ -32,10 +32,19 @@ export GOFLAGS="${GOFLAGS:--buildvcs=false} -mod=mod"
 die() { echo "build.sh: $*" >&2; exit 2; }
 log() { echo "[k8s-build] $*"; }
 
-command -v go >/dev/null 2>&1 || die "Go is not installed (need go on PATH; /usr/local/go/bin is the usual place)"
-GO_VERSION="$(go env GOVERSION 2>/dev/null || true)"
-[[ "$GO_VERSION" =~ ^go[0-9] ]] || die "cannot determine the Go version (go env GOVERSION printed '$GO_VERSION')"
-GO_VERSION="${GO_VERSION#go}"
+# Go is only checked once something actually has to be built, so a machine
+# with every binary cached does not need a toolchain at all.
+GO_VERSION=""
+ensure_go() {
+  [ -n "$GO_VERSION" ] && return
+  if ! command -v go >/dev/null 2>&1; then
+    [ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin" ||
+      die "Go is not installed (need go on PATH; /usr/local/go/bin is the usual place)"
+  fi
+  GO_VERSION="$(go env GOVERSION 2>/dev/null || true)"
+  [[ "$GO_VERSION" =~ ^go[0-9] ]] || die "cannot determine the Go version (go env GOVERSION printed '$GO_VERSION')"
+  GO_VERSION="${GO_VERSION#go}"
+}
 
 # version_ge A B: true when dotted version A >= B.
 version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]; }
@@ -88,6 +97,7 @@ build_wrapper() {
 build_kube_apiserver() {
   local v="$K8S_VERSION" out="$CACHE/kube-apiserver-$K8S_VERSION/kube-apiserver"
   if [ -x "$out" ]; then log "kube-apiserver $v: cached ($out)"; return; fi
+  ensure_go
   local gomod minor major staging_v
   gomod="$(mod_gomod "k8s.io/kubernetes@$v")"
   [ -f "$gomod" ] || die "no go.mod for k8s.io/kubernetes@$v"
@@ -130,6 +140,7 @@ func main() {
 build_etcd() {
   local v="$ETCD_VERSION" out="$CACHE/etcd-$ETCD_VERSION/etcd"
   if [ -x "$out" ]; then log "etcd $v: cached ($out)"; return; fi
+  ensure_go
   local gomod gomin
   gomod="$(mod_gomod "go.etcd.io/etcd/server/v3@$v")"
   gomin="$(go_directive "$gomod")"
@@ -156,6 +167,7 @@ build_kwok() {
   local v="$KWOK_VERSION" outdir="$CACHE/kwok-$KWOK_VERSION"
   local out="$outdir/kwok"
   if [ -x "$out" ]; then log "kwok $v: cached ($out)"; return; fi
+  ensure_go
   local gomod gomin
   gomod="$(mod_gomod "sigs.k8s.io/kwok@$v")"
   gomin="$(go_directive "$gomod")"
