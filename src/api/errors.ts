@@ -1,0 +1,46 @@
+/**
+ * The stable JSON error shape of the HTTP API: `{ "error": { "code", "message", "field"?, "details"? } }`.
+ * Services throw ApiError (or KubeError, mapped here once); routes never format errors themselves.
+ */
+import { KubeError, type KubeReason } from '../kube/errors.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const badRequest = (message: string, field?: string, details?: unknown) =>
+  new ApiError(400, 'BadRequest', message, field, details);
+export const notFound = (message: string) => new ApiError(404, 'NotFound', message);
+export const conflict = (message: string, details?: unknown) => new ApiError(409, 'Conflict', message, undefined, details);
+export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
+
+const KUBE_TO_HTTP: Partial<Record<KubeReason, number>> = {
+  NotFound: 404,
+  Forbidden: 403,
+  Unauthorized: 502,
+  Conflict: 409,
+  AlreadyExists: 409,
+  Invalid: 422,
+  BadRequest: 400,
+  TooManyRequests: 429,
+  Timeout: 504,
+  Unreachable: 502,
+  TLSError: 502,
+};
+
+export function toApiError(e: unknown): ApiError | undefined {
+  if (e instanceof ApiError) return e;
+  if (e instanceof KubeError) {
+    return new ApiError(KUBE_TO_HTTP[e.reason] ?? 502, `Kube${e.reason}`, e.message);
+  }
+  return undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * Server configuration: environment variables (KNM_*) overlaid by command-line flags, validated once at start.
+ * Owns parsing and validation only; it must not open files, sockets or the store.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const bool = z
+  .string()
+  .transform((v, ctx) => {
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off'].includes(s)) return false;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected true or false, got "${v}"` });
+    return z.NEVER;
+  });
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const ratio = z
+  .string()
+  .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a number between 0 and 1')
+  .transform(Number);
+
+/** Each key: flag name (--port), env name (KNM_PORT), schema on the raw string, default. */
+const FIELDS = {
+  host: { env: 'KNM_HOST', schema: z.string().min(1), def: '127.0.0.1' },
+  port: { env: 'KNM_PORT', schema: int(0, 65535), def: '8080' },
+  dataDir: { env: 'KNM_DATA_DIR', schema: z.string().min(1), def: './data' },
+  databaseUrl: {
+    env: 'KNM_DATABASE_URL',
+    schema: z
+      .string()
+      .refine(
+        (v) => v === '' || /^postgres(ql)?:\/\//.test(v) || /^sqlite:/.test(v),
+        'expected a postgres:// URL, sqlite:<path>, or empty for the SQLite file in the data directory',
+      ),
+    def: '',
+  },
+  logLevel: { env: 'KNM_LOG_LEVEL', schema: z.enum(LOG_LEVELS), def: 'info' },
+  demo: { env: 'KNM_DEMO', schema: bool, def: 'true' },
+  demoNodes: { env: 'KNM_DEMO_NODES', schema: int(1, 5000), def: '300' },
+  demoPodsPerNode: { env: 'KNM_DEMO_PODS_PER_NODE', schema: int(0, 110), def: '20' },
+  demoChurn: { env: 'KNM_DEMO_CHURN', schema: bool, def: 'true' },
+  secretKey: { env: 'KNM_SECRET_KEY', schema: z.string(), def: '' },
+  adminPassword: { env: 'KNM_ADMIN_PASSWORD', schema: z.string(), def: '' },
+  metricsPublic: { env: 'KNM_METRICS_PUBLIC', schema: bool, def: 'true' },
+  kubeconfig: { env: 'KNM_KUBECONFIG', schema: z.string(), def: '' },
+  apiTimeoutMs: { env: 'KNM_API_TIMEOUT_MS', schema: int(100, 600_000), def: '15000' },
+  guardMinSchedulable: { env: 'KNM_GUARD_MIN_SCHEDULABLE', schema: ratio, def: '0.7' },
+  auditRetentionDays: { env: 'KNM_AUDIT_RETENTION_DAYS', schema: int(0, 36500), def: '365' },
+  sessionIdleMinutes: { env: 'KNM_SESSION_IDLE_MINUTES', schema: int(1, 100_000), def: '60' },
+  sessionMaxHours: { env: 'KNM_SESSION_MAX_HOURS', schema: int(1, 10_000), def: '12' },
+  secureCookies: { env: 'KNM_SECURE_COOKIES', schema: bool, def: 'false' },
+  allowedOrigins: { env: 'KNM_ALLOWED_ORIGINS', schema: z.string(), def: '' },
+  podIndex: { env: 'KNM_POD_INDEX', schema: bool, def: 'true' },
+} as const;
+
+type Fields = typeof FIELDS;
+export type Config = { [K in keyof Fields]: z.output<Fields[K]['schema']> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+const flagName = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** Parse `--flag value` / `--flag=value` / bare `--flag` (true) / `--no-flag` (false). */
+function parseFlags(argv: string[]): { values: Map<string, string>; problems: string[] } {
+  const byFlag = new Map(Object.keys(FIELDS).map((k) => [flagName(k), k]));
+  const values = new Map<string, string>();
+  const problems: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') continue;
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (name.startsWith('--no-') && byFlag.has('--' + name.slice(5)) && eq < 0) {
+      values.set(byFlag.get('--' + name.slice(5))!, 'false');
+      continue;
+    }
+    const key = byFlag.get(name);
+    if (!key) {
+      problems.push(`unknown option ${name} (see --help)`);
+      continue;
+    }
+    if (eq >= 0) values.set(key, arg.slice(eq + 1));
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) values.set(key, argv[++i]!);
+    else values.set(key, 'true');
+  }
+  return { values, problems };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Config {
+  const { values, problems } = parseFlags(argv);
+  const out: Record<string, unknown> = {};
+  for (const [key, f] of Object.entries(FIELDS)) {
+    const raw = values.get(key) ?? env[f.env] ?? f.def;
+    const r = (f.schema as z.ZodTypeAny).safeParse(raw);
+    if (r.success) out[key] = r.data;
+    else problems.push(`${f.env} / ${flagName(key)}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  out.dataDir = path.resolve(out.dataDir as string);
+  return out as Config;
+}
+
+export function helpText(): string {
+  const lines = Object.entries(FIELDS).map(
+    ([k, f]) => `  ${flagName(k).padEnd(28)} ${f.env.padEnd(28)} default: ${f.def === '' ? '(none)' : f.def}`,
+  );
+  return `Usage: kube-node-manager [options]\n\n  option                       environment variable\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,74 @@
+/**
+ * The resource strategy table from the design: how each resource kind is read, decided once, here.
+ * Anything that reads a resource asks this table instead of choosing for itself.
+ */
+export type ReadStrategy = 'informer' | 'index' | 'direct';
+
+export interface ResourceStrategy {
+  readonly kind: string;
+  readonly strategy: ReadStrategy;
+  /** Why: the trade-off the design document gives. */
+  readonly why: string;
+  /** Direct reads: timeout and page size. */
+  readonly timeoutMs: number;
+  readonly pageSize: number;
+  /** Informer/index: resync via relist is never periodic; only on 410 or restart. */
+  readonly cacheWholeObjects: boolean;
+}
+
+export const STRATEGY = {
+  nodes: {
+    kind: 'Node',
+    strategy: 'informer',
+    why: 'few objects, read constantly, must be live: LIST then WATCH into memory; every query from the cache',
+    timeoutMs: 15_000,
+    pageSize: 500,
+    cacheWholeObjects: true,
+  },
+  pods: {
+    kind: 'Pod',
+    strategy: 'index',
+    why: 'huge and churning: never cache whole pods; a slim uid→(node, phase) index for counts, per-node lists via direct API with fieldSelector=spec.nodeName',
+    timeoutMs: 15_000,
+    pageSize: 500,
+    cacheWholeObjects: false,
+  },
+  events: {
+    kind: 'Event',
+    strategy: 'direct',
+    why: 'huge and churning: direct API, recent only',
+    timeoutMs: 15_000,
+    pageSize: 200,
+    cacheWholeObjects: false,
+  },
+  secrets: {
+    kind: 'Secret',
+    strategy: 'direct',
+    why: 'security: never cached',
+    timeoutMs: 15_000,
+    pageSize: 100,
+    cacheWholeObjects: false,
+  },
+  poddisruptionbudgets: {
+    kind: 'PodDisruptionBudget',
+    strategy: 'direct',
+    why: 'read only while previewing or running a drain; must be current at that moment',
+    timeoutMs: 15_000,
+    pageSize: 500,
+    cacheWholeObjects: false,
+  },
+  namespaces: {
+    kind: 'Namespace',
+    strategy: 'direct',
+    why: 'small and slow-changing; no live view needs them yet (informer when one does)',
+    timeoutMs: 15_000,
+    pageSize: 500,
+    cacheWholeObjects: false,
+  },
+} as const satisfies Record<string, ResourceStrategy>;
+
+export type ResourceName = keyof typeof STRATEGY;
+
+export function strategyFor(resource: ResourceName): ResourceStrategy {
+  return STRATEGY[resource];
+}

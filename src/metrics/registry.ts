@@ -1,0 +1,97 @@
+/**
+ * Every Prometheus metric the product exports, declared once so names stay consistent. The seed names the
+ * figures operators need: informer sync lag, cache hit rate, WebSocket connections, event rate, API calls,
+ * API latency, API errors and timeouts.
+ */
+import client from 'prom-client';
+
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'knm_process_' });
+
+const labels = <T extends string>(...l: T[]) => l;
+
+export const kubeApiCalls = new client.Counter({
+  name: 'knm_kube_api_calls_total',
+  help: 'Kubernetes API calls made, by cluster, verb and resource',
+  labelNames: labels('cluster', 'verb', 'resource'),
+  registers: [registry],
+});
+export const kubeApiErrors = new client.Counter({
+  name: 'knm_kube_api_errors_total',
+  help: 'Kubernetes API calls that failed, by reason (Timeout included)',
+  labelNames: labels('cluster', 'verb', 'resource', 'reason'),
+  registers: [registry],
+});
+export const kubeApiLatency = new client.Histogram({
+  name: 'knm_kube_api_latency_seconds',
+  help: 'Kubernetes API call latency (until headers for watches)',
+  labelNames: labels('cluster', 'verb', 'resource'),
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+export const informerLists = new client.Counter({
+  name: 'knm_informer_lists_total',
+  help: 'Full LISTs by informers (initial and relists)',
+  labelNames: labels('cluster', 'resource', 'cause'),
+  registers: [registry],
+});
+export const informerReconnects = new client.Counter({
+  name: 'knm_informer_reconnects_total',
+  help: 'Watch reconnects, by cause',
+  labelNames: labels('cluster', 'resource', 'cause'),
+  registers: [registry],
+});
+export const informerEvents = new client.Counter({
+  name: 'knm_informer_events_total',
+  help: 'Watch events received, by type',
+  labelNames: labels('cluster', 'resource', 'type'),
+  registers: [registry],
+});
+export const informerLastEvent = new client.Gauge({
+  name: 'knm_informer_last_event_timestamp_seconds',
+  help: 'Unix time of the last watch event (bookmarks included)',
+  labelNames: labels('cluster', 'resource'),
+  registers: [registry],
+});
+export const informerSyncLag = new client.Gauge({
+  name: 'knm_informer_sync_lag_seconds',
+  help: 'Seconds between an object change (its newest condition/managed timestamp) and its arrival in the cache',
+  labelNames: labels('cluster', 'resource'),
+  registers: [registry],
+});
+export const informerSynced = new client.Gauge({
+  name: 'knm_informer_synced',
+  help: '1 when the informer has listed and is watching, else 0',
+  labelNames: labels('cluster', 'resource'),
+  registers: [registry],
+});
+export const cacheQueries = new client.Counter({
+  name: 'knm_cache_queries_total',
+  help: 'Node queries, by source (cache hit or degraded direct read)',
+  labelNames: labels('source'),
+  registers: [registry],
+});
+export const wsConnections = new client.Gauge({
+  name: 'knm_ws_connections',
+  help: 'Open realtime WebSocket connections',
+  registers: [registry],
+});
+export const wsMessages = new client.Counter({
+  name: 'knm_ws_messages_total',
+  help: 'Realtime messages sent, by type',
+  labelNames: labels('type'),
+  registers: [registry],
+});
+export const wsDropped = new client.Counter({
+  name: 'knm_ws_slow_clients_total',
+  help: 'Realtime clients resynced or dropped for falling behind',
+  labelNames: labels('action'),
+  registers: [registry],
+});
+export const httpRequests = new client.Histogram({
+  name: 'knm_http_request_duration_seconds',
+  help: 'HTTP API request duration',
+  labelNames: labels('method', 'route', 'code'),
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
