@@ -1,0 +1,171 @@
+// An in-memory KubeClient for one collection: paged LIST with continue tokens, WATCH streams from a
+// resourceVersion with a bounded history (older → 410), and scripted failures. Deterministic, no sockets.
+import type { KubeClient, Query, RequestOptions, WatchEvent, WatchHandle } from '../../src/kube/client.js';
+import { KubeError } from '../../src/kube/errors.js';
+import type { KubeObject } from '../../src/informer/types.js';
+
+interface Stream {
+  since: number;
+  onEvent: (ev: WatchEvent) => void;
+  end: (e?: KubeError) => void;
+  query: Query;
+}
+
+export class FakeKubeClient implements KubeClient {
+  readonly cluster = 'fake';
+  readonly server = 'http://fake';
+  callCount = 0;
+  rv = 1;
+  readonly objects = new Map<string, KubeObject>();
+  /** Events with their rv; `historyFrom` is the oldest rv a watch may resume from. */
+  history: { rv: number; ev: WatchEvent }[] = [];
+  historyFrom = 1;
+  readonly streams = new Set<Stream>();
+  /** Next request/watch calls fail with these errors (FIFO). */
+  failNext: KubeError[] = [];
+  requests: RequestOptions[] = [];
+  watchQueries: Query[] = [];
+  unreachable = false;
+
+  put(name: string, extra: Record<string, unknown> = {}): KubeObject {
+    const old = this.objects.get(name);
+    const obj = {
+      metadata: { name, uid: `uid-${name}`, resourceVersion: String(++this.rv) },
+      ...extra,
+    } as KubeObject;
+    this.objects.set(name, obj);
+    this.emit({ type: old ? 'MODIFIED' : 'ADDED', object: obj });
+    return obj;
+  }
+
+  remove(name: string): void {
+    const old = this.objects.get(name);
+    if (!old) return;
+    this.objects.delete(name);
+    const obj = { ...old, metadata: { ...old.metadata, resourceVersion: String(++this.rv) } };
+    this.emit({ type: 'DELETED', object: obj });
+  }
+
+  bookmark(): void {
+    for (const s of this.streams)
+      s.onEvent({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(this.rv) } } });
+  }
+
+  /** Forget history: watches from older versions get 410. */
+  compact(): void {
+    this.history = [];
+    this.historyFrom = this.rv + 1;
+  }
+
+  cutWatches(err?: KubeError): void {
+    for (const s of [...this.streams]) s.end(err);
+  }
+
+  private emit(ev: WatchEvent): void {
+    this.history.push({ rv: this.rv, ev });
+    for (const s of this.streams) if (this.rv > s.since) s.onEvent(ev);
+  }
+
+  async request<T>(o: RequestOptions): Promise<T> {
+    this.callCount++;
+    this.requests.push(o);
+    await Promise.resolve();
+    const f = this.failNext.shift();
+    if (f) throw f;
+    if (this.unreachable) throw new KubeError('Unreachable', 'connect ECONNREFUSED', 0);
+    const q = o.query ?? {};
+    const all = [...this.objects.values()].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
+    const start = q.continue ? Number(q.continue) : 0;
+    const limit = Number(q.limit ?? 500);
+    const items = all.slice(start, start + limit);
+    const more = start + limit < all.length;
+    return {
+      metadata: { resourceVersion: String(this.rv), continue: more ? String(start + limit) : undefined },
+      items,
+    } as T;
+  }
+
+  watch<T>(_path: string, query: Query, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
+    this.callCount++;
+    this.watchQueries.push(query);
+    let settle!: (e?: KubeError) => void;
+    const done = new Promise<KubeError | undefined>((r) => (settle = r));
+    let ended = false;
+    const s: Stream = {
+      since: Number(query.resourceVersion ?? this.rv),
+      onEvent: onEvent as (ev: WatchEvent) => void,
+      query,
+      end: (e) => {
+        if (ended) return;
+        ended = true;
+        this.streams.delete(s);
+        settle(e);
+      },
+    };
+    queueMicrotask(() => {
+      const f = this.failNext.shift();
+      if (f) return s.end(f);
+      if (this.unreachable) return s.end(new KubeError('Unreachable', 'connect ECONNREFUSED', 0));
+      if (s.since + 1 < this.historyFrom)
+        return s.end(new KubeError('Gone', 'too old resource version', 410));
+      this.streams.add(s);
+      for (const h of this.history) if (h.rv > s.since && !ended) s.onEvent(h.ev);
+    });
+    return { abort: () => s.end(undefined), done };
+  }
+
+  close(): void {
+    this.cutWatches();
+  }
+}
+
+/** A clock driven by the test: timers fire only on advance(). */
+export class FakeClock {
+  t = 1_700_000_000_000;
+  private seq = 0;
+  readonly timers = new Map<number, { at: number; fn: () => void }>();
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  };
+  clearTimeout = (h: unknown): void => {
+    this.timers.delete(h as number);
+  };
+  /** Advance time, firing due timers in order (and letting promise continuations run between them). */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await flush();
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = end;
+    await flush();
+  }
+  /** Delay of the next pending timer, if any. */
+  nextDelay(): number | undefined {
+    let min: number | undefined;
+    for (const { at } of this.timers.values()) if (min === undefined || at - this.t < min) min = at - this.t;
+    return min;
+  }
+}
+
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
+}
+
+/** Wait for a condition with a deadline (real time), polling on the event loop. */
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,250 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Reflector, activeReflectorCount, type ReflectorOptions } from '../../src/informer/reflector.js';
+import type { KubeObject } from '../../src/informer/types.js';
+import { KubeError } from '../../src/kube/errors.js';
+import { FakeClock, FakeKubeClient, flush } from './fake-client.js';
+
+type Slim = { name: string; rv: string; color?: string };
+const transform = (o: KubeObject): Slim => ({
+  name: o.metadata!.name!,
+  rv: o.metadata!.resourceVersion!,
+  color: (o as { spec?: { color?: string } }).spec?.color,
+});
+
+const started: Reflector<Slim>[] = [];
+function make(client: FakeKubeClient, clock: FakeClock, extra: Partial<ReflectorOptions<Slim>> = {}) {
+  const r = new Reflector<Slim>({
+    cluster: 'c1',
+    resource: 'things',
+    path: '/api/v1/things',
+    client,
+    transform,
+    same: (a, b) => a.rv === b.rv,
+    clock,
+    random: () => 0.5,
+    backoff: { initialMs: 800, maxMs: 30_000 },
+    ...extra,
+  });
+  const log: string[] = [];
+  r.addHandler({
+    added: (k, _o, initial) => log.push(`added ${k}${initial ? ' (initial)' : ''}`),
+    updated: (k, a, b) => log.push(`updated ${k} ${a.color ?? ''}->${b.color ?? ''}`),
+    deleted: (k) => log.push(`deleted ${k}`),
+  });
+  started.push(r);
+  return { r, log };
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((r) => r.stop()));
+});
+
+describe('Reflector', () => {
+  it('lists in pages from the watch cache first, then watches from the list version with bookmarks', async () => {
+    const client = new FakeKubeClient();
+    for (let i = 0; i < 1200; i++) client.put(`n${String(i).padStart(4, '0')}`);
+    const clock = new FakeClock();
+    const { r } = make(client, clock, { pageSize: 500, listFromWatchCache: true });
+    r.start();
+    expect(await r.waitForSync(5000)).toBe(true);
+    expect(r.store.size).toBe(1200);
+    const lists = client.requests.map((q) => q.query);
+    expect(lists).toHaveLength(3);
+    expect(lists[0]).toMatchObject({ limit: 500, resourceVersion: '0' });
+    expect(lists[1]).toMatchObject({ limit: 500, continue: '500', resourceVersion: undefined });
+    await flush();
+    const wq = client.watchQueries[0]!;
+    expect(wq.resourceVersion).toBe(String(client.rv));
+    expect(wq.allowWatchBookmarks).toBe(true);
+    expect(Number(wq.timeoutSeconds)).toBeGreaterThanOrEqual(300);
+    expect(Number(wq.timeoutSeconds)).toBeLessThan(600);
+  });
+
+  it('applies watch events through the transform and resumes from the last bookmark', async () => {
+    const client = new FakeKubeClient();
+    client.put('a');
+    const clock = new FakeClock();
+    const { r, log } = make(client, clock);
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    client.put('b', { spec: { color: 'red' }, status: { images: ['huge'] } });
+    client.put('b', { spec: { color: 'blue' } });
+    client.remove('a');
+    client.bookmark();
+    expect(log).toEqual(['added a (initial)', 'added b', 'updated b red->blue', 'deleted a']);
+    expect(r.store.get('b')).toEqual({
+      name: 'b',
+      rv: client.objects.get('b')!.metadata!.resourceVersion,
+      color: 'blue',
+    });
+    const bookmarkRv = String(client.rv);
+    // a clean close of a long-lived watch resumes at once from the newest version seen
+    await clock.advance(2000);
+    client.cutWatches();
+    await flush();
+    expect(client.watchQueries.at(-1)!.resourceVersion).toBe(bookmarkRv);
+    expect(r.stats().reconnects.closed).toBe(1);
+    expect(r.stats().events).toMatchObject({ ADDED: 1, MODIFIED: 1, DELETED: 1, BOOKMARK: 1 });
+  });
+
+  it('relists on 410 and emits only the difference against the store', async () => {
+    const client = new FakeKubeClient();
+    for (const n of ['a', 'b', 'c']) client.put(n);
+    const clock = new FakeClock();
+    const { r, log } = make(client, clock);
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    log.length = 0;
+    // changes while the watch is down, then history compacted so resuming is impossible
+    client.cutWatches(new KubeError('Unreachable', 'reset', 0));
+    client.put('b', { spec: { color: 'green' } });
+    client.remove('c');
+    client.put('d');
+    client.compact();
+    await clock.advance(1000); // first back-off (≤ 800 ms)
+    await clock.advance(10);
+    expect(log.sort()).toEqual(['added d', 'deleted c', 'updated b ->green']);
+    const s = r.stats();
+    expect(s.relists).toBe(1);
+    expect(s.lists).toMatchObject({ initial: 1, gone: 1 });
+    expect(s.reconnects).toMatchObject({ Unreachable: 1, gone: 1 });
+    expect([...r.store.keys()].sort()).toEqual(['a', 'b', 'd']);
+    expect(r.isSynced()).toBe(true);
+  });
+
+  it('backs off exponentially with jitter up to the cap, forever, and honours Retry-After', async () => {
+    const client = new FakeKubeClient();
+    client.put('a');
+    const clock = new FakeClock();
+    const { r } = make(client, clock, { backoff: { initialMs: 800, maxMs: 30_000 } });
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    client.unreachable = true;
+    client.cutWatches(new KubeError('Unreachable', 'reset', 0));
+    const delays: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      await flush();
+      delays.push(clock.nextDelay()!);
+      await clock.advance(clock.nextDelay()!);
+    }
+    // random()=0.5 → midpoint of [ceil/10, ceil]: 0.55 × 800, 1600, 3200, … capped at 30 000
+    expect(delays).toEqual([440, 880, 1760, 3520, 7040, 14080, 16500, 16500, 16500]);
+    expect(r.isSynced()).toBe(false);
+    expect(r.stats().reconnects.Unreachable).toBe(10);
+    client.unreachable = false;
+    client.put('b');
+    await clock.advance(clock.nextDelay()!);
+    await clock.advance(1000); // healthy after 1 s up
+    expect(r.isSynced()).toBe(true);
+    expect(r.store.get('b')).toBeDefined();
+    // back-off was reset by the healthy watch; a 429 with Retry-After: 20 waits at least 20 s
+    client.cutWatches(new KubeError('TooManyRequests', 'slow down', 429, undefined, 20));
+    await flush();
+    expect(clock.nextDelay()).toBe(20_000);
+  });
+
+  it('reconnects a watch that goes silent (idle timeout) and counts it', async () => {
+    const client = new FakeKubeClient();
+    client.put('a');
+    const clock = new FakeClock();
+    const { r } = make(client, clock, { idleTimeoutMs: 60_000 });
+    r.start();
+    await r.waitForSync(1000);
+    await clock.advance(60_000);
+    expect(r.stats().reconnects.idle).toBe(1);
+    expect(client.streams.size).toBe(0); // in back-off
+    await clock.advance(1000);
+    expect(client.streams.size).toBe(1);
+  });
+
+  it('a throwing handler does not stop the others or the loop', async () => {
+    const client = new FakeKubeClient();
+    const clock = new FakeClock();
+    const { r, log } = make(client, clock);
+    r.addHandler({
+      added: () => {
+        throw new Error('boom');
+      },
+    });
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    client.put('x');
+    client.put('y');
+    expect(log).toEqual(['added x', 'added y']);
+  });
+
+  it('a LIST that fails is retried with back-off until it succeeds', async () => {
+    const client = new FakeKubeClient();
+    client.put('a');
+    client.failNext = [new KubeError('InternalError', 'etcd down', 500), new KubeError('Timeout', 'slow', 0)];
+    const clock = new FakeClock();
+    const { r } = make(client, clock);
+    r.start();
+    await flush();
+    expect(r.stats()).toMatchObject({
+      hasSynced: false,
+      consecutiveFailures: 1,
+      lastErrorReason: 'InternalError',
+    });
+    await clock.advance(clock.nextDelay()!);
+    await clock.advance(clock.nextDelay()!);
+    expect(r.stats().hasSynced).toBe(true);
+    expect(r.stats().lists).toMatchObject({ initial: 1, retry: 2 });
+  });
+
+  it('stop() aborts the watch and leaves no timer behind', async () => {
+    const client = new FakeKubeClient();
+    client.put('a');
+    const clock = new FakeClock();
+    const before = activeReflectorCount();
+    const { r } = make(client, clock);
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    expect(activeReflectorCount()).toBe(before + 1);
+    expect(client.streams.size).toBe(1);
+    expect(r.pendingTimers).toBeGreaterThan(0);
+    await r.stop();
+    expect(client.streams.size).toBe(0);
+    expect(r.pendingTimers).toBe(0);
+    expect(clock.timers.size).toBe(0);
+    expect(activeReflectorCount()).toBe(before);
+  });
+
+  it('stop() during back-off returns promptly', async () => {
+    const client = new FakeKubeClient();
+    client.unreachable = true;
+    const clock = new FakeClock();
+    const { r } = make(client, clock);
+    r.start();
+    await flush();
+    expect(r.stats().phase).toBe('backoff');
+    await r.stop();
+    expect(clock.timers.size).toBe(0);
+  });
+
+  it('applyLocal respects accept(): an older version never replaces a newer one', async () => {
+    const client = new FakeKubeClient();
+    client.put('a');
+    const clock = new FakeClock();
+    const { r } = make(client, clock, { accept: (old, inc) => Number(inc.rv) >= Number(old.rv) });
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    const cur = r.store.get('a')!;
+    expect(r.applyLocal({ metadata: { name: 'a', resourceVersion: String(Number(cur.rv) - 1) } })).toBe(
+      false,
+    );
+    expect(
+      r.applyLocal({
+        metadata: { name: 'a', resourceVersion: String(Number(cur.rv) + 5) },
+        spec: { color: 'x' },
+      } as KubeObject),
+    ).toBe(true);
+    expect(r.store.get('a')!.color).toBe('x');
+  });
+});
