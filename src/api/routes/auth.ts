@@ -1,0 +1,84 @@
+/**
+ * Sign-in, sign-out and the caller's own account: /auth/login, /auth/logout, /me, /me/password.
+ * Thin: validation and decisions live in src/auth; these handlers map them to cookies and JSON.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthUser } from '../../api/policy.js';
+import { securityFor, type SecurityContext } from '../../auth/context.js';
+import { clearSessionCookie, setSessionCookie } from '../../auth/cookies.js';
+import { csrfTokenOf } from '../../auth/plugin.js';
+import { LoginRefused, type RequestMeta } from '../../auth/service.js';
+
+/** The user as /me and /auth/login show it. */
+export interface MeUser {
+  id: string;
+  username: string;
+  role: AuthUser['role'];
+  clusters: string[] | null;
+  canOverrideGuard: boolean;
+  canOverrideSystemLabels: boolean;
+}
+
+export function meUser(u: MeUser): MeUser {
+  return {
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    clusters: u.clusters,
+    canOverrideGuard: u.canOverrideGuard,
+    canOverrideSystemLabels: u.canOverrideSystemLabels,
+  };
+}
+
+export function requestMeta(req: FastifyRequest): RequestMeta {
+  return { ip: req.ip, requestId: String(req.id), user: req.user };
+}
+
+export function secureCookie(req: FastifyRequest, ctx: SecurityContext): boolean {
+  return ctx.config.secureCookies || req.protocol === 'https';
+}
+
+export function authRoutes(app: FastifyInstance, ctx: SecurityContext): void {
+  const { auth } = securityFor(ctx);
+
+  app.post(
+    '/api/v1/auth/login',
+    { config: { policy: { public: true }, audit: false } },
+    async (req, reply) => {
+      try {
+        const { user, session } = await auth.login(req.body, requestMeta(req));
+        setSessionCookie(reply, session.sessionId, session.maxAgeSeconds, secureCookie(req, ctx));
+        return { user: meUser(user), csrfToken: session.csrfToken };
+      } catch (e) {
+        if (e instanceof LoginRefused && e.retryAfterSeconds)
+          reply.header('retry-after', String(e.retryAfterSeconds));
+        throw e;
+      }
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    { config: { policy: { role: 'viewer' }, audit: false } },
+    async (req, reply) => {
+      await auth.logout(req.user!, requestMeta(req));
+      clearSessionCookie(reply, secureCookie(req, ctx));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/api/v1/me', { config: { policy: { role: 'viewer' } } }, async (req) => ({
+    user: meUser(req.user!),
+    // Token callers have no session and need no CSRF token.
+    csrfToken: csrfTokenOf(req) ?? null,
+  }));
+
+  app.post(
+    '/api/v1/me/password',
+    { config: { policy: { role: 'viewer' }, audit: false } },
+    async (req, reply) => {
+      await auth.changeOwnPassword(req.user!, req.body, requestMeta(req));
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * API tokens: /api/v1/tokens. Everyone manages their own; an admin sees and revokes all. The secret is in the
+ * creation answer only.
+ */
+import type { FastifyInstance } from 'fastify';
+import { forbidden } from '../errors.js';
+import { securityFor, type SecurityContext } from '../../auth/context.js';
+import { requestMeta } from './auth.js';
+
+export function tokenRoutes(app: FastifyInstance, ctx: SecurityContext): void {
+  const { auth } = securityFor(ctx);
+
+  app.get('/api/v1/tokens', { config: { policy: { role: 'viewer' } } }, async (req) => {
+    const user = req.user!;
+    return { items: await auth.tokens.list(user.role === 'admin' ? null : user.id) };
+  });
+
+  app.post('/api/v1/tokens', { config: { policy: { role: 'viewer' }, audit: false } }, async (req, reply) => {
+    const user = req.user!;
+    if (user.via !== 'session') {
+      // Otherwise a short-lived token could mint a never-expiring one.
+      throw forbidden('API tokens can only be created from a signed-in session');
+    }
+    const r = await auth.createToken(user, req.body, requestMeta(req));
+    return reply.code(201).send(r);
+  });
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/tokens/:id',
+    { config: { policy: { role: 'viewer' }, audit: false } },
+    async (req, reply) => {
+      await auth.revokeToken(req.user!, req.params.id, requestMeta(req));
+      return reply.code(204).send();
+    },
+  );
+}

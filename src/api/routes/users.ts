@@ -1,0 +1,38 @@
+/**
+ * User management (admin): /api/v1/users. Decisions (validation, last-admin rule, session revocation) live in
+ * src/auth.
+ */
+import type { FastifyInstance } from 'fastify';
+import { securityFor, type SecurityContext } from '../../auth/context.js';
+import { requestMeta } from './auth.js';
+
+const admin = { policy: { role: 'admin' as const } };
+const adminSelfAudited = { policy: { role: 'admin' as const }, audit: false };
+
+export function userRoutes(app: FastifyInstance, ctx: SecurityContext): void {
+  const { auth } = securityFor(ctx);
+
+  app.get('/api/v1/users', { config: admin }, async () => ({ items: await auth.users.list() }));
+
+  app.get<{ Params: { id: string } }>('/api/v1/users/:id', { config: admin }, async (req) => ({
+    user: await auth.users.get(req.params.id),
+  }));
+
+  app.post('/api/v1/users', { config: adminSelfAudited }, async (req, reply) => {
+    const user = await auth.createUser(req.body, requestMeta(req));
+    return reply.code(201).send({ user });
+  });
+
+  app.patch<{ Params: { id: string } }>('/api/v1/users/:id', { config: adminSelfAudited }, async (req) => ({
+    user: await auth.updateUser(req.params.id, req.body, requestMeta(req)),
+  }));
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/users/:id',
+    { config: adminSelfAudited },
+    async (req, reply) => {
+      await auth.removeUser(req.params.id, requestMeta(req));
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,366 @@
+/**
+ * The account service: login, request authentication, logout, password change, user and token management —
+ * each decision recorded in the audit log. HTTP-free: routes and hooks translate to and from requests.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { ApiError, forbidden, notFound } from '../api/errors.js';
+import type { AuthUser } from '../api/policy.js';
+import type { AuditLog, AuditRecord } from '../audit/log.js';
+import type { Logger } from '../log/logger.js';
+import type { Database } from '../store/schema.js';
+import { sessionIdFrom } from './cookies.js';
+import {
+  checkPasswordPolicy,
+  DEFAULT_SCRYPT,
+  hashPassword,
+  verifyPassword,
+  type ScryptParams,
+} from './password.js';
+import { constantTimeEqual, csrfTokenFor, defaultRandom, type RandomSource } from './secrets.js';
+import { Sessions, type NewSession } from './sessions.js';
+import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttle.js';
+import { Tokens, type TokenView } from './tokens.js';
+import { toAuthUser, toUserView, Users, type UserView } from './users.js';
+import { parse } from './validate.js';
+
+export interface AuthOptions {
+  db: Kysely<Database>;
+  audit: AuditLog;
+  log: Logger;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  now?: () => number;
+  random?: RandomSource;
+  scrypt?: ScryptParams;
+  throttle?: ThrottleOptions;
+}
+
+/** Who is acting, for the audit log. */
+export interface RequestMeta {
+  ip: string;
+  requestId: string;
+  user?: AuthUser;
+}
+
+export type Authentication =
+  | { ok: true; user: AuthUser; /** Only for cookie sessions. */ csrfToken?: string }
+  | { ok: false; reason: 'missing' | 'invalid' };
+
+export class LoginRefused extends ApiError {
+  constructor(
+    status: 401 | 429,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(
+      status,
+      status === 401 ? 'InvalidCredentials' : 'TooManyAttempts',
+      // The same two messages whether or not the user exists.
+      status === 401 ? 'invalid username or password' : 'too many failed sign-in attempts; try again later',
+    );
+  }
+}
+
+/**
+ * Password checks run one at a time per username and a few at a time per address: the lock is decided before
+ * the check, so without this a burst of parallel guesses would all be evaluated before the counter caught up.
+ */
+const MAX_IN_FLIGHT_PER_IP = 4;
+
+const loginSchema = z.object({
+  username: z.string().max(200),
+  password: z.string().max(4096),
+});
+
+const passwordChangeSchema = z
+  .object({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) })
+  .strict();
+
+export class AuthService {
+  readonly users: Users;
+  readonly sessions: Sessions;
+  readonly tokens: Tokens;
+  readonly throttle: LoginThrottle;
+  readonly audit: AuditLog;
+  readonly now: () => number;
+  private readonly log: Logger;
+  private readonly scrypt: ScryptParams;
+  private dummyHash?: Promise<string>;
+  /** Usernames with a password check in flight: a burst of parallel guesses must not outrun the counter. */
+  private readonly inFlight = new Set<string>();
+  private readonly inFlightByIp = new Map<string, number>();
+
+  constructor(opts: AuthOptions) {
+    this.now = opts.now ?? Date.now;
+    const random = opts.random ?? defaultRandom;
+    this.scrypt = opts.scrypt ?? DEFAULT_SCRYPT;
+    this.users = new Users(opts.db, this.now, this.scrypt);
+    this.sessions = new Sessions(
+      opts.db,
+      this.now,
+      { idleMinutes: opts.sessionIdleMinutes, maxHours: opts.sessionMaxHours },
+      random,
+    );
+    this.tokens = new Tokens(opts.db, this.now, random);
+    this.throttle = new LoginThrottle(opts.db, this.now, opts.throttle ?? DEFAULT_THROTTLE);
+    this.audit = opts.audit;
+    this.log = opts.log;
+  }
+
+  /** Audit failures are logged loudly but never turn a completed action into an error answer. */
+  async record(entry: AuditRecord): Promise<void> {
+    try {
+      await this.audit.record(entry);
+    } catch (err) {
+      this.log.error({ err, action: entry.action }, 'audit record failed');
+    }
+  }
+
+  private meta(m: RequestMeta) {
+    return { user: m.user?.username ?? null, ip: m.ip, requestId: m.requestId };
+  }
+
+  // ---- login / logout ----
+
+  async login(body: unknown, m: RequestMeta): Promise<{ user: UserView; session: NewSession }> {
+    const { username: rawName, password } = parse(loginSchema, body);
+    const username = rawName.trim().toLowerCase();
+    const base = { ip: m.ip, requestId: m.requestId, action: 'auth.login' };
+
+    const lock = await this.throttle.locked(username, m.ip);
+    if (lock) {
+      const row = await this.users.getRowByUsername(username);
+      await this.record({
+        ...base,
+        user: row?.username ?? null,
+        outcome: 'denied',
+        status: 429,
+        message: `sign-in refused: ${lock.scope === 'ip' ? 'address' : 'account'} locked for ${lock.retryAfterSeconds}s`,
+      });
+      throw new LoginRefused(429, lock.retryAfterSeconds);
+    }
+    if (this.inFlight.has(username) || (this.inFlightByIp.get(m.ip) ?? 0) >= MAX_IN_FLIGHT_PER_IP) {
+      throw new LoginRefused(429, 1);
+    }
+    this.inFlight.add(username);
+    this.inFlightByIp.set(m.ip, (this.inFlightByIp.get(m.ip) ?? 0) + 1);
+    try {
+      const row = await this.users.getRowByUsername(username);
+      // Unknown users cost the same scrypt as known ones, so timing does not reveal who exists.
+      const ok = row
+        ? await verifyPassword(password, row.password_hash)
+        : (await verifyPassword(password, await this.dummy()), false);
+      if (!row || !ok) {
+        const locks = await this.throttle.fail(username, m.ip);
+        await this.record({
+          ...base,
+          // The attempted name is kept only when it is a real account: people type passwords into the name field.
+          user: row?.username ?? null,
+          outcome: 'failure',
+          status: 401,
+          message: row ? 'wrong password' : 'unknown user',
+        });
+        for (const l of locks) {
+          await this.record({
+            ...base,
+            action: 'auth.lockout',
+            user: row?.username ?? null,
+            outcome: 'denied',
+            status: 429,
+            message: `${l.scope === 'ip' ? 'address' : 'account'} locked for ${l.retryAfterSeconds}s after repeated failures`,
+            params: { scope: l.scope, seconds: l.retryAfterSeconds },
+          });
+        }
+        throw new LoginRefused(401);
+      }
+      await this.throttle.succeed(username);
+      const session = await this.sessions.create(row.id, m.ip);
+      await this.record({ ...base, user: row.username, outcome: 'success', status: 200 });
+      return { user: toUserView(row), session };
+    } finally {
+      this.inFlight.delete(username);
+      const n = (this.inFlightByIp.get(m.ip) ?? 1) - 1;
+      if (n > 0) this.inFlightByIp.set(m.ip, n);
+      else this.inFlightByIp.delete(m.ip);
+    }
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashPassword('not a password of anyone', this.scrypt);
+    return this.dummyHash;
+  }
+
+  async logout(user: AuthUser, m: RequestMeta): Promise<void> {
+    if (user.via === 'session' && user.sessionId) await this.sessions.revoke(user.sessionId);
+    await this.record({ ...this.meta(m), action: 'auth.logout', outcome: 'success', status: 204 });
+  }
+
+  // ---- request authentication ----
+
+  async authenticate(headers: {
+    authorization?: string;
+    cookie?: string | string[];
+  }): Promise<Authentication> {
+    const authz = headers.authorization;
+    if (authz !== undefined) {
+      // An Authorization header decides alone; a bad token does not fall back to a cookie.
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
+      if (!m) return { ok: false, reason: 'invalid' };
+      const user = await this.tokens.resolve(m[1]!);
+      return user ? { ok: true, user } : { ok: false, reason: 'invalid' };
+    }
+    const sid = sessionIdFrom({ headers } as Parameters<typeof sessionIdFrom>[0]);
+    if (!sid) return { ok: false, reason: headers.cookie ? 'invalid' : 'missing' };
+    const s = await this.sessions.resolve(sid);
+    if (!s) return { ok: false, reason: 'invalid' };
+    return {
+      ok: true,
+      user: { ...toAuthUser(s.user, 'session'), sessionId: s.idHash },
+      csrfToken: csrfTokenFor(sid),
+    };
+  }
+
+  /** The CSRF rule: cookie-authenticated state changes must echo the session's token. */
+  static csrfOk(expected: string | undefined, header: string | string[] | undefined): boolean {
+    if (!expected || typeof header !== 'string') return false;
+    return constantTimeEqual(header, expected);
+  }
+
+  // ---- own account ----
+
+  async changeOwnPassword(user: AuthUser, body: unknown, m: RequestMeta): Promise<void> {
+    const { currentPassword, newPassword } = parse(passwordChangeSchema, body);
+    const row = await this.users.getRow(user.id);
+    if (!row) throw notFound('user not found');
+    const base = { ...this.meta(m), action: 'auth.password' };
+    if (!(await verifyPassword(currentPassword, row.password_hash))) {
+      await this.record({ ...base, outcome: 'failure', status: 403, message: 'current password is wrong' });
+      throw forbidden('current password is wrong');
+    }
+    checkPasswordPolicy(newPassword, row.username, 'newPassword');
+    await this.users.setPasswordHash(row.id, await hashPassword(newPassword, this.scrypt));
+    // Every other session ends; the one that made the change stays, a token-made change keeps none.
+    const ended = await this.sessions.revokeUser(row.id, user.via === 'session' ? user.sessionId : undefined);
+    await this.record({ ...base, outcome: 'success', status: 204, params: { sessionsEnded: ended } });
+  }
+
+  // ---- users (admin) ----
+
+  async createUser(body: unknown, m: RequestMeta): Promise<UserView> {
+    const base = { ...this.meta(m), action: 'user.create' };
+    try {
+      const u = await this.users.create(body);
+      await this.record({ ...base, outcome: 'success', status: 201, params: describeUser(u) });
+      return u;
+    } catch (e) {
+      await this.recordError(base, e, body);
+      throw e;
+    }
+  }
+
+  async updateUser(id: string, body: unknown, m: RequestMeta): Promise<UserView> {
+    const base = { ...this.meta(m), action: 'user.update' };
+    try {
+      const { user, passwordChanged, before } = await this.users.update(id, body);
+      // A changed password ends all the user's sessions at once, including the editor's own if it is theirs.
+      const ended = passwordChanged ? await this.sessions.revokeUser(id) : 0;
+      await this.record({
+        ...base,
+        outcome: 'success',
+        status: 200,
+        params: {
+          id,
+          before: describeUser(before),
+          after: describeUser(user),
+          passwordChanged,
+          sessionsEnded: ended,
+        },
+      });
+      return user;
+    } catch (e) {
+      await this.recordError({ ...base }, e, { id, ...(body as object) });
+      throw e;
+    }
+  }
+
+  async removeUser(id: string, m: RequestMeta): Promise<void> {
+    const base = { ...this.meta(m), action: 'user.delete' };
+    try {
+      const u = await this.users.remove(id);
+      await this.record({ ...base, outcome: 'success', status: 204, params: describeUser(u) });
+    } catch (e) {
+      await this.recordError(base, e, { id });
+      throw e;
+    }
+  }
+
+  // ---- tokens ----
+
+  async createToken(
+    user: AuthUser,
+    body: unknown,
+    m: RequestMeta,
+  ): Promise<{ token: TokenView; secret: string }> {
+    const base = { ...this.meta(m), action: 'token.create' };
+    try {
+      const r = await this.tokens.create(user, body);
+      await this.record({
+        ...base,
+        outcome: 'success',
+        status: 201,
+        params: { id: r.token.id, name: r.token.name, role: r.token.role, expiresAt: r.token.expiresAt },
+      });
+      return r;
+    } catch (e) {
+      await this.recordError(base, e, body);
+      throw e;
+    }
+  }
+
+  /** Own tokens; an admin may revoke anyone's. Someone else's token is "not found" to a non-admin. */
+  async revokeToken(user: AuthUser, id: string, m: RequestMeta): Promise<void> {
+    const base = { ...this.meta(m), action: 'token.delete' };
+    try {
+      const t = await this.tokens.get(id);
+      if (t.userId !== user.id && user.role !== 'admin') throw notFound('token not found');
+      await this.tokens.revoke(id);
+      await this.record({
+        ...base,
+        outcome: 'success',
+        status: 204,
+        params: { id, name: t.name, owner: t.username },
+      });
+    } catch (e) {
+      await this.recordError(base, e, { id });
+      throw e;
+    }
+  }
+
+  private async recordError(base: Omit<AuditRecord, 'outcome'>, e: unknown, params: unknown) {
+    const status = e instanceof ApiError ? e.status : 500;
+    await this.record({
+      ...base,
+      outcome: status === 401 || status === 403 ? 'denied' : 'failure',
+      status,
+      message: e instanceof ApiError ? e.message : 'internal error',
+      params,
+    });
+  }
+
+  /** Housekeeping: expired sessions and stale throttle records. */
+  async maintenance(): Promise<void> {
+    await this.sessions.purgeExpired();
+    await this.throttle.purgeStale();
+  }
+}
+
+function describeUser(u: UserView) {
+  return {
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    clusters: u.clusters,
+    canOverrideGuard: u.canOverrideGuard,
+    canOverrideSystemLabels: u.canOverrideSystemLabels,
+  };
+}

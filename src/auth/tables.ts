@@ -1,0 +1,54 @@
+/**
+ * Row types of the account tables (migration 002), added to the store's `Database` by augmentation.
+ * Timestamps are ISO-8601 UTC text, booleans 0/1 integers, lists JSON text (the store's portable conventions).
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** `scrypt$logN$r$p$salt$key` */
+  password_hash: string;
+  role: 'admin' | 'operator' | 'viewer';
+  /** JSON array of cluster names; null = every cluster. */
+  clusters: string | null;
+  can_override_guard: number;
+  can_override_system_labels: number;
+  created_at: string;
+  updated_at: string;
+}
+export interface SessionsTable {
+  /** SHA-256 (hex) of the cookie value; the value itself is never stored. */
+  id_hash: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string;
+}
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  role: 'admin' | 'operator' | 'viewer';
+  /** SHA-256 (hex) of the secret. */
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+export interface LoginThrottleTable {
+  /** `user:<lower-cased name>` or `ip:<address>` */
+  key: string;
+  failures: number;
+  locks: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
+declare module '../store/schema.js' {
+  interface Database {
+    users: UsersTable;
+    sessions: SessionsTable;
+    api_tokens: ApiTokensTable;
+    login_throttle: LoginThrottleTable;
+  }
+}

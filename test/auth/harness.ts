@@ -1,0 +1,196 @@
+// A server with the security layer and the account routes on a fresh SQLite store, an injected clock, captured
+// logs, and a few probe routes standing in for other parts' routes.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildServer } from '../../src/api/server.js';
+import type { AppContext } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger } from '../../src/log/logger.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { registerAuth, type SecurityOverrides } from '../../src/auth/index.js';
+import { securityFor, type Security } from '../../src/auth/context.js';
+import { authRoutes } from '../../src/api/routes/auth.js';
+import { userRoutes } from '../../src/api/routes/users.js';
+import { tokenRoutes } from '../../src/api/routes/tokens.js';
+import { auditRoutes } from '../../src/api/routes/audit.js';
+import type { Role } from '../../src/api/policy.js';
+
+export const ADMIN_PASSWORD = 'admin-Secret-pw-0001';
+/** Cheap scrypt for tests; the hash format and code path are the production ones. */
+export const FAST_SCRYPT = { logN: 10, r: 8, p: 1 };
+export const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+
+export class Clock {
+  t = T0;
+  now = () => this.t;
+  advance(ms: number) {
+    this.t += ms;
+  }
+}
+
+/** Counts calls, so tests can prove a refused request changed nothing. */
+export interface Probe {
+  writes: { cluster?: string; by: string }[];
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  config: Config;
+  clock: Clock;
+  sec: Security;
+  probe: Probe;
+  logs: string[];
+  printed: string[];
+  dir: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  overrides?: Omit<SecurityOverrides, 'now' | 'print'>;
+  /** Reuse a data directory (restart tests). */
+  dir?: string;
+  clock?: Clock;
+}
+
+export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
+  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knm-auth-'));
+  const config = loadConfig({
+    KNM_DATA_DIR: dir,
+    KNM_DEMO: 'false',
+    KNM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    KNM_LOG_LEVEL: 'debug',
+    ...o.env,
+  });
+  const logs: string[] = [];
+  const log = createLogger(config.logLevel, { write: (s: string) => void logs.push(s) });
+  const store = await openStore(config, { log });
+  const clock = o.clock ?? new Clock();
+  const printed: string[] = [];
+  const probe: Probe = { writes: [] };
+  const ctx = { config, log, store } as unknown as AppContext;
+  const overrides: SecurityOverrides = {
+    scrypt: FAST_SCRYPT,
+    ...o.overrides,
+    now: clock.now,
+    print: (t) => void printed.push(t),
+  };
+  const app = await buildServer(
+    ctx,
+    [
+      (a, c) => registerAuth(a, c, overrides),
+      authRoutes,
+      userRoutes,
+      tokenRoutes,
+      auditRoutes,
+      (a) => probeRoutes(a, probe),
+    ],
+    { webDir: null },
+  );
+  await app.ready();
+  return {
+    app,
+    store,
+    config,
+    clock,
+    sec: securityFor(ctx),
+    probe,
+    logs,
+    printed,
+    dir,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+function probeRoutes(app: FastifyInstance, probe: Probe) {
+  const write = (req: { params: unknown; user?: { username: string } }) => {
+    probe.writes.push({ cluster: (req.params as { cluster?: string }).cluster, by: req.user!.username });
+    return { ok: true };
+  };
+  app.get('/api/v1/probe/read', { config: { policy: { role: 'viewer' } } }, async () => ({ ok: true }));
+  app.post('/api/v1/probe/operate', { config: { policy: { role: 'operator' } } }, async (req) => write(req));
+  app.post('/api/v1/probe/admin', { config: { policy: { role: 'admin' } } }, async (req) => write(req));
+  app.post(
+    '/api/v1/probe/clusters/:cluster/nodes/:name/cordon',
+    { config: { policy: { role: 'operator', clusterParam: 'cluster' }, auditAction: 'node.cordon' } },
+    async (req) => write(req),
+  );
+  app.get(
+    '/api/v1/probe/clusters/:cluster',
+    { config: { policy: { role: 'viewer', clusterParam: 'cluster' } } },
+    async () => ({ ok: true }),
+  );
+  app.get('/api/v1/probe/public', { config: { policy: { public: true } } }, async () => ({ ok: true }));
+  app.get('/api/v1/probe/no-policy', async () => ({ leaked: true }));
+}
+
+export interface Session {
+  cookie: string;
+  csrf: string;
+  /** The raw session id (to scan logs for it). */
+  sessionId: string;
+  user: { id: string; username: string; role: Role };
+}
+
+export function cookieFrom(res: LightMyRequestResponse): string | undefined {
+  const h = res.headers['set-cookie'];
+  const first = Array.isArray(h) ? h[0] : h;
+  return first?.split(';')[0];
+}
+
+export async function login(app: FastifyInstance, username: string, password: string, ip = '10.0.0.1') {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username, password },
+    remoteAddress: ip,
+  });
+}
+
+export async function signIn(app: FastifyInstance, username: string, password: string): Promise<Session> {
+  const res = await login(app, username, password);
+  if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
+  const cookie = cookieFrom(res)!;
+  return {
+    cookie,
+    csrf: res.json().csrfToken,
+    sessionId: cookie.split('=')[1]!,
+    user: res.json().user,
+  };
+}
+
+export function asSession(s: Session, withCsrf = true) {
+  return { cookie: s.cookie, ...(withCsrf ? { 'x-csrf-token': s.csrf } : {}) };
+}
+
+export function asToken(secret: string) {
+  return { authorization: `Bearer ${secret}` };
+}
+
+export async function createUser(
+  t: TestApp,
+  admin: Session,
+  username: string,
+  role: Role,
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string; password: string }> {
+  const password = `${username}-Pass-word-123`;
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/users',
+    headers: asSession(admin),
+    payload: { username, password, role, ...extra },
+  });
+  if (res.statusCode !== 201) throw new Error(`create ${username}: ${res.statusCode} ${res.body}`);
+  return { id: res.json().user.id, password };
+}
+
+export async function auditEntries(t: TestApp, filters: Record<string, string> = {}) {
+  return (await t.sec.audit.list({ ...filters, limit: 1000 })).items;
+}
