@@ -95,3 +95,34 @@ export const httpRequests = new client.Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   registers: [registry],
 });
+
+// ---- node operations (src/operations) ----
+export const nodeOperations = new client.Counter({
+  name: 'knm_node_operations_total',
+  help: 'Node write operations (cordon, uncordon, labels, taints, template, drain), by outcome',
+  labelNames: labels('operation', 'outcome'),
+  registers: [registry],
+});
+export const nodeWriteRetries = new client.Counter({
+  name: 'knm_node_write_retries_total',
+  help: 'Node writes retried because the node changed between read and write (resourceVersion precondition)',
+  labelNames: labels('cluster'),
+  registers: [registry],
+});
+export const drainEvictions = new client.Counter({
+  name: 'knm_drain_evictions_total',
+  help: 'Eviction (or delete) requests made by drains, by result (accepted, gone, pdb_retry, error)',
+  labelNames: labels('cluster', 'result'),
+  registers: [registry],
+});
+export const jobsFinished = new client.Counter({
+  name: 'knm_jobs_finished_total',
+  help: 'Batch jobs finished, by operation and final status',
+  labelNames: labels('operation', 'status'),
+  registers: [registry],
+});
+export const jobsRunning = new client.Gauge({
+  name: 'knm_jobs_running',
+  help: 'Batch jobs running in this process',
+  registers: [registry],
+});

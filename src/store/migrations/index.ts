@@ -7,10 +7,11 @@ import type { Migration } from '../migrate.js';
 import { clusters } from './001-clusters.js';
 import { auth } from './002_auth.js';
 import { audit } from './003_audit.js';
+import { jobs } from './004_jobs.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
   auth, // 2: users, sessions, api_tokens, login_throttle
   audit, // 3: audit_log, audit_targets
-  // 4: jobs, job_nodes, templates
+  jobs, // 4: jobs, job_nodes, templates
 ];

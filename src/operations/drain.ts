@@ -1,0 +1,346 @@
+/**
+ * kubectl-grade drain (k8s.io/kubectl/pkg/drain): cordon, list the node's pods, apply kubectl's filters
+ * (drain-filters.ts), refuse before touching anything if a pod is blocked, then evict every removable pod
+ * with policy/v1 Eviction — all at once, each in its own retry loop. HTTP 429 (a PodDisruptionBudget says
+ * no) waits 5 s, re-reads the pod and tries again, for as long as the timeout allows; it never falls back to
+ * DELETE. Plain DELETE is used only when eviction is disabled. Each removed pod is then awaited until it is
+ * gone (404, or a new pod with the same name has a different UID). Timeout 0 means no limit, as in kubectl.
+ * Cancellation is an AbortSignal; everything waits through the injected Clock.
+ *
+ * This module performs one node's drain; it must not run inside an HTTP request (jobs.ts runs it).
+ */
+import type { KubeClient } from '../kube/client.js';
+import { isKubeError, type KubeError } from '../kube/errors.js';
+import { drainEvictions } from '../metrics/registry.js';
+import {
+  blockedSummary,
+  classifyPods,
+  listNodePods,
+  terminatingTooLong,
+  type ClassifiedPod,
+  type PodDecision,
+} from './drain-filters.js';
+import type { KubePod } from './kube-types.js';
+import { listPdbs, pdbApplies, selectorMatches } from './pdb.js';
+import { AbortedError, type Clock } from './ports.js';
+import type { DrainOptions } from './validation.js';
+
+export interface DrainProgress {
+  /** Pods to remove. */
+  total: number;
+  /** Removed and confirmed gone. */
+  gone: number;
+  /** Currently refused by a PodDisruptionBudget and waiting to retry. */
+  waitingForBudget: number;
+  failed: number;
+}
+
+export interface DrainDeps {
+  clock: Clock;
+  signal?: AbortSignal;
+  /** kubectl's EvictErrorRetryDelay (5 s). */
+  evictRetryDelayMs?: number;
+  /** kubectl polls for deletion every second. */
+  pollIntervalMs?: number;
+  onProgress?: (p: DrainProgress) => void;
+}
+
+export interface DrainPreview {
+  node: string;
+  pods: PodDecision[];
+  wouldSucceed: boolean;
+}
+
+export interface DrainResult {
+  removed: number;
+  skipped: PodDecision[];
+  message: string;
+}
+
+/** A drain that stopped: refused by filters, failed pods, timeout, or cancelled (`cancelled: true`). */
+export class DrainError extends Error {
+  override name = 'DrainError';
+  constructor(
+    message: string,
+    readonly kind: 'blocked' | 'failed' | 'cancelled',
+    readonly pods: PodDecision[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const strip = ({ namespace, name, action, reason, cause }: PodDecision): PodDecision => ({
+  namespace,
+  name,
+  action,
+  reason,
+  cause,
+});
+
+const podPath = (ns: string, name: string) =>
+  `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`;
+
+/** Dry run: what a drain with these options would do now, including pods a budget currently protects. */
+export async function previewDrain(
+  client: KubeClient,
+  node: string,
+  opts: DrainOptions,
+  deps: Pick<DrainDeps, 'clock' | 'signal'>,
+): Promise<DrainPreview> {
+  const pods = await listNodePods(client, node, opts.podSelector, deps.signal);
+  const decisions = await classifyPods(client, pods, opts, deps.clock.now(), deps.signal);
+  if (!opts.disableEviction) await markBudgetBlocks(client, decisions, deps.signal);
+  return { node, pods: decisions.map(strip), wouldSucceed: !decisions.some((d) => d.action === 'blocked') };
+}
+
+async function markBudgetBlocks(
+  client: KubeClient,
+  decisions: ClassifiedPod[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const evicting = decisions.filter((d) => d.action === 'evict');
+  const namespaces = [...new Set(evicting.map((d) => d.namespace))];
+  const pdbsByNs = new Map(
+    await Promise.all(namespaces.map(async (ns) => [ns, await listPdbs(client, ns, signal)] as const)),
+  );
+  const used = new Map<string, number>();
+  for (const d of evicting) {
+    const matching = (pdbsByNs.get(d.namespace) ?? []).filter((p) =>
+      selectorMatches(p.spec?.selector, d.pod.metadata.labels),
+    );
+    if (matching.length > 1) {
+      d.action = 'blocked';
+      d.cause = 'pdb';
+      d.reason = `more than one PodDisruptionBudget covers it (${matching.map((p) => p.metadata.name).join(', ')}); the API server refuses such evictions`;
+      continue;
+    }
+    const pdb = matching[0];
+    if (!pdb || !pdbApplies(d.pod, pdb)) continue;
+    const allowed = pdb.status?.disruptionsAllowed ?? 0;
+    const k = pdb.metadata.name;
+    const n = used.get(k) ?? 0;
+    used.set(k, n + 1);
+    if (allowed <= 0) {
+      d.action = 'blocked';
+      d.cause = 'pdb';
+      d.reason = `PodDisruptionBudget "${k}" currently allows no disruption; the eviction would wait and retry until it does or the timeout expires`;
+    } else if (n >= allowed) {
+      d.reason = `PodDisruptionBudget "${k}" allows ${allowed} disruption(s) at a time; this eviction waits until evicted pods are replaced and healthy`;
+      d.cause = 'pdb';
+    }
+  }
+}
+
+const isNamespaceTerminating = (e: KubeError) => {
+  const causes = (e.status?.details as { causes?: { type?: string }[] } | undefined)?.causes ?? [];
+  return causes.some((c) => c.type === 'NamespaceTerminating');
+};
+
+/**
+ * Drains one node: `cordon` is called first (the caller's conflict-safe cordon). Resolves with a summary;
+ * rejects with DrainError (blocked/failed/cancelled) or the error that stopped it.
+ */
+export async function runDrain(
+  client: KubeClient,
+  node: string,
+  opts: DrainOptions,
+  deps: DrainDeps & { cordon: () => Promise<unknown> },
+): Promise<DrainResult> {
+  const { clock, signal } = deps;
+  const retryDelay = deps.evictRetryDelayMs ?? 5000;
+  const pollInterval = deps.pollIntervalMs ?? 1000;
+  const cancelled = () => signal?.aborted === true;
+  const guardAbort = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((e: unknown) => {
+      if (cancelled()) throw new AbortedError();
+      throw e;
+    });
+
+  await guardAbort(deps.cordon());
+  const pods = await guardAbort(listNodePods(client, node, opts.podSelector, signal));
+  const decisions = await guardAbort(classifyPods(client, pods, opts, clock.now(), signal));
+  const refusal = blockedSummary(decisions);
+  if (refusal)
+    throw new DrainError(`drain refused, nothing was evicted: ${refusal}`, 'blocked', decisions.map(strip));
+
+  const toRemove = decisions.filter((d) => d.action === 'evict' || d.action === 'delete');
+  const skipped = decisions.filter((d) => d.action === 'skip').map(strip);
+  const progress: DrainProgress = { total: toRemove.length, gone: 0, waitingForBudget: 0, failed: 0 };
+  const report = () => deps.onProgress?.({ ...progress });
+  report();
+
+  const start = clock.now().getTime();
+  const deadline = opts.timeoutSeconds > 0 ? start + opts.timeoutSeconds * 1000 : Infinity;
+  const timeoutMsg = () => `global timeout reached: ${opts.timeoutSeconds}s`;
+  const remaining = () => deadline - clock.now().getTime();
+  const checkStop = () => {
+    if (cancelled()) throw new AbortedError();
+  };
+
+  const deleteOptions = opts.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {};
+  const getPod = (p: KubePod) =>
+    client.request<KubePod>({ path: podPath(p.metadata.namespace ?? 'default', p.metadata.name), signal });
+
+  /** Polls until the pod is gone or replaced (different UID), or until the deadline. */
+  const waitGone = async (pod: KubePod): Promise<void> => {
+    for (;;) {
+      checkStop();
+      try {
+        const p = await getPod(pod);
+        if (p.metadata.uid !== pod.metadata.uid) return;
+        if (terminatingTooLong(p, opts.skipWaitForDeleteTimeoutSeconds, clock.now())) return;
+      } catch (e) {
+        if (isKubeError(e, 'NotFound')) return;
+        throw e;
+      }
+      if (remaining() <= 0) throw new Error(timeoutMsg());
+      await clock.sleep(Math.min(pollInterval, remaining()), signal);
+    }
+  };
+
+  const failures: string[] = [];
+  const fail = (d: PodDecision, why: string) => {
+    progress.failed++;
+    failures.push(`${d.namespace}/${d.name}: ${why}`);
+    report();
+  };
+
+  const evictOne = async (d: ClassifiedPod): Promise<void> => {
+    let active = d.pod;
+    let waiting = false;
+    const setWaiting = (w: boolean) => {
+      if (w === waiting) return;
+      waiting = w;
+      progress.waitingForBudget += w ? 1 : -1;
+      report();
+    };
+    try {
+      for (;;) {
+        checkStop();
+        if (remaining() <= 0) throw new Error(timeoutMsg());
+        try {
+          await client.request({
+            method: 'POST',
+            path: `${podPath(d.namespace, d.name)}/eviction`,
+            body: {
+              apiVersion: 'policy/v1',
+              kind: 'Eviction',
+              metadata: { name: d.name, namespace: d.namespace },
+              deleteOptions,
+            },
+            signal,
+          });
+          drainEvictions.inc({ cluster: client.cluster, result: 'accepted' });
+          break;
+        } catch (e) {
+          if (cancelled()) throw new AbortedError();
+          if (isKubeError(e, 'NotFound')) {
+            drainEvictions.inc({ cluster: client.cluster, result: 'gone' });
+            setWaiting(false);
+            progress.gone++;
+            report();
+            return;
+          }
+          if (isKubeError(e, 'TooManyRequests')) {
+            drainEvictions.inc({ cluster: client.cluster, result: 'pdb_retry' });
+            setWaiting(true);
+          } else if (isKubeError(e, 'Forbidden') && isNamespaceTerminating(e)) {
+            // The namespace is going away: a pod already being deleted just needs waiting for.
+            if (active.metadata.deletionTimestamp) break;
+          } else {
+            drainEvictions.inc({ cluster: client.cluster, result: 'error' });
+            throw new Error(`eviction failed: ${(e as Error).message}`);
+          }
+          await clock.sleep(Math.max(0, Math.min(retryDelay, remaining())), signal);
+        }
+        try {
+          active = await getPod(active);
+        } catch (e) {
+          if (cancelled()) throw new AbortedError();
+          // As kubectl: ignore read errors and let the next eviction attempt sort it out.
+          void e;
+        }
+      }
+      setWaiting(false);
+      await waitGone(active);
+      progress.gone++;
+      report();
+    } catch (e) {
+      setWaiting(false);
+      if (e instanceof AbortedError) throw e;
+      fail(d, (e as Error).message);
+    }
+  };
+
+  const deleteAll = async (): Promise<void> => {
+    for (const d of toRemove) {
+      checkStop();
+      try {
+        await client.request({
+          method: 'DELETE',
+          path: podPath(d.namespace, d.name),
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', ...deleteOptions },
+          signal,
+        });
+        drainEvictions.inc({ cluster: client.cluster, result: 'deleted' });
+      } catch (e) {
+        if (cancelled()) throw new AbortedError();
+        if (!isKubeError(e, 'NotFound')) {
+          // kubectl stops at the first failed delete.
+          fail(d, `delete failed: ${(e as Error).message}`);
+          return;
+        }
+      }
+    }
+    await Promise.all(
+      toRemove.map(async (d) => {
+        try {
+          await waitGone(d.pod);
+          progress.gone++;
+          report();
+        } catch (e) {
+          if (e instanceof AbortedError) throw e;
+          fail(d, (e as Error).message);
+        }
+      }),
+    );
+  };
+
+  try {
+    if (opts.disableEviction) await deleteAll();
+    else await Promise.all(toRemove.map(evictOne));
+  } catch (e) {
+    if (e instanceof AbortedError || cancelled()) {
+      throw new DrainError(
+        `cancelled after ${progress.gone} of ${progress.total} pods were removed; the node stays cordoned`,
+        'cancelled',
+      );
+    }
+    throw e;
+  }
+  // Promise.all above rejects on the first abort while siblings may still be settling; make sure the
+  // cancellation is reported even if every loop swallowed it.
+  if (cancelled()) {
+    throw new DrainError(
+      `cancelled after ${progress.gone} of ${progress.total} pods were removed; the node stays cordoned`,
+      'cancelled',
+    );
+  }
+  if (failures.length) {
+    throw new DrainError(
+      `${failures.length} of ${toRemove.length} pods were not removed (${progress.gone} were): ${failures.slice(0, 10).join('; ')}${failures.length > 10 ? '; …' : ''}`,
+      'failed',
+    );
+  }
+  const verb = opts.disableEviction ? 'deleted' : 'evicted';
+  const skipCounts = new Map<string, number>();
+  for (const s of skipped) skipCounts.set(s.cause, (skipCounts.get(s.cause) ?? 0) + 1);
+  const skipText = skipped.length
+    ? `; skipped ${skipped.length} (${[...skipCounts].map(([c, n]) => `${c} ${n}`).join(', ')})`
+    : '';
+  return {
+    removed: toRemove.length,
+    skipped,
+    message: `drained: ${verb} ${toRemove.length} pod(s)${skipText}`,
+  };
+}

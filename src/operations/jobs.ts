@@ -1,0 +1,747 @@
+/**
+ * Batch jobs: one operation (cordon, uncordon, labels, taints, drain, template) over many nodes in one or
+ * several clusters, with bounded concurrency, a result per node, cancellation and progress pushed (throttled)
+ * through the JobPublisher. Everything is validated, resolved and guarded before a job exists: a refused
+ * request changes nothing. Every node's start and result is persisted before and after it runs, so after a
+ * crash `recoverInterrupted()` can say exactly which nodes finished, which never started and which were in
+ * flight. Single-node drains run here too: a drain never runs inside an HTTP request.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { ApiError, badRequest, conflict, forbidden, notFound, toApiError } from '../api/errors.js';
+import type { Logger } from '../log/logger.js';
+import { jobsFinished, jobsRunning } from '../metrics/registry.js';
+import type { Database } from '../store/schema.js';
+import { nowIso } from '../store/values.js';
+import { DrainError } from './drain.js';
+import { JobStore } from './job-store.js';
+import {
+  FINAL_JOB_STATUSES,
+  JOB_OPERATIONS,
+  countNodes,
+  finalStatus,
+  type Job,
+  type JobNode,
+  type JobNodeStatus,
+  type JobOperation,
+  type JobStatus,
+  type JobTarget,
+} from './job-types.js';
+import { systemClock, type AuditSink, type Clock, type JobPublisher } from './ports.js';
+import { checkSystemLabels, type Actor, type NodeOperations, type TemplateContent } from './service.js';
+import type { TemplateStore } from './templates.js';
+import {
+  asObject,
+  onlyKeys,
+  parseCordonParams,
+  parseDrainOptions,
+  parseEmptyParams,
+  parseLabelSelector,
+  parseLabelsIntent,
+  parseTaintsIntent,
+  validateNodeName,
+  type CordonParams,
+  type DrainOptions,
+  type LabelsIntent,
+  type TaintsIntent,
+} from './validation.js';
+
+export const DEFAULT_CONCURRENCY: Record<JobOperation, number> = {
+  cordon: 20,
+  uncordon: 20,
+  labels: 20,
+  taints: 20,
+  template: 20,
+  // Drains hold nodes out for minutes and move workloads; few at a time, as people do by hand.
+  drain: 2,
+};
+export const MAX_CONCURRENCY = 50;
+export const MAX_JOB_NODES = 10_000;
+const MAX_TARGETS = 100;
+
+export interface JobRequest {
+  operation: JobOperation;
+  targets: JobTarget[];
+  params: Record<string, unknown>;
+  concurrency: number;
+  override: boolean;
+}
+
+export interface RequestContext {
+  ip?: string;
+  requestId?: string;
+  /** Audit action for this submission (`job.create`, `node.drain`, `template.apply`). */
+  action?: string;
+}
+
+type ParsedParams =
+  | { operation: 'cordon'; params: CordonParams }
+  | { operation: 'uncordon'; params: Record<string, never> }
+  | { operation: 'labels'; params: LabelsIntent }
+  | { operation: 'taints'; params: TaintsIntent }
+  | { operation: 'drain'; params: DrainOptions }
+  | { operation: 'template'; params: { templateId: string } };
+
+function parseParams(operation: JobOperation, raw: unknown): ParsedParams {
+  const base = 'params';
+  switch (operation) {
+    case 'cordon':
+      return { operation, params: parseCordonParams(raw, base) };
+    case 'uncordon':
+      return { operation, params: parseEmptyParams(raw, base) };
+    case 'labels':
+      return { operation, params: parseLabelsIntent(raw, base) };
+    case 'taints':
+      return { operation, params: parseTaintsIntent(raw, base) };
+    case 'drain':
+      return { operation, params: parseDrainOptions(raw, base) };
+    case 'template': {
+      const o = asObject(raw, base);
+      onlyKeys(o, ['templateId'], base);
+      if (typeof o.templateId !== 'string' || !o.templateId)
+        throw badRequest('templateId is required', 'params.templateId');
+      return { operation, params: { templateId: o.templateId } };
+    }
+  }
+}
+
+/** Validates a POST /jobs body; 400 naming the field. */
+export function parseJobRequest(body: unknown): JobRequest & { parsed: ParsedParams } {
+  const o = asObject(body, '');
+  onlyKeys(o, ['operation', 'targets', 'params', 'concurrency', 'override'], '');
+  if (typeof o.operation !== 'string' || !(JOB_OPERATIONS as readonly string[]).includes(o.operation)) {
+    throw badRequest(`operation must be one of ${JOB_OPERATIONS.join(', ')}`, 'operation');
+  }
+  const operation = o.operation as JobOperation;
+  const targets = parseTargets(o.targets);
+  const parsed = parseParams(
+    operation,
+    o.params ??
+      (operation === 'uncordon' || operation === 'drain' || operation === 'cordon' ? {} : undefined),
+  );
+  let concurrency = DEFAULT_CONCURRENCY[operation];
+  if (o.concurrency !== undefined && o.concurrency !== null) {
+    if (
+      typeof o.concurrency !== 'number' ||
+      !Number.isInteger(o.concurrency) ||
+      o.concurrency < 1 ||
+      o.concurrency > MAX_CONCURRENCY
+    ) {
+      throw badRequest(`concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`, 'concurrency');
+    }
+    concurrency = o.concurrency;
+  }
+  if (o.override !== undefined && o.override !== null && typeof o.override !== 'boolean') {
+    throw badRequest('override must be true or false', 'override');
+  }
+  return {
+    operation,
+    targets,
+    params: parsed.params as Record<string, unknown>,
+    concurrency,
+    override: o.override === true,
+    parsed,
+  };
+}
+
+export function parseTargets(raw: unknown, base = 'targets'): JobTarget[] {
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw badRequest('targets must be a non-empty list of {cluster, nodes | selector}', base);
+  if (raw.length > MAX_TARGETS) throw badRequest(`at most ${MAX_TARGETS} targets per job`, base);
+  return raw.map((t: unknown, i): JobTarget => {
+    const f = `${base}[${i}]`;
+    const o = asObject(t, f);
+    onlyKeys(o, ['cluster', 'nodes', 'selector'], f);
+    if (typeof o.cluster !== 'string' || !o.cluster) throw badRequest('cluster is required', `${f}.cluster`);
+    const hasNodes = o.nodes !== undefined && o.nodes !== null;
+    const hasSelector = o.selector !== undefined && o.selector !== null;
+    if (hasNodes === hasSelector) throw badRequest('give either nodes or selector', f);
+    if (hasNodes) {
+      if (!Array.isArray(o.nodes) || o.nodes.length === 0)
+        throw badRequest('nodes must be a non-empty list of node names', `${f}.nodes`);
+      if (o.nodes.length > MAX_JOB_NODES)
+        throw badRequest(`at most ${MAX_JOB_NODES} nodes per job`, `${f}.nodes`);
+      const nodes = o.nodes.map((n: unknown, j) => validateNodeName(n, `${f}.nodes[${j}]`));
+      return { cluster: o.cluster, nodes: [...new Set(nodes)] };
+    }
+    if (typeof o.selector !== 'string' || o.selector.trim() === '') {
+      throw badRequest(
+        'selector must be a non-empty label selector (to target every node, say so, e.g. "kubernetes.io/hostname")',
+        `${f}.selector`,
+      );
+    }
+    parseLabelSelector(o.selector, `${f}.selector`);
+    return { cluster: o.cluster, selector: o.selector.trim() };
+  });
+}
+
+interface ActiveJob {
+  job: Job;
+  actor: Actor;
+  parsed: ParsedParams;
+  template?: TemplateContent;
+  abort: AbortController;
+  cancelled: boolean;
+  publishTimer?: NodeJS.Timeout;
+  lastPublish: number;
+  done: Promise<void>;
+}
+
+export interface JobRunnerDeps {
+  db: Kysely<Database>;
+  ops: NodeOperations;
+  templates?: TemplateStore;
+  publisher?: JobPublisher;
+  audit?: AuditSink;
+  clock?: Clock;
+  log?: Logger;
+  /** Identifies this process as the owner of the jobs it runs. */
+  instanceId?: string;
+  /**
+   * Several processes share the store (PostgreSQL replicas): another owner's job is only declared
+   * interrupted once its heartbeat is stale. Otherwise (SQLite) every job not run by this process is.
+   */
+  sharedStore?: boolean;
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+  /** Minimum interval between progress publications of one job (default 200 ms: ≤ 5 a second). */
+  publishIntervalMs?: number;
+}
+
+const NOT_STARTED = 'not started: the server stopped before this node was processed';
+const IN_FLIGHT = 'in progress when the server stopped; the outcome is unknown — check the node';
+
+export class JobRunner {
+  private readonly store: JobStore;
+  private readonly active = new Map<string, ActiveJob>();
+  private readonly clock: Clock;
+  readonly instanceId: string;
+  private heartbeat?: NodeJS.Timeout;
+  /** Set when this runner is abandoned (tests: a crash); nothing is written afterwards. */
+  private dead = false;
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.store = new JobStore(deps.db);
+    this.clock = deps.clock ?? systemClock;
+    this.instanceId = deps.instanceId ?? randomUUID();
+  }
+
+  /** Marks abandoned jobs interrupted and starts the heartbeat. Call once at start. */
+  async start(): Promise<number> {
+    const n = await this.recoverInterrupted();
+    const every = this.deps.heartbeatMs ?? 5000;
+    this.heartbeat = setInterval(() => void this.beat(), every);
+    this.heartbeat.unref();
+    return n;
+  }
+
+  /** Nodes that running cordon/drain jobs will still take out of scheduling in a cluster (for the guard). */
+  reserved(cluster: string): Set<string> {
+    const out = new Set<string>();
+    for (const a of this.active.values()) {
+      if (a.job.operation !== 'cordon' && a.job.operation !== 'drain') continue;
+      for (const n of a.job.nodes)
+        if (n.cluster === cluster && (n.status === 'pending' || n.status === 'running')) out.add(n.name);
+    }
+    return out;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.dead) return;
+    try {
+      const ids = [...this.active.keys()];
+      const cancel = await this.store.heartbeat(ids, nowIso(this.clock.now()));
+      for (const id of cancel) this.abortJob(id);
+      if (this.deps.sharedStore) await this.recoverInterrupted();
+    } catch (e) {
+      this.deps.log?.warn({ err: (e as Error).message }, 'job heartbeat failed');
+    }
+  }
+
+  /**
+   * Declares jobs whose process is gone interrupted: nodes that finished keep their result, nodes never
+   * started and nodes in flight become `interrupted` with a message saying which. Returns how many.
+   */
+  async recoverInterrupted(): Promise<number> {
+    const now = this.clock.now();
+    const stale = nowIso(new Date(now.getTime() - (this.deps.staleAfterMs ?? 30_000)));
+    let n = 0;
+    for (const j of await this.store.unfinished()) {
+      if (j.owner === this.instanceId) continue;
+      if (this.deps.sharedStore && j.heartbeatAt > stale) continue;
+      const ok = await this.store.markInterrupted(
+        j.id,
+        j.owner,
+        nowIso(now),
+        { notStarted: NOT_STARTED, inProgress: IN_FLIGHT },
+        (done, total) =>
+          `interrupted: the server stopped while this job ran; ${done} of ${total} nodes had finished`,
+      );
+      if (!ok) continue;
+      n++;
+      const job = await this.store.get(j.id);
+      jobsFinished.inc({ operation: j.operation, status: 'interrupted' });
+      if (job) {
+        this.deps.publisher?.publishJob(stripJob(job));
+        await this.auditFinish(job, {
+          user: j.createdBy,
+          ip: j.clientIp ?? undefined,
+          requestId: j.requestId ?? undefined,
+        });
+      }
+      this.deps.log?.warn({ job: j.id }, 'job marked interrupted (its server stopped while it ran)');
+    }
+    return n;
+  }
+
+  /** Validates, resolves targets, applies the guard, persists and starts a job. Refusals are audited. */
+  async submit(actor: Actor, body: unknown, ctx: RequestContext = {}): Promise<Job> {
+    const action = ctx.action ?? 'job.create';
+    let req: (JobRequest & { parsed: ParsedParams }) | undefined;
+    try {
+      req = parseJobRequest(body);
+      return await this.accept(actor, req, ctx);
+    } catch (e) {
+      const api = toApiError(e);
+      await this.safeAudit({
+        user: actor.username,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        action,
+        cluster:
+          req && new Set(req.targets.map((t) => t.cluster)).size === 1 ? req.targets[0]!.cluster : undefined,
+        nodes: req?.targets.flatMap((t) => t.nodes ?? []).slice(0, 1000),
+        params: req
+          ? { operation: req.operation, params: req.params, targets: req.targets, override: req.override }
+          : body,
+        outcome: api && (api.status === 403 || api.code === 'GuardRefused') ? 'denied' : 'failure',
+        status: api?.status ?? 500,
+        message: (e as Error).message,
+      });
+      throw e;
+    }
+  }
+
+  private async accept(
+    actor: Actor,
+    req: JobRequest & { parsed: ParsedParams },
+    ctx: RequestContext,
+  ): Promise<Job> {
+    const { ops } = this.deps;
+    for (const [i, t] of req.targets.entries()) {
+      if (actor.clusters !== null && !actor.clusters.includes(t.cluster))
+        throw forbidden(`you have no access to cluster "${t.cluster}"`);
+      try {
+        ops.client(t.cluster);
+      } catch {
+        throw new ApiError(404, 'NotFound', `cluster "${t.cluster}" not found`, `targets[${i}].cluster`);
+      }
+    }
+    let template: TemplateContent | undefined;
+    let params = req.params;
+    if (req.parsed.operation === 'labels')
+      checkSystemLabels(actor, req.parsed.params, req.parsed.params.allowSystem);
+    if (req.parsed.operation === 'template') {
+      if (!this.deps.templates) throw badRequest('templates are not available', 'params.templateId');
+      const t = await this.deps.templates.get(req.parsed.params.templateId);
+      template = { ...(t.labels ? { labels: t.labels } : {}), ...(t.taints ? { taints: t.taints } : {}) };
+      if (template.labels) checkSystemLabels(actor, template.labels, template.labels.allowSystem ?? false);
+      // The job keeps what it applied, even if the template is edited later.
+      params = { templateId: t.id, templateName: t.name, ...template };
+    }
+
+    // Resolve targets to nodes (names must exist; selectors must match something).
+    const nodes: JobNode[] = [];
+    const seen = new Set<string>();
+    for (const [i, t] of req.targets.entries()) {
+      let names: string[];
+      if (t.nodes) {
+        const missing: string[] = [];
+        for (const n of t.nodes) if (!(await ops.nodes.getNode(t.cluster, n))) missing.push(n);
+        if (missing.length) {
+          throw new ApiError(
+            404,
+            'NotFound',
+            `node(s) not found in cluster "${t.cluster}": ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` and ${missing.length - 20} more` : ''}`,
+            `targets[${i}].nodes`,
+          );
+        }
+        names = t.nodes;
+      } else {
+        names = await ops.nodes.resolveSelector(t.cluster, t.selector!);
+        if (names.length === 0)
+          throw badRequest(
+            `selector "${t.selector}" matches no node in cluster "${t.cluster}"`,
+            `targets[${i}].selector`,
+          );
+      }
+      for (const name of names) {
+        const k = `${t.cluster}/${name}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        nodes.push({ cluster: t.cluster, name, status: 'pending' });
+      }
+    }
+    if (nodes.length > MAX_JOB_NODES)
+      throw badRequest(
+        `the targets resolve to ${nodes.length} nodes; at most ${MAX_JOB_NODES} per job`,
+        'targets',
+      );
+
+    if (req.operation === 'drain') {
+      for (const a of this.active.values()) {
+        if (a.job.operation !== 'drain') continue;
+        const clash = a.job.nodes.find(
+          (n) => (n.status === 'pending' || n.status === 'running') && seen.has(`${n.cluster}/${n.name}`),
+        );
+        if (clash)
+          throw conflict(
+            `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${a.job.id}`,
+            { job: a.job.id },
+          );
+      }
+    }
+    if (req.operation === 'cordon' || req.operation === 'drain') {
+      const byCluster = new Map<string, string[]>();
+      for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
+      for (const [cluster, names] of byCluster)
+        await ops.guard(actor, cluster, names, req.override, req.operation);
+    }
+
+    const createdAt = nowIso(this.clock.now());
+    const job: Job = {
+      id: randomUUID(),
+      operation: req.operation,
+      params,
+      targets: req.targets,
+      concurrency: req.concurrency,
+      status: 'pending',
+      createdBy: actor.username,
+      createdAt,
+      total: nodes.length,
+      done: 0,
+      counts: countNodes(nodes).counts,
+      nodes,
+    };
+    const clusters = [...new Set(nodes.map((n) => n.cluster))];
+    await this.store.insert(job, {
+      owner: this.instanceId,
+      override: req.override,
+      clusters,
+      clientIp: ctx.ip,
+      requestId: ctx.requestId,
+    });
+    await this.safeAudit({
+      user: actor.username,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      action: ctx.action ?? 'job.create',
+      cluster: clusters.length === 1 ? clusters[0] : undefined,
+      nodes: nodes.map((n) => n.name).slice(0, 1000),
+      params: {
+        job: job.id,
+        operation: job.operation,
+        params,
+        targets: req.targets,
+        concurrency: req.concurrency,
+        override: req.override,
+      },
+      outcome: 'success',
+      status: 202,
+      message: `job ${job.id} accepted: ${job.operation} on ${nodes.length} node(s)`,
+    });
+
+    const a: ActiveJob = {
+      job,
+      actor,
+      parsed: req.parsed,
+      template,
+      abort: new AbortController(),
+      cancelled: false,
+      lastPublish: 0,
+      done: Promise.resolve(),
+    };
+    this.active.set(job.id, a);
+    jobsRunning.inc();
+    a.done = this.execute(a, { ip: ctx.ip, requestId: ctx.requestId }).catch((e: unknown) => {
+      this.deps.log?.error({ job: job.id, err: (e as Error).message }, 'job runner failed');
+    });
+    return snapshot(job);
+  }
+
+  private async execute(a: ActiveJob, ctx: { ip?: string; requestId?: string }): Promise<void> {
+    const { job } = a;
+    try {
+      job.status = 'running';
+      job.startedAt = nowIso(this.clock.now());
+      await this.persist(() => this.store.updateJob(job.id, { status: 'running', startedAt: job.startedAt }));
+      this.publish(a);
+      let next = 0;
+      const worker = async () => {
+        while (!a.abort.signal.aborted && !this.dead) {
+          const seq = next++;
+          if (seq >= job.nodes.length) return;
+          await this.runNode(a, seq);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(job.concurrency, job.nodes.length) }, worker));
+      if (this.dead) return;
+      const at = nowIso(this.clock.now());
+      for (const [seq, n] of job.nodes.entries()) {
+        if (n.status === 'pending') {
+          n.status = 'cancelled';
+          n.message = 'not started: the job was cancelled';
+          await this.persist(() => this.store.updateNode(job.id, seq, 'cancelled', n.message, at));
+        }
+      }
+      job.status = finalStatus(job.nodes, a.cancelled);
+      job.finishedAt = at;
+      if (a.cancelled) job.message = job.message ?? 'cancelled';
+      await this.persist(() =>
+        this.store.updateJob(job.id, { status: job.status, finishedAt: at, message: job.message }),
+      );
+      jobsFinished.inc({ operation: job.operation, status: job.status });
+      await this.auditFinish(job, { user: job.createdBy, ...ctx });
+    } finally {
+      if (!this.dead) {
+        this.active.delete(job.id);
+        clearTimeout(a.publishTimer);
+        this.deps.publisher?.publishJob(snapshot(job));
+      }
+      jobsRunning.dec();
+    }
+  }
+
+  private async runNode(a: ActiveJob, seq: number): Promise<void> {
+    const { job } = a;
+    const n = job.nodes[seq]!;
+    n.status = 'running';
+    await this.persist(() =>
+      this.store.updateNode(job.id, seq, 'running', undefined, nowIso(this.clock.now())),
+    );
+    this.publish(a);
+    let status: JobNodeStatus;
+    let message: string | undefined;
+    try {
+      ({ status, message } = await this.perform(a, n));
+    } catch (e) {
+      if (e instanceof DrainError && e.kind === 'cancelled') {
+        status = 'cancelled';
+        message = e.message;
+      } else if (e instanceof ApiError && e.status === 404) {
+        status = 'skipped';
+        message = `${e.message} (it no longer exists)`;
+      } else {
+        status = 'failed';
+        message = (e as Error).message;
+      }
+    }
+    if (this.dead) return;
+    n.status = status;
+    if (message) n.message = message;
+    else delete n.message;
+    await this.persist(() => this.store.updateNode(job.id, seq, status, message, nowIso(this.clock.now())));
+    this.publish(a);
+  }
+
+  private async perform(a: ActiveJob, n: JobNode): Promise<{ status: JobNodeStatus; message?: string }> {
+    const { ops } = this.deps;
+    const { actor, parsed } = a;
+    const w = (r: { changed: boolean }) => ({ status: (r.changed ? 'ok' : 'unchanged') as JobNodeStatus });
+    // Quick writes are not interrupted mid-request (their outcome would be unknown); cancel stops new ones.
+    switch (parsed.operation) {
+      case 'cordon':
+        return w(await ops.cordon(actor, n.cluster, n.name, parsed.params, { skipGuard: true }));
+      case 'uncordon':
+        return w(await ops.uncordon(actor, n.cluster, n.name));
+      case 'labels':
+        return w(await ops.labels(actor, n.cluster, n.name, parsed.params));
+      case 'taints':
+        return w(await ops.taints(actor, n.cluster, n.name, parsed.params));
+      case 'template':
+        return w(await ops.template(actor, n.cluster, n.name, a.template ?? {}));
+      case 'drain': {
+        const r = await ops.drain(actor, n.cluster, n.name, parsed.params, {
+          signal: a.abort.signal,
+          onProgress: (p) => {
+            const parts = [`${p.gone}/${p.total} pods removed`];
+            if (p.waitingForBudget) parts.push(`${p.waitingForBudget} waiting for a PodDisruptionBudget`);
+            if (p.failed) parts.push(`${p.failed} failed`);
+            n.message = parts.join(', ');
+            this.publish(a);
+          },
+        });
+        return { status: 'ok', message: r.message };
+      }
+    }
+  }
+
+  /** Store writes of a job; skipped once this runner is abandoned. */
+  private async persist(fn: () => Promise<unknown>): Promise<void> {
+    if (this.dead) return;
+    await fn();
+  }
+
+  private publish(a: ActiveJob): void {
+    const pub = this.deps.publisher;
+    if (!pub || this.dead) return;
+    const interval = this.deps.publishIntervalMs ?? 200;
+    const now = Date.now();
+    if (now - a.lastPublish >= interval) {
+      a.lastPublish = now;
+      clearTimeout(a.publishTimer);
+      a.publishTimer = undefined;
+      pub.publishJob(snapshot(a.job));
+    } else if (!a.publishTimer) {
+      a.publishTimer = setTimeout(
+        () => {
+          a.publishTimer = undefined;
+          a.lastPublish = Date.now();
+          if (!this.dead && this.active.has(a.job.id)) pub.publishJob(snapshot(a.job));
+        },
+        interval - (now - a.lastPublish),
+      );
+      a.publishTimer.unref();
+    }
+  }
+
+  private abortJob(id: string): boolean {
+    const a = this.active.get(id);
+    if (!a) return false;
+    a.cancelled = true;
+    a.abort.abort();
+    return true;
+  }
+
+  /** Cancels a job: nodes not started become `cancelled`; a running drain stops (its node stays cordoned). */
+  async cancel(actor: Actor, id: string, ctx: RequestContext = {}): Promise<Job> {
+    const job = await this.get(actor, id);
+    const audit = (outcome: 'success' | 'failure', status: number, message: string) =>
+      this.safeAudit({
+        user: actor.username,
+        ip: ctx.ip,
+        requestId: ctx.requestId,
+        action: 'job.cancel',
+        cluster: new Set(job.nodes.map((n) => n.cluster)).size === 1 ? job.nodes[0]?.cluster : undefined,
+        nodes: job.nodes
+          .filter((n) => n.status === 'pending' || n.status === 'running')
+          .map((n) => n.name)
+          .slice(0, 1000),
+        params: { job: id },
+        outcome,
+        status,
+        message,
+      });
+    if ((FINAL_JOB_STATUSES as readonly JobStatus[]).includes(job.status)) {
+      await audit('failure', 409, `job ${id} already finished (${job.status})`);
+      throw conflict(`job ${id} already finished (${job.status})`);
+    }
+    const a = this.active.get(id);
+    if (a) a.job.message = `cancelled by ${actor.username}`;
+    await this.store.requestCancel(id);
+    // Not ours: the owning process sees the request at its next heartbeat.
+    this.abortJob(id);
+    await audit('success', 202, `cancel requested for job ${id}`);
+    return a ? snapshot(a.job) : job;
+  }
+
+  /** A job as the user may see it: 404 when it does not exist or touches a cluster hidden from them. */
+  async get(actor: Pick<Actor, 'clusters'>, id: string): Promise<Job> {
+    const a = this.active.get(id);
+    if (a) {
+      if (!a.job.nodes.every((n) => actor.clusters === null || actor.clusters.includes(n.cluster)))
+        throw notFound(`job "${id}" not found`);
+      return snapshot(a.job);
+    }
+    const job = await this.store.get(id);
+    if (!job || !(actor.clusters === null || job.clusters.every((c) => actor.clusters!.includes(c)))) {
+      throw notFound(`job "${id}" not found`);
+    }
+    return stripJob(job);
+  }
+
+  async list(
+    actor: Pick<Actor, 'clusters'>,
+    q: { limit?: number; cursor?: string; status?: JobStatus } = {},
+  ) {
+    const limit = Math.min(Math.max(1, q.limit ?? 50), 500);
+    return this.store.list({ limit, cursor: q.cursor, status: q.status, clusters: actor.clusters });
+  }
+
+  /** Resolves when a job started by this runner has finished (tests, shutdown). */
+  async waitFor(id: string): Promise<void> {
+    await this.active.get(id)?.done;
+  }
+
+  /** Graceful stop: cancels running jobs (recorded as interrupted by shutdown) and waits for them. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const a of this.active.values()) {
+      a.job.message = 'cancelled: the server was shutting down';
+      this.abortJob(a.job.id);
+    }
+    await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+
+  /**
+   * Stops without writing anything more, as if the process had died (tests of recovery). In-flight
+   * requests are aborted; their results are discarded.
+   */
+  abandon(): void {
+    this.dead = true;
+    clearInterval(this.heartbeat);
+    for (const a of this.active.values()) {
+      clearTimeout(a.publishTimer);
+      a.abort.abort();
+    }
+    this.active.clear();
+  }
+
+  private async auditFinish(job: Job, who: { user: string; ip?: string; requestId?: string }): Promise<void> {
+    const { counts } = countNodes(job.nodes);
+    const outcome =
+      job.status === 'succeeded'
+        ? 'success'
+        : job.status === 'partial'
+          ? 'partial'
+          : counts.ok + counts.unchanged > 0
+            ? 'partial'
+            : 'failure';
+    const clusters = [...new Set(job.nodes.map((n) => n.cluster))];
+    await this.safeAudit({
+      user: who.user,
+      ip: who.ip,
+      requestId: who.requestId,
+      action: `job.${job.operation}`,
+      cluster: clusters.length === 1 ? clusters[0] : undefined,
+      params: { job: job.id, params: job.params },
+      outcome,
+      message: `job ${job.id} ${job.status}: ok ${counts.ok}, unchanged ${counts.unchanged}, failed ${counts.failed}, skipped ${counts.skipped}, cancelled ${counts.cancelled}, interrupted ${counts.interrupted}${job.message ? ` — ${job.message}` : ''}`,
+      results: job.nodes.map((n) => ({
+        cluster: n.cluster,
+        name: n.name,
+        outcome: n.status,
+        ...(n.message ? { message: n.message } : {}),
+      })),
+    });
+  }
+
+  private async safeAudit(entry: Parameters<AuditSink['record']>[0]): Promise<void> {
+    if (!this.deps.audit || this.dead) return;
+    try {
+      await this.deps.audit.record(entry);
+    } catch (e) {
+      this.deps.log?.error({ err: (e as Error).message, action: entry.action }, 'audit record failed');
+    }
+  }
+}
+
+function snapshot(job: Job): Job {
+  const { counts, done } = countNodes(job.nodes);
+  return { ...job, counts, done, nodes: job.nodes.map((n) => ({ ...n })) };
+}
+
+function stripJob(job: Job & { clusters?: string[] }): Job {
+  const { clusters: _c, ...rest } = job;
+  return rest;
+}

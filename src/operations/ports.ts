@@ -1,0 +1,92 @@
+/**
+ * What node operations need from the rest of the product, as small interfaces. The live cache, the realtime
+ * hub, the cluster registry and the audit log implement them; tests use the simulator plus direct reads
+ * (direct-node-source.ts). Nothing here knows about HTTP.
+ */
+import type { KubeClient } from '../kube/client.js';
+import type { AuditRecord } from '../audit/log.js';
+import type { KubeNode } from './kube-types.js';
+import type { Job } from './job-types.js';
+
+/** The little a guard or a target check needs to know about one node. */
+export interface NodeSummary {
+  name: string;
+  status: 'Ready' | 'NotReady' | 'Unknown';
+  unschedulable: boolean;
+}
+
+export interface ReadyStats {
+  /** Nodes whose Ready condition is True. */
+  ready: number;
+  /** Of those, the ones not cordoned. */
+  readySchedulable: number;
+}
+
+export interface NodeSource {
+  /** undefined = no such node in that cluster. */
+  getNode(cluster: string, name: string): Promise<NodeSummary | undefined> | NodeSummary | undefined;
+  /** Names of the cluster's nodes matching a (validated) Kubernetes label selector. */
+  resolveSelector(cluster: string, selector: string): Promise<string[]> | string[];
+  readyStats(cluster: string): Promise<ReadyStats> | ReadyStats;
+  /**
+   * Called with the object the API server returned after each successful write, so the next read through
+   * our API shows it before the watch event arrives. Returns the node as the API shows it (NodeRow).
+   */
+  applyLocalWrite(cluster: string, node: KubeNode): unknown;
+}
+
+export interface ClusterClients {
+  /** undefined = unknown cluster (→ 404). */
+  client(cluster: string): KubeClient | undefined;
+}
+
+export interface JobPublisher {
+  publishJob(job: Job): void;
+}
+
+export interface AuditSink {
+  record(entry: AuditRecord): Promise<unknown> | unknown;
+}
+
+/** Time and waiting, injected so tests run drains and back-offs without real delays. */
+export interface Clock {
+  now(): Date;
+  /** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export class AbortedError extends Error {
+  override name = 'AbortError';
+  constructor(message = 'cancelled') {
+    super(message);
+  }
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new AbortedError());
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(new AbortedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+/**
+ * Virtual time running `1/scale` times faster than real time: with scale 0.001 a 5 s back-off takes 5 ms and
+ * a 30 s drain timeout expires after 30 ms, so tests keep kubectl's real figures in the code under test.
+ */
+export function scaledClock(scale: number): Clock {
+  const t0 = Date.now();
+  return {
+    now: () => new Date(t0 + (Date.now() - t0) / scale),
+    sleep: (ms, signal) => systemClock.sleep(ms * scale, signal),
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * Single-node operations: cordon, uncordon, labels, taints, template contents, drain preview and drain
+ * execution. Permission rules that depend on the request (system label keys, the guard override) are
+ * enforced here so routes and batch jobs share them; validation of raw input is validation.ts's.
+ */
+import { ApiError, forbidden, notFound } from '../api/errors.js';
+import type { Role } from '../api/policy.js';
+import type { KubeClient } from '../kube/client.js';
+import { isKubeError } from '../kube/errors.js';
+import { nodeOperations } from '../metrics/registry.js';
+import { previewDrain, runDrain, type DrainPreview, type DrainProgress, type DrainResult } from './drain.js';
+import { enforceGuard, type GuardDetails } from './guard.js';
+import type { LabelChanges, NodeIntent, TaintChanges } from './intent.js';
+import { systemClock, type ClusterClients, type Clock, type NodeSource } from './ports.js';
+import {
+  isSystemKey,
+  validateNodeName,
+  type CordonParams,
+  type DrainOptions,
+  type LabelsIntent,
+  type TaintsIntent,
+} from './validation.js';
+import { writeNodeIntent, type WriteDeps } from './write.js';
+
+export interface Actor {
+  username: string;
+  role: Role;
+  clusters: string[] | null;
+  canOverrideGuard: boolean;
+  canOverrideSystemLabels: boolean;
+}
+
+export interface NodeWriteAnswer {
+  /** The node as our API shows it (NodeRow), read-your-writes. */
+  node: unknown;
+  changed: boolean;
+}
+
+/** Contents of a template, as stored and applied. */
+export interface TemplateContent {
+  labels?: LabelChanges & { allowSystem?: boolean };
+  taints?: TaintChanges;
+}
+
+export interface OperationsDeps {
+  clients: ClusterClients;
+  nodes: NodeSource;
+  guardMinSchedulable: number;
+  clock?: Clock;
+  random?: () => number;
+  write?: Pick<WriteDeps, 'maxAttempts' | 'baseBackoffMs' | 'maxBackoffMs'>;
+  drain?: { evictRetryDelayMs?: number; pollIntervalMs?: number };
+  /** Nodes running cordon/drain jobs will still take out, per cluster (the guard counts them). */
+  reservedByJobs?: (cluster: string) => ReadonlySet<string>;
+}
+
+export const mayOverrideSystemLabels = (a: Pick<Actor, 'role' | 'canOverrideSystemLabels'>) =>
+  a.role === 'admin' || (a.role === 'operator' && a.canOverrideSystemLabels);
+
+/** 403 unless system keys are both asked for explicitly and allowed for this user. */
+export function checkSystemLabels(actor: Actor, changes: LabelChanges, allowSystem: boolean): void {
+  const keys = [...Object.keys(changes.set), ...changes.remove].filter(isSystemKey);
+  if (keys.length === 0) return;
+  const list = keys.map((k) => `"${k}"`).join(', ');
+  if (!allowSystem) {
+    throw forbidden(
+      `label key(s) ${list} are reserved for Kubernetes (kubernetes.io / k8s.io prefixes); changing them can break ` +
+        `scheduling or node management. Resend with "allowSystem": true if this is intended (needs admin or the system-labels grant).`,
+    );
+  }
+  if (!mayOverrideSystemLabels(actor)) {
+    throw forbidden(
+      `changing Kubernetes-reserved label key(s) ${list} needs the admin role or an operator with the system-labels grant`,
+    );
+  }
+}
+
+export class NodeOperations {
+  readonly clock: Clock;
+
+  constructor(private readonly deps: OperationsDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  get guardMinSchedulable(): number {
+    return this.deps.guardMinSchedulable;
+  }
+
+  get nodes(): NodeSource {
+    return this.deps.nodes;
+  }
+
+  client(cluster: string): KubeClient {
+    const c = this.deps.clients.client(cluster);
+    if (!c) throw notFound(`cluster "${cluster}" not found`);
+    return c;
+  }
+
+  /** 404 for an unknown cluster or node (from the live view, no API call). */
+  async requireNode(cluster: string, name: string): Promise<void> {
+    this.client(cluster);
+    validateNodeName(name, 'name');
+    if (!(await this.deps.nodes.getNode(cluster, name)))
+      throw notFound(`node "${name}" not found in cluster "${cluster}"`);
+  }
+
+  async guard(
+    actor: Actor,
+    cluster: string,
+    names: string[],
+    override: boolean,
+    operation: string,
+  ): Promise<GuardDetails> {
+    return enforceGuard(this.deps.nodes, cluster, names, {
+      minimumShare: this.deps.guardMinSchedulable,
+      override,
+      actor,
+      operation,
+      reserved: this.deps.reservedByJobs?.(cluster),
+    });
+  }
+
+  private writeDeps(signal?: AbortSignal): WriteDeps {
+    return { clock: this.clock, random: this.deps.random, signal, ...this.deps.write };
+  }
+
+  /** Applies one intent to one node; `operation` labels metrics. */
+  async write(
+    cluster: string,
+    name: string,
+    intent: NodeIntent,
+    signal?: AbortSignal,
+  ): Promise<NodeWriteAnswer> {
+    validateNodeName(name, 'name');
+    const client = this.client(cluster);
+    try {
+      const r = await writeNodeIntent(client, name, intent, this.writeDeps(signal));
+      const row = this.deps.nodes.applyLocalWrite(cluster, r.node);
+      nodeOperations.inc({ operation: intent.kind, outcome: r.changed ? 'changed' : 'unchanged' });
+      return { node: row, changed: r.changed };
+    } catch (e) {
+      nodeOperations.inc({ operation: intent.kind, outcome: 'failed' });
+      throw mapNodeError(e, cluster, name);
+    }
+  }
+
+  async cordon(
+    actor: Actor,
+    cluster: string,
+    name: string,
+    params: CordonParams,
+    opts: { override?: boolean; signal?: AbortSignal; skipGuard?: boolean } = {},
+  ): Promise<NodeWriteAnswer> {
+    if (!opts.skipGuard) {
+      await this.requireNode(cluster, name);
+      await this.guard(actor, cluster, [name], opts.override ?? false, 'cordon');
+    }
+    return this.write(
+      cluster,
+      name,
+      { kind: 'cordon', reason: params.reason, by: actor.username },
+      opts.signal,
+    );
+  }
+
+  async uncordon(
+    _actor: Actor,
+    cluster: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<NodeWriteAnswer> {
+    return this.write(cluster, name, { kind: 'uncordon' }, signal);
+  }
+
+  async labels(
+    actor: Actor,
+    cluster: string,
+    name: string,
+    intent: LabelsIntent,
+    signal?: AbortSignal,
+  ): Promise<NodeWriteAnswer> {
+    checkSystemLabels(actor, intent, intent.allowSystem);
+    return this.write(
+      cluster,
+      name,
+      { kind: 'labels', labels: { set: intent.set, remove: intent.remove } },
+      signal,
+    );
+  }
+
+  async taints(
+    _actor: Actor,
+    cluster: string,
+    name: string,
+    intent: TaintsIntent,
+    signal?: AbortSignal,
+  ): Promise<NodeWriteAnswer> {
+    return this.write(cluster, name, { kind: 'taints', taints: intent }, signal);
+  }
+
+  async template(
+    actor: Actor,
+    cluster: string,
+    name: string,
+    tpl: TemplateContent,
+    signal?: AbortSignal,
+  ): Promise<NodeWriteAnswer> {
+    if (tpl.labels) checkSystemLabels(actor, tpl.labels, tpl.labels.allowSystem ?? false);
+    return this.write(
+      cluster,
+      name,
+      {
+        kind: 'template',
+        ...(tpl.labels ? { labels: { set: tpl.labels.set, remove: tpl.labels.remove } } : {}),
+        ...(tpl.taints ? { taints: tpl.taints } : {}),
+      },
+      signal,
+    );
+  }
+
+  async previewDrain(
+    cluster: string,
+    name: string,
+    opts: DrainOptions,
+    signal?: AbortSignal,
+  ): Promise<DrainPreview> {
+    validateNodeName(name, 'name');
+    const client = this.client(cluster);
+    try {
+      await client.request({ path: `/api/v1/nodes/${encodeURIComponent(name)}`, signal });
+      return await previewDrain(client, name, opts, { clock: this.clock, signal });
+    } catch (e) {
+      throw mapNodeError(e, cluster, name);
+    }
+  }
+
+  /** The drain itself (no guard: the job that runs it checked the guard when it was accepted). */
+  async drain(
+    actor: Actor,
+    cluster: string,
+    name: string,
+    opts: DrainOptions,
+    run: { signal?: AbortSignal; onProgress?: (p: DrainProgress) => void } = {},
+  ): Promise<DrainResult> {
+    validateNodeName(name, 'name');
+    const client = this.client(cluster);
+    try {
+      const r = await runDrain(client, name, opts, {
+        clock: this.clock,
+        signal: run.signal,
+        onProgress: run.onProgress,
+        ...this.deps.drain,
+        cordon: () =>
+          this.write(cluster, name, { kind: 'cordon', reason: 'drain', by: actor.username }, run.signal),
+      });
+      nodeOperations.inc({ operation: 'drain', outcome: 'changed' });
+      return r;
+    } catch (e) {
+      nodeOperations.inc({ operation: 'drain', outcome: 'failed' });
+      throw mapNodeError(e, cluster, name);
+    }
+  }
+}
+
+/** A missing node is our 404 with a clear message; other Kubernetes errors map at the API edge. */
+export function mapNodeError(e: unknown, cluster: string, name: string): unknown {
+  if (isKubeError(e, 'NotFound')) {
+    return notFound(`node "${name}" not found in cluster "${cluster}"`);
+  }
+  if (isKubeError(e, 'Forbidden')) {
+    return new ApiError(403, 'Forbidden', `cluster "${cluster}" refused: ${e.message}`);
+  }
+  return e;
+}

@@ -1,0 +1,147 @@
+/**
+ * Templates: named, reusable label sets and taint sets. Contents are validated with the same rules as a
+ * direct label/taint change; applying one is a batch job (jobs.ts, operation "template"). Storage only —
+ * permission to use system label keys is checked when a template is saved and again when it is applied.
+ */
+import type { Kysely } from 'kysely';
+import { ApiError, badRequest, notFound } from '../api/errors.js';
+import type { Database } from '../store/schema.js';
+import { isUniqueViolation } from '../store/errors.js';
+import { fromJson, newId, nowIso, toJson } from '../store/values.js';
+import type { TemplatesTable } from './tables.js';
+import type { TemplateContent } from './service.js';
+import { asObject, onlyKeys, parseLabelsIntent, parseTaintsIntent } from './validation.js';
+
+export interface Template extends TemplateContent {
+  id: string;
+  name: string;
+  description?: string;
+  createdBy: string;
+  createdAt: string;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+export interface TemplateInput extends TemplateContent {
+  name: string;
+  description?: string;
+}
+
+const NAME_MAX = 100;
+const DESCRIPTION_MAX = 1000;
+
+/** Validates a create/replace body; 400 with the field on any problem. */
+export function parseTemplateInput(body: unknown): TemplateInput {
+  const o = asObject(body, '');
+  onlyKeys(o, ['name', 'description', 'labels', 'taints'], '');
+  if (typeof o.name !== 'string' || o.name.trim() === '') throw badRequest('name is required', 'name');
+  const name = o.name.trim();
+  if (name.length > NAME_MAX) throw badRequest(`name must be at most ${NAME_MAX} characters`, 'name');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw badRequest('name must not contain control characters', 'name');
+  let description: string | undefined;
+  if (o.description !== undefined && o.description !== null) {
+    if (typeof o.description !== 'string') throw badRequest('description must be a string', 'description');
+    if (o.description.length > DESCRIPTION_MAX)
+      throw badRequest(`description must be at most ${DESCRIPTION_MAX} characters`, 'description');
+    description = o.description.trim() || undefined;
+  }
+  const out: TemplateInput = { name, ...(description ? { description } : {}) };
+  if (o.labels !== undefined && o.labels !== null) {
+    const l = parseLabelsIntent(o.labels, 'labels');
+    out.labels = { set: l.set, remove: l.remove, ...(l.allowSystem ? { allowSystem: true } : {}) };
+  }
+  if (o.taints !== undefined && o.taints !== null) out.taints = parseTaintsIntent(o.taints, 'taints');
+  if (!out.labels && !out.taints) throw badRequest('a template needs labels and/or taints', 'labels');
+  return out;
+}
+
+function fromRow(r: TemplatesTable): Template {
+  const labels = fromJson<Template['labels'] | null>(r.labels, null);
+  const taints = fromJson<Template['taints'] | null>(r.taints, null);
+  return {
+    id: r.id,
+    name: r.name,
+    ...(r.description ? { description: r.description } : {}),
+    ...(labels ? { labels } : {}),
+    ...(taints ? { taints } : {}),
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedBy: r.updated_by,
+    updatedAt: r.updated_at,
+  };
+}
+
+const duplicate = (name: string) =>
+  new ApiError(409, 'Conflict', `a template named "${name}" already exists`, 'name');
+
+export class TemplateStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async list(): Promise<Template[]> {
+    const rows = await this.db.selectFrom('templates').selectAll().orderBy('name').execute();
+    return rows.map(fromRow);
+  }
+
+  async get(id: string): Promise<Template> {
+    const row = await this.db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(`template "${id}" not found`);
+    return fromRow(row);
+  }
+
+  async create(input: TemplateInput, by: string): Promise<Template> {
+    const at = nowIso(this.now());
+    const row: TemplatesTable = {
+      id: newId(),
+      name: input.name,
+      description: input.description ?? null,
+      labels: input.labels ? toJson(input.labels) : null,
+      taints: input.taints ? toJson(input.taints) : null,
+      created_by: by,
+      created_at: at,
+      updated_by: by,
+      updated_at: at,
+    };
+    try {
+      await this.db.insertInto('templates').values(row).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw duplicate(input.name);
+      throw e;
+    }
+    return fromRow(row);
+  }
+
+  /** Replaces a template's contents (PUT semantics). */
+  async replace(id: string, input: TemplateInput, by: string): Promise<Template> {
+    const at = nowIso(this.now());
+    try {
+      const res = await this.db
+        .updateTable('templates')
+        .set({
+          name: input.name,
+          description: input.description ?? null,
+          labels: input.labels ? toJson(input.labels) : null,
+          taints: input.taints ? toJson(input.taints) : null,
+          updated_by: by,
+          updated_at: at,
+        })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw notFound(`template "${id}" not found`);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw duplicate(input.name);
+      throw e;
+    }
+    return this.get(id);
+  }
+
+  async remove(id: string): Promise<Template> {
+    const t = await this.get(id);
+    await this.db.deleteFrom('templates').where('id', '=', id).execute();
+    return t;
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * Input validation for node operations: Kubernetes' own rules for names, label keys/values, taints and label
+ * selectors, plus the shape of every operation's parameters. Everything here runs before any Kubernetes call;
+ * a failure is a 400 naming the offending field (`set.example.com/key`, `add[2].effect`, `params.timeoutSeconds`).
+ */
+import { badRequest } from '../api/errors.js';
+import { TAINT_EFFECTS, type Taint, type TaintEffect } from './kube-types.js';
+
+const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
+const QUALIFIED_NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** k8s.io/apimachinery validation.IsDNS1123Subdomain; returns a problem or undefined. */
+export function dns1123SubdomainProblem(v: string): string | undefined {
+  if (v.length === 0) return 'must not be empty';
+  if (v.length > 253) return 'must be no more than 253 characters';
+  if (!DNS1123_SUBDOMAIN_RE.test(v)) {
+    return "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
+/** validation.IsQualifiedName: label keys, taint keys, annotation keys. */
+export function qualifiedNameProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  let name: string;
+  if (parts.length === 1) name = parts[0]!;
+  else if (parts.length === 2) {
+    const prefix = parts[0]!;
+    name = parts[1]!;
+    if (prefix.length === 0) return 'prefix part must not be empty';
+    const p = dns1123SubdomainProblem(prefix);
+    if (p) return `prefix part ${p}`;
+  } else {
+    return "must be a name with an optional DNS subdomain prefix and '/' (e.g. 'example.com/my-key'); it has more than one '/'";
+  }
+  if (name.length === 0) return 'name part must not be empty';
+  if (name.length > 63) return 'name part must be no more than 63 characters';
+  if (!QUALIFIED_NAME_RE.test(name)) {
+    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
+/** validation.IsValidLabelValue: label values and taint values. */
+export function labelValueProblem(v: string): string | undefined {
+  if (v.length > 63) return 'must be no more than 63 characters';
+  if (!LABEL_VALUE_RE.test(v)) {
+    return "must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
+/**
+ * Keys Kubernetes reserves for itself: a prefix of `kubernetes.io` or `k8s.io`, or any subdomain of them
+ * (`node.kubernetes.io/…`, `node-role.kubernetes.io/…`, `topology.kubernetes.io/…`).
+ */
+export function isSystemKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return false;
+  const prefix = key.slice(0, slash).toLowerCase();
+  return ['kubernetes.io', 'k8s.io'].some((d) => prefix === d || prefix.endsWith('.' + d));
+}
+
+// ---- generic shape helpers ------------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+
+const join = (base: string, f: string) => (base ? `${base}.${f}` : f);
+
+export function asObject(v: unknown, field: string, what = 'an object'): Json {
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw badRequest(`${field || 'body'} must be ${what}`, field || undefined);
+  return v as Json;
+}
+
+/** Unknown keys are refused so a misspelt option (`ignoreDaemonsets`) never silently means "false". */
+export function onlyKeys(o: Json, allowed: readonly string[], base: string): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k))
+      throw badRequest(`unknown field "${k}" (expected one of: ${allowed.join(', ')})`, join(base, k));
+  }
+}
+
+function optBool(o: Json, k: string, base: string, def: boolean): boolean {
+  const v = o[k];
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'boolean') throw badRequest(`${k} must be true or false`, join(base, k));
+  return v;
+}
+
+function optInt(o: Json, k: string, base: string, def: number, min: number, max: number): number {
+  const v = o[k];
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw badRequest(`${k} must be a whole number from ${min} to ${max}`, join(base, k));
+  }
+  return v;
+}
+
+function optString(o: Json, k: string, base: string, max: number): string | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw badRequest(`${k} must be a string`, join(base, k));
+  if (v.length > max) throw badRequest(`${k} must be at most ${max} characters`, join(base, k));
+  return v;
+}
+
+// ---- names ----------------------------------------------------------------------------------------------
+
+/** Node names become URL path segments: anything but a DNS subdomain is refused before a request is built. */
+export function validateNodeName(name: unknown, field: string): string {
+  if (typeof name !== 'string') throw badRequest('node name must be a string', field);
+  const p = dns1123SubdomainProblem(name);
+  if (p) throw badRequest(`invalid node name "${name}": ${p}`, field);
+  return name;
+}
+
+// ---- cordon ---------------------------------------------------------------------------------------------
+
+export const MAX_REASON = 1024;
+
+export interface CordonParams {
+  reason?: string;
+}
+
+export function parseCordonParams(body: unknown, base = '', extra: readonly string[] = []): CordonParams {
+  const o = body === undefined || body === null ? {} : asObject(body, base);
+  onlyKeys(o, ['reason', ...extra], base);
+  const reason = optString(o, 'reason', base, MAX_REASON)?.trim();
+  // eslint-disable-next-line no-control-regex
+  if (reason && /[\u0000-\u0008\u000b-\u001f\u007f]/.test(reason)) {
+    throw badRequest('reason must not contain control characters', join(base, 'reason'));
+  }
+  return reason ? { reason } : {};
+}
+
+export function parseEmptyParams(
+  body: unknown,
+  base = '',
+  extra: readonly string[] = [],
+): Record<string, never> {
+  const o = body === undefined || body === null ? {} : asObject(body, base);
+  onlyKeys(o, extra, base);
+  return {};
+}
+
+// ---- labels ---------------------------------------------------------------------------------------------
+
+export interface LabelsIntent {
+  set: Record<string, string>;
+  remove: string[];
+  allowSystem: boolean;
+}
+
+export function parseLabelsIntent(body: unknown, base = '', extra: readonly string[] = []): LabelsIntent {
+  const o = asObject(body, base);
+  onlyKeys(o, ['set', 'remove', 'allowSystem', ...extra], base);
+  const set: Record<string, string> = {};
+  if (o.set !== undefined && o.set !== null) {
+    const s = asObject(o.set, join(base, 'set'), 'an object of label keys to values');
+    for (const [k, v] of Object.entries(s)) {
+      const f = join(base, `set.${k}`);
+      const kp = qualifiedNameProblem(k);
+      if (kp) throw badRequest(`invalid label key "${k}": ${kp}`, f);
+      if (typeof v !== 'string') throw badRequest(`label value for "${k}" must be a string`, f);
+      const vp = labelValueProblem(v);
+      if (vp) throw badRequest(`invalid value "${v}" for label "${k}": ${vp}`, f);
+      set[k] = v;
+    }
+  }
+  const remove: string[] = [];
+  if (o.remove !== undefined && o.remove !== null) {
+    if (!Array.isArray(o.remove))
+      throw badRequest('remove must be a list of label keys', join(base, 'remove'));
+    o.remove.forEach((k: unknown, i) => {
+      const f = join(base, `remove[${i}]`);
+      if (typeof k !== 'string') throw badRequest('label key must be a string', f);
+      const kp = qualifiedNameProblem(k);
+      if (kp) throw badRequest(`invalid label key "${k}": ${kp}`, f);
+      if (k in set) throw badRequest(`label "${k}" is both set and removed`, f);
+      if (!remove.includes(k)) remove.push(k);
+    });
+  }
+  if (Object.keys(set).length === 0 && remove.length === 0) {
+    throw badRequest('nothing to do: give labels to set and/or remove', join(base, 'set'));
+  }
+  return { set, remove, allowSystem: optBool(o, 'allowSystem', base, false) };
+}
+
+/** System keys the intent touches; the caller decides whether the user may. */
+export function systemKeysOf(intent: Pick<LabelsIntent, 'set' | 'remove'>): string[] {
+  return [...Object.keys(intent.set), ...intent.remove].filter(isSystemKey);
+}
+
+// ---- taints ---------------------------------------------------------------------------------------------
+
+export interface TaintRemoval {
+  key: string;
+  effect?: TaintEffect;
+}
+
+export interface TaintsIntent {
+  add: Taint[];
+  remove: TaintRemoval[];
+}
+
+function parseEffect(v: unknown, field: string, required: boolean): TaintEffect | undefined {
+  if (v === undefined || v === null || v === '') {
+    if (required) throw badRequest(`effect is required (one of ${TAINT_EFFECTS.join(', ')})`, field);
+    return undefined;
+  }
+  if (typeof v !== 'string' || !(TAINT_EFFECTS as readonly string[]).includes(v)) {
+    throw badRequest(
+      `invalid taint effect ${JSON.stringify(v)}: must be one of ${TAINT_EFFECTS.join(', ')}`,
+      field,
+    );
+  }
+  return v as TaintEffect;
+}
+
+function parseTaintKey(v: unknown, field: string): string {
+  if (typeof v !== 'string') throw badRequest('taint key must be a string', field);
+  const p = qualifiedNameProblem(v);
+  if (p) throw badRequest(`invalid taint key "${v}": ${p}`, field);
+  return v;
+}
+
+export function parseTaintsIntent(body: unknown, base = '', extra: readonly string[] = []): TaintsIntent {
+  const o = asObject(body, base);
+  onlyKeys(o, ['add', 'remove', ...extra], base);
+  const add: Taint[] = [];
+  if (o.add !== undefined && o.add !== null) {
+    if (!Array.isArray(o.add))
+      throw badRequest('add must be a list of {key, value?, effect}', join(base, 'add'));
+    o.add.forEach((t: unknown, i) => {
+      const f = join(base, `add[${i}]`);
+      const to = asObject(t, f);
+      onlyKeys(to, ['key', 'value', 'effect'], f);
+      const key = parseTaintKey(to.key, `${f}.key`);
+      const effect = parseEffect(to.effect, `${f}.effect`, true)!;
+      let value: string | undefined;
+      if (to.value !== undefined && to.value !== null) {
+        if (typeof to.value !== 'string') throw badRequest('taint value must be a string', `${f}.value`);
+        const vp = labelValueProblem(to.value);
+        if (vp) throw badRequest(`invalid taint value "${to.value}": ${vp}`, `${f}.value`);
+        value = to.value;
+      }
+      if (add.some((a) => a.key === key && a.effect === effect)) {
+        throw badRequest(`taint ${key}:${effect} is listed twice`, f);
+      }
+      add.push(value ? { key, value, effect } : { key, effect });
+    });
+  }
+  const remove: TaintRemoval[] = [];
+  if (o.remove !== undefined && o.remove !== null) {
+    if (!Array.isArray(o.remove))
+      throw badRequest('remove must be a list of {key, effect?}', join(base, 'remove'));
+    o.remove.forEach((t: unknown, i) => {
+      const f = join(base, `remove[${i}]`);
+      const to = asObject(t, f);
+      onlyKeys(to, ['key', 'effect', 'value'], f);
+      const key = parseTaintKey(to.key, `${f}.key`);
+      const effect = parseEffect(to.effect, `${f}.effect`, false);
+      if (add.some((a) => a.key === key && (!effect || a.effect === effect))) {
+        throw badRequest(`taint ${key}${effect ? ':' + effect : ''} is both added and removed`, f);
+      }
+      remove.push(effect ? { key, effect } : { key });
+    });
+  }
+  if (add.length === 0 && remove.length === 0) {
+    throw badRequest('nothing to do: give taints to add and/or remove', join(base, 'add'));
+  }
+  return { add, remove };
+}
+
+// ---- label selectors ------------------------------------------------------------------------------------
+
+export interface SelectorRequirement {
+  key: string;
+  op: '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
+  values: string[];
+}
+
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Parses Kubernetes label-selector syntax (labels.Parse); throws a 400 naming `field` on any error. */
+export function parseLabelSelector(s: string, field: string): SelectorRequirement[] {
+  if (s.length > 4096) throw badRequest('label selector is too long', field);
+  if (s.trim() === '') return [];
+  const reqs: SelectorRequirement[] = [];
+  const bad = (why: string) => badRequest(`invalid label selector "${s}": ${why}`, field);
+  const key = (k: string) => {
+    const p = qualifiedNameProblem(k);
+    if (p) throw bad(`key "${k}" ${p}`);
+    return k;
+  };
+  const value = (v: string) => {
+    const p = labelValueProblem(v);
+    if (p) throw bad(`value "${v}" ${p}`);
+    return v;
+  };
+  for (const raw of splitTopLevel(s)) {
+    const part = raw.trim();
+    if (!part) throw bad('empty requirement');
+    let m: RegExpMatchArray | null;
+    if ((m = part.match(/^!\s*([^\s=!<>(),]+)$/))) reqs.push({ key: key(m[1]!), op: '!', values: [] });
+    else if ((m = part.match(/^([^\s=!<>(),]+)\s+(in|notin)\s*\((.*)\)$/))) {
+      const values = m[3]!.split(',').map((v) => value(v.trim()));
+      reqs.push({ key: key(m[1]!), op: m[2] as 'in' | 'notin', values });
+    } else if ((m = part.match(/^([^\s=!<>(),]+)\s*(==|=|!=)\s*([^\s=!<>(),]*)$/))) {
+      reqs.push({ key: key(m[1]!), op: m[2] === '!=' ? '!=' : '=', values: [value(m[3]!)] });
+    } else if ((m = part.match(/^([^\s=!<>(),]+)\s*([<>])\s*(-?\d+)$/))) {
+      reqs.push({ key: key(m[1]!), op: m[2] === '>' ? 'gt' : 'lt', values: [m[3]!] });
+    } else if ((m = part.match(/^([^\s=!<>(),]+)$/)))
+      reqs.push({ key: key(m[1]!), op: 'exists', values: [] });
+    else throw bad(`cannot parse "${part}"`);
+  }
+  return reqs;
+}
+
+// ---- drain ----------------------------------------------------------------------------------------------
+
+export interface DrainOptions {
+  ignoreDaemonSets: boolean;
+  deleteEmptyDirData: boolean;
+  force: boolean;
+  /** -1 = each pod's own terminationGracePeriodSeconds. */
+  gracePeriodSeconds: number;
+  /** 0 = wait forever. */
+  timeoutSeconds: number;
+  podSelector?: string;
+  disableEviction: boolean;
+  skipWaitForDeleteTimeoutSeconds: number;
+}
+
+export const DRAIN_OPTION_KEYS = [
+  'ignoreDaemonSets',
+  'deleteEmptyDirData',
+  'force',
+  'gracePeriodSeconds',
+  'timeoutSeconds',
+  'podSelector',
+  'disableEviction',
+  'skipWaitForDeleteTimeoutSeconds',
+] as const;
+
+const DAY = 86_400;
+
+export function parseDrainOptions(body: unknown, base = '', extra: readonly string[] = []): DrainOptions {
+  const o = body === undefined || body === null ? {} : asObject(body, base);
+  onlyKeys(o, [...DRAIN_OPTION_KEYS, ...extra], base);
+  const podSelector = optString(o, 'podSelector', base, 4096);
+  if (podSelector) parseLabelSelector(podSelector, join(base, 'podSelector'));
+  return {
+    ignoreDaemonSets: optBool(o, 'ignoreDaemonSets', base, false),
+    deleteEmptyDirData: optBool(o, 'deleteEmptyDirData', base, false),
+    force: optBool(o, 'force', base, false),
+    gracePeriodSeconds: optInt(o, 'gracePeriodSeconds', base, -1, -1, DAY),
+    timeoutSeconds: optInt(o, 'timeoutSeconds', base, 0, 0, 7 * DAY),
+    ...(podSelector && podSelector.trim() ? { podSelector: podSelector.trim() } : {}),
+    disableEviction: optBool(o, 'disableEviction', base, false),
+    skipWaitForDeleteTimeoutSeconds: optInt(o, 'skipWaitForDeleteTimeoutSeconds', base, 0, 0, 7 * DAY),
+  };
+}
+
+export function readBool(o: Json, k: string, base = ''): boolean {
+  return optBool(o, k, base, false);
+}
