@@ -21,6 +21,14 @@ export interface ControlPlaneOptions {
   binaries?: { kubeApiserver?: string; etcd?: string; kwok?: string };
   /** Start kwok so that annotated nodes become Ready and their pods Running (default true). */
   kwok?: boolean;
+  /**
+   * kube-apiserver's watch cache (default true). With it on, watches are
+   * served from an in-memory window that etcd compaction does not shrink, so
+   * a watch from a compacted-but-recent resourceVersion still succeeds; turn
+   * it off to have every watch and list hit etcd, where compact() makes old
+   * resourceVersions answer 410 Gone immediately.
+   */
+  watchCache?: boolean;
   /** Extra kube-apiserver flags, appended last so they win over the defaults. */
   apiserverArgs?: string[];
   /** Extra etcd flags. */
@@ -44,9 +52,15 @@ export interface ControlPlane {
   /** Temp dir holding data, logs (*.log) and the kubeconfig. */
   tmpDir: string;
   /**
-   * Compacts etcd at its current revision and returns that revision.
-   * kube-apiserver's watch cache is not touched by this; see the README note
-   * in the harness smoke test for how 410 Gone then shows up.
+   * Compacts etcd at its current revision and returns that revision, the way
+   * kube-apiserver's own periodic compactor does (compact_rev_key first).
+   * What then answers 410 Gone for an older resourceVersion:
+   * - watchCache: false — watches (as a 200 stream whose only event is an
+   *   ERROR Status with code 410) and resourceVersionMatch=Exact lists, at once;
+   * - watch cache on (default) — Exact lists only, after up to ~15 s; watches
+   *   are replayed from the cache's event window, which compaction does not
+   *   shrink, so they succeed with the missed events instead of 410.
+   * Plain GETs with a resourceVersion are "not older than" reads and never 410.
    */
   compact(): Promise<number>;
   /** Current etcd revision (what a fresh list's resourceVersion is based on). */
@@ -305,9 +319,16 @@ function startProc(name: Component, bin: string, args: string[], dir: string, en
 }
 
 async function stopProc(p: Proc, graceMs = 5_000): Promise<void> {
+  // The children are unref'd so they never hold the test process open; while
+  // stopping, though, the wait for their exit must keep the event loop alive
+  // or a script whose last act is stop() would quit before cleanup finishes.
+  p.child.ref();
   killGroup(p.child, 'SIGTERM');
-  const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-  if ((await Promise.race([p.exited.then(() => 'exited' as const), timer])) === 'timeout') {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
+  const outcome = await Promise.race([p.exited.then(() => 'exited' as const), timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
     killGroup(p.child, 'SIGKILL');
     await p.exited;
   }
@@ -479,6 +500,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       '--endpoint-reconciler-type=none',
       '--allow-privileged=true',
       '--profiling=false',
+      ...(opts.watchCache === false ? ['--watch-cache=false'] : []),
       ...(opts.apiserverArgs ?? []),
     ];
     const apiserver = startProc('kube-apiserver', apiserverBin, apiserverArgs, tmpDir);
@@ -554,6 +576,15 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       etcdRevision,
       async compact() {
         const rev = await etcdRevision();
+        // kube-apiserver learns of compactions only through this key, which
+        // its own periodic compactor writes before compacting; writing it too
+        // lets the apiserver's caches drop snapshots below `rev` as they would
+        // in a real cluster (within ~1 s, plus up to 15 s for the watch cache).
+        const put = await httpGetJson(`${etcdEndpoint}/v3/kv/put`, 'POST', {
+          key: Buffer.from('compact_rev_key').toString('base64'),
+          value: Buffer.from(String(rev)).toString('base64'),
+        });
+        if (put.status !== 200) throw new Error(`etcd put compact_rev_key failed: ${put.status} ${JSON.stringify(put.json)}`);
         const r = await httpGetJson(`${etcdEndpoint}/v3/kv/compaction`, 'POST', {
           revision: String(rev),
           physical: true,
