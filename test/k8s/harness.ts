@@ -404,8 +404,9 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   // and reaps the process groups listed in the pids file, plus the temp dir.
   const pidsFile = path.join(tmpDir, 'pids');
   fs.writeFileSync(pidsFile, '');
+  // bash, not sh: dash's kill builtin cannot signal a process group.
   const watchdog = spawn(
-    'sh',
+    'bash',
     [
       '-c',
       'while kill -0 "$1" 2>/dev/null; do sleep 1; done; ' +
