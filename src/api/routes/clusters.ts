@@ -1,0 +1,106 @@
+// Cluster registration over HTTP (docs/API.md "Clusters"): validate the body, call the registry, answer
+// ClusterInfo. Credentials are accepted here and never returned; errors come from the registry as ApiError.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../app.js';
+import { toClusterInfo } from '../../clusters/info.js';
+import { clusterNotFound } from '../../clusters/errors.js';
+import { listContexts, parseKubeconfigText } from '../../clusters/kubeconfig.js';
+import type { ClusterInput, ClusterRecord, ClusterTestInput } from '../../clusters/types.js';
+import { canSeeCluster, type RoutePolicy } from '../policy.js';
+
+const VIEWER: RoutePolicy = { role: 'viewer' };
+const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
+const ADMIN: RoutePolicy = { role: 'admin' };
+const ADMIN_OF_CLUSTER: RoutePolicy = { role: 'admin', clusterParam: 'cluster' };
+
+/** Name format is checked by the registry (distinct InvalidName error); here only its type. */
+const name = z.string({ required_error: 'a cluster name is required' }).max(253);
+const optionalContext = z
+  .string()
+  .max(253)
+  .optional()
+  .transform((v) => (v && v.trim() ? v.trim() : undefined));
+const podIndex = z.boolean().optional();
+
+const sources = <N extends z.ZodTypeAny>(nameSchema: N) =>
+  z.discriminatedUnion(
+    'source',
+    [
+      z.object({
+        source: z.literal('kubeconfig'),
+        name: nameSchema,
+        kubeconfig: z.string({ required_error: 'paste a kubeconfig' }).min(1, 'paste a kubeconfig'),
+        context: optionalContext,
+        podIndex,
+      }),
+      z.object({
+        source: z.literal('server-context'),
+        name: nameSchema,
+        context: z.string({ required_error: 'choose a context' }).trim().min(1, 'choose a context').max(253),
+        podIndex,
+      }),
+      z.object({ source: z.literal('in-cluster'), name: nameSchema, podIndex }),
+    ],
+    {
+      errorMap: (issue, c) =>
+        issue.code === 'invalid_union_discriminator'
+          ? { message: 'source must be one of: kubeconfig, server-context, in-cluster' }
+          : { message: c.defaultError },
+    },
+  );
+
+export const addClusterBody = sources(name);
+export const testClusterBody = sources(name.optional());
+const addQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
+const clusterParams = z.object({ cluster: z.string() });
+const contextsBody = z.object({ kubeconfig: z.string({ required_error: 'paste a kubeconfig' }) });
+
+const actor = (req: FastifyRequest) => req.user?.username ?? 'unknown';
+const visible = (req: FastifyRequest, cluster: string) => !req.user || canSeeCluster(req.user, cluster);
+
+export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const info = (r: ClusterRecord) => toClusterInfo(r, ctx.clusterStatus, ctx.clusters.loadError(r.name));
+
+  app.get('/api/v1/clusters', { config: { policy: VIEWER } }, async (req) => ({
+    items: ctx.clusters
+      .list()
+      .filter((r) => visible(req, r.name))
+      .map(info),
+  }));
+
+  app.post('/api/v1/clusters', { config: { policy: ADMIN } }, async (req, reply) => {
+    const { dryRun } = addQuery.parse(req.query);
+    if (dryRun === 'true') return ctx.clusters.test(testClusterBody.parse(req.body) as ClusterTestInput);
+    const input = addClusterBody.parse(req.body) as ClusterInput;
+    const record = await ctx.clusters.add(input, actor(req));
+    return reply.status(201).send(info(record));
+  });
+
+  app.post('/api/v1/clusters/test', { config: { policy: ADMIN } }, async (req) =>
+    ctx.clusters.test(testClusterBody.parse(req.body) as ClusterTestInput),
+  );
+
+  app.get('/api/v1/clusters/:cluster', { config: { policy: VIEWER_OF_CLUSTER } }, async (req) => {
+    const { cluster } = clusterParams.parse(req.params);
+    const record = ctx.clusters.get(cluster);
+    if (!record || !visible(req, cluster)) throw clusterNotFound(cluster);
+    return info(record);
+  });
+
+  app.delete('/api/v1/clusters/:cluster', { config: { policy: ADMIN_OF_CLUSTER } }, async (req, reply) => {
+    const { cluster } = clusterParams.parse(req.params);
+    if (!visible(req, cluster)) throw clusterNotFound(cluster);
+    await ctx.clusters.remove(cluster, actor(req));
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/kubeconfig/contexts', { config: { policy: ADMIN } }, async () =>
+    ctx.clusters.serverContexts(),
+  );
+
+  app.post('/api/v1/kubeconfig/contexts', { config: { policy: ADMIN } }, async (req) => {
+    const kc = parseKubeconfigText(contextsBody.parse(req.body).kubeconfig);
+    return { items: listContexts(kc), current: kc.getCurrentContext() || null };
+  });
+}

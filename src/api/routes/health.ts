@@ -1,0 +1,47 @@
+// Operations of the tool itself: liveness, readiness and Prometheus metrics. None of these touches Kubernetes.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app.js';
+import { registry as metrics } from '../../metrics/registry.js';
+import { toClusterInfo } from '../../clusters/info.js';
+import type { RoutePolicy } from '../policy.js';
+
+const PUBLIC: RoutePolicy = { public: true };
+const STORE_PING_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/healthz', { config: { policy: PUBLIC } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { config: { policy: PUBLIC } }, async (req, reply) => {
+    let store: 'ok' | 'unreachable' = 'ok';
+    try {
+      await withTimeout(ctx.store.ping(), STORE_PING_TIMEOUT_MS);
+    } catch (e) {
+      store = 'unreachable';
+      req.log.warn({ err: (e as Error).message }, 'readiness: store unreachable');
+    }
+    // Cluster states are reported, not judged: one unreachable cluster must not take the console out of a
+    // load balancer, the store being down must.
+    const clusters: Record<string, string> = {};
+    for (const r of ctx.clusters.list()) {
+      clusters[r.name] = toClusterInfo(r, ctx.clusterStatus, ctx.clusters.loadError(r.name)).state;
+    }
+    return reply
+      .status(store === 'ok' ? 200 : 503)
+      .send({ status: store === 'ok' ? 'ready' : 'not ready', store, clusters });
+  });
+
+  // Scrapers without a session need KNM_METRICS_PUBLIC=true or an API token (viewer).
+  const metricsPolicy: RoutePolicy = ctx.config.metricsPublic ? PUBLIC : { role: 'viewer' };
+  app.get('/metrics', { config: { policy: metricsPolicy } }, async (_req, reply) => {
+    const body = await metrics.metrics();
+    return reply.type(metrics.contentType).send(body);
+  });
+}

@@ -1,0 +1,216 @@
+/**
+ * The HTTP server: fastify with request ids, JSON logs, body limit, the one error handler that turns every
+ * failure into the stable `{error: {code, message, field?, details?}}` shape, request metrics, and the built
+ * web console with SPA fallback. Domain routes arrive as RouteModules (see app.ts); this file holds no
+ * business logic and must not call Kubernetes or the store itself.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { ZodError } from 'zod';
+import type { AppContext } from '../app.js';
+import { httpRequests } from '../metrics/registry.js';
+import { ApiError, toApiError } from './errors.js';
+
+/** Registers routes (and hooks) of one domain. Every route declares `config.policy` (see policy.ts). */
+export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+
+export interface ServerOptions {
+  /** Built web console; null = none. Default: `<package root>/dist/web` when it holds index.html. */
+  webDir?: string | null;
+  /** Largest accepted request body (default 1 MiB: a pasted kubeconfig fits with room to spare). */
+  bodyLimit?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Accept a caller's request id only if it is short and plain, so it cannot forge log lines. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string; details?: unknown };
+}
+
+export function errorBody(e: ApiError): ErrorBody {
+  const error: ErrorBody['error'] = { code: e.code, message: e.message };
+  if (e.field !== undefined) error.field = e.field;
+  if (e.details !== undefined) error.details = e.details;
+  return { error };
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  408: 'RequestTimeout',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  503: 'Unavailable',
+};
+
+function fromZod(e: ZodError): ApiError {
+  const issues = e.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  const first = issues[0] ?? { field: '', message: 'invalid request' };
+  const message = first.field ? `${first.field}: ${first.message}` : first.message;
+  return new ApiError(
+    400,
+    'BadRequest',
+    message,
+    first.field || undefined,
+    issues.length > 1 ? { issues } : undefined,
+  );
+}
+
+/** Maps anything thrown by a handler or by fastify itself to an ApiError (500 for the unexpected). */
+export function classifyError(err: unknown, requestId: string): { apiError: ApiError; unexpected: boolean } {
+  const known = toApiError(err);
+  if (known) return { apiError: known, unexpected: false };
+  if (err instanceof ZodError) return { apiError: fromZod(err), unexpected: false };
+  const fe = err as FastifyError;
+  if (fe?.validation && Array.isArray(fe.validation)) {
+    const v = fe.validation[0];
+    const where = fe.validationContext ?? 'body';
+    const field = [where, ...(v?.instancePath ?? '').split('/').filter(Boolean)].join('.');
+    const missing = (v?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    return {
+      apiError: new ApiError(400, 'BadRequest', fe.message, missing ? `${field}.${missing}` : field),
+      unexpected: false,
+    };
+  }
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    return {
+      apiError: new ApiError(status, STATUS_CODES[status] ?? 'BadRequest', fe.message),
+      unexpected: false,
+    };
+  }
+  return {
+    apiError: new ApiError(
+      500,
+      'InternalError',
+      `internal error; the server log has the details (request ${requestId})`,
+    ),
+    unexpected: true,
+  };
+}
+
+/** Walks up from this file to the package root (works from src/ under tsx and from dist/server/). */
+export function packageRoot(from = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function defaultWebDir(): string | null {
+  const root = packageRoot();
+  const dir = root ? path.join(root, 'dist', 'web') : undefined;
+  return dir && fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
+}
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Kube Node Manager</title>
+<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto">
+<h1>Kube Node Manager</h1>
+<p>The server is running, but the web console has not been built.</p>
+<p>Run <code>npm start</code> (it builds what is missing) or <code>npm run build</code>, then reload.
+The HTTP API is available under <code>/api/v1</code>.</p>`;
+
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+export async function buildServer(
+  ctx: AppContext,
+  modules: readonly RouteModule[],
+  opts: ServerOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    genReqId: (req) => {
+      const h = req.headers['x-request-id'];
+      return typeof h === 'string' && SANE_REQUEST_ID.test(h) ? h : randomUUID();
+    },
+    // One access line per request, written below with the route pattern; fastify's two lines are noise.
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? '(unmatched)';
+    const code = String(reply.statusCode);
+    const seconds = reply.elapsedTime / 1000;
+    httpRequests.observe({ method: req.method, route, code }, seconds);
+    const line = {
+      method: req.method,
+      route,
+      path: req.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      user: req.user?.username,
+    };
+    if (QUIET_ROUTES.has(route)) req.log.debug(line, 'request');
+    else req.log.info(line, 'request');
+  });
+
+  app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const { apiError, unexpected } = classifyError(err, req.id);
+    if (unexpected) req.log.error({ err }, 'request failed');
+    else if (apiError.status >= 500)
+      req.log.warn({ code: apiError.code, err: apiError.message }, 'request failed');
+    return reply.status(apiError.status).send(errorBody(apiError));
+  });
+
+  const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
+  if (webDir) await app.register(fastifyStatic, { root: webDir, serve: false });
+
+  app.setNotFoundHandler((req, reply) => {
+    const pathOnly = req.url.split('?')[0]!;
+    const isPage =
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !pathOnly.startsWith('/api/') &&
+      !/\.[a-z0-9]+$/i.test(pathOnly); // a missing file is a 404, not the console
+    if (isPage && webDir) {
+      // SPA fallback: client-side routes (e.g. /clusters/prod/nodes) load the console, which routes itself.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply
+      .status(404)
+      .send(errorBody(new ApiError(404, 'NotFound', `no such route: ${req.method} ${pathOnly}`)));
+  });
+
+  if (webDir) {
+    app.get('/*', { config: { policy: { public: true } } }, (req, reply) => {
+      const p = req.url.split('?')[0]!;
+      if (p.startsWith('/api/')) return reply.callNotFound();
+      if (p === '/' || p === '/index.html')
+        return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      // Vite fingerprints everything under /assets/, so those may be cached for good.
+      const immutable = p.startsWith('/assets/');
+      return reply.sendFile(p, immutable ? { maxAge: '365d', immutable: true } : { maxAge: 0 });
+    });
+  } else {
+    app.get('/', { config: { policy: { public: true } } }, (_req, reply) =>
+      reply.type('text/html; charset=utf-8').send(NOT_BUILT),
+    );
+  }
+
+  for (const register of modules) await register(app, ctx);
+  return app;
+}

@@ -1,0 +1,171 @@
+/**
+ * Composition root: builds every service once, hands them to the HTTP server in one plain context object,
+ * and starts/stops them in the right order. This is the only file that knows all parts; parts never import
+ * each other through it (they receive `ctx`).
+ *
+ * To add a part: put its service on `AppContext` (a field below, or module augmentation of AppContext from
+ * the part's own file), construct it in the marked block of createApp, and list its RouteModule in
+ * ROUTE_MODULES. Things to release at shutdown go to `ctx.onStop`.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/config.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { openStore, type Store } from './store/index.js';
+import { loadSecretKey, SecretBox } from './clusters/crypto.js';
+import { ClusterRegistry, type ClientFactory } from './clusters/registry.js';
+import { noClusterStatus, type ClusterStatusProvider } from './clusters/types.js';
+import { startDemoCluster, type SimServer, type StartSim } from './clusters/demo.js';
+import { buildServer, type RouteModule } from './api/server.js';
+import { healthRoutes } from './api/routes/health.js';
+import { clusterRoutes } from './api/routes/clusters.js';
+
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  store: Store;
+  /** Encrypts secrets at rest (cluster credentials; reusable for any other secret stored). */
+  secrets: SecretBox;
+  clusters: ClusterRegistry;
+  /** Live cluster fields for ClusterInfo; the node cache replaces this default. */
+  clusterStatus: ClusterStatusProvider;
+  /** Registers a shutdown step; steps run in reverse order after the HTTP server has finished its requests. */
+  onStop(name: string, fn: () => unknown): void;
+
+  // ---- slots filled by other parts ----
+  // auth      (src/auth)       users, sessions, tokens; its RouteModule adds the onRequest hook enforcing policies
+  // audit     (src/audit)      append-only audit log
+  // cache     (src/cache)      live node cache; subscribes to ctx.clusters 'added'/'removed'; sets ctx.clusterStatus
+  // hub       (src/realtime)   WebSocket hub; close its sockets in a fastify preClose hook
+  // jobs      (src/operations) node operations, batch jobs, templates
+}
+
+/**
+ * Every domain's routes, in registration order. Auth goes first so its policy hook is in place before any
+ * route exists (fastify applies root hooks to all routes, but reading order should match intent).
+ */
+export const ROUTE_MODULES: RouteModule[] = [
+  // auth routes + policy hook
+  healthRoutes,
+  clusterRoutes,
+  // node routes (cache), operation/job/template routes, audit routes, realtime (ws)
+];
+
+export interface AppOverrides {
+  log?: Logger;
+  store?: Store;
+  secrets?: SecretBox;
+  clientFactory?: ClientFactory;
+  /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  inClusterPathPrefix?: string;
+  /** Simulator for the demo cluster; null = never start one (default: src/sim when KNM_DEMO is on). */
+  startSim?: StartSim | null;
+  /** Extra route modules (tests). */
+  routes?: RouteModule[];
+  /** Built web console directory; null = none (default: dist/web if built). */
+  webDir?: string | null;
+  /** How often replicas re-read the cluster list (default 15 s on PostgreSQL, off on SQLite). */
+  clusterSyncIntervalMs?: number;
+}
+
+export interface App {
+  server: FastifyInstance;
+  ctx: AppContext;
+  start(): Promise<{ url: string }>;
+  stop(): Promise<void>;
+}
+
+export function displayUrl(addr: AddressInfo | string | null): string {
+  if (!addr || typeof addr === 'string') return String(addr);
+  const wildcard = addr.address === '0.0.0.0' || addr.address === '::';
+  const host = wildcard ? 'localhost' : addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}`;
+}
+
+export async function createApp(config: Config, o: AppOverrides = {}): Promise<App> {
+  const log = o.log ?? createLogger(config.logLevel);
+  let secrets = o.secrets;
+  if (!secrets) {
+    const key = loadSecretKey(config);
+    if (key.source === 'generated') {
+      log.warn(
+        { file: key.file },
+        'generated a new secret key; back it up (or set KNM_SECRET_KEY): without it saved cluster credentials are lost',
+      );
+    }
+    secrets = new SecretBox(key.key);
+  }
+  const store = o.store ?? (await openStore(config, { log }));
+  const stops: { name: string; fn: () => unknown }[] = [];
+  const clusters = new ClusterRegistry({
+    store,
+    secrets,
+    log,
+    config,
+    env: o.env,
+    inClusterPathPrefix: o.inClusterPathPrefix,
+    clientFactory: o.clientFactory,
+  });
+  const ctx: AppContext = {
+    config,
+    log,
+    store,
+    secrets,
+    clusters,
+    clusterStatus: noClusterStatus,
+    onStop: (name, fn) => void stops.push({ name, fn }),
+  };
+
+  // ---- construct the other parts' services here, before the server is built and clusters start ----
+
+  let server: FastifyInstance;
+  try {
+    server = await buildServer(ctx, [...ROUTE_MODULES, ...(o.routes ?? [])], { webDir: o.webDir });
+  } catch (e) {
+    if (!o.store) await store.close();
+    throw e;
+  }
+
+  let sim: SimServer | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function start(): Promise<{ url: string }> {
+    const syncIntervalMs = o.clusterSyncIntervalMs ?? (store.dialect === 'postgres' ? 15_000 : undefined);
+    await clusters.start({ syncIntervalMs });
+    if (config.demo && o.startSim !== null) {
+      try {
+        sim = await startDemoCluster(config, clusters, log, o.startSim);
+      } catch (e) {
+        // The product works without its demo; say why it is missing and carry on.
+        log.error({ err: (e as Error).message }, 'the demo cluster could not be started');
+      }
+    }
+    await server.listen({ host: config.host, port: config.port });
+    const url = displayUrl(server.server.address());
+    log.info({ url, store: store.dialect, clusters: clusters.list().length }, 'listening');
+    return { url };
+  }
+
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      // Stops accepting connections and waits for in-flight requests (idle keep-alive sockets are closed).
+      await server.close();
+      for (const s of stops.reverse()) {
+        try {
+          await s.fn();
+        } catch (e) {
+          log.error({ step: s.name, err: (e as Error).message }, 'shutdown step failed');
+        }
+      }
+      clusters.stop();
+      if (sim)
+        await sim.close().catch((e: Error) => log.error({ err: e.message }, 'demo simulator did not stop'));
+      if (!o.store) await store.close();
+      log.info('stopped');
+    })();
+    return stopping;
+  }
+
+  return { server, ctx, start, stop };
+}

@@ -1,0 +1,28 @@
+// ClusterInfo = what the registry knows + what the live cache reports. Live fields never override identity.
+import type { ClusterInfo, ClusterRecord, ClusterStatusProvider } from './types.js';
+
+export function toClusterInfo(
+  record: ClusterRecord,
+  provider: ClusterStatusProvider,
+  loadError: string | undefined,
+): ClusterInfo {
+  const live = loadError ? {} : provider.status(record.name);
+  const info: ClusterInfo = {
+    name: record.name,
+    source: record.source,
+    server: record.server,
+    context: record.context,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy,
+    // Without a loaded client nothing can run; without a cache reporting, no informer is running yet.
+    state: loadError ? 'unreachable' : (live.state ?? 'stopped'),
+    nodeCount: live.nodeCount ?? 0,
+    readyNodeCount: live.readyNodeCount ?? 0,
+    podIndex: record.options.podIndex,
+  };
+  if (live.version) info.version = live.version;
+  if (live.lastEventAt) info.lastEventAt = live.lastEventAt;
+  const lastError = loadError ?? live.lastError;
+  if (lastError) info.lastError = lastError;
+  return info;
+}

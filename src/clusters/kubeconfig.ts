@@ -1,0 +1,211 @@
+// Turning the three cluster sources into a KubeConfig for exactly one context, with errors an admin can act on.
+// Parsing and auth flavours come from @kubernetes/client-node; this file decides what is acceptable.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import type { KubeContextInfo } from './types.js';
+import { invalidKubeconfig, noServerKubeconfig, notInCluster, unknownContext } from './errors.js';
+
+const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
+
+/** Parses pasted kubeconfig text. Error messages quote no part of the text (it holds credentials). */
+export function parseKubeconfigText(text: string, field = 'kubeconfig'): KubeConfig {
+  if (text.trim() === '') throw invalidKubeconfig('the kubeconfig is empty', field);
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (e) {
+    throw invalidKubeconfig(`the kubeconfig could not be parsed: ${firstLine(e)}`, field);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw invalidKubeconfig(
+      'the kubeconfig is not a YAML or JSON document with clusters, users and contexts',
+      field,
+    );
+  }
+  // client-node reads `token-file` while parsing, before any check of ours could run: refuse it up front.
+  const users = (doc as { users?: unknown }).users;
+  if (
+    Array.isArray(users) &&
+    users.some((u) => u && typeof u === 'object' && u.user && u.user['token-file'])
+  ) {
+    throw invalidKubeconfig(
+      "a user's token-file refers to a file on your machine; export it with: kubectl config view --raw --minify --flatten",
+      field,
+    );
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch (e) {
+    throw invalidKubeconfig(`the kubeconfig could not be parsed: ${firstLine(e)}`, field);
+  }
+  if (!Array.isArray(kc.contexts) || kc.contexts.length === 0) {
+    throw invalidKubeconfig('the kubeconfig has no contexts', field);
+  }
+  return kc;
+}
+
+export function listContexts(kc: KubeConfig): KubeContextInfo[] {
+  return kc.getContexts().map((c) => ({
+    name: c.name,
+    cluster: c.cluster,
+    server: kc.getCluster(c.cluster)?.server ?? '',
+    user: c.user,
+    ...(c.namespace ? { namespace: c.namespace } : {}),
+  }));
+}
+
+/** Picks the context to use: the requested one, else current-context, else the only one. */
+export function selectContext(kc: KubeConfig, requested: string | undefined, where: string): string {
+  const known = kc.getContexts().map((c) => c.name);
+  if (requested) {
+    if (!kc.getContextObject(requested)) throw unknownContext(requested, known, where);
+    return requested;
+  }
+  const current = kc.getCurrentContext();
+  if (current && kc.getContextObject(current)) return current;
+  if (known.length === 1) return known[0]!;
+  throw unknownContext(undefined, known, where);
+}
+
+/** A KubeConfig holding only one context, its cluster and its user; throws InvalidKubeconfig if incomplete. */
+export function singleContext(kc: KubeConfig, context: string, field = 'kubeconfig'): KubeConfig {
+  const ctx = kc.getContextObject(context)!;
+  const cluster = kc.getCluster(ctx.cluster);
+  if (!cluster)
+    throw invalidKubeconfig(
+      `context "${context}" refers to cluster "${ctx.cluster}", which is not defined`,
+      field,
+    );
+  if (!/^https?:\/\//.test(cluster.server)) {
+    throw invalidKubeconfig(`cluster "${cluster.name}" has no http(s) server URL`, field);
+  }
+  if (cluster.server.startsWith('http://') && !cluster.skipTLSVerify) {
+    // The Kubernetes client refuses this combination; say so before trying to connect.
+    throw invalidKubeconfig(
+      `cluster "${cluster.name}" uses plain http (${cluster.server}); that needs insecure-skip-tls-verify: true`,
+      field,
+    );
+  }
+  const user = kc.getUser(ctx.user);
+  if (!user)
+    throw invalidKubeconfig(`context "${context}" refers to user "${ctx.user}", which is not defined`, field);
+  const out = new KubeConfig();
+  out.loadFromOptions({ clusters: [cluster], users: [user], contexts: [ctx], currentContext: context });
+  return out;
+}
+
+/**
+ * A pasted kubeconfig is stored and used on the server, so it must carry its credentials inline. File
+ * references would read the server's files, and exec / auth-provider plugins would run programs on the
+ * server; both are refused with the way out (`--flatten` inlines files). The server's own kubeconfig is
+ * trusted and not checked.
+ */
+export function requireSelfContained(kc: KubeConfig, field = 'kubeconfig'): void {
+  const cluster = kc.getCurrentCluster()!;
+  const user = kc.getCurrentUser()!;
+  const fix = 'export it with: kubectl config view --raw --minify --flatten --context <name>';
+  if (cluster.caFile)
+    throw invalidKubeconfig(`certificate-authority refers to a file on your machine; ${fix}`, field);
+  if (user.certFile || user.keyFile) {
+    throw invalidKubeconfig(`client-certificate/client-key refer to files on your machine; ${fix}`, field);
+  }
+  if (user.exec) {
+    throw invalidKubeconfig(
+      `user "${user.name}" uses an exec credential plugin, which would run a program on this server; ` +
+        'use a token or client certificate (e.g. a ServiceAccount token), or add the context from the ' +
+        "server's own kubeconfig instead",
+      field,
+    );
+  }
+  const provider = user.authProvider as { name?: string } | undefined;
+  if (provider && provider.name !== 'oidc') {
+    throw invalidKubeconfig(
+      `user "${user.name}" uses the "${provider.name ?? 'unknown'}" auth-provider, which is not supported for ` +
+        'pasted kubeconfigs; use a token or client certificate',
+      field,
+    );
+  }
+}
+
+/** Minimal kubeconfig (JSON text) for the one context: what is encrypted and stored. */
+export function exportMinimal(kc: KubeConfig): string {
+  return kc.exportConfig();
+}
+
+export interface ServerKubeconfig {
+  kc: KubeConfig;
+  files: string[];
+}
+
+/** Candidate files: KNM_KUBECONFIG, else KUBECONFIG (a path list), else ~/.kube/config. */
+export function serverKubeconfigPaths(configured: string, env: NodeJS.ProcessEnv): string[] {
+  const list = (s: string) => s.split(path.delimiter).filter(Boolean);
+  if (configured) return list(configured);
+  if (env.KUBECONFIG) return list(env.KUBECONFIG);
+  const home = env.HOME || os.homedir();
+  return home ? [path.join(home, '.kube', 'config')] : [];
+}
+
+/** Loads the server's own kubeconfig fresh (it may change while running); null when no file exists. */
+export function loadServerKubeconfig(configured: string, env: NodeJS.ProcessEnv): ServerKubeconfig | null {
+  const candidates = serverKubeconfigPaths(configured, env);
+  const files = candidates.filter((f) => fs.existsSync(f));
+  if (files.length === 0) return null;
+  const kc = new KubeConfig();
+  for (const [i, f] of files.entries()) {
+    const part = new KubeConfig();
+    try {
+      part.loadFromFile(f);
+    } catch (e) {
+      throw invalidKubeconfig(`the server's kubeconfig ${f} could not be parsed: ${firstLine(e)}`, 'source');
+    }
+    if (i === 0) {
+      kc.loadFromOptions({
+        clusters: part.clusters,
+        users: part.users,
+        contexts: part.contexts,
+        currentContext: part.currentContext,
+      });
+      continue;
+    }
+    // As kubectl does: the first file to define a name wins.
+    for (const c of part.clusters) if (!kc.getCluster(c.name)) kc.addCluster(c);
+    for (const u of part.users) if (!kc.getUser(u.name)) kc.addUser(u);
+    for (const c of part.contexts) if (!kc.getContextObject(c.name)) kc.addContext(c);
+    if (!kc.currentContext && part.currentContext) kc.setCurrentContext(part.currentContext);
+  }
+  return { kc, files };
+}
+
+export function requireServerKubeconfig(configured: string, env: NodeJS.ProcessEnv): ServerKubeconfig {
+  const s = loadServerKubeconfig(configured, env);
+  if (!s) throw noServerKubeconfig(serverKubeconfigPaths(configured, env));
+  return s;
+}
+
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The pod's service account, as client-go's rest.InClusterConfig reads it. */
+export function inClusterKubeconfig(env: NodeJS.ProcessEnv, pathPrefix = ''): KubeConfig {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) throw notInCluster('KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set');
+  const dir = pathPrefix + SERVICE_ACCOUNT_DIR;
+  const tokenFile = path.join(dir, 'token');
+  if (!fs.existsSync(tokenFile)) throw notInCluster(`no service account token at ${tokenFile}`);
+  const scheme = ['80', '8080', '8001'].includes(port) ? 'http' : 'https';
+  const server = `${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'in-cluster', server, caFile: path.join(dir, 'ca.crt'), skipTLSVerify: false }],
+    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } }],
+    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster' }],
+    currentContext: 'in-cluster',
+  });
+  return kc;
+}
