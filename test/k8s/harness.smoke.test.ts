@@ -27,11 +27,7 @@ function groupAlive(pid: number): boolean {
 }
 
 function componentPids(cp: ControlPlane): number[] {
-  return fs
-    .readFileSync(`${cp.tmpDir}/pids`, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map(Number);
+  return fs.readFileSync(`${cp.tmpDir}/pids`, 'utf8').split('\n').filter(Boolean).map(Number);
 }
 
 describe.skipIf(!available)('local control plane (etcd + kube-apiserver + kwok)', () => {
@@ -53,7 +49,7 @@ describe.skipIf(!available)('local control plane (etcd + kube-apiserver + kwok)'
     expect(cp.kubeconfigYaml).toContain(`server: ${cp.server}`);
     expect(fs.readFileSync(cp.kubeconfigPath, 'utf8')).toBe(cp.kubeconfigYaml);
     const ns = await api(cp, 'GET', '/api/v1/namespaces/default');
-    expect(ns.body.metadata.name).toBe('default');
+    expect(ns.body.metadata?.name).toBe('default');
     expect(pids).toHaveLength(3);
   });
 
@@ -65,7 +61,7 @@ describe.skipIf(!available)('local control plane (etcd + kube-apiserver + kwok)'
   it('runs a pod on a kwok node and completes its graceful deletion', async () => {
     await createKwokNode(cp, 'kwok-smoke-0');
     const node = await waitForNodeReady(cp, 'kwok-smoke-0', 60_000);
-    expect(node.metadata.labels.type).toBe('kwok');
+    expect(node.metadata?.labels?.type).toBe('kwok');
 
     await api(cp, 'POST', '/api/v1/namespaces/default/pods', {
       body: {
@@ -85,7 +81,7 @@ describe.skipIf(!available)('local control plane (etcd + kube-apiserver + kwok)'
       },
       { timeoutMs: 60_000, what: 'pod smoke Running' },
     );
-    expect(running.status.podIP).toMatch(/^10\.0\.0\./);
+    expect(running.status?.podIP).toMatch(/^10\.0\.0\./);
 
     await api(cp, 'DELETE', '/api/v1/namespaces/default/pods/smoke', {
       body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 1 },
@@ -161,7 +157,10 @@ describe.skipIf(!available)('local control plane without the watch cache', () =>
 });
 
 /** Creates a ConfigMap, updates it three times, compacts etcd; returns the creation RV. */
-async function churnAndCompact(cp: ControlPlane, name: string): Promise<{ oldRv: string; compactedAt: number }> {
+async function churnAndCompact(
+  cp: ControlPlane,
+  name: string,
+): Promise<{ oldRv: string; compactedAt: number }> {
   const created = await api(cp, 'POST', '/api/v1/namespaces/default/configmaps', {
     body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: '0' } },
   });
@@ -172,11 +171,15 @@ async function churnAndCompact(cp: ControlPlane, name: string): Promise<{ oldRv:
     });
   }
   const compactedAt = await cp.compact();
-  return { oldRv: created.body.metadata.resourceVersion as string, compactedAt };
+  return { oldRv: String(created.body.metadata?.resourceVersion), compactedAt };
 }
 
 /** Runs a short, server-bounded watch on one ConfigMap from `rv` and returns what it delivered. */
-async function collectWatch(cp: ControlPlane, name: string, rv: string): Promise<{ status: number; events: WatchEvent[] }> {
+async function collectWatch(
+  cp: ControlPlane,
+  name: string,
+  rv: string,
+): Promise<{ status: number; events: WatchEvent[] }> {
   const events: WatchEvent[] = [];
   const w = openWatch(
     cp,

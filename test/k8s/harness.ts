@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { api, apiRequest, releaseAgent, type ApiTarget } from './http.js';
+import { api, apiRequest, releaseAgent, type ApiTarget, type KubeObject } from './http.js';
 
 export interface ControlPlaneOptions {
   /** Root of the binary cache; defaults to $KNM_K8S_CACHE or ~/.cache/knm-k8s. */
@@ -110,10 +110,10 @@ function compareVersions(a: string, b: string): number {
 export function resolveBinary(component: Component, opts: ControlPlaneOptions = {}): string {
   const explicit =
     component === 'etcd'
-      ? opts.binaries?.etcd ?? process.env.KNM_ETCD_BIN
+      ? (opts.binaries?.etcd ?? process.env.KNM_ETCD_BIN)
       : component === 'kwok'
-        ? opts.binaries?.kwok ?? process.env.KNM_KWOK_BIN
-        : opts.binaries?.kubeApiserver ?? process.env.KNM_KUBE_APISERVER_BIN;
+        ? (opts.binaries?.kwok ?? process.env.KNM_KWOK_BIN)
+        : (opts.binaries?.kubeApiserver ?? process.env.KNM_KUBE_APISERVER_BIN);
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`${component} binary not found at ${explicit}`);
     return explicit;
@@ -121,10 +121,10 @@ export function resolveBinary(component: Component, opts: ControlPlaneOptions = 
   const root = cacheRoot(opts);
   const preferred =
     component === 'etcd'
-      ? opts.etcdVersion ?? DEFAULT_VERSIONS.etcd
+      ? (opts.etcdVersion ?? DEFAULT_VERSIONS.etcd)
       : component === 'kwok'
-        ? opts.kwokVersion ?? DEFAULT_VERSIONS.kwok
-        : opts.kubernetesVersion ?? DEFAULT_VERSIONS.kubernetes;
+        ? (opts.kwokVersion ?? DEFAULT_VERSIONS.kwok)
+        : (opts.kubernetesVersion ?? DEFAULT_VERSIONS.kubernetes);
   const wanted = path.join(root, `${component}-${preferred}`, component);
   if (fs.existsSync(wanted)) return wanted;
   const prefix = `${component}-`;
@@ -181,7 +181,10 @@ export interface PollOptions {
  * Polls fn until it returns a value other than undefined/false, or throws
  * with the last observed error once the deadline passes.
  */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, opts: PollOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: PollOptions = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   const interval = opts.intervalMs ?? 100;
   let lastErr: unknown;
@@ -194,13 +197,29 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
     }
     if (Date.now() >= deadline) {
       const why = lastErr instanceof Error ? `: ${lastErr.message}` : lastErr ? `: ${String(lastErr)}` : '';
-      throw new Error(`timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${opts.what ?? 'condition'}${why}`);
+      throw new Error(
+        `timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${opts.what ?? 'condition'}${why}`,
+      );
     }
     await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, deadline - Date.now()))));
   }
 }
 
-function httpGetJson(url: string, method = 'GET', body?: unknown): Promise<{ status: number; json: any }> {
+// etcd's JSON gateway answers; only the fields the harness reads are typed.
+interface EtcdJson {
+  health?: string;
+  etcdserver?: string;
+  header?: { revision?: string };
+  message?: string;
+  error?: string;
+  raw?: string;
+}
+
+function httpGetJson(
+  url: string,
+  method = 'GET',
+  body?: unknown,
+): Promise<{ status: number; json: EtcdJson | undefined }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -208,14 +227,16 @@ function httpGetJson(url: string, method = 'GET', body?: unknown): Promise<{ sta
       {
         method,
         timeout: 10_000,
-        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
+        headers: payload
+          ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+          : {},
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
+          let json: EtcdJson | undefined;
           try {
             json = text ? JSON.parse(text) : undefined;
           } catch {
@@ -286,7 +307,11 @@ function installHandlers(): void {
 
 function tail(file: string, lines = 40): string {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return '';
   }
@@ -343,7 +368,12 @@ async function stopProc(p: Proc, graceMs = 5_000): Promise<void> {
 }
 
 /** Waits for `check` while failing fast, with its log, if the process dies. */
-async function waitReady(p: Proc, what: string, check: () => Promise<boolean>, deadline: number): Promise<void> {
+async function waitReady(
+  p: Proc,
+  what: string,
+  check: () => Promise<boolean>,
+  deadline: number,
+): Promise<void> {
   let dead = false;
   void p.exited.then(() => (dead = true));
   try {
@@ -553,8 +583,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       kwokVersion = path.basename(path.dirname(kwokBin)).replace(/^kwok-/, '');
     }
 
-    const versionInfo = (await api(target, 'GET', '/version')).body as { gitVersion: string };
-    const etcdVersion = (await httpGetJson(`${etcdEndpoint}/version`)).json?.etcdserver as string;
+    const versionInfo = (await api<{ gitVersion: string }>(target, 'GET', '/version')).body;
+    const etcdVersion = (await httpGetJson(`${etcdEndpoint}/version`)).json?.etcdserver ?? 'unknown';
 
     const etcdRevision = async (): Promise<number> => {
       // Any range answers with the store's current revision in its header.
@@ -563,7 +593,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         count_only: true,
       });
       if (r.status !== 200) throw new Error(`etcd range failed: ${r.status} ${JSON.stringify(r.json)}`);
-      return Number(r.json.header.revision);
+      const rev = Number(r.json?.header?.revision);
+      if (!Number.isFinite(rev) || rev <= 0)
+        throw new Error(`etcd range returned no revision: ${JSON.stringify(r.json)}`);
+      return rev;
     };
 
     return {
@@ -585,7 +618,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
           key: Buffer.from('compact_rev_key').toString('base64'),
           value: Buffer.from(String(rev)).toString('base64'),
         });
-        if (put.status !== 200) throw new Error(`etcd put compact_rev_key failed: ${put.status} ${JSON.stringify(put.json)}`);
+        if (put.status !== 200)
+          throw new Error(`etcd put compact_rev_key failed: ${put.status} ${JSON.stringify(put.json)}`);
         const r = await httpGetJson(`${etcdEndpoint}/v3/kv/compaction`, 'POST', {
           revision: String(rev),
           physical: true,
@@ -621,14 +655,18 @@ export interface KwokNodeOptions {
 }
 
 /** A Node manifest that this harness's kwok adopts (and makes Ready). */
-export function kwokNodeManifest(name: string, o: KwokNodeOptions = {}): Record<string, any> {
+export function kwokNodeManifest(name: string, o: KwokNodeOptions = {}): KubeObject {
   const capacity = { cpu: '32', memory: '256Gi', pods: '110', ...o.capacity };
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name,
-      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE, 'node.alpha.kubernetes.io/ttl': '0', ...o.annotations },
+      annotations: {
+        [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE,
+        'node.alpha.kubernetes.io/ttl': '0',
+        ...o.annotations,
+      },
       labels: {
         type: 'kwok',
         'kubernetes.io/hostname': name,
@@ -642,15 +680,23 @@ export function kwokNodeManifest(name: string, o: KwokNodeOptions = {}): Record<
   };
 }
 
-export async function createKwokNode(cp: Pick<ControlPlane, 'server' | 'token'>, name: string, o: KwokNodeOptions = {}): Promise<any> {
+export async function createKwokNode(
+  cp: Pick<ControlPlane, 'server' | 'token'>,
+  name: string,
+  o: KwokNodeOptions = {},
+): Promise<KubeObject> {
   return (await api(cp, 'POST', '/api/v1/nodes', { body: kwokNodeManifest(name, o) })).body;
 }
 
-export function isNodeReady(node: any): boolean {
-  return (node?.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+export function isNodeReady(node: KubeObject | undefined): boolean {
+  return (node?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-export async function waitForNodeReady(cp: Pick<ControlPlane, 'server' | 'token'>, name: string, timeoutMs = 30_000): Promise<any> {
+export async function waitForNodeReady(
+  cp: Pick<ControlPlane, 'server' | 'token'>,
+  name: string,
+  timeoutMs = 30_000,
+): Promise<KubeObject> {
   return waitFor(
     async () => {
       const r = await apiRequest(cp, 'GET', `/api/v1/nodes/${encodeURIComponent(name)}`);
@@ -661,7 +707,11 @@ export async function waitForNodeReady(cp: Pick<ControlPlane, 'server' | 'token'
 }
 
 /** Creates a kwok node and waits until kwok has reported it Ready. */
-export async function createReadyKwokNode(cp: Pick<ControlPlane, 'server' | 'token'>, name: string, o: KwokNodeOptions = {}): Promise<any> {
+export async function createReadyKwokNode(
+  cp: Pick<ControlPlane, 'server' | 'token'>,
+  name: string,
+  o: KwokNodeOptions = {},
+): Promise<KubeObject> {
   await createKwokNode(cp, name, o);
   return waitForNodeReady(cp, name);
 }

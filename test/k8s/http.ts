@@ -4,6 +4,35 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 
+/** Loose shape of an API object or Status; tests read the few fields they need. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+    [field: string]: unknown;
+  };
+  spec?: { [field: string]: unknown };
+  status?: {
+    phase?: string;
+    podIP?: string;
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    [field: string]: unknown;
+  };
+  items?: KubeObject[];
+  /** Set on Status objects. */
+  code?: number;
+  reason?: string;
+  message?: string;
+  [field: string]: unknown;
+}
+
 export interface ApiTarget {
   server: string;
   token: string;
@@ -43,7 +72,7 @@ export function releaseAgent(server: string): void {
   agents.delete(server);
 }
 
-export function apiRequest<T = any>(
+export function apiRequest<T = KubeObject>(
   target: ApiTarget,
   method: string,
   path: string,
@@ -51,7 +80,11 @@ export function apiRequest<T = any>(
 ): Promise<ApiResponse<T>> {
   const url = new URL(path, target.server);
   const payload =
-    opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    opts.body === undefined
+      ? undefined
+      : typeof opts.body === 'string'
+        ? opts.body
+        : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
@@ -62,7 +95,10 @@ export function apiRequest<T = any>(
           Authorization: `Bearer ${target.token}`,
           Accept: 'application/json',
           ...(payload !== undefined
-            ? { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+            ? {
+                'Content-Type': opts.contentType ?? 'application/json',
+                'Content-Length': Buffer.byteLength(payload),
+              }
             : {}),
           ...opts.headers,
         },
@@ -74,13 +110,13 @@ export function apiRequest<T = any>(
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let body: any;
+          let body: unknown;
           try {
             body = text ? JSON.parse(text) : undefined;
           } catch {
             body = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: body as T });
         });
       },
     );
@@ -92,7 +128,7 @@ export function apiRequest<T = any>(
 }
 
 /** Like apiRequest but throws unless the status is 2xx (or listed in `allow`). */
-export async function api<T = any>(
+export async function api<T = KubeObject>(
   target: ApiTarget,
   method: string,
   path: string,
@@ -105,7 +141,7 @@ export async function api<T = any>(
   return res;
 }
 
-export interface WatchEvent<T = any> {
+export interface WatchEvent<T = KubeObject> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: T;
 }
