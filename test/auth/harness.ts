@@ -90,7 +90,13 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     ],
     { webDir: null },
   );
-  await app.ready();
+  try {
+    await app.ready();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    await store.close();
+    throw e;
+  }
   return {
     app,
     store,
