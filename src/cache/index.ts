@@ -1,0 +1,22 @@
+/**
+ * The live node cache: node transform and rows, change classification, per-cluster indexed node stores, the
+ * query engine, the pod index and the direct reads the strategy table prescribes. Talks to Kubernetes only
+ * through the informer and `direct.ts`; knows nothing of HTTP or WebSockets.
+ */
+export { CacheManager, ClusterUnavailableError } from './manager.js';
+export type {
+  CacheManagerOptions,
+  NodeChange,
+  NodeQueryResult,
+  ClusterLiveStatus,
+  RegistryLike,
+  InformerTuning,
+} from './manager.js';
+export { parseNodeQuery, DEFAULT_LIMIT, MAX_LIMIT } from './query-parse.js';
+export { QueryError, runQuery, type NodeQuery } from './query.js';
+export { toRow, toDetail } from './node-row.js';
+export { transformNode } from './node-transform.js';
+export { changedFields } from './classify.js';
+export { PodIndex } from './pod-index.js';
+export type { PodSummary, EventSummary } from './direct.js';
+export type * from './types.js';

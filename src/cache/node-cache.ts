@@ -1,0 +1,189 @@
+/**
+ * One cluster's nodes in memory: the informer's store plus secondary indexes (status, role, schedulability,
+ * label key and key=value, taint key), a lazily rebuilt name order, and the Ready count the operation guard
+ * reads. Updated only through the informer's handlers (and read-your-writes, which goes through the same
+ * informer), so the indexes can never disagree with the store.
+ */
+import type { MapStore } from '../informer/store.js';
+import type { NodeQuery, ClusterView } from './query.js';
+import { naturalCompare } from './sort.js';
+import type { NodeRecord } from './types.js';
+
+class TermIndex {
+  private readonly m = new Map<string, Set<string>>();
+  add(term: string, name: string): void {
+    let s = this.m.get(term);
+    if (!s) this.m.set(term, (s = new Set()));
+    s.add(name);
+  }
+  remove(term: string, name: string): void {
+    const s = this.m.get(term);
+    if (!s) return;
+    s.delete(name);
+    if (s.size === 0) this.m.delete(term);
+  }
+  get(term: string): ReadonlySet<string> | undefined {
+    return this.m.get(term);
+  }
+  clear(): void {
+    this.m.clear();
+  }
+}
+
+const labelTerm = (k: string, v: string) => `${k}\u0000${v}`;
+/** Fields whose change requires re-indexing. */
+export const INDEXED_FIELDS = new Set(['status', 'schedulable', 'labels', 'roles', 'taints', 'uid']);
+
+export class NodeCache {
+  private readonly byStatus = new TermIndex();
+  private readonly byRole = new TermIndex();
+  private readonly byLabel = new TermIndex();
+  private readonly byTaint = new TermIndex();
+  private readonly cordoned = new Set<string>();
+  private names?: string[];
+  private ready = 0;
+
+  constructor(
+    readonly cluster: string,
+    readonly store: MapStore<NodeRecord>,
+  ) {}
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  get readyCount(): number {
+    return this.ready;
+  }
+
+  get(name: string): NodeRecord | undefined {
+    return this.store.get(name);
+  }
+
+  all(): IterableIterator<NodeRecord> {
+    return this.store.values();
+  }
+
+  added(rec: NodeRecord): void {
+    this.index(rec);
+    this.names = undefined;
+  }
+
+  updated(old: NodeRecord, rec: NodeRecord, changed: readonly string[]): void {
+    if (changed.some((f) => INDEXED_FIELDS.has(f))) {
+      this.unindex(old);
+      this.index(rec);
+    }
+  }
+
+  deleted(old: NodeRecord): void {
+    this.unindex(old);
+    this.names = undefined;
+  }
+
+  clear(): void {
+    for (const ix of [this.byStatus, this.byRole, this.byLabel, this.byTaint]) ix.clear();
+    this.cordoned.clear();
+    this.names = undefined;
+    this.ready = 0;
+  }
+
+  private index(r: NodeRecord): void {
+    this.byStatus.add(r.status, r.name);
+    if (r.status === 'Ready') this.ready++;
+    for (const role of r.roles) this.byRole.add(role, r.name);
+    for (const k in r.labels) {
+      this.byLabel.add(k, r.name);
+      this.byLabel.add(labelTerm(k, r.labels[k]!), r.name);
+    }
+    for (const t of r.taints) this.byTaint.add(t.key, r.name);
+    if (r.unschedulable) this.cordoned.add(r.name);
+  }
+
+  private unindex(r: NodeRecord): void {
+    this.byStatus.remove(r.status, r.name);
+    if (r.status === 'Ready') this.ready--;
+    for (const role of r.roles) this.byRole.remove(role, r.name);
+    for (const k in r.labels) {
+      this.byLabel.remove(k, r.name);
+      this.byLabel.remove(labelTerm(k, r.labels[k]!), r.name);
+    }
+    for (const t of r.taints) this.byTaint.remove(t.key, r.name);
+    this.cordoned.delete(r.name);
+  }
+
+  /** Node names in natural order (rebuilt only after nodes come or go). */
+  sortedNames(): readonly string[] {
+    if (!this.names) this.names = [...this.store.keys()].sort(naturalCompare);
+    return this.names;
+  }
+
+  /**
+   * The smallest index-backed superset of the query's matches, or undefined when no filter is indexable.
+   * Only positive conditions narrow: `!=`, `notin`, `!key` and negated taints are checked by the filter.
+   */
+  candidates(q: NodeQuery): NodeRecord[] | undefined {
+    let best: Iterable<string> | undefined;
+    let bestSize = Infinity;
+    const consider = (names: Iterable<string>, size: number) => {
+      if (size < bestSize) {
+        best = names;
+        bestSize = size;
+      }
+    };
+    const union = (sets: (ReadonlySet<string> | undefined)[]) => {
+      const present = sets.filter((s): s is ReadonlySet<string> => !!s);
+      if (present.length === 1) return present[0]!;
+      const u = new Set<string>();
+      for (const s of present) for (const n of s) u.add(n);
+      return u;
+    };
+    if (q.status?.length) {
+      const u = union(q.status.map((s) => this.byStatus.get(s)));
+      consider(u, u.size);
+    }
+    if (q.role !== undefined) {
+      const s = this.byRole.get(q.role);
+      consider(s ?? [], s?.size ?? 0);
+    }
+    if (q.schedulable === false) consider(this.cordoned, this.cordoned.size);
+    for (const r of q.selector ?? []) {
+      let u: ReadonlySet<string> | undefined;
+      if (r.op === 'exists' || r.op === 'gt' || r.op === 'lt') u = this.byLabel.get(r.key);
+      else if (r.op === '=') u = this.byLabel.get(labelTerm(r.key, r.values[0]!));
+      else if (r.op === 'in') u = union(r.values.map((v) => this.byLabel.get(labelTerm(r.key, v))));
+      else continue;
+      consider(u ?? [], u?.size ?? 0);
+    }
+    for (const t of q.taints ?? []) {
+      if (t.negate) continue;
+      const s = this.byTaint.get(t.key);
+      consider(s ?? [], s?.size ?? 0);
+    }
+    if (best === undefined || bestSize >= this.store.size) return undefined;
+    const out: NodeRecord[] = [];
+    for (const n of best) {
+      const r = this.store.get(n);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  view(podCount: (name: string) => number | null): ClusterView {
+    return {
+      cluster: this.cluster,
+      size: this.store.size,
+      all: () => this.store.values(),
+      sortedByName: () => {
+        const out: NodeRecord[] = [];
+        for (const n of this.sortedNames()) {
+          const r = this.store.get(n);
+          if (r) out.push(r);
+        }
+        return out;
+      },
+      candidates: (q) => this.candidates(q),
+      podCount,
+    };
+  }
+}

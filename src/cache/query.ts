@@ -1,0 +1,264 @@
+/**
+ * The node query engine: filter, count, sort and page node records held in memory. It never calls the
+ * Kubernetes API; degraded clusters hand it records from a direct LIST through the same interface.
+ *
+ * Paging uses a keyset cursor rather than an offset: the `continue` token carries the sort value, cluster
+ * and name of the last row served, and the next page starts strictly after it. Rows that change or appear
+ * between two page requests therefore never shift the page boundary (an offset would skip or repeat rows
+ * under churn), and no snapshot has to be held. The token is bound to the query (filters and sort) it came
+ * from; reusing it with another query is refused.
+ */
+import { matchLabels, type LabelSelector } from '../kube/selector.js';
+import {
+  comparator,
+  DEFAULT_SORT,
+  naturalCompare,
+  type Sortable,
+  type SortSpec,
+  type SortValue,
+} from './sort.js';
+import { matchTaints, type TaintFilter } from './taint-filter.js';
+import type { NodeRecord, NodeStatus } from './types.js';
+
+export interface NodeQuery {
+  search?: string;
+  status?: NodeStatus[];
+  schedulable?: boolean;
+  role?: string;
+  selector?: LabelSelector;
+  taints?: TaintFilter[];
+  sort?: SortSpec;
+  limit: number;
+  continue?: string;
+}
+
+/** What one cluster contributes to a query. */
+export interface ClusterView {
+  cluster: string;
+  /** All records (any order). */
+  all(): Iterable<NodeRecord>;
+  size: number;
+  /** Records sorted by name (natural), when the view keeps such an order. */
+  sortedByName?(): readonly NodeRecord[];
+  /** A (possibly much) smaller superset of the matches, from indexes; undefined when no index helps. */
+  candidates?(q: NodeQuery): NodeRecord[] | undefined;
+  podCount(name: string): number | null;
+}
+
+export interface QueryHit {
+  cluster: string;
+  rec: NodeRecord;
+  podCount: number | null;
+}
+
+export interface QueryPage {
+  hits: QueryHit[];
+  total: number;
+  continue?: string;
+}
+
+export class QueryError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function compileFilter(q: NodeQuery): (rec: NodeRecord) => boolean {
+  const needle = q.search?.trim().toLowerCase() || undefined;
+  const status = q.status?.length ? new Set(q.status) : undefined;
+  const { schedulable, role, selector, taints } = q;
+  return (r) => {
+    if (status && !status.has(r.status)) return false;
+    if (schedulable !== undefined && r.unschedulable === schedulable) return false;
+    if (role !== undefined && !r.roles.includes(role)) return false;
+    if (needle !== undefined) {
+      const hit =
+        r.name.includes(needle) ||
+        (r.internalIP !== undefined && r.internalIP.includes(needle)) ||
+        (r.externalIP !== undefined && r.externalIP.includes(needle)) ||
+        (r.hostname !== undefined && r.hostname.toLowerCase().includes(needle));
+      if (!hit) return false;
+    }
+    if (selector?.length && !matchLabels(selector, r.labels)) return false;
+    if (taints?.length && !matchTaints(taints, r.taints)) return false;
+    return true;
+  };
+}
+
+// ---- continue tokens ------------------------------------------------------------------------------------
+
+interface Cursor {
+  v: SortValue;
+  c: string;
+  n: string;
+}
+
+/** A short fingerprint of everything but the paging parameters. */
+export function queryFingerprint(q: NodeQuery, clusters: readonly string[]): string {
+  const s = JSON.stringify([
+    [...clusters].sort(),
+    q.search ?? '',
+    q.status ? [...q.status].sort() : [],
+    q.schedulable ?? null,
+    q.role ?? null,
+    q.selector ?? [],
+    q.taints ?? [],
+    q.sort ? [q.sort.field.name, q.sort.desc] : null,
+  ]);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(36);
+}
+
+function encodeCursor(fp: string, c: Cursor): string {
+  return Buffer.from(JSON.stringify({ q: fp, ...c })).toString('base64url');
+}
+
+function decodeCursor(token: string, fp: string): Cursor {
+  let o: { q?: unknown; v?: unknown; c?: unknown; n?: unknown };
+  try {
+    o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as typeof o;
+  } catch {
+    throw new QueryError('continue', 'malformed continue token');
+  }
+  if (typeof o !== 'object' || o === null || typeof o.c !== 'string' || typeof o.n !== 'string') {
+    throw new QueryError('continue', 'malformed continue token');
+  }
+  if (o.q !== fp)
+    throw new QueryError(
+      'continue',
+      'continue token belongs to a different query; start again from the first page',
+    );
+  const v = o.v;
+  if (v !== null && typeof v !== 'number' && typeof v !== 'string')
+    throw new QueryError('continue', 'malformed continue token');
+  return { v, c: o.c, n: o.n };
+}
+
+// ---- execution ------------------------------------------------------------------------------------------
+
+interface Entry extends Sortable {
+  rec: NodeRecord;
+  p: number | null;
+}
+
+/** Max-heap by `cmp` holding the k smallest entries seen. */
+function topK(entries: Iterable<Entry>, k: number, cmp: (a: Entry, b: Entry) => number): Entry[] {
+  const h: Entry[] = [];
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (cmp(h[i]!, h[p]!) <= 0) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && cmp(h[l]!, h[m]!) > 0) m = l;
+      if (r < h.length && cmp(h[r]!, h[m]!) > 0) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  };
+  for (const e of entries) {
+    if (h.length < k) {
+      h.push(e);
+      up(h.length - 1);
+    } else if (k > 0 && cmp(e, h[0]!) < 0) {
+      h[0] = e;
+      down(0);
+    }
+  }
+  return h.sort(cmp);
+}
+
+export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage {
+  const sort = q.sort ?? DEFAULT_SORT;
+  const fp = queryFingerprint(
+    q,
+    views.map((v) => v.cluster),
+  );
+  const cur = q.continue ? decodeCursor(q.continue, fp) : undefined;
+  const cursor: Sortable | undefined = cur && { v: cur.v, cluster: cur.c, name: cur.n };
+  const cmp = comparator(sort);
+  const filter = compileFilter(q);
+  const limit = q.limit;
+  const ordered = [...views].sort((a, b) => naturalCompare(a.cluster, b.cluster));
+
+  const byNameFast =
+    !sort.desc && (sort.field.name === 'cluster' || (sort.field.name === 'name' && ordered.length === 1));
+  let total = 0;
+  let page: Entry[];
+  let more = false;
+
+  if (byNameFast) {
+    // Rows come out already in order: no sort, just filter and walk.
+    page = [];
+    for (const view of ordered) {
+      const cand = view.candidates?.(q);
+      let recs: readonly NodeRecord[];
+      if (cand && cand.length < view.size / 4) recs = cand.sort((a, b) => naturalCompare(a.name, b.name));
+      else recs = view.sortedByName?.() ?? [...view.all()].sort((a, b) => naturalCompare(a.name, b.name));
+      for (const rec of recs) {
+        if (!filter(rec)) continue;
+        total++;
+        if (page.length > limit) continue;
+        const e: Entry = {
+          v: sort.field.value(view.cluster, rec, null),
+          cluster: view.cluster,
+          name: rec.name,
+          rec,
+          p: null,
+        };
+        if (cursor && cmp(e, cursor) <= 0) continue;
+        page.push(e);
+      }
+    }
+    more = page.length > limit;
+    page = page.slice(0, limit);
+    for (const e of page) e.p = viewOf(ordered, e.cluster).podCount(e.rec.name);
+  } else {
+    const after: Entry[] = [];
+    for (const view of ordered) {
+      const recs = view.candidates?.(q) ?? view.all();
+      for (const rec of recs) {
+        if (!filter(rec)) continue;
+        total++;
+        const p = view.podCount(rec.name);
+        const e: Entry = {
+          v: sort.field.value(view.cluster, rec, p),
+          cluster: view.cluster,
+          name: rec.name,
+          rec,
+          p,
+        };
+        if (cursor && cmp(e, cursor) <= 0) continue;
+        after.push(e);
+      }
+    }
+    more = after.length > limit;
+    page = after.length <= limit ? after.sort(cmp) : topK(after, limit, cmp);
+  }
+
+  const last = page[page.length - 1];
+  return {
+    hits: page.map((e) => ({ cluster: e.cluster, rec: e.rec, podCount: e.p })),
+    total,
+    continue: more && last ? encodeCursor(fp, { v: last.v, c: last.cluster, n: last.name }) : undefined,
+  };
+}
+
+function viewOf(views: readonly ClusterView[], cluster: string): ClusterView {
+  return views.find((v) => v.cluster === cluster)!;
+}

@@ -1,0 +1,105 @@
+/** Node shapes served by the API (docs/API.md "Nodes") and the trimmed record the cache retains. */
+export type NodeStatus = 'Ready' | 'NotReady' | 'Unknown';
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+export interface NodeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface NodeAddress {
+  type: string;
+  address: string;
+}
+
+export type Resources = {
+  cpu?: string;
+  memory?: string;
+  pods?: string;
+  gpu?: string;
+  [res: string]: string | undefined;
+};
+
+export interface CordonInfo {
+  reason?: string;
+  by?: string;
+  at?: string;
+}
+
+export interface NodeRow {
+  cluster: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  status: NodeStatus;
+  schedulable: boolean;
+  unschedulable: boolean;
+  cordon?: CordonInfo;
+  roles: string[];
+  internalIP?: string;
+  externalIP?: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  capacity: Resources;
+  allocatable: Resources;
+  podCount: number | null;
+  kubeletVersion?: string;
+  osImage?: string;
+  kernelVersion?: string;
+  containerRuntime?: string;
+  architecture?: string;
+  createdAt: string;
+  conditions: NodeCondition[];
+}
+
+export interface NodeDetail extends NodeRow {
+  annotations: Record<string, string>;
+  addresses: NodeAddress[];
+  systemInfo: Record<string, string>;
+  podCIDRs?: string[];
+  providerID?: string;
+}
+
+/**
+ * What the cache keeps per node: everything NodeDetail shows except the cluster name and the live pod count,
+ * with derived fields (status, roles, IPs) computed once per change rather than per query. Records are
+ * immutable: a change produces a new record, so a row handed out is never mutated underneath its reader.
+ */
+export interface NodeRecord {
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly createdAt: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly unschedulable: boolean;
+  readonly taints: readonly Taint[];
+  readonly conditions: readonly NodeCondition[];
+  readonly addresses: readonly NodeAddress[];
+  readonly capacity: Readonly<Resources>;
+  readonly allocatable: Readonly<Resources>;
+  readonly systemInfo: Readonly<Record<string, string>>;
+  readonly podCIDRs?: readonly string[];
+  readonly providerID?: string;
+  readonly status: NodeStatus;
+  readonly roles: readonly string[];
+  readonly internalIP?: string;
+  readonly externalIP?: string;
+  readonly hostname?: string;
+}
+
+export const CORDON_REASON = 'nodes.knm.io/cordon-reason';
+export const CORDONED_BY = 'nodes.knm.io/cordoned-by';
+export const CORDONED_AT = 'nodes.knm.io/cordoned-at';
+
+export type PodCountSource = 'index' | 'list' | 'none';
