@@ -1,6 +1,18 @@
 // A real, throw-away Kubernetes control plane for integration tests:
 // etcd + kube-apiserver + kwok (which plays the kubelets), all on loopback,
 // built by scripts/k8s/build.sh and started fresh per call.
+//
+// What is deliberately absent, and what that means for tests:
+// - no kube-scheduler: pods must carry spec.nodeName;
+// - no kube-controller-manager: no ReplicaSet/DaemonSet pods, no garbage
+//   collection of dependents, namespaces stay Terminating once deleted, and
+//   nothing marks a silent node NotReady;
+// - kwok removes a terminating pod at once, whatever its grace period; a pod
+//   or node annotated kwok.x-k8s.io/status=custom is left entirely alone
+//   (pods stay Pending and, once deleted, Terminating; node status is
+//   whatever the test writes), which is how "stuck" objects are simulated;
+// - kwok heartbeats by updating node status (no Leases in kube-node-lease),
+//   so node watches see periodic MODIFIED events.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -652,6 +664,8 @@ export interface KwokNodeOptions {
   capacity?: Record<string, string>;
   taints?: Array<{ key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>;
   unschedulable?: boolean;
+  /** Have kwok leave the node's status alone so the test can write it (e.g. NotReady). */
+  customStatus?: boolean;
 }
 
 /** A Node manifest that this harness's kwok adopts (and makes Ready). */
@@ -664,6 +678,7 @@ export function kwokNodeManifest(name: string, o: KwokNodeOptions = {}): KubeObj
       name,
       annotations: {
         [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE,
+        ...(o.customStatus ? { [KWOK_CUSTOM_STATUS_ANNOTATION]: 'custom' } : {}),
         'node.alpha.kubernetes.io/ttl': '0',
         ...o.annotations,
       },
