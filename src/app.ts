@@ -19,6 +19,11 @@ import { startDemoCluster, type SimServer, type StartSim } from './clusters/demo
 import { buildServer, type RouteModule } from './api/server.js';
 import { healthRoutes } from './api/routes/health.js';
 import { clusterRoutes } from './api/routes/clusters.js';
+import { registerAuth } from './auth/index.js';
+import { authRoutes } from './api/routes/auth.js';
+import { userRoutes } from './api/routes/users.js';
+import { tokenRoutes } from './api/routes/tokens.js';
+import { auditRoutes } from './api/routes/audit.js';
 
 export interface AppContext {
   config: Config;
@@ -45,10 +50,14 @@ export interface AppContext {
  * route exists (fastify applies root hooks to all routes, but reading order should match intent).
  */
 export const ROUTE_MODULES: RouteModule[] = [
-  // auth routes + policy hook
+  registerAuth, // policy hook, security headers, mutation audit, first admin; must precede every route
+  authRoutes,
+  userRoutes,
+  tokenRoutes,
   healthRoutes,
   clusterRoutes,
-  // node routes (cache), operation/job/template routes, audit routes, realtime (ws)
+  auditRoutes,
+  // node routes (cache), operation/job/template routes, realtime (ws)
 ];
 
 export interface AppOverrides {
