@@ -1,0 +1,66 @@
+/** The listening socket: start, stop, restart on the same port, and an "unreachable" switch for tests. */
+import http from 'node:http';
+import type { Socket } from 'node:net';
+
+export class Listener {
+  private server: http.Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private unreachable = false;
+  port = 0;
+
+  constructor(
+    private readonly handler: http.RequestListener,
+    private readonly host: string,
+  ) {}
+
+  async listen(port: number): Promise<number> {
+    const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, this.handler);
+    // Watches are long-lived; the default per-socket timeouts would cut them.
+    server.headersTimeout = 60_000;
+    server.keepAliveTimeout = 65_000;
+    server.on('connection', (s: Socket) => {
+      if (this.unreachable) {
+        s.destroy();
+        return;
+      }
+      s.setNoDelay(true);
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const addr = server.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : port;
+    return this.port;
+  }
+
+  destroySockets(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  setUnreachable(on: boolean): void {
+    this.unreachable = on;
+    if (on) this.destroySockets();
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.destroySockets();
+    server.closeAllConnections?.();
+    await closed;
+  }
+
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+}
