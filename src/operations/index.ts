@@ -22,3 +22,4 @@ export * from './jobs.js';
 export * from './templates.js';
 export * from './direct-node-source.js';
 export type * from './tables.js';
+export * from './context.js';

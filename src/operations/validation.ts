@@ -4,6 +4,7 @@
  * a failure is a 400 naming the offending field (`set.example.com/key`, `add[2].effect`, `params.timeoutSeconds`).
  */
 import { badRequest } from '../api/errors.js';
+import { parseLabelSelector as parseSelector, SelectorError, type LabelSelector } from '../kube/selector.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from './kube-types.js';
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -277,61 +278,14 @@ export function parseTaintsIntent(body: unknown, base = '', extra: readonly stri
 
 // ---- label selectors ------------------------------------------------------------------------------------
 
-export interface SelectorRequirement {
-  key: string;
-  op: '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
-  values: string[];
-}
-
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
+/** Validates Kubernetes label-selector syntax with the product's shared parser; 400 naming `field`. */
+export function parseLabelSelector(s: string, field: string): LabelSelector {
+  try {
+    return parseSelector(s);
+  } catch (e) {
+    if (e instanceof SelectorError) throw badRequest(`invalid label selector "${s}": ${e.message}`, field);
+    throw e;
   }
-  out.push(cur);
-  return out;
-}
-
-/** Parses Kubernetes label-selector syntax (labels.Parse); throws a 400 naming `field` on any error. */
-export function parseLabelSelector(s: string, field: string): SelectorRequirement[] {
-  if (s.length > 4096) throw badRequest('label selector is too long', field);
-  if (s.trim() === '') return [];
-  const reqs: SelectorRequirement[] = [];
-  const bad = (why: string) => badRequest(`invalid label selector "${s}": ${why}`, field);
-  const key = (k: string) => {
-    const p = qualifiedNameProblem(k);
-    if (p) throw bad(`key "${k}" ${p}`);
-    return k;
-  };
-  const value = (v: string) => {
-    const p = labelValueProblem(v);
-    if (p) throw bad(`value "${v}" ${p}`);
-    return v;
-  };
-  for (const raw of splitTopLevel(s)) {
-    const part = raw.trim();
-    if (!part) throw bad('empty requirement');
-    let m: RegExpMatchArray | null;
-    if ((m = part.match(/^!\s*([^\s=!<>(),]+)$/))) reqs.push({ key: key(m[1]!), op: '!', values: [] });
-    else if ((m = part.match(/^([^\s=!<>(),]+)\s+(in|notin)\s*\((.*)\)$/))) {
-      const values = m[3]!.split(',').map((v) => value(v.trim()));
-      reqs.push({ key: key(m[1]!), op: m[2] as 'in' | 'notin', values });
-    } else if ((m = part.match(/^([^\s=!<>(),]+)\s*(==|=|!=)\s*([^\s=!<>(),]*)$/))) {
-      reqs.push({ key: key(m[1]!), op: m[2] === '!=' ? '!=' : '=', values: [value(m[3]!)] });
-    } else if ((m = part.match(/^([^\s=!<>(),]+)\s*([<>])\s*(-?\d+)$/))) {
-      reqs.push({ key: key(m[1]!), op: m[2] === '>' ? 'gt' : 'lt', values: [m[3]!] });
-    } else if ((m = part.match(/^([^\s=!<>(),]+)$/)))
-      reqs.push({ key: key(m[1]!), op: 'exists', values: [] });
-    else throw bad(`cannot parse "${part}"`);
-  }
-  return reqs;
 }
 
 // ---- drain ----------------------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+/**
+ * Batch jobs over HTTP (docs/API.md "Operations"): submit (202 with the job), list, read, cancel. Cluster
+ * access for the clusters a body names, validation, the guard and auditing are the job runner's.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app.js';
+import type { JobStatus } from '../../operations/index.js';
+import { badRequest } from '../errors.js';
+import type { RoutePolicy } from '../policy.js';
+import { actorOf, operationsOf } from './operations.js';
+
+const VIEWER: RoutePolicy = { role: 'viewer' };
+const OPERATOR: RoutePolicy = { role: 'operator' };
+const STATUSES: readonly JobStatus[] = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'partial',
+  'cancelled',
+  'interrupted',
+];
+
+export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/api/v1/jobs', { config: { policy: OPERATOR, audit: false } }, async (req, reply) => {
+    const job = await operationsOf(ctx).jobs.submit(actorOf(req), req.body, {
+      ip: req.ip,
+      requestId: String(req.id),
+      action: 'job.create',
+    });
+    return reply.code(202).send({ job });
+  });
+
+  app.get<{ Querystring: { limit?: string; cursor?: string; status?: string } }>(
+    '/api/v1/jobs',
+    { config: { policy: VIEWER } },
+    async (req) => {
+      const q = req.query;
+      let limit: number | undefined;
+      if (q.limit !== undefined) {
+        limit = Number(q.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+          throw badRequest('limit must be a whole number from 1 to 500', 'limit');
+      }
+      if (q.status !== undefined && !(STATUSES as readonly string[]).includes(q.status)) {
+        throw badRequest(`status must be one of ${STATUSES.join(', ')}`, 'status');
+      }
+      if (q.cursor !== undefined && q.cursor.length > 500)
+        throw badRequest('cursor is not one this server issued', 'cursor');
+      const page = await operationsOf(ctx).jobs.list(actorOf(req), {
+        limit,
+        cursor: q.cursor,
+        status: q.status as JobStatus | undefined,
+      });
+      return { items: page.items, ...(page.nextCursor ? { continue: page.nextCursor } : {}) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/v1/jobs/:id', { config: { policy: VIEWER } }, async (req) => ({
+    job: await operationsOf(ctx).jobs.get(actorOf(req), req.params.id),
+  }));
+
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/jobs/:id/cancel',
+    { config: { policy: OPERATOR, audit: false } },
+    async (req, reply) => {
+      const job = await operationsOf(ctx).jobs.cancel(actorOf(req), req.params.id, {
+        ip: req.ip,
+        requestId: String(req.id),
+      });
+      return reply.code(202).send({ job });
+    },
+  );
+}

@@ -1,0 +1,192 @@
+/**
+ * Single-node operations over HTTP (docs/API.md "Operations"): validate → call the operation service →
+ * answer `{node, changed}`. Each request writes its own audit entry with the per-node result, refusals
+ * included. A real drain is handed to the job runner (202 with the job); only the dry run answers inline.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app.js';
+import type { AuditOutcome } from '../../audit/log.js';
+import {
+  asObject,
+  parseCordonParams,
+  parseDrainOptions,
+  parseEmptyParams,
+  parseLabelsIntent,
+  parseTaintsIntent,
+  readBool,
+  validateNodeName,
+  type Actor,
+  type NodeWriteAnswer,
+  type OperationsServices,
+} from '../../operations/index.js';
+import { ApiError, toApiError } from '../errors.js';
+import type { RoutePolicy } from '../policy.js';
+
+const OPERATOR_OF_CLUSTER: RoutePolicy = { role: 'operator', clusterParam: 'cluster' };
+/** The handler writes a richer audit entry itself (per-node outcome). */
+const config = { policy: OPERATOR_OF_CLUSTER, audit: false };
+
+type NodeParams = { Params: { cluster: string; name: string } };
+
+export function actorOf(req: FastifyRequest): Actor {
+  const u = req.user;
+  if (!u) throw new ApiError(401, 'Unauthorized', 'sign in first');
+  return {
+    username: u.username,
+    role: u.role,
+    clusters: u.clusters,
+    canOverrideGuard: u.canOverrideGuard,
+    canOverrideSystemLabels: u.canOverrideSystemLabels,
+  };
+}
+
+export function operationsOf(ctx: AppContext): OperationsServices {
+  if (!ctx.operations) throw new Error('node operations are not configured (ctx.operations)');
+  return ctx.operations;
+}
+
+export const outcomeFor = (e: unknown): { outcome: AuditOutcome; status: number } => {
+  const api = toApiError(e);
+  const status = api?.status ?? 500;
+  return { outcome: status === 403 || api?.code === 'GuardRefused' ? 'denied' : 'failure', status };
+};
+
+export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
+  /** Runs one single-node write and records it in the audit log whatever happens. */
+  async function audited(
+    req: FastifyRequest<NodeParams>,
+    action: string,
+    params: () => unknown,
+    fn: () => Promise<NodeWriteAnswer>,
+  ): Promise<NodeWriteAnswer> {
+    const { cluster, name } = req.params;
+    const sink = operationsOf(ctx).audit;
+    const base = {
+      user: req.user?.username ?? null,
+      ip: req.ip,
+      requestId: String(req.id),
+      action,
+      cluster,
+      nodes: [name],
+    };
+    try {
+      validateNodeName(name, 'name');
+      const r = await fn();
+      await sink?.record({
+        ...base,
+        params: params(),
+        outcome: 'success',
+        status: 200,
+        results: [{ cluster, name, outcome: r.changed ? 'ok' : 'unchanged' }],
+      });
+      return r;
+    } catch (e) {
+      const { outcome, status } = outcomeFor(e);
+      let p: unknown;
+      try {
+        p = params();
+      } catch {
+        p = req.body;
+      }
+      await sink?.record({
+        ...base,
+        params: p,
+        outcome,
+        status,
+        message: (e as Error).message,
+        results: [{ cluster, name, outcome: 'failed', message: (e as Error).message }],
+      });
+      throw e;
+    }
+  }
+
+  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/cordon', { config }, async (req) => {
+    const { ops } = operationsOf(ctx);
+    const body = req.body === undefined || req.body === null ? {} : req.body;
+    return audited(
+      req,
+      'node.cordon',
+      () => body,
+      async () => {
+        const p = parseCordonParams(body, '', ['override']);
+        const override = readBool(asObject(body, ''), 'override');
+        return ops.cordon(actorOf(req), req.params.cluster, req.params.name, p, { override });
+      },
+    );
+  });
+
+  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/uncordon', { config }, async (req) =>
+    audited(
+      req,
+      'node.uncordon',
+      () => req.body ?? {},
+      async () => {
+        parseEmptyParams(req.body);
+        return operationsOf(ctx).ops.uncordon(actorOf(req), req.params.cluster, req.params.name);
+      },
+    ),
+  );
+
+  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/labels', { config }, async (req) =>
+    audited(
+      req,
+      'node.labels',
+      () => req.body,
+      async () => {
+        const intent = parseLabelsIntent(req.body);
+        return operationsOf(ctx).ops.labels(actorOf(req), req.params.cluster, req.params.name, intent);
+      },
+    ),
+  );
+
+  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/taints', { config }, async (req) =>
+    audited(
+      req,
+      'node.taints',
+      () => req.body,
+      async () => {
+        const intent = parseTaintsIntent(req.body);
+        return operationsOf(ctx).ops.taints(actorOf(req), req.params.cluster, req.params.name, intent);
+      },
+    ),
+  );
+
+  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/drain', { config }, async (req, reply) => {
+    const { ops, jobs } = operationsOf(ctx);
+    const { cluster, name } = req.params;
+    const body = req.body === undefined || req.body === null ? {} : req.body;
+    let dryRun = false;
+    let override = false;
+    let opts;
+    try {
+      validateNodeName(name, 'name');
+      const o = asObject(body, '');
+      dryRun = readBool(o, 'dryRun');
+      override = readBool(o, 'override');
+      opts = parseDrainOptions(body, '', ['dryRun', 'override']);
+    } catch (e) {
+      if (!dryRun) {
+        await operationsOf(ctx).audit?.record({
+          user: req.user?.username ?? null,
+          ip: req.ip,
+          requestId: String(req.id),
+          action: 'node.drain',
+          cluster,
+          nodes: [name],
+          params: body,
+          ...outcomeFor(e),
+          message: (e as Error).message,
+        });
+      }
+      throw e;
+    }
+    // A preview changes nothing: no audit entry, no job.
+    if (dryRun) return ops.previewDrain(cluster, name, opts);
+    const job = await jobs.submit(
+      actorOf(req),
+      { operation: 'drain', targets: [{ cluster, nodes: [name] }], params: opts, override },
+      { ip: req.ip, requestId: String(req.id), action: 'node.drain' },
+    );
+    return reply.code(202).send({ job });
+  });
+}

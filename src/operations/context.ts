@@ -1,0 +1,74 @@
+/**
+ * Builds the node-operation services of one application instance (the composition root calls this once and
+ * puts the result on `ctx.operations`; routes read it from there).
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from '../log/logger.js';
+import type { Database } from '../store/schema.js';
+import { JobRunner } from './jobs.js';
+import {
+  systemClock,
+  type AuditSink,
+  type ClusterClients,
+  type Clock,
+  type JobPublisher,
+  type NodeSource,
+} from './ports.js';
+import { NodeOperations } from './service.js';
+import { TemplateStore } from './templates.js';
+
+export interface OperationsServices {
+  ops: NodeOperations;
+  jobs: JobRunner;
+  templates: TemplateStore;
+  /** Where single-node operations record their audit entries (jobs record through the runner). */
+  audit?: AuditSink;
+}
+
+export interface CreateOperationsDeps {
+  db: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+  clients: ClusterClients;
+  nodes: NodeSource;
+  config: { guardMinSchedulable: number };
+  publisher?: JobPublisher;
+  audit?: AuditSink;
+  log?: Logger;
+  clock?: Clock;
+  /** Test seams for drains (kubectl's 5 s PDB back-off, 1 s deletion polling). */
+  drain?: { evictRetryDelayMs?: number; pollIntervalMs?: number };
+  instanceId?: string;
+}
+
+declare module '../app.js' {
+  interface AppContext {
+    /** Node operations, batch jobs and templates (src/operations). */
+    operations?: OperationsServices;
+  }
+}
+
+export function createOperations(d: CreateOperationsDeps): OperationsServices {
+  const clock = d.clock ?? systemClock;
+  const templates = new TemplateStore(d.db, () => clock.now());
+  // The runner and the guard refer to each other (running jobs reserve nodes); tie them after construction.
+  const ops = new NodeOperations({
+    clients: d.clients,
+    nodes: d.nodes,
+    guardMinSchedulable: d.config.guardMinSchedulable,
+    clock,
+    drain: d.drain,
+    reservedByJobs: (cluster) => jobs.reserved(cluster),
+  });
+  const jobs: JobRunner = new JobRunner({
+    db: d.db,
+    ops,
+    templates,
+    publisher: d.publisher,
+    audit: d.audit,
+    log: d.log,
+    clock,
+    instanceId: d.instanceId,
+    sharedStore: d.dialect === 'postgres',
+  });
+  return { ops, jobs, templates, audit: d.audit };
+}
