@@ -1,0 +1,142 @@
+/** Typed calls of docs/API.md, one function per route the console uses. */
+import { del, enc, get, patch, post, put, request, type Query } from './http';
+import type {
+  ApiToken,
+  AuditPage,
+  ClusterInfo,
+  DrainOptions,
+  DrainPreview,
+  EventSummary,
+  Job,
+  JobOperation,
+  JobTarget,
+  KubeContext,
+  LabelChange,
+  MeAnswer,
+  NodeDetail,
+  NodeList,
+  NodeRow,
+  PodSummary,
+  Role,
+  TaintChange,
+  Template,
+  User,
+} from './types';
+
+const nodePath = (cluster: string, name: string) => `/clusters/${enc(cluster)}/nodes/${enc(name)}`;
+
+export const auth = {
+  login: (username: string, password: string) =>
+    request<MeAnswer>('POST', '/auth/login', { username, password }, { allow401: true }),
+  logout: () => post<void>('/auth/logout'),
+  me: () => request<MeAnswer>('GET', '/me', undefined, { allow401: true }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    post<void>('/me/password', { currentPassword, newPassword }),
+};
+
+export interface UserInput {
+  username?: string;
+  password?: string;
+  role?: Role;
+  clusters?: string[] | null;
+  canOverrideGuard?: boolean;
+  canOverrideSystemLabels?: boolean;
+}
+
+export const users = {
+  list: () => get<{ items: User[] }>('/users'),
+  create: (u: UserInput) => post<{ user: User } | User>('/users', u),
+  update: (id: string, u: UserInput) => patch<{ user: User } | User>(`/users/${enc(id)}`, u),
+  remove: (id: string) => del<void>(`/users/${enc(id)}`),
+};
+
+export const tokens = {
+  list: () => get<{ items: ApiToken[] }>('/tokens'),
+  create: (name: string, role?: Role, expiresInDays?: number) =>
+    post<{ token: ApiToken; secret: string }>('/tokens', { name, role, expiresInDays }),
+  revoke: (id: string) => del<void>(`/tokens/${enc(id)}`),
+};
+
+export type ClusterSource =
+  | { name: string; source: 'kubeconfig'; kubeconfig: string; context?: string }
+  | { name: string; source: 'server-context'; context: string }
+  | { name: string; source: 'in-cluster' };
+
+export const clusters = {
+  list: () => get<{ items: ClusterInfo[] }>('/clusters'),
+  get: (name: string) => get<ClusterInfo>(`/clusters/${enc(name)}`),
+  add: (body: ClusterSource) => post<ClusterInfo | { cluster: ClusterInfo }>('/clusters', body),
+  test: (body: ClusterSource) =>
+    post<{ ok: boolean; version?: string; nodeCount?: number; message?: string }>('/clusters/test', body),
+  remove: (name: string) => del<void>(`/clusters/${enc(name)}`),
+  serverContexts: () => get<{ items: KubeContext[] }>('/kubeconfig/contexts'),
+  parseContexts: (kubeconfig: string) =>
+    post<{ items: KubeContext[] }>('/kubeconfig/contexts', { kubeconfig }),
+};
+
+export const nodes = {
+  list: (query: Query, signal?: AbortSignal) => get<NodeList>('/nodes', query, signal),
+  get: (cluster: string, name: string) => get<NodeDetail>(nodePath(cluster, name)),
+  pods: (cluster: string, name: string, query: Query) =>
+    get<{ items: PodSummary[]; continue?: string }>(`${nodePath(cluster, name)}/pods`, query),
+  events: (cluster: string, name: string) =>
+    get<{ items: EventSummary[] }>(`${nodePath(cluster, name)}/events`),
+  cordon: (cluster: string, name: string, reason: string, override?: boolean) =>
+    post<{ node: NodeRow; changed: boolean }>(`${nodePath(cluster, name)}/cordon`, {
+      reason,
+      override: override || undefined,
+    }),
+  uncordon: (cluster: string, name: string, override?: boolean) =>
+    post<{ node: NodeRow; changed: boolean }>(
+      `${nodePath(cluster, name)}/uncordon`,
+      override ? { override } : {},
+    ),
+  labels: (cluster: string, name: string, change: LabelChange & { allowSystem?: boolean }) =>
+    patch<{ node: NodeRow; changed: boolean }>(`${nodePath(cluster, name)}/labels`, change),
+  taints: (cluster: string, name: string, change: TaintChange & { override?: boolean }) =>
+    patch<{ node: NodeRow; changed: boolean }>(`${nodePath(cluster, name)}/taints`, change),
+  drainPreview: (cluster: string, name: string, options: DrainOptions) =>
+    post<DrainPreview>(`${nodePath(cluster, name)}/drain`, { ...options, dryRun: true }),
+};
+
+export interface JobRequest {
+  operation: JobOperation;
+  targets: JobTarget[];
+  params: Record<string, unknown>;
+  concurrency?: number;
+  override?: boolean;
+}
+
+const unwrapJob = (a: { job: Job } | Job): Job => ('job' in a && a.job ? a.job : (a as Job));
+
+export const jobs = {
+  create: async (body: JobRequest) => unwrapJob(await post<{ job: Job }>('/jobs', body)),
+  list: (query?: Query) => get<{ items: Job[]; nextCursor?: string | null }>('/jobs', query),
+  get: async (id: string) => unwrapJob(await get<{ job: Job } | Job>(`/jobs/${enc(id)}`)),
+  cancel: (id: string) => post<unknown>(`/jobs/${enc(id)}/cancel`),
+};
+
+export type TemplateInput = Omit<Template, 'id' | 'createdBy' | 'createdAt' | 'updatedAt'>;
+
+const unwrapTemplate = (a: { template: Template } | Template): Template =>
+  'template' in a && a.template ? a.template : (a as Template);
+
+export const templates = {
+  list: () => get<{ items: Template[] }>('/templates'),
+  create: async (t: TemplateInput) => unwrapTemplate(await post<{ template: Template }>('/templates', t)),
+  update: async (id: string, t: TemplateInput) =>
+    unwrapTemplate(await put<{ template: Template }>(`/templates/${enc(id)}`, t)),
+  remove: (id: string) => del<void>(`/templates/${enc(id)}`),
+  apply: async (id: string, targets: JobTarget[], concurrency?: number, override?: boolean) =>
+    unwrapJob(
+      await post<{ job: Job }>(`/templates/${enc(id)}/apply`, {
+        targets,
+        concurrency,
+        override: override || undefined,
+      }),
+    ),
+};
+
+export const audit = {
+  list: (query: Query) => get<AuditPage>('/audit', query),
+};

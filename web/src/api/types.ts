@@ -1,0 +1,267 @@
+/** Shapes of the HTTP/WebSocket contract (docs/API.md) as the console reads them. */
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  /** null = all clusters. */
+  clusters: string[] | null;
+  canOverrideGuard: boolean;
+  canOverrideSystemLabels: boolean;
+  createdAt?: string;
+  lastLoginAt?: string;
+}
+
+export interface MeAnswer {
+  user: User;
+  csrfToken: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  userId?: string;
+  username?: string;
+  createdAt?: string;
+  expiresAt?: string | null;
+  lastUsedAt?: string | null;
+}
+
+export type ClusterState = 'syncing' | 'synced' | 'degraded' | 'unreachable' | 'stopped';
+
+export interface ClusterInfo {
+  name: string;
+  source: string;
+  server?: string;
+  context?: string;
+  createdAt?: string;
+  state: ClusterState;
+  version?: string;
+  nodeCount: number;
+  readyNodeCount: number;
+  lastEventAt?: string;
+  lastError?: string;
+  podIndex: boolean;
+}
+
+export interface KubeContext {
+  name: string;
+  cluster: string;
+  server: string;
+  user: string;
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+export type NodeStatus = 'Ready' | 'NotReady' | 'Unknown';
+
+export interface Resources {
+  cpu?: string;
+  memory?: string;
+  pods?: string;
+  gpu?: string;
+  [res: string]: string | undefined;
+}
+
+export interface NodeCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface NodeRow {
+  /** Added by the console when a row enters its store: `cluster/name`, the table's row key. */
+  key?: string;
+  cluster: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  status: NodeStatus;
+  schedulable: boolean;
+  unschedulable: boolean;
+  cordon?: { reason?: string; by?: string; at?: string };
+  roles: string[];
+  internalIP?: string;
+  externalIP?: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  capacity: Resources;
+  allocatable: Resources;
+  podCount: number | null;
+  kubeletVersion?: string;
+  osImage?: string;
+  kernelVersion?: string;
+  containerRuntime?: string;
+  architecture?: string;
+  createdAt: string;
+  conditions: NodeCondition[];
+}
+
+export interface NodeDetail extends NodeRow {
+  annotations: Record<string, string>;
+  addresses: { type: string; address: string }[];
+  systemInfo: Record<string, string>;
+  podCIDRs?: string[];
+  providerID?: string;
+}
+
+export interface NodeList {
+  items: NodeRow[];
+  total: number;
+  continue?: string;
+  source: 'cache' | 'direct';
+  degraded: boolean;
+  clusters: Record<string, ClusterState>;
+}
+
+/** A pod on a node. The contract leaves the row open, so every field but the name is optional. */
+export interface PodSummary {
+  namespace: string;
+  name: string;
+  phase?: string;
+  status?: string;
+  ready?: string | boolean;
+  restarts?: number;
+  ownerKind?: string;
+  owner?: { kind: string; name: string } | null;
+  createdAt?: string;
+  podIP?: string;
+}
+
+export interface EventSummary {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  source?: string;
+  involvedObject?: { kind?: string; name?: string; namespace?: string };
+}
+
+export interface DrainOptions {
+  ignoreDaemonSets: boolean;
+  deleteEmptyDirData: boolean;
+  force: boolean;
+  gracePeriodSeconds: number;
+  timeoutSeconds: number;
+  podSelector?: string;
+  disableEviction: boolean;
+  skipWaitForDeleteTimeoutSeconds: number;
+}
+
+export type DrainAction = 'evict' | 'delete' | 'skip' | 'blocked';
+
+export interface DrainPreview {
+  node: NodeRow | string;
+  pods: { namespace: string; name: string; action: DrainAction; reason: string }[];
+  wouldSucceed: boolean;
+}
+
+export type JobOperation = 'cordon' | 'uncordon' | 'labels' | 'taints' | 'drain' | 'template';
+export type JobStatus =
+  'pending' | 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled' | 'interrupted';
+export type JobNodeStatus =
+  'pending' | 'running' | 'ok' | 'unchanged' | 'failed' | 'skipped' | 'cancelled' | 'interrupted';
+
+export interface JobTarget {
+  cluster: string;
+  nodes?: string[];
+  selector?: string;
+}
+
+export interface Job {
+  id: string;
+  operation: JobOperation;
+  params: Record<string, unknown>;
+  status: JobStatus;
+  createdBy: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  total: number;
+  done: number;
+  counts: { ok: number; unchanged: number; failed: number; skipped: number; pending: number };
+  nodes: { cluster: string; name: string; status: JobNodeStatus; message?: string }[];
+}
+
+export interface LabelChange {
+  set: Record<string, string>;
+  remove: string[];
+}
+
+export interface TaintChange {
+  add: Taint[];
+  remove: { key: string; effect?: string }[];
+}
+
+export interface Template {
+  id: string;
+  name: string;
+  description?: string;
+  labels?: LabelChange;
+  taints?: TaintChange;
+  createdBy?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface AuditEntry {
+  id: string | number;
+  at?: string;
+  time?: string;
+  user?: string;
+  username?: string;
+  operation: string;
+  cluster?: string | null;
+  node?: string | null;
+  outcome: string;
+  message?: string | null;
+  details?: unknown;
+  jobId?: string | null;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  nextCursor?: string | null;
+  cursor?: string | null;
+}
+
+export interface GuardDetails {
+  cluster?: string;
+  readyNodes?: number;
+  schedulableAfter?: number;
+  minimumShare?: number;
+}
+
+/** WebSocket messages from the server. */
+export type ServerMessage =
+  | { type: 'hello'; user: unknown }
+  | { type: 'snapshot'; cluster: string; version: number; items: NodeRow[] }
+  | { type: 'node.added'; cluster: string; name: string; version: number; node: NodeRow }
+  | {
+      type: 'node.updated';
+      cluster: string;
+      name: string;
+      version: number;
+      changed?: string[];
+      node: NodeRow;
+    }
+  | { type: 'node.deleted'; cluster: string; name: string; version: number }
+  | { type: 'node.podCount'; cluster: string; name: string; version: number; podCount: number | null }
+  | { type: 'cluster.state'; cluster: string; state: ClusterInfo }
+  | { type: 'job.progress'; job: Job }
+  | { type: 'resync'; cluster: string; reason: string }
+  | { type: 'error'; message: string }
+  | { type: 'pong' };

@@ -1,0 +1,40 @@
+/** The app-wide node store, fed by the shared socket and applied once per animation frame. */
+import { nodeKey } from '../nodes/format';
+import { perf } from '../perf';
+import { NodeStore } from './nodeStore';
+import { liveSocket } from './socket';
+
+function nextFrame(fn: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  requestAnimationFrame(run);
+  // Background tabs get no frames; still apply within a fraction of a second so state stays current.
+  window.setTimeout(run, 100);
+}
+
+const socket = liveSocket();
+
+export const nodeStore = new NodeStore({
+  schedule: nextFrame,
+  now: () => Date.now(),
+  onVersion: (cluster, version) => socket.noteVersion(cluster, version),
+});
+
+socket.on((m) => {
+  switch (m.type) {
+    case 'snapshot':
+    case 'node.added':
+    case 'node.updated':
+    case 'node.deleted':
+    case 'node.podCount':
+      if (perf && m.type !== 'snapshot') perf.messages.set(nodeKey(m.cluster, m.name), performance.now());
+      nodeStore.enqueue(m);
+      break;
+    default:
+      break;
+  }
+});

@@ -1,0 +1,88 @@
+/** Display helpers for node quantities and times. Kubernetes quantities are parsed just enough to compare. */
+
+const BIN: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+const DEC: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
+
+/** A Kubernetes quantity as a number in base units (cores, bytes, count); NaN when absent or unreadable. */
+export function parseQuantity(q: string | undefined): number {
+  if (q === undefined || q === '') return NaN;
+  const m = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)([A-Za-z]*)$/.exec(q.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const suffix = m[2]!;
+  if (suffix in BIN) return n * BIN[suffix]!;
+  if (suffix in DEC) return n * DEC[suffix]!;
+  return NaN;
+}
+
+export function formatCpu(q: string | undefined): string {
+  const n = parseQuantity(q);
+  if (Number.isNaN(n)) return '–';
+  return Number.isInteger(n)
+    ? String(n)
+    : n < 1
+      ? `${Math.round(n * 1000)}m`
+      : n.toFixed(2).replace(/\.?0+$/, '');
+}
+
+export function formatBytes(q: string | undefined): string {
+  const n = parseQuantity(q);
+  if (Number.isNaN(n)) return '–';
+  const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || Number.isInteger(v) ? Math.round(v) : v.toFixed(1)}${units[i]}`;
+}
+
+export function formatCount(q: string | undefined): string {
+  const n = parseQuantity(q);
+  return Number.isNaN(n) ? '–' : String(Math.round(n));
+}
+
+/** kubectl-style age: 45s, 12m, 5h, 3d, 2y. */
+export function age(iso: string | undefined, now: number = Date.now()): string {
+  if (!iso) return '–';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '–';
+  const s = Math.max(0, Math.floor((now - t) / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 120) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 730) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+export function formatTime(iso: string | undefined | null): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export const nodeKey = (cluster: string, name: string) => `${cluster}/${name}`;

@@ -1,0 +1,34 @@
+/** Which labels are worth a column: a few well-known topology/pool labels and every user-defined one. */
+
+const WELL_KNOWN = [
+  'topology.kubernetes.io/zone',
+  'topology.kubernetes.io/region',
+  'node.kubernetes.io/instance-type',
+];
+
+const HIDDEN_PREFIXES = ['node-role.kubernetes.io/', 'beta.kubernetes.io/'];
+const HIDDEN_KEYS = new Set(['kubernetes.io/hostname', 'kubernetes.io/arch', 'kubernetes.io/os']);
+
+function isSystem(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return false;
+  const p = key.slice(0, slash);
+  return p === 'kubernetes.io' || p.endsWith('.kubernetes.io') || p === 'k8s.io' || p.endsWith('.k8s.io');
+}
+
+export function keyLabels(labels: Record<string, string>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const k of WELL_KNOWN) if (labels[k] !== undefined) out.push([k, labels[k]!]);
+  for (const [k, v] of Object.entries(labels)) {
+    if (WELL_KNOWN.includes(k) || HIDDEN_KEYS.has(k) || HIDDEN_PREFIXES.some((p) => k.startsWith(p)))
+      continue;
+    if (isSystem(k)) continue;
+    out.push([k, v]);
+  }
+  return out;
+}
+
+export function shortKey(key: string): string {
+  const slash = key.lastIndexOf('/');
+  return slash >= 0 ? key.slice(slash + 1) : key;
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { matchesSelector, matchesTaint, parseSelector, parseTaintQuery, SelectorError } from './selector';
+
+const labels = { zone: 'a', tier: 'web', 'node-role.kubernetes.io/worker': '', size: '8' };
+const match = (s: string) => matchesSelector(labels, parseSelector(s));
+
+describe('label selectors', () => {
+  it('matches equality, inequality and existence', () => {
+    expect(match('')).toBe(true);
+    expect(match('zone=a')).toBe(true);
+    expect(match('zone==a')).toBe(true);
+    expect(match('zone=b')).toBe(false);
+    expect(match('zone!=b')).toBe(true);
+    expect(match('missing!=x')).toBe(true);
+    expect(match('node-role.kubernetes.io/worker')).toBe(true);
+    expect(match('!gpu')).toBe(true);
+    expect(match('!zone')).toBe(false);
+    expect(match('zone=a,tier=web')).toBe(true);
+    expect(match('zone=a,tier=db')).toBe(false);
+  });
+
+  it('matches set-based requirements', () => {
+    expect(match('zone in (a, b)')).toBe(true);
+    expect(match('zone in (b,c)')).toBe(false);
+    expect(match('zone notin (b,c)')).toBe(true);
+    expect(match('gpu notin (x)')).toBe(true);
+    expect(match('zone in (a),tier notin (db)')).toBe(true);
+  });
+
+  it('compares numbers with > and <', () => {
+    expect(match('size>4')).toBe(true);
+    expect(match('size<4')).toBe(false);
+    expect(match('zone>1')).toBe(false);
+  });
+
+  it('treats an empty value as a value', () => {
+    expect(match('zone=')).toBe(false);
+    expect(match('node-role.kubernetes.io/worker=')).toBe(true);
+  });
+
+  it.each(['zone in (a', '=a', 'a b', 'zone=a,,tier=web', 'size>x'])('rejects %j', (s) => {
+    expect(() => parseSelector(s)).toThrow(SelectorError);
+  });
+});
+
+describe('taint filter', () => {
+  const taints = [
+    { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
+    { key: 'maintenance', effect: 'NoExecute' },
+  ];
+  it.each([
+    ['dedicated', true],
+    ['dedicated=gpu', true],
+    ['dedicated=cpu', false],
+    ['dedicated:NoSchedule', true],
+    ['dedicated:NoExecute', false],
+    ['dedicated=gpu:NoSchedule', true],
+    ['maintenance=:NoExecute', true],
+    ['other', false],
+  ] as const)('%s → %s', (q, want) => expect(matchesTaint(taints, parseTaintQuery(q)!)).toBe(want));
+
+  it('ignores an empty filter and rejects a dangling colon', () => {
+    expect(parseTaintQuery('  ')).toBeNull();
+    expect(() => parseTaintQuery('key:')).toThrow(SelectorError);
+  });
+});

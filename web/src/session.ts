@@ -1,0 +1,53 @@
+/** Who is logged in, what they may do, and the CSRF token for their writes. */
+import { computed, reactive } from 'vue';
+import { auth } from './api/endpoints';
+import { ApiError, setCsrfToken } from './api/http';
+import type { MeAnswer, User } from './api/types';
+
+export const session = reactive<{ user: User | null; loaded: boolean }>({ user: null, loaded: false });
+
+function accept(a: MeAnswer): void {
+  session.user = a.user;
+  setCsrfToken(a.csrfToken);
+}
+
+export async function loadSession(): Promise<void> {
+  try {
+    accept(await auth.me());
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    session.user = null;
+  } finally {
+    session.loaded = true;
+  }
+}
+
+export async function login(username: string, password: string): Promise<void> {
+  accept(await auth.login(username, password));
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await auth.logout();
+  } finally {
+    clearSession();
+  }
+}
+
+export function clearSession(): void {
+  session.user = null;
+  setCsrfToken(null);
+}
+
+/** Node operations, jobs and templates. Viewers never see these controls. */
+export const canOperate = computed(() => session.user?.role === 'operator' || session.user?.role === 'admin');
+export const isAdmin = computed(() => session.user?.role === 'admin');
+export const canOverrideGuard = computed(
+  () =>
+    session.user?.role === 'admin' || (session.user?.role === 'operator' && session.user.canOverrideGuard),
+);
+export const canOverrideSystemLabels = computed(
+  () =>
+    session.user?.role === 'admin' ||
+    (session.user?.role === 'operator' && session.user.canOverrideSystemLabels),
+);
