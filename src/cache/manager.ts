@@ -10,7 +10,7 @@ import type { ClusterInfo, ClusterState, ClusterStatusProvider } from '../cluste
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError, KubeError } from '../kube/errors.js';
-import { matchLabels, type LabelSelector } from '../kube/selector.js';
+import { matchLabels, parseLabelSelector, type LabelSelector } from '../kube/selector.js';
 import { strategyFor } from '../kube/strategy.js';
 import { cacheQueries } from '../metrics/registry.js';
 import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
@@ -608,12 +608,56 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   /**
    * Read-your-writes: put the node a successful write returned into the cache now, instead of waiting for the
    * watch. An older version never replaces a newer one (resourceVersions compared as integers when both
-   * are); the later watch event for the same version is then recognised as no change.
+   * are); the later watch event for the same version is then recognised as no change. Returns the row as
+   * the cache now shows it.
    */
-  applyLocalWrite(cluster: string, node: KubeObject): boolean {
+  applyLocalWrite(cluster: string, node: KubeObject): NodeRow | undefined {
     const e = this.entries.get(cluster);
-    if (!e || !node?.metadata?.name) return false;
-    return e.nodes.applyLocal(node);
+    if (!e || !node?.metadata?.name) return undefined;
+    e.nodes.applyLocal(node);
+    return this.row(cluster, node.metadata.name);
+  }
+
+  // ---- what node operations need (see operations/ports.ts NodeSource) -------------------------------------
+
+  /** Records to reason about: the cache when live, else a direct LIST (shared, briefly reused). */
+  private async recordsFor(cluster: string): Promise<{ cache?: NodeCache; recs?: NodeRecord[] }> {
+    const e = this.entries.get(cluster);
+    if (!e) throw new ClusterUnavailableError({ [cluster]: 'cluster is not connected' });
+    if (this.live(e)) return { cache: e.cache };
+    return { recs: await this.directRecords(e) };
+  }
+
+  async nodeSummary(
+    cluster: string,
+    name: string,
+  ): Promise<{ name: string; status: NodeRecord['status']; unschedulable: boolean } | undefined> {
+    const r = await this.getNode(cluster, name);
+    return r && { name: r.node.name, status: r.node.status, unschedulable: r.node.unschedulable };
+  }
+
+  /** Names (natural order) of the cluster's nodes matching a label selector text (throws SelectorError). */
+  async resolveSelector(cluster: string, selector: string): Promise<string[]> {
+    const sel = parseLabelSelector(selector);
+    const { cache, recs } = await this.recordsFor(cluster);
+    const all = cache ? [...cache.all()] : recs!;
+    return all
+      .filter((r) => matchLabels(sel, r.labels))
+      .map((r) => r.name)
+      .sort(naturalCompare);
+  }
+
+  async readyStats(cluster: string): Promise<{ ready: number; readySchedulable: number }> {
+    const { cache, recs } = await this.recordsFor(cluster);
+    if (cache) return { ready: cache.readyCount, readySchedulable: cache.readySchedulableCount };
+    let ready = 0;
+    let readySchedulable = 0;
+    for (const r of recs!) {
+      if (r.status !== 'Ready') continue;
+      ready++;
+      if (!r.unschedulable) readySchedulable++;
+    }
+    return { ready, readySchedulable };
   }
 
   // ---- direct-only reads (strategy: never cached) ---------------------------------------------------------

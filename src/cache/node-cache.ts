@@ -42,6 +42,7 @@ export class NodeCache {
   private readonly cordoned = new Set<string>();
   private names?: string[];
   private ready = 0;
+  private readyOpen = 0;
 
   constructor(
     readonly cluster: string,
@@ -54,6 +55,11 @@ export class NodeCache {
 
   get readyCount(): number {
     return this.ready;
+  }
+
+  /** Ready and not cordoned: what the operation guard protects. */
+  get readySchedulableCount(): number {
+    return this.readyOpen;
   }
 
   get(name: string): NodeRecord | undefined {
@@ -86,11 +92,13 @@ export class NodeCache {
     this.cordoned.clear();
     this.names = undefined;
     this.ready = 0;
+    this.readyOpen = 0;
   }
 
   private index(r: NodeRecord): void {
     this.byStatus.add(r.status, r.name);
     if (r.status === 'Ready') this.ready++;
+    if (r.status === 'Ready' && !r.unschedulable) this.readyOpen++;
     for (const role of r.roles) this.byRole.add(role, r.name);
     for (const k in r.labels) {
       this.byLabel.add(k, r.name);
@@ -103,6 +111,7 @@ export class NodeCache {
   private unindex(r: NodeRecord): void {
     this.byStatus.remove(r.status, r.name);
     if (r.status === 'Ready') this.ready--;
+    if (r.status === 'Ready' && !r.unschedulable) this.readyOpen--;
     for (const role of r.roles) this.byRole.remove(role, r.name);
     for (const k in r.labels) {
       this.byLabel.remove(k, r.name);

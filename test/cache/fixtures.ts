@@ -59,7 +59,7 @@ export function rawNode(name: string, o: NodeOpts = {}): KubeObject {
           fieldsV1: { 'f:status': {} },
         },
       ],
-    } as KubeObject['metadata'],
+    } as unknown as KubeObject['metadata'],
     spec: {
       unschedulable: o.unschedulable || undefined,
       taints: o.taints,

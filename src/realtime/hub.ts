@@ -1,0 +1,576 @@
+/**
+ * The realtime hub: pushes node changes, pod counts, cluster states and job progress to WebSocket clients
+ * (protocol: docs/API.md "Realtime"). It owns topics (one per cluster, with a monotonically increasing
+ * version and a bounded ring of recent messages for resuming), per-node coalescing, per-client back-pressure
+ * and liveness pings. It never talks to Kubernetes and knows no HTTP: the ws route hands it sockets and users.
+ *
+ * Guarantees:
+ * - heartbeat-only node updates never arrive here (the cache's classifier drops them);
+ * - changes to one node within a window (default 50 ms) become one message; the first change after a quiet
+ *   period goes out at once (leading edge), so a lone change is not delayed by the window;
+ * - each message is serialised once and the same string goes to every subscriber;
+ * - a client whose unsent data passes the high-water mark stops receiving deltas; once it drains below the
+ *   low-water mark it gets `resync` and a fresh snapshot; too many resyncs in a row → closed with 1013.
+ *   Memory per client is therefore bounded by the high-water mark plus one snapshot.
+ */
+import type { AuthUser } from '../api/policy.js';
+import { canSeeCluster } from '../api/policy.js';
+import type { Logger } from '../log/logger.js';
+import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
+import { wsConnections, wsDropped, wsMessages } from '../metrics/registry.js';
+import type { NodeChange } from '../cache/manager.js';
+import type { NodeRow } from '../cache/types.js';
+
+/** What the hub needs from the node cache (CacheManager implements it). */
+export interface HubSource {
+  on(ev: 'change', fn: (c: NodeChange) => void): unknown;
+  on(ev: 'state' | 'synced' | 'removed', fn: (cluster: string) => void): unknown;
+  off(ev: string, fn: (...a: never[]) => void): unknown;
+  clusters(): string[];
+  rows(cluster: string): NodeRow[] | undefined;
+  row(cluster: string, name: string): NodeRow | undefined;
+  status?(cluster: string): object;
+}
+
+/** The part of a `ws` WebSocket the hub uses. */
+export interface HubSocket {
+  send(data: string, cb?: (err?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(): void;
+}
+
+/** Minimal job shape: enough to decide who may see it. */
+export interface JobLike {
+  id: string;
+  nodes?: { cluster: string }[];
+  targets?: { cluster: string }[];
+}
+
+export interface HubOptions {
+  source: HubSource;
+  log: Logger;
+  clock?: Clock;
+  /** Full ClusterInfo for `cluster.state` messages (the registry's view); default: the source's status. */
+  clusterInfo?: (cluster: string) => object | undefined;
+  windowMs?: number;
+  ringSize?: number;
+  highWaterBytes?: number;
+  lowWaterBytes?: number;
+  /** Close a client with 1013 after this many resyncs within `resyncWindowMs`. */
+  maxResyncs?: number;
+  resyncWindowMs?: number;
+  pingIntervalMs?: number;
+}
+
+type PendingKind = 'added' | 'updated' | 'deleted' | 'podCount';
+interface Pending {
+  kind: PendingKind;
+  changed?: Set<string>;
+  podCount?: number;
+}
+
+interface Topic {
+  cluster: string;
+  version: number;
+  ring: { v: number; data: string }[];
+  pending: Map<string, Pending>;
+  flushTimer?: unknown;
+  lastFlushAt: number;
+  subscribers: Set<HubClient>;
+  snapshot?: { version: number; data: string };
+  lastState?: string;
+}
+
+export class HubClient {
+  readonly clusters = new Set<string>();
+  wildcard = false;
+  jobs = false;
+  /** Bytes handed to the socket and not yet written out. */
+  pendingBytes = 0;
+  /** Of those, snapshot bytes: a snapshot is sent on purpose and must not itself count as falling behind. */
+  exemptBytes = 0;
+  /** Clusters whose deltas were skipped; a resync is owed once the socket drains. */
+  readonly behind = new Set<string>();
+  readonly resyncs: number[] = [];
+  alive = true;
+  closed = false;
+
+  constructor(
+    readonly socket: HubSocket,
+    public user: AuthUser,
+  ) {}
+}
+
+const PROTOCOL_VERSION = 1;
+
+export class RealtimeHub {
+  private readonly clients = new Set<HubClient>();
+  private readonly topics = new Map<string, Topic>();
+  private readonly jobPending = new Map<string, JobLike>();
+  private jobTimer?: unknown;
+  private readonly clock: Clock;
+  private readonly timers: TimerSet;
+  private readonly windowMs: number;
+  private readonly ringSize: number;
+  private readonly high: number;
+  private readonly low: number;
+  private pingTimer?: unknown;
+  private closed = false;
+  private readonly listeners: [string, (...a: never[]) => void][];
+
+  constructor(private readonly o: HubOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.timers = new TimerSet(this.clock);
+    this.windowMs = o.windowMs ?? 50;
+    this.ringSize = o.ringSize ?? 4096;
+    this.high = o.highWaterBytes ?? 4 * 1024 * 1024;
+    this.low = o.lowWaterBytes ?? Math.min(this.high / 4, 1024 * 1024);
+    const onChange = (c: NodeChange) => this.onChange(c);
+    const onState = (cluster: string) => this.onState(cluster);
+    const onSynced = (cluster: string) => this.onSynced(cluster);
+    const onRemoved = (cluster: string) => this.onRemoved(cluster);
+    o.source.on('change', onChange);
+    o.source.on('state', onState);
+    o.source.on('synced', onSynced);
+    o.source.on('removed', onRemoved);
+    this.listeners = [
+      ['change', onChange as (...a: never[]) => void],
+      ['state', onState as (...a: never[]) => void],
+      ['synced', onSynced as (...a: never[]) => void],
+      ['removed', onRemoved as (...a: never[]) => void],
+    ];
+    this.schedulePing();
+  }
+
+  // ---- connections ----------------------------------------------------------------------------------------
+
+  connect(socket: HubSocket, user: AuthUser): HubClient {
+    const c = new HubClient(socket, user);
+    if (this.closed) {
+      socket.close(1001, 'server shutting down');
+      c.closed = true;
+      return c;
+    }
+    this.clients.add(c);
+    wsConnections.set(this.clients.size);
+    this.send(
+      c,
+      'hello',
+      JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, user: publicUser(user) }),
+    );
+    return c;
+  }
+
+  disconnect(c: HubClient): void {
+    if (!this.clients.delete(c)) return;
+    c.closed = true;
+    for (const t of this.topics.values()) t.subscribers.delete(c);
+    wsConnections.set(this.clients.size);
+  }
+
+  pong(c: HubClient): void {
+    c.alive = true;
+  }
+
+  /** The user's rights changed (role, clusters): drop subscriptions they may no longer see. */
+  setUser(c: HubClient, user: AuthUser): void {
+    c.user = user;
+    for (const name of [...c.clusters]) {
+      if (!canSeeCluster(user, name)) this.unsubscribeOne(c, name);
+    }
+  }
+
+  /** A text frame from the client. */
+  message(c: HubClient, text: string): void {
+    let m: { type?: unknown; clusters?: unknown; since?: unknown };
+    try {
+      m = JSON.parse(text) as typeof m;
+    } catch {
+      return this.error(c, 'messages must be JSON');
+    }
+    if (!m || typeof m !== 'object') return this.error(c, 'messages must be JSON objects');
+    switch (m.type) {
+      case 'ping':
+        return this.send(c, 'pong', '{"type":"pong"}');
+      case 'subscribe-jobs':
+        c.jobs = true;
+        return;
+      case 'unsubscribe-jobs':
+        c.jobs = false;
+        return;
+      case 'subscribe':
+      case 'unsubscribe': {
+        const names = m.clusters;
+        if (
+          !Array.isArray(names) ||
+          names.length > 1000 ||
+          !names.every((n) => typeof n === 'string' && n.length <= 253)
+        ) {
+          return this.error(c, '"clusters" must be a list of cluster names (or ["*"])');
+        }
+        if (m.type === 'unsubscribe') {
+          if (names.includes('*')) c.wildcard = false;
+          for (const n of names.includes('*') ? [...c.clusters] : (names as string[]))
+            this.unsubscribeOne(c, n);
+          return;
+        }
+        let since: Record<string, number> = {};
+        if (m.since !== undefined) {
+          if (!m.since || typeof m.since !== 'object' || Array.isArray(m.since)) {
+            return this.error(c, '"since" must be an object {cluster: version}');
+          }
+          since = m.since as Record<string, number>;
+        }
+        return this.subscribe(c, names as string[], since);
+      }
+      default:
+        return this.error(c, `unknown message type ${JSON.stringify(m.type)}`);
+    }
+  }
+
+  private subscribe(c: HubClient, names: string[], since: Record<string, number>): void {
+    const known = new Set(this.o.source.clusters());
+    let targets: string[];
+    if (names.includes('*')) {
+      c.wildcard = true;
+      targets = [...known].filter((n) => canSeeCluster(c.user, n));
+    } else {
+      targets = [];
+      for (const n of names) {
+        // Unknown and forbidden read the same, so a restricted user learns nothing about other clusters.
+        if (!known.has(n) || !canSeeCluster(c.user, n)) this.error(c, `cluster "${n}" not found`);
+        else targets.push(n);
+      }
+    }
+    for (const n of targets) {
+      const first = !c.clusters.has(n);
+      const t = this.topic(n);
+      // Changes waiting in the coalescing window go out first, to the existing subscribers and into the ring,
+      // so this client's resume or snapshot starts from the true current version without duplicates.
+      if (t.pending.size) this.flush(t);
+      c.clusters.add(n);
+      t.subscribers.add(c);
+      if (first || since[n] !== undefined) this.catchUp(c, t, since[n]);
+    }
+  }
+
+  private unsubscribeOne(c: HubClient, name: string): void {
+    c.clusters.delete(name);
+    c.behind.delete(name);
+    this.topics.get(name)?.subscribers.delete(c);
+  }
+
+  /** State, then either the missed messages (resume) or a snapshot. */
+  private catchUp(c: HubClient, t: Topic, since: unknown): void {
+    this.sendState(c, t);
+    if (typeof since === 'number' && Number.isSafeInteger(since)) {
+      if (since === t.version) return;
+      const oldest = t.ring[0]?.v;
+      if (since < t.version && oldest !== undefined && since >= oldest - 1) {
+        for (const m of t.ring) if (m.v > since) this.send(c, 'replay', m.data);
+        return;
+      }
+    }
+    this.sendSnapshot(c, t);
+  }
+
+  private sendSnapshot(c: HubClient, t: Topic): boolean {
+    if (t.snapshot?.version !== t.version) {
+      const rows = this.o.source.rows(t.cluster);
+      if (!rows) return false; // not synced yet: the snapshot follows the first LIST ('synced')
+      t.snapshot = {
+        version: t.version,
+        data: JSON.stringify({ type: 'snapshot', cluster: t.cluster, version: t.version, items: rows }),
+      };
+    }
+    this.send(c, 'snapshot', t.snapshot.data, true);
+    return true;
+  }
+
+  private sendState(c: HubClient, t: Topic): void {
+    this.send(c, 'cluster.state', this.stateMessage(t.cluster));
+  }
+
+  private stateMessage(cluster: string): string {
+    const info = this.o.clusterInfo?.(cluster) ?? { name: cluster, ...this.statusOf(cluster) };
+    return JSON.stringify({ type: 'cluster.state', cluster, state: info });
+  }
+
+  private statusOf(cluster: string): object {
+    return this.o.source.status?.(cluster) ?? {};
+  }
+
+  // ---- topics ---------------------------------------------------------------------------------------------
+
+  private topic(cluster: string): Topic {
+    let t = this.topics.get(cluster);
+    if (!t) {
+      // Versions start at the creation time in µs-scale so a restarted server (or a re-added cluster) never
+      // reuses a version a client may still hold: a stale `since` then asks for a snapshot, not a wrong replay.
+      t = {
+        cluster,
+        version: this.clock.now() * 1000,
+        ring: [],
+        pending: new Map(),
+        lastFlushAt: -Infinity,
+        subscribers: new Set(),
+      };
+      this.topics.set(cluster, t);
+      for (const c of this.clients) {
+        if (c.clusters.has(cluster) || (c.wildcard && canSeeCluster(c.user, cluster))) {
+          c.clusters.add(cluster);
+          t.subscribers.add(c);
+        }
+      }
+    }
+    return t;
+  }
+
+  private onChange(ch: NodeChange): void {
+    if (this.closed) return;
+    const t = this.topic(ch.cluster);
+    const p = t.pending.get(ch.name);
+    t.pending.set(ch.name, merge(p, ch));
+    if (t.flushTimer === undefined) {
+      const wait = Math.max(0, t.lastFlushAt + this.windowMs - this.clock.now());
+      t.flushTimer = this.timers.set(() => this.flush(t), wait);
+    }
+  }
+
+  private flush(t: Topic): void {
+    this.timers.clear(t.flushTimer);
+    t.flushTimer = undefined;
+    t.lastFlushAt = this.clock.now();
+    const batch = [...t.pending];
+    t.pending.clear();
+    for (const [name, p] of batch) {
+      let msg: Record<string, unknown>;
+      let kind: string;
+      const row = p.kind === 'deleted' ? undefined : this.o.source.row(t.cluster, name);
+      if (p.kind === 'deleted' || !row) {
+        kind = 'node.deleted';
+        msg = { type: kind, cluster: t.cluster, name, version: 0 };
+      } else if (p.kind === 'added') {
+        kind = 'node.added';
+        msg = { type: kind, cluster: t.cluster, name, version: 0, node: row };
+      } else if (p.kind === 'updated') {
+        kind = 'node.updated';
+        msg = { type: kind, cluster: t.cluster, name, version: 0, changed: [...p.changed!], node: row };
+      } else {
+        kind = 'node.podCount';
+        msg = { type: kind, cluster: t.cluster, name, version: 0, podCount: row.podCount };
+      }
+      msg.version = ++t.version;
+      const data = JSON.stringify(msg);
+      t.ring.push({ v: t.version, data });
+      if (t.ring.length > this.ringSize) t.ring.splice(0, t.ring.length - this.ringSize);
+      this.deliver(t, kind, data);
+    }
+  }
+
+  private deliver(t: Topic, kind: string, data: string): void {
+    for (const c of t.subscribers) {
+      if (c.behind.has(t.cluster)) continue;
+      if (c.pendingBytes - c.exemptBytes > this.high) {
+        c.behind.add(t.cluster);
+        continue;
+      }
+      this.send(c, kind, data);
+    }
+  }
+
+  private onState(cluster: string): void {
+    if (this.closed) return;
+    const t =
+      this.topics.get(cluster) ??
+      (this.o.source.clusters().includes(cluster) ? this.topic(cluster) : undefined);
+    if (!t) return;
+    const data = this.stateMessage(cluster);
+    if (data === t.lastState) return;
+    t.lastState = data;
+    for (const c of t.subscribers) this.send(c, 'cluster.state', data);
+  }
+
+  private onSynced(cluster: string): void {
+    if (this.closed) return;
+    const t = this.topic(cluster);
+    for (const c of t.subscribers) this.sendSnapshot(c, t);
+  }
+
+  private onRemoved(cluster: string): void {
+    const t = this.topics.get(cluster);
+    if (!t) return;
+    this.timers.clear(t.flushTimer);
+    const data = JSON.stringify({
+      type: 'cluster.state',
+      cluster,
+      state: { name: cluster, state: 'stopped' },
+    });
+    for (const c of t.subscribers) {
+      this.send(c, 'cluster.state', data);
+      c.behind.delete(cluster);
+    }
+    // Explicit subscriptions stay on the client: if the cluster comes back, a new topic picks them up.
+    this.topics.delete(cluster);
+  }
+
+  // ---- jobs -----------------------------------------------------------------------------------------------
+
+  /** Job progress to clients that sent `subscribe-jobs` and may see every cluster the job touches. */
+  publishJob(job: JobLike): void {
+    if (this.closed) return;
+    this.jobPending.set(job.id, job);
+    if (this.jobTimer === undefined) this.jobTimer = this.timers.set(() => this.flushJobs(), this.windowMs);
+  }
+
+  private flushJobs(): void {
+    this.jobTimer = undefined;
+    const jobs = [...this.jobPending.values()];
+    this.jobPending.clear();
+    for (const job of jobs) {
+      const clusters = new Set([...(job.nodes ?? []), ...(job.targets ?? [])].map((n) => n.cluster));
+      const data = JSON.stringify({ type: 'job.progress', job });
+      for (const c of this.clients) {
+        if (!c.jobs) continue;
+        if (![...clusters].every((cl) => canSeeCluster(c.user, cl))) continue;
+        if (c.pendingBytes - c.exemptBytes > this.high) continue; // the final state will follow
+        this.send(c, 'job.progress', data);
+      }
+    }
+  }
+
+  // ---- sending and back-pressure --------------------------------------------------------------------------
+
+  private send(c: HubClient, kind: string, data: string, exempt = false): void {
+    if (c.closed) return;
+    const n = data.length;
+    c.pendingBytes += n;
+    if (exempt) c.exemptBytes += n;
+    wsMessages.inc({ type: kind });
+    try {
+      c.socket.send(data, (err) => {
+        c.pendingBytes -= n;
+        if (exempt) c.exemptBytes -= n;
+        if (err) return this.drop(c, 1011, 'send failed');
+        if (c.behind.size && c.pendingBytes - c.exemptBytes <= this.low) this.resync(c);
+      });
+    } catch {
+      this.drop(c, 1011, 'send failed');
+    }
+  }
+
+  private resync(c: HubClient): void {
+    const now = this.clock.now();
+    const window = this.o.resyncWindowMs ?? 60_000;
+    while (c.resyncs.length && now - c.resyncs[0]! > window) c.resyncs.shift();
+    c.resyncs.push(now);
+    if (c.resyncs.length > (this.o.maxResyncs ?? 3)) {
+      wsDropped.inc({ action: 'close' });
+      this.o.log.warn({ user: c.user.username }, 'realtime client too slow; closing');
+      return this.drop(c, 1013, 'too slow; reconnect later');
+    }
+    wsDropped.inc({ action: 'resync' });
+    const clusters = [...c.behind];
+    c.behind.clear();
+    for (const cl of clusters) {
+      const t = this.topics.get(cl);
+      if (!t) continue;
+      this.send(c, 'resync', JSON.stringify({ type: 'resync', cluster: cl, reason: 'client fell behind' }));
+      this.sendSnapshot(c, t);
+    }
+  }
+
+  private drop(c: HubClient, code: number, reason: string): void {
+    if (c.closed) return;
+    this.disconnect(c);
+    try {
+      c.socket.close(code, reason);
+    } catch {
+      c.socket.terminate();
+    }
+  }
+
+  private error(c: HubClient, message: string): void {
+    this.send(c, 'error', JSON.stringify({ type: 'error', message }));
+  }
+
+  // ---- liveness -------------------------------------------------------------------------------------------
+
+  private schedulePing(): void {
+    const every = this.o.pingIntervalMs ?? 30_000;
+    if (every <= 0) return;
+    this.pingTimer = this.timers.set(() => {
+      for (const c of [...this.clients]) {
+        if (!c.alive) {
+          // No pong since the last ping: the peer is gone or not reading at all.
+          this.disconnect(c);
+          c.socket.terminate();
+          continue;
+        }
+        c.alive = false;
+        try {
+          c.socket.ping();
+        } catch {
+          this.disconnect(c);
+        }
+      }
+      this.schedulePing();
+    }, every);
+  }
+
+  // ---- shutdown and introspection -------------------------------------------------------------------------
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [ev, fn] of this.listeners) this.o.source.off(ev, fn);
+    this.timers.clearAll();
+    for (const c of [...this.clients]) this.drop(c, 1001, 'server shutting down');
+    this.topics.clear();
+  }
+
+  stats(): { clients: number; topics: number; timers: number; ringEntries: number } {
+    let ring = 0;
+    for (const t of this.topics.values()) ring += t.ring.length;
+    return {
+      clients: this.clients.size,
+      topics: this.topics.size,
+      timers: this.timers.size,
+      ringEntries: ring,
+    };
+  }
+
+  /** Current version of a cluster's topic (tests, diagnostics). */
+  version(cluster: string): number | undefined {
+    return this.topics.get(cluster)?.version;
+  }
+}
+
+function merge(p: Pending | undefined, ch: NodeChange): Pending {
+  switch (ch.kind) {
+    case 'deleted':
+      return { kind: 'deleted' };
+    case 'added':
+      return { kind: 'added' };
+    case 'updated':
+      if (!p || p.kind === 'podCount') {
+        const changed = new Set(ch.changed);
+        if (p) changed.add('podCount');
+        return { kind: 'updated', changed };
+      }
+      if (p.kind === 'updated') {
+        for (const f of ch.changed) p.changed!.add(f);
+        return p;
+      }
+      return { kind: 'added' }; // added (or deleted-then-back) then updated: the full row says it all
+    case 'podCount':
+      if (!p || p.kind === 'podCount') return { kind: 'podCount', podCount: ch.podCount };
+      if (p.kind === 'updated') p.changed!.add('podCount');
+      return p;
+  }
+}
+
+function publicUser(u: AuthUser): object {
+  return { id: u.id, username: u.username, role: u.role, clusters: u.clusters };
+}
