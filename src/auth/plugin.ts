@@ -11,7 +11,9 @@ import { startRetention } from '../audit/retention.js';
 import { ensureFirstAdmin } from './bootstrap.js';
 import { registerSecurityHeaders } from './headers.js';
 import { securityFor, type SecurityContext, type SecurityOverrides } from './context.js';
+import { authRefusals } from '../metrics/registry.js';
 import { AuthService } from './service.js';
+import { checkOrigin } from './upgrade.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
@@ -104,12 +106,23 @@ export function registerAuth(
     }
     if ('public' in policy) return;
 
+    const isUpgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
     const refuse = (status: number, code: string, message: string) => {
       refusedBeforeHandler.add(request);
+      authRefusals.inc({ code });
       request.log.info({ route: url, code, user: request.user?.username }, 'request refused');
+      if (isUpgrade) {
+        // A refused upgrade's socket belongs to no HTTP connection pool: nothing would ever close it.
+        reply.header('connection', 'close');
+        reply.raw.once('finish', () => request.raw.socket?.destroy());
+      }
       return deny(reply, status, code, message);
     };
 
+    // A WebSocket opened from another site would carry our cookie; only our own (or configured) origins may.
+    if (isUpgrade && !checkOrigin(request, ctx.config)) {
+      return refuse(403, 'OriginRefused', 'this origin may not open a WebSocket here');
+    }
     const a = await auth.authenticate(request.headers);
     if (!a.ok)
       return refuse(401, 'Unauthenticated', 'sign in first (session expired or credentials invalid)');

@@ -8,6 +8,7 @@ import { ApiError, forbidden, notFound } from '../api/errors.js';
 import type { AuthUser } from '../api/policy.js';
 import type { AuditLog, AuditRecord } from '../audit/log.js';
 import type { Logger } from '../log/logger.js';
+import { authLogins } from '../metrics/registry.js';
 import type { Database } from '../store/schema.js';
 import { sessionIdFrom } from './cookies.js';
 import {
@@ -137,6 +138,7 @@ export class AuthService {
         status: 429,
         message: `sign-in refused: ${lock.scope === 'ip' ? 'address' : 'account'} locked for ${lock.retryAfterSeconds}s`,
       });
+      authLogins.inc({ result: 'locked' });
       throw new LoginRefused(429, lock.retryAfterSeconds);
     }
     if (this.inFlight.has(username) || (this.inFlightByIp.get(m.ip) ?? 0) >= MAX_IN_FLIGHT_PER_IP) {
@@ -151,6 +153,7 @@ export class AuthService {
         ? await verifyPassword(password, row.password_hash)
         : (await verifyPassword(password, await this.dummy()), false);
       if (!row || !ok) {
+        authLogins.inc({ result: 'failure' });
         const locks = await this.throttle.fail(username, m.ip);
         await this.record({
           ...base,
@@ -173,6 +176,7 @@ export class AuthService {
         }
         throw new LoginRefused(401);
       }
+      authLogins.inc({ result: 'success' });
       await this.throttle.succeed(username);
       const session = await this.sessions.create(row.id, m.ip);
       await this.record({ ...base, user: row.username, outcome: 'success', status: 200 });

@@ -18,6 +18,16 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'headers["x-csrf-token"]',
+  'currentPassword',
+  '*.currentPassword',
+  'newPassword',
+  '*.newPassword',
+  'secret',
+  '*.secret',
+  'csrfToken',
+  '*.csrfToken',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -126,3 +126,15 @@ export const jobsRunning = new client.Gauge({
   help: 'Batch jobs running in this process',
   registers: [registry],
 });
+export const authLogins = new client.Counter({
+  name: 'knm_auth_logins_total',
+  help: 'Sign-in attempts, by result (success, failure, locked)',
+  labelNames: labels('result'),
+  registers: [registry],
+});
+export const authRefusals = new client.Counter({
+  name: 'knm_auth_refusals_total',
+  help: 'Requests refused by the route policy, by code (Unauthenticated, Forbidden, CsrfFailed, OriginRefused)',
+  labelNames: labels('code'),
+  registers: [registry],
+});

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildServer } from '../../src/api/server.js';
+import { buildServer, type RouteModule } from '../../src/api/server.js';
 import type { AppContext } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -54,6 +54,8 @@ export interface TestAppOptions {
   /** Reuse a data directory (restart tests). */
   dir?: string;
   clock?: Clock;
+  /** More route modules (after the probes). */
+  modules?: RouteModule[];
 }
 
 export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
@@ -87,6 +89,7 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
       tokenRoutes,
       auditRoutes,
       (a) => probeRoutes(a, probe),
+      ...(o.modules ?? []),
     ],
     { webDir: null },
   );
