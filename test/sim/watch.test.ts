@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary Kubernetes JSON */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { startSim, type SimServer } from '../../src/sim/index.js';

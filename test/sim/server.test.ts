@@ -1,0 +1,252 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary Kubernetes JSON */
+import { describe, expect, it } from 'vitest';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { startSim } from '../../src/sim/index.js';
+import { api, rawWatch, waitFor } from './helpers.js';
+
+describe('simulator server', () => {
+  it('serves discovery documents a client can navigate', async () => {
+    const sim = await startSim({ nodes: 0 });
+    try {
+      expect((await api(sim, 'GET', '/version')).body.gitVersion).toMatch(/^v1\.\d+\.\d+$/);
+      expect((await api(sim, 'GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+      const groups = (await api(sim, 'GET', '/apis')).body;
+      expect(groups.groups.map((g: any) => g.name).sort()).toEqual(['apps', 'policy']);
+      const core = (await api(sim, 'GET', '/api/v1')).body;
+      const nodes = core.resources.find((r: any) => r.name === 'nodes');
+      expect(nodes).toMatchObject({ namespaced: false, kind: 'Node', shortNames: ['no'] });
+      expect(nodes.verbs).toEqual(expect.arrayContaining(['get', 'list', 'watch', 'patch', 'update']));
+      expect(core.resources.find((r: any) => r.name === 'pods/eviction')).toMatchObject({
+        group: 'policy',
+        version: 'v1',
+        kind: 'Eviction',
+        verbs: ['create'],
+      });
+      expect(core.resources.find((r: any) => r.name === 'nodes/status')).toBeDefined();
+      const policy = (await api(sim, 'GET', '/apis/policy/v1')).body;
+      expect(policy.resources[0]).toMatchObject({
+        name: 'poddisruptionbudgets',
+        shortNames: ['pdb'],
+        namespaced: true,
+      });
+      const apps = (await api(sim, 'GET', '/apis/apps/v1')).body;
+      expect(apps.resources.map((r: any) => r.name)).toEqual(
+        expect.arrayContaining(['daemonsets', 'replicasets']),
+      );
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('authenticates by bearer token: 401 for a wrong token, 403 for anonymous and for writes by the read-only user', async () => {
+    const sim = await startSim({ nodes: 3, podsPerNode: 2 });
+    try {
+      const wrong = await api(sim, 'GET', '/api/v1/nodes', { token: 'nope' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Unauthorized',
+        reason: 'Unauthorized',
+        code: 401,
+      });
+      const anon = await api(sim, 'GET', '/api/v1/nodes', { token: null });
+      expect(anon.status).toBe(403);
+      expect(anon.body.message).toBe(
+        'nodes is forbidden: User "system:anonymous" cannot list resource "nodes" in API group "" at the cluster scope',
+      );
+      expect((await api(sim, 'GET', '/version', { token: null })).status).toBe(200);
+      const name = (await api(sim, 'GET', '/api/v1/nodes', { token: sim.readOnlyToken })).body.items[0]
+        .metadata.name;
+      const patch = await api(sim, 'PATCH', `/api/v1/nodes/${name}`, {
+        token: sim.readOnlyToken,
+        contentType: 'application/merge-patch+json',
+        body: { spec: { unschedulable: true } },
+      });
+      expect(patch.status).toBe(403);
+      expect(patch.body).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `nodes "${name}" is forbidden: User "viewer" cannot patch resource "nodes" in API group "" at the cluster scope`,
+        reason: 'Forbidden',
+        details: { name, kind: 'nodes' },
+        code: 403,
+      });
+      const pod = (await api(sim, 'GET', '/api/v1/pods', { token: sim.readOnlyToken })).body.items[0];
+      const ev = await api(
+        sim,
+        'POST',
+        `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/eviction`,
+        {
+          token: sim.readOnlyToken,
+          body: { metadata: { name: pod.metadata.name } },
+        },
+      );
+      expect(ev.status).toBe(403);
+      expect(ev.body.message).toBe(
+        `pods "${pod.metadata.name}" is forbidden: User "viewer" cannot create resource "pods/eviction" in API group "" in the namespace "${pod.metadata.namespace}"`,
+      );
+      const noAnon = await startSim({ nodes: 0, anonymousAuth: false });
+      expect((await api(noAnon, 'GET', '/api/v1/nodes', { token: null })).status).toBe(401);
+      await noAnon.close();
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('injects failures by verb, resource and name, and counts requests', async () => {
+    const sim = await startSim({ nodes: 3, podsPerNode: 0 });
+    try {
+      const name = sim.state.list('nodes').then((n) => n[0]!.metadata.name);
+      const n = await name;
+      sim.injectFailures({ verb: 'patch', resource: 'nodes', name: n, status: 500, times: 1 });
+      const patch = () =>
+        api(sim, 'PATCH', `/api/v1/nodes/${n}`, {
+          contentType: 'application/merge-patch+json',
+          body: { metadata: { labels: { a: 'b' } } },
+        });
+      const failed = await patch();
+      expect(failed.status).toBe(500);
+      expect(failed.body).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
+      expect((await patch()).status).toBe(200);
+      sim.injectFailures({ verb: 'GET', resource: 'nodes', status: 503, message: 'etcd is sad' });
+      const list = await api(sim, 'GET', '/api/v1/nodes');
+      expect(list.status).toBe(503);
+      expect(list.body.message).toBe('etcd is sad');
+      sim.clearFailures();
+      sim.resetRequestCount();
+      await api(sim, 'GET', '/api/v1/nodes');
+      await api(sim, 'GET', `/api/v1/nodes/${n}`);
+      await patch();
+      expect(sim.requestCount()).toBe(3);
+      expect(sim.requestCount({ verb: 'list', resource: 'nodes' })).toBe(1);
+      expect(sim.requestCount({ verb: 'patch' })).toBe(1);
+      expect(sim.requestCount({ resource: 'pods' })).toBe(0);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('restarts on the same port keeping state, and refuses connections while unreachable', async () => {
+    const sim = await startSim({ nodes: 4, podsPerNode: 2 });
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromString(sim.kubeconfig());
+      const core = kc.makeApiClient(CoreV1Api);
+      const before = await core.listNode();
+      const w = rawWatch(sim, `/api/v1/nodes?watch=true&resourceVersion=${before.metadata!.resourceVersion}`);
+      await waitFor(() => sim.watchCount() === 1);
+      await sim.restart();
+      await w.ended;
+      const after = await core.listNode();
+      expect(after.items.map((n) => n.metadata!.uid)).toEqual(before.items.map((n) => n.metadata!.uid));
+      expect(after.metadata!.resourceVersion).toBe(before.metadata!.resourceVersion);
+
+      sim.setUnreachable(true);
+      await expect(api(sim, 'GET', '/api/v1/nodes')).rejects.toThrow();
+      sim.setUnreachable(false);
+      expect((await api(sim, 'GET', '/api/v1/nodes')).status).toBe(200);
+
+      await sim.restart({ resetState: true });
+      const reset = await core.listNode();
+      expect(reset.items).toHaveLength(4);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('generates a realistic, deterministic demo cluster', async () => {
+    const a = await startSim({ nodes: 40, podsPerNode: 12, seed: 3 });
+    const b = await startSim({ nodes: 40, podsPerNode: 12, seed: 3 });
+    try {
+      const nodes = await a.state.list('nodes');
+      expect((await b.state.list('nodes')).map((n) => n.metadata.name)).toEqual(
+        nodes.map((n) => n.metadata.name),
+      );
+      expect(nodes).toHaveLength(40);
+      const names = nodes.map((n) => n.metadata.name);
+      expect(names.some((x) => /^ip-\d+-\d+-\d+-\d+\.ec2\.internal$/.test(x))).toBe(true);
+      expect(names.some((x) => /^gke-prod-/.test(x))).toBe(true);
+      expect(names.some((x) => /^cn-hangzhou\.\d+\.\d+\.\d+\.\d+$/.test(x))).toBe(true);
+      const role = (r: string) =>
+        nodes.filter((n) => n.metadata.labels![`node-role.kubernetes.io/${r}`] !== undefined);
+      expect(role('control-plane')).toHaveLength(3);
+      expect(
+        role('control-plane').every((n) =>
+          n.spec.taints!.some((t) => t.key === 'node-role.kubernetes.io/control-plane'),
+        ),
+      ).toBe(true);
+      const gpu = role('gpu');
+      expect(gpu.length).toBeGreaterThan(0);
+      expect(
+        gpu.every(
+          (n) =>
+            n.status.capacity!['nvidia.com/gpu'] &&
+            n.spec.taints!.some((t) => t.key === 'nvidia.com/gpu' && t.value === 'present'),
+        ),
+      ).toBe(true);
+      const ready = (n: (typeof nodes)[number]) =>
+        n.status.conditions!.find((c) => c.type === 'Ready')!.status;
+      expect(nodes.filter((n) => ready(n) !== 'True')).toHaveLength(2);
+      expect(nodes.filter((n) => n.spec.unschedulable)).toHaveLength(1);
+      const raw = JSON.stringify(nodes[5]);
+      expect(raw.length).toBeGreaterThan(9000);
+      expect(nodes[5]!.metadata.managedFields).toBeDefined();
+      const pods = await a.state.list('pods');
+      expect(pods.length).toBeGreaterThan(400);
+      for (const ds of ['kube-proxy', 'fluent-bit']) {
+        const dsPods = pods.filter(
+          (p) =>
+            p.metadata.ownerReferences?.[0]?.kind === 'DaemonSet' && p.metadata.name.startsWith(`${ds}-`),
+        );
+        expect(new Set(dsPods.map((p) => p.spec.nodeName)).size).toBe(40);
+      }
+      const mirror = pods.filter((p) => p.metadata.annotations?.['kubernetes.io/config.mirror']);
+      expect(mirror).toHaveLength(12);
+      expect(pods.some((p) => p.spec.volumes?.some((v) => v.emptyDir))).toBe(true);
+      expect(pods.some((p) => !p.metadata.ownerReferences)).toBe(true);
+      expect(pods.some((p) => p.status.phase === 'Succeeded' || p.status.phase === 'Failed')).toBe(true);
+      expect(
+        pods.filter((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet').length,
+      ).toBeGreaterThan(200);
+      const pdbs = await a.state.list('poddisruptionbudgets');
+      expect(pdbs.length).toBeGreaterThan(3);
+      expect(pdbs.every((p) => typeof (p.status as any).disruptionsAllowed === 'number')).toBe(true);
+      expect(
+        (await a.state.list('events', { fieldSelector: 'involvedObject.kind=Node' })).length,
+      ).toBeGreaterThan(40);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('churns heartbeats, flaps, pods and labels, and stops cleanly on close', async () => {
+    const sim = await startSim({ nodes: 12, podsPerNode: 6, gracePeriodScale: 0.001 });
+    try {
+      const w = rawWatch(sim, `/api/v1/nodes?watch=true&resourceVersion=${sim.state.resourceVersion}`);
+      const pw = rawWatch(sim, `/api/v1/pods?watch=true&resourceVersion=${sim.state.resourceVersion}`);
+      sim.startChurn({
+        heartbeatsPerSecond: 50,
+        readyFlapsPerMinute: 600,
+        podChurnPerSecond: 20,
+        labelChangesPerMinute: 600,
+      });
+      await w.waitFor((e) => e.length >= 40, 5000);
+      await pw.waitFor((e) => e.some((x) => x.type === 'ADDED') && e.some((x) => x.type === 'DELETED'), 5000);
+      const heartbeat = w.events.find((e) => e.type === 'MODIFIED');
+      expect(heartbeat).toBeDefined();
+      sim.stopChurn();
+      w.close();
+      pw.close();
+    } finally {
+      await sim.close();
+    }
+    expect(sim.state.timers.size).toBe(0);
+    expect(sim.watchCount()).toBe(0);
+  });
+});
