@@ -188,7 +188,7 @@ export async function buildServer(
       !/\.[a-z0-9]+$/i.test(pathOnly); // a missing file is a 404, not the console
     if (isPage && webDir) {
       // SPA fallback: client-side routes (e.g. /clusters/prod/nodes) load the console, which routes itself.
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
     }
     return reply
       .status(404)
@@ -200,7 +200,7 @@ export async function buildServer(
       const p = req.url.split('?')[0]!;
       if (p.startsWith('/api/')) return reply.callNotFound();
       if (p === '/' || p === '/index.html')
-        return reply.header('cache-control', 'no-cache').sendFile('index.html');
+        return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
       // Vite fingerprints everything under /assets/, so those may be cached for good.
       const immutable = p.startsWith('/assets/');
       return reply.sendFile(p, immutable ? { maxAge: '365d', immutable: true } : { maxAge: 0 });

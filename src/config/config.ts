@@ -7,22 +7,36 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const bool = z
-  .string()
-  .transform((v, ctx) => {
-    const s = v.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-    if (['0', 'false', 'no', 'off'].includes(s)) return false;
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected true or false, got "${v}"` });
-    return z.NEVER;
-  });
+const bool = z.string().transform((v, ctx) => {
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected true or false, got "${v}"` });
+  return z.NEVER;
+});
 
 const int = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d+$/, 'expected a whole number')
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `expected a whole number from ${min} to ${max}`)
+        .max(max, `expected a whole number from ${min} to ${max}`),
+    );
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** Empty (use the key file) or base64 of exactly 32 bytes; checked here so it is reported with the rest. */
+const secretKey = z.string().refine((v) => {
+  const t = v.trim();
+  if (t === '') return true;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) return false;
+  return Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length === 32;
+}, 'expected 32 random bytes in base64 (generate with: openssl rand -base64 32), or empty for a key file in the data directory');
 
 const ratio = z
   .string()
@@ -31,9 +45,9 @@ const ratio = z
 
 /** Each key: flag name (--port), env name (KNM_PORT), schema on the raw string, default. */
 const FIELDS = {
-  host: { env: 'KNM_HOST', schema: z.string().min(1), def: '127.0.0.1' },
+  host: { env: 'KNM_HOST', schema: nonEmpty, def: '127.0.0.1' },
   port: { env: 'KNM_PORT', schema: int(0, 65535), def: '8080' },
-  dataDir: { env: 'KNM_DATA_DIR', schema: z.string().min(1), def: './data' },
+  dataDir: { env: 'KNM_DATA_DIR', schema: nonEmpty, def: './data' },
   databaseUrl: {
     env: 'KNM_DATABASE_URL',
     schema: z
@@ -44,12 +58,18 @@ const FIELDS = {
       ),
     def: '',
   },
-  logLevel: { env: 'KNM_LOG_LEVEL', schema: z.enum(LOG_LEVELS), def: 'info' },
+  logLevel: {
+    env: 'KNM_LOG_LEVEL',
+    schema: z.enum(LOG_LEVELS, {
+      errorMap: () => ({ message: `expected one of: ${LOG_LEVELS.join(', ')}` }),
+    }),
+    def: 'info',
+  },
   demo: { env: 'KNM_DEMO', schema: bool, def: 'true' },
   demoNodes: { env: 'KNM_DEMO_NODES', schema: int(1, 5000), def: '300' },
   demoPodsPerNode: { env: 'KNM_DEMO_PODS_PER_NODE', schema: int(0, 110), def: '20' },
   demoChurn: { env: 'KNM_DEMO_CHURN', schema: bool, def: 'true' },
-  secretKey: { env: 'KNM_SECRET_KEY', schema: z.string(), def: '' },
+  secretKey: { env: 'KNM_SECRET_KEY', schema: secretKey, def: '' },
   adminPassword: { env: 'KNM_ADMIN_PASSWORD', schema: z.string(), def: '' },
   metricsPublic: { env: 'KNM_METRICS_PUBLIC', schema: bool, def: 'true' },
   kubeconfig: { env: 'KNM_KUBECONFIG', schema: z.string(), def: '' },
@@ -91,6 +111,8 @@ function parseFlags(argv: string[]): { values: Map<string, string>; problems: st
     const key = byFlag.get(name);
     if (!key) {
       problems.push(`unknown option ${name} (see --help)`);
+      // Its value, if any, belongs to it and is not a second unknown option.
+      if (eq < 0 && name.startsWith('--') && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) i++;
       continue;
     }
     if (eq >= 0) values.set(key, arg.slice(eq + 1));

@@ -1,5 +1,5 @@
-// An app instance for tests: temp data directory, captured JSON logs, no demo, no web build, and a stand-in
-// for the auth layer that takes the caller's identity from test headers (x-test-role, x-test-clusters).
+// An app instance for tests: temp data directory, captured JSON logs, no demo, no web build, and callers
+// authenticated with real API tokens chosen by test headers (x-test-role, x-test-clusters).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +8,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createApp, type App, type AppOverrides } from '../../src/app.js';
-import type { RouteModule } from '../../src/api/server.js';
 import type { Role } from '../../src/api/policy.js';
+import { securityFor } from '../../src/auth/context.js';
+import { toAuthUser } from '../../src/auth/users.js';
 
 export class LogCapture extends Writable {
   readonly lines: string[] = [];
@@ -25,21 +26,35 @@ export class LogCapture extends Writable {
   }
 }
 
-export const testUser: RouteModule = (app) => {
-  app.addHook('onRequest', async (req) => {
-    const role = (req.headers['x-test-role'] as Role | undefined) ?? 'admin';
-    const clusters = req.headers['x-test-clusters'];
-    req.user = {
-      id: 'u-' + role,
-      username: `test-${role}`,
-      role,
-      clusters: typeof clusters === 'string' ? clusters.split(',') : null,
-      canOverrideGuard: false,
-      canOverrideSystemLabels: false,
-      via: 'session',
-    };
-  });
-};
+const HARNESS_PASSWORD = 'harness-password-0001';
+
+/**
+ * Real credentials for the test headers: `x-test-role` (default admin) and `x-test-clusters` (comma list)
+ * become an API token of a user with that role and cluster restriction, created on first use.
+ */
+function tokenIssuer(app: App) {
+  const cache = new Map<string, Promise<string>>();
+  const sec = securityFor(app.ctx);
+  const meta = { ip: '127.0.0.1', requestId: 'test-harness' };
+  return (role: Role, clusters: string[] | null): Promise<string> => {
+    const username = clusters ? `test-${role}-${clusters.join('-')}` : `test-${role}`;
+    let p = cache.get(username);
+    if (!p) {
+      p = (async () => {
+        // A restarted app on the same data directory already has the user.
+        const row =
+          (await sec.auth.users.getRowByUsername(username)) ??
+          (await sec.auth.users.getRow(
+            (await sec.auth.createUser({ username, password: HARNESS_PASSWORD, role, clusters }, meta)).id,
+          ));
+        const { secret } = await sec.auth.createToken(toAuthUser(row!, 'token'), { name: 'test' }, meta);
+        return secret;
+      })();
+      cache.set(username, p);
+    }
+    return p;
+  };
+}
 
 export interface TestApp {
   app: App;
@@ -54,6 +69,8 @@ export interface TestApp {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<LightMyRequestResponse>;
+  /** Authorization header of a caller with this role (default admin), for requests made without `call`. */
+  auth(role?: Role, clusters?: string[]): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -64,7 +81,6 @@ export interface TestAppOptions extends AppOverrides {
   dataDir?: string;
   /** Call app.start() (listens on a free port). Default false: inject only, clusters started. */
   listen?: boolean;
-  withUser?: boolean;
 }
 
 export async function makeTestApp(o: TestAppOptions = {}): Promise<TestApp> {
@@ -75,18 +91,18 @@ export async function makeTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     KNM_PORT: '0',
     KNM_LOG_LEVEL: 'debug',
     KNM_API_TIMEOUT_MS: '5000',
+    KNM_ADMIN_PASSWORD: 'harness-admin-password',
     ...o.knm,
   });
   const logs = new LogCapture();
-  const routes = [...(o.withUser === false ? [] : [testUser]), ...(o.routes ?? [])];
   const app = await createApp(config, {
     log: createLogger(config.logLevel, logs),
     webDir: null,
     startSim: null,
     env: o.env ?? { HOME: path.join(dataDir, 'home') },
     ...o,
-    routes,
   });
+  const issue = tokenIssuer(app);
   if (o.listen) await app.start();
   else await app.ctx.clusters.start();
   const bodies: string[] = [];
@@ -97,14 +113,19 @@ export async function makeTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     logs,
     bodies,
     async call(method, url, body, headers = {}) {
+      const { 'x-test-role': role = 'admin', 'x-test-clusters': clusters, ...rest } = headers;
+      const secret = await issue(role as Role, clusters ? clusters.split(',') : null);
       const res = await app.server.inject({
         method,
         url,
-        headers,
+        headers: { authorization: `Bearer ${secret}`, ...rest },
         ...(body === undefined ? {} : { payload: body as object }),
       });
       bodies.push(res.body);
       return res;
+    },
+    async auth(role = 'admin', clusters) {
+      return { authorization: `Bearer ${await issue(role, clusters ?? null)}` };
     },
     async close() {
       await app.stop();
