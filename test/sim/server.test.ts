@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary Kubernetes JSON */
 import { describe, expect, it } from 'vitest';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startSim } from '../../src/sim/index.js';
+import { startSim, type NodeObject, type PodObject } from '../../src/sim/index.js';
 import { api, rawWatch, waitFor } from './helpers.js';
 
 describe('simulator server', () => {
@@ -163,7 +163,7 @@ describe('simulator server', () => {
     const a = await startSim({ nodes: 40, podsPerNode: 12, seed: 3 });
     const b = await startSim({ nodes: 40, podsPerNode: 12, seed: 3 });
     try {
-      const nodes = await a.state.list('nodes');
+      const nodes = await a.state.list<NodeObject>('nodes');
       expect((await b.state.list('nodes')).map((n) => n.metadata.name)).toEqual(
         nodes.map((n) => n.metadata.name),
       );
@@ -196,7 +196,7 @@ describe('simulator server', () => {
       const raw = JSON.stringify(nodes[5]);
       expect(raw.length).toBeGreaterThan(9000);
       expect(nodes[5]!.metadata.managedFields).toBeDefined();
-      const pods = await a.state.list('pods');
+      const pods = await a.state.list<PodObject>('pods');
       expect(pods.length).toBeGreaterThan(400);
       for (const ds of ['kube-proxy', 'fluent-bit']) {
         const dsPods = pods.filter(
