@@ -151,6 +151,7 @@ export function registerAuth(
   let maintenance: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     await ensureFirstAdmin(auth, ctx.config, ctx.log, overrides.print);
+    await auth.warmUp();
     retention = startRetention(audit, ctx.config.auditRetentionDays, ctx.log);
     const tidy = () =>
       auth.maintenance().catch((err: unknown) => ctx.log.warn({ err }, 'session housekeeping failed'));

@@ -189,6 +189,11 @@ export class AuthService {
     }
   }
 
+  /** Computes the decoy hash up front, so the first unknown-user attempt is not slower than the rest. */
+  async warmUp(): Promise<void> {
+    await this.dummy();
+  }
+
   private dummy(): Promise<string> {
     this.dummyHash ??= hashPassword('not a password of anyone', this.scrypt);
     return this.dummyHash;

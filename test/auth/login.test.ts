@@ -152,6 +152,18 @@ describe('lockout', () => {
     expect((await login(t.app, 'admin', ADMIN_PASSWORD)).statusCode).toBe(429);
   });
 
+  it('evaluates one password at a time per account: a parallel burst does not outrun the counter', async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => login(t.app, 'admin', `wrong-password-burst-${i}`)),
+    );
+    const codes = burst.map((r) => r.statusCode).sort();
+    expect(codes).toEqual([401, 429, 429, 429, 429, 429, 429, 429, 429, 429]);
+    // One failure counted: four more are needed for the lock.
+    for (let i = 0; i < 3; i++)
+      expect((await login(t.app, 'admin', `wrong-password-${i}`)).statusCode).toBe(401);
+    expect((await login(t.app, 'admin', ADMIN_PASSWORD)).statusCode).toBe(200);
+  });
+
   it('a success clears the account counter', async () => {
     for (let i = 0; i < 4; i++) await login(t.app, 'admin', `wrong-password-${i}`);
     expect((await login(t.app, 'admin', ADMIN_PASSWORD)).statusCode).toBe(200);
