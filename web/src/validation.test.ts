@@ -66,11 +66,11 @@ describe('taint effects', () => {
 });
 
 describe('system keys', () => {
-  it('treats kubernetes.io and k8s.io (and subdomains) as reserved, except node roles', () => {
+  it('treats kubernetes.io and k8s.io and their subdomains as reserved', () => {
     expect(isSystemKey('kubernetes.io/hostname')).toBe(true);
     expect(isSystemKey('topology.kubernetes.io/zone')).toBe(true);
     expect(isSystemKey('k8s.io/x')).toBe(true);
-    expect(isSystemKey('node-role.kubernetes.io/worker')).toBe(false);
+    expect(isSystemKey('node-role.kubernetes.io/worker')).toBe(true);
     expect(isSystemKey('example.com/kubernetes.io')).toBe(false);
     expect(isSystemKey('notkubernetes.io/x')).toBe(false);
     expect(isSystemKey('app')).toBe(false);

@@ -61,14 +61,13 @@ export function checkTaintEffect(effect: string): Problem | null {
 }
 
 /**
- * Keys under kubernetes.io / k8s.io (and their subdomains) belong to the system. node-role.kubernetes.io is
- * the conventional way operators name node roles, so it is not treated as reserved.
+ * Keys under kubernetes.io / k8s.io and their subdomains (node-role.kubernetes.io included) belong to the
+ * system; changing them needs admin or the system-label grant, as the server enforces.
  */
 export function isSystemKey(key: string): boolean {
   const slash = key.indexOf('/');
   if (slash < 0) return false;
   const prefix = key.slice(0, slash).toLowerCase();
-  if (prefix === 'node-role.kubernetes.io') return false;
   return ['kubernetes.io', 'k8s.io'].some((d) => prefix === d || prefix.endsWith(`.${d}`));
 }
 

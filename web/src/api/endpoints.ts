@@ -86,14 +86,11 @@ export const nodes = {
       reason,
       override: override || undefined,
     }),
-  uncordon: (cluster: string, name: string, override?: boolean) =>
-    post<{ node: NodeRow; changed: boolean }>(
-      `${nodePath(cluster, name)}/uncordon`,
-      override ? { override } : {},
-    ),
+  uncordon: (cluster: string, name: string) =>
+    post<{ node: NodeRow; changed: boolean }>(`${nodePath(cluster, name)}/uncordon`, {}),
   labels: (cluster: string, name: string, change: LabelChange & { allowSystem?: boolean }) =>
     patch<{ node: NodeRow; changed: boolean }>(`${nodePath(cluster, name)}/labels`, change),
-  taints: (cluster: string, name: string, change: TaintChange & { override?: boolean }) =>
+  taints: (cluster: string, name: string, change: TaintChange) =>
     patch<{ node: NodeRow; changed: boolean }>(`${nodePath(cluster, name)}/taints`, change),
   drainPreview: (cluster: string, name: string, options: DrainOptions) =>
     post<DrainPreview>(`${nodePath(cluster, name)}/drain`, { ...options, dryRun: true }),

@@ -124,18 +124,22 @@ export interface NodeList {
   clusters: Record<string, ClusterState>;
 }
 
-/** A pod on a node. The contract leaves the row open, so every field but the name is optional. */
+/** A pod on the node (direct API read, never cached). */
 export interface PodSummary {
   namespace: string;
   name: string;
-  phase?: string;
-  status?: string;
-  ready?: string | boolean;
+  uid?: string;
+  phase: string;
+  /** "ready/total" containers. */
+  ready?: string;
   restarts?: number;
   ownerKind?: string;
-  owner?: { kind: string; name: string } | null;
-  createdAt?: string;
+  ownerName?: string;
   podIP?: string;
+  createdAt?: string;
+  terminating?: boolean;
+  priorityClassName?: string;
+  qosClass?: string;
 }
 
 export interface EventSummary {
@@ -147,7 +151,7 @@ export interface EventSummary {
   lastTimestamp?: string;
   eventTime?: string;
   source?: string;
-  involvedObject?: { kind?: string; name?: string; namespace?: string };
+  namespace?: string;
 }
 
 export interface DrainOptions {
@@ -218,24 +222,25 @@ export interface Template {
 }
 
 export interface AuditEntry {
-  id: string | number;
-  at?: string;
-  time?: string;
-  user?: string;
-  username?: string;
-  operation: string;
-  cluster?: string | null;
-  node?: string | null;
-  outcome: string;
-  message?: string | null;
-  details?: unknown;
-  jobId?: string | null;
+  id: string;
+  at: string;
+  user: string | null;
+  ip?: string | null;
+  requestId?: string | null;
+  /** Dotted: `auth.login`, `node.cordon`, `job.cordon`, `user.create`… */
+  action: string;
+  cluster: string | null;
+  nodes: string[];
+  params: Record<string, unknown> | null;
+  outcome: 'success' | 'failure' | 'denied' | 'partial' | string;
+  status?: number | null;
+  message: string | null;
+  results: { cluster?: string; name: string; outcome: string; message?: string }[] | null;
 }
 
 export interface AuditPage {
   items: AuditEntry[];
-  nextCursor?: string | null;
-  cursor?: string | null;
+  nextCursor?: string;
 }
 
 export interface GuardDetails {

@@ -149,7 +149,7 @@ export default {
     noEvents: 'No recent events',
     podCount: '{count} pods loaded',
   },
-  pods: { namespace: 'Namespace', name: 'Pod', owner: 'Owner', restarts: 'Restarts' },
+  pods: { ready: 'Ready', namespace: 'Namespace', name: 'Pod', owner: 'Owner', restarts: 'Restarts' },
   ops: {
     cordon: 'Cordon',
     uncordon: 'Uncordon',

@@ -147,7 +147,7 @@ export default {
     noEvents: '没有最近事件',
     podCount: '已加载 {count} 个 Pod',
   },
-  pods: { namespace: '命名空间', name: 'Pod', owner: '所属', restarts: '重启次数' },
+  pods: { ready: '就绪', namespace: '命名空间', name: 'Pod', owner: '所属', restarts: '重启次数' },
   ops: {
     cordon: '禁止调度',
     uncordon: '恢复调度',

@@ -114,6 +114,15 @@ export class NodeStore {
     if (touched) this.emit({ structural: true, updated: new Map() });
   }
 
+  /** Forget the given clusters (removed from the console). */
+  dropClusters(names: string[]): void {
+    const all = new Set<string>();
+    for (const n of this.rows.values()) all.add(n.cluster);
+    for (const c of this.versions.keys()) all.add(c);
+    for (const c of names) all.delete(c);
+    this.dropClustersExcept(all);
+  }
+
   clear(): void {
     this.rows.clear();
     this.versions.clear();

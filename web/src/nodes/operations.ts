@@ -108,8 +108,7 @@ export async function cordon(list: NodeRow[], reason: string): Promise<boolean> 
 export async function uncordon(list: NodeRow[]): Promise<boolean> {
   if (list.length === 1) {
     const n = list[0]!;
-    const r = await withGuard((override) => nodesApi.uncordon(n.cluster, n.name, override));
-    if (!r) return false;
+    const r = await nodesApi.uncordon(n.cluster, n.name);
     nodeStore.applyLocal(r.node);
     toastResult(r.changed);
     return true;
@@ -138,10 +137,7 @@ export async function changeLabels(
 export async function changeTaints(list: NodeRow[], change: TaintChange): Promise<boolean> {
   if (list.length === 1) {
     const n = list[0]!;
-    const r = await withGuard((override) =>
-      nodesApi.taints(n.cluster, n.name, { ...change, ...(override ? { override } : {}) }),
-    );
-    if (!r) return false;
+    const r = await nodesApi.taints(n.cluster, n.name, change);
     nodeStore.applyLocal(r.node);
     toastResult(r.changed);
     return true;

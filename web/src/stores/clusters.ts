@@ -37,7 +37,9 @@ export function loadClusters(): Promise<void> {
 
 export function upsertCluster(info: ClusterInfo): void {
   const i = clusterStore.items.findIndex((c) => c.name === info.name);
-  if (i >= 0) clusterStore.items[i] = info;
+  // A removal announces only {name, state}: keep the other fields until the list is re-read.
+  if (i >= 0) clusterStore.items[i] = { ...clusterStore.items[i]!, ...info };
+  else if (info.nodeCount === undefined) return;
   else clusterStore.items = [...clusterStore.items, info].sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -46,5 +48,8 @@ export function removeClusterLocal(name: string): void {
 }
 
 liveSocket().on((m) => {
-  if (m.type === 'cluster.state' && m.state) upsertCluster({ ...m.state, name: m.state.name ?? m.cluster });
+  if (m.type !== 'cluster.state' || !m.state) return;
+  upsertCluster({ ...m.state, name: m.state.name ?? m.cluster });
+  // A stopped cluster may have been removed: the list tells.
+  if (m.state.state === 'stopped') void loadClusters();
 });
