@@ -1,8 +1,5 @@
 // A server with the security layer and the account routes on a fresh SQLite store, an injected clock, captured
 // logs, and a few probe routes standing in for other parts' routes.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer, type RouteModule } from '../../src/api/server.js';
 import type { AppContext } from '../../src/app.js';
@@ -16,6 +13,11 @@ import { userRoutes } from '../../src/api/routes/users.js';
 import { tokenRoutes } from '../../src/api/routes/tokens.js';
 import { auditRoutes } from '../../src/api/routes/audit.js';
 import type { Role } from '../../src/api/policy.js';
+import { testDialects, type TestDatabase, type TestDialect } from '../store/databases.js';
+
+const sqliteDialect = testDialects()[0]!;
+/** SQLite always; PostgreSQL too when KNM_TEST_DATABASE_URL is set (see test/store/databases.ts). */
+export const dialects = testDialects();
 
 export const ADMIN_PASSWORD = 'admin-Secret-pw-0001';
 /** Cheap scrypt for tests; the hash format and code path are the production ones. */
@@ -44,24 +46,27 @@ export interface TestApp {
   probe: Probe;
   logs: string[];
   printed: string[];
-  dir: string;
-  close(): Promise<void>;
+  database: TestDatabase;
+  close(keepData?: boolean): Promise<void>;
 }
 
 export interface TestAppOptions {
   env?: Record<string, string>;
   overrides?: Omit<SecurityOverrides, 'now' | 'print'>;
-  /** Reuse a data directory (restart tests). */
-  dir?: string;
+  /** Reuse a database (restart tests: close the first app with `close(true)`). */
+  database?: TestDatabase;
+  /** Where a new database is made (default SQLite); see test/store/databases.ts for PostgreSQL. */
+  dialect?: TestDialect;
   clock?: Clock;
   /** More route modules (after the probes). */
   modules?: RouteModule[];
 }
 
 export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
-  const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knm-auth-'));
+  const database = o.database ?? (await (o.dialect ?? sqliteDialect).create());
   const config = loadConfig({
-    KNM_DATA_DIR: dir,
+    KNM_DATA_DIR: database.cfg.dataDir,
+    KNM_DATABASE_URL: database.cfg.databaseUrl,
     KNM_DEMO: 'false',
     KNM_ADMIN_PASSWORD: ADMIN_PASSWORD,
     KNM_LOG_LEVEL: 'debug',
@@ -69,7 +74,13 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
   });
   const logs: string[] = [];
   const log = createLogger(config.logLevel, { write: (s: string) => void logs.push(s) });
-  const store = await openStore(config, { log });
+  let store: Store;
+  try {
+    store = await openStore(config, { log });
+  } catch (e) {
+    if (!o.database) await database.drop();
+    throw e;
+  }
   const clock = o.clock ?? new Clock();
   const printed: string[] = [];
   const probe: Probe = { writes: [] };
@@ -98,6 +109,7 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
   } catch (e) {
     await app.close().catch(() => undefined);
     await store.close();
+    if (!o.database) await database.drop();
     throw e;
   }
   return {
@@ -109,10 +121,11 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     probe,
     logs,
     printed,
-    dir,
-    async close() {
+    database,
+    async close(keepData = false) {
       await app.close();
       await store.close();
+      if (!keepData) await database.drop();
     },
   };
 }

@@ -122,9 +122,9 @@ describe('secrets stay secret', () => {
     await signIn(t.app, 'admin', pw);
 
     // A restart with users present prints nothing and keeps the password.
-    const { dir } = t;
-    await t.close();
-    t = await startTestApp({ env: { KNM_ADMIN_PASSWORD: '' }, dir });
+    const { database } = t;
+    await t.close(true);
+    t = await startTestApp({ env: { KNM_ADMIN_PASSWORD: '' }, database });
     expect(t.printed).toHaveLength(0);
     await signIn(t.app, 'admin', pw);
     expect(t.logs.join('')).not.toContain(pw);
