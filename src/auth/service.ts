@@ -206,10 +206,11 @@ export class AuthService {
 
   // ---- request authentication ----
 
-  async authenticate(headers: {
-    authorization?: string;
-    cookie?: string | string[];
-  }): Promise<Authentication> {
+  /** `activity: false` for background re-checks (an open WebSocket) that must not keep a session alive. */
+  async authenticate(
+    headers: { authorization?: string; cookie?: string | string[] },
+    activity = true,
+  ): Promise<Authentication> {
     const authz = headers.authorization;
     if (authz !== undefined) {
       // An Authorization header decides alone; a bad token does not fall back to a cookie.
@@ -220,7 +221,7 @@ export class AuthService {
     }
     const sid = sessionIdFrom({ headers } as Parameters<typeof sessionIdFrom>[0]);
     if (!sid) return { ok: false, reason: headers.cookie ? 'invalid' : 'missing' };
-    const s = await this.sessions.resolve(sid);
+    const s = await this.sessions.resolve(sid, activity);
     if (!s) return { ok: false, reason: 'invalid' };
     return {
       ok: true,

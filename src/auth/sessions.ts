@@ -73,8 +73,11 @@ export class Sessions {
     };
   }
 
-  /** The live session for a cookie value, refreshing its idle clock; expired sessions are deleted on sight. */
-  async resolve(sessionId: string): Promise<ResolvedSession | null> {
+  /**
+   * The live session for a cookie value; expired sessions are deleted on sight. `touch` (default) counts this
+   * as activity and refreshes the idle clock; background re-checks pass false.
+   */
+  async resolve(sessionId: string, touch = true): Promise<ResolvedSession | null> {
     const idHash = sha256Hex(sessionId);
     const row = await this.db
       .selectFrom('sessions')
@@ -90,7 +93,7 @@ export class Sessions {
       await this.revoke(idHash);
       return null;
     }
-    if (now - lastSeen >= this.touchEveryMs) {
+    if (touch && now - lastSeen >= this.touchEveryMs) {
       await this.db
         .updateTable('sessions')
         .set({ last_seen_at: new Date(now).toISOString() })

@@ -54,10 +54,11 @@ export async function authenticateUpgrade(req: FastifyRequest): Promise<AuthUser
 }
 
 /**
- * For long-lived connections: is this identity still valid (session not ended, token not revoked, user not
- * removed)? Returns the current rights, which may have changed (role, clusters), or null.
+ * For long-lived connections: is this identity still valid (session not ended or idle-expired, token not
+ * revoked, user not removed)? Returns the current rights, which may have changed (role, clusters), or null.
+ * It does not count as activity: an unattended open console still reaches the idle limit.
  */
 export async function revalidate(req: FastifyRequest): Promise<AuthUser | null> {
-  const r = await securityOf(req.server).auth.authenticate(req.headers);
+  const r = await securityOf(req.server).auth.authenticate(req.headers, false);
   return r.ok ? r.user : null;
 }

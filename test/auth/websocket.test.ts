@@ -84,6 +84,20 @@ describe('WebSocket admission', () => {
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: asSession(s) });
     ws.send('ping');
     expect(await next(ws)).toEqual({ type: 'still', user: null });
+    const closed0 = new Promise((r) => ws.once('close', r));
+    ws.close();
+    await closed0;
+  });
+
+  it('re-checks do not keep an unattended session alive', async () => {
+    const s = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+    const r = await open({ origin: `http://${host}`, cookie: s.cookie });
+    const ws = r.ws!;
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(25 * 60_000);
+      ws.send('ping');
+      expect(await next(ws)).toEqual({ type: 'still', user: i < 2 ? 'admin' : null });
+    }
     const closed = new Promise((r) => ws.once('close', r));
     ws.close();
     await closed;
