@@ -5,7 +5,7 @@
 
 export interface PerfHooks {
   marks: Record<string, number>;
-  /** performance.now() when a node message for `cluster/name` arrived, latest only. */
+  /** performance.now() when a node added/updated/deleted message for `cluster/name` arrived, latest only. */
   messages: Map<string, number>;
   mark(name: string): void;
 }

@@ -31,7 +31,8 @@ socket.on((m) => {
     case 'node.updated':
     case 'node.deleted':
     case 'node.podCount':
-      if (perf && m.type !== 'snapshot') perf.messages.set(nodeKey(m.cluster, m.name), performance.now());
+      if (perf && m.type !== 'snapshot' && m.type !== 'node.podCount')
+        perf.messages.set(nodeKey(m.cluster, m.name), performance.now());
       nodeStore.enqueue(m);
       break;
     default:
