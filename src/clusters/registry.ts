@@ -170,6 +170,22 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
     }
   }
 
+  /** Throws InvalidName or AlreadyExists when `name` cannot be used for a new cluster. */
+  async checkNewName(name: string): Promise<void> {
+    if (!isValidClusterName(name)) throw invalidName(name);
+    if (this.entries.has(name) || this.pending.has(name) || (await this.isStored(name)))
+      throw alreadyExists(name);
+  }
+
+  private async isStored(name: string): Promise<boolean> {
+    const row = await this.deps.store.db
+      .selectFrom('clusters')
+      .select('name')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Validates, tests the connection, encrypts and saves; nothing is saved when any step fails. */
   async add(input: ClusterInput, by: string): Promise<ClusterRecord> {
     const name = input.name;
@@ -177,12 +193,8 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
     if (this.entries.has(name) || this.pending.has(name)) throw alreadyExists(name);
     this.pending.add(name);
     try {
-      const stored = await this.deps.store.db
-        .selectFrom('clusters')
-        .select('name')
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (stored) throw alreadyExists(name);
+      // Another replica may have saved it (PostgreSQL deployments); the insert below re-checks atomically.
+      if (await this.isStored(name)) throw alreadyExists(name);
       const resolved = this.resolve(input);
       const client = this.factory(name, resolved.kc);
       try {

@@ -165,6 +165,33 @@ describe('adding a cluster from a kubeconfig', () => {
     expect(test.json()).toEqual({ ok: true, version: 'v1.31.4', nodeCount: 7 });
     expect(await storedRows(a)).toHaveLength(0);
     expect(a.app.ctx.clusters.list()).toHaveLength(0);
+    // A dry run checks the name like an add would.
+    await a.call('POST', '/api/v1/clusters', body);
+    const taken = await a.call('POST', '/api/v1/clusters?dryRun=true', body);
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().error.code).toBe('AlreadyExists');
+  });
+
+  it('replicas converge on the cluster table (added and removed elsewhere)', async () => {
+    const a = await newApp();
+    const { ClusterRegistry } = await import('../../src/clusters/registry.js');
+    const other = new ClusterRegistry({
+      store: a.app.ctx.store,
+      secrets: a.app.ctx.secrets,
+      log: a.app.ctx.log,
+      config: a.config,
+    });
+    const events: string[] = [];
+    other.on('added', (r, _c, origin) => events.push(`added ${r.name} ${origin}`));
+    other.on('removed', (name, origin) => events.push(`removed ${name} ${origin}`));
+    await other.start();
+    await a.call('POST', '/api/v1/clusters', { name: 'prod', source: 'kubeconfig', kubeconfig: good() });
+    await other.sync();
+    expect(other.list().map((r) => r.name)).toEqual(['prod']);
+    await a.call('DELETE', '/api/v1/clusters/prod');
+    await other.sync();
+    other.stop();
+    expect(events).toEqual(['added prod sync', 'removed prod sync']);
   });
 });
 

@@ -71,8 +71,12 @@ export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post('/api/v1/clusters', { config: { policy: ADMIN } }, async (req, reply) => {
     const { dryRun } = addQuery.parse(req.query);
-    if (dryRun === 'true') return ctx.clusters.test(testClusterBody.parse(req.body) as ClusterTestInput);
     const input = addClusterBody.parse(req.body) as ClusterInput;
+    if (dryRun === 'true') {
+      // Everything an add would check, without saving: the name too.
+      await ctx.clusters.checkNewName(input.name);
+      return ctx.clusters.test(input);
+    }
     const record = await ctx.clusters.add(input, actor(req));
     return reply.status(201).send(info(record));
   });
