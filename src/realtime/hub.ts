@@ -25,7 +25,8 @@ import type { NodeRow } from '../cache/types.js';
 export interface HubSource {
   on(ev: 'change', fn: (c: NodeChange) => void): unknown;
   on(ev: 'state' | 'synced' | 'removed', fn: (cluster: string) => void): unknown;
-  off(ev: string, fn: (...a: never[]) => void): unknown;
+  off(ev: 'change', fn: (c: NodeChange) => void): unknown;
+  off(ev: 'state' | 'synced' | 'removed', fn: (cluster: string) => void): unknown;
   clusters(): string[];
   rows(cluster: string): NodeRow[] | undefined;
   row(cluster: string, name: string): NodeRow | undefined;
@@ -117,7 +118,7 @@ export class RealtimeHub {
   private readonly low: number;
   private pingTimer?: unknown;
   private closed = false;
-  private readonly listeners: [string, (...a: never[]) => void][];
+  private readonly detach: () => void;
 
   constructor(private readonly o: HubOptions) {
     this.clock = o.clock ?? systemClock;
@@ -134,12 +135,12 @@ export class RealtimeHub {
     o.source.on('state', onState);
     o.source.on('synced', onSynced);
     o.source.on('removed', onRemoved);
-    this.listeners = [
-      ['change', onChange as (...a: never[]) => void],
-      ['state', onState as (...a: never[]) => void],
-      ['synced', onSynced as (...a: never[]) => void],
-      ['removed', onRemoved as (...a: never[]) => void],
-    ];
+    this.detach = () => {
+      o.source.off('change', onChange);
+      o.source.off('state', onState);
+      o.source.off('synced', onSynced);
+      o.source.off('removed', onRemoved);
+    };
     this.schedulePing();
   }
 
@@ -524,7 +525,7 @@ export class RealtimeHub {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const [ev, fn] of this.listeners) this.o.source.off(ev, fn);
+    this.detach();
     this.timers.clearAll();
     for (const c of [...this.clients]) this.drop(c, 1001, 'server shutting down');
     this.topics.clear();

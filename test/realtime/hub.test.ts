@@ -1,0 +1,275 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RealtimeHub, type HubOptions } from '../../src/realtime/hub.js';
+import { createLogger } from '../../src/log/logger.js';
+import { FakeClock } from '../informer/fake-client.js';
+import { admin, FakeSocket, FakeSource, restricted } from './fakes.js';
+
+const hubs: RealtimeHub[] = [];
+afterEach(() => hubs.splice(0).forEach((h) => h.close()));
+
+function make(o: Partial<HubOptions> = {}) {
+  const source = new FakeSource();
+  source.add('a', ['n1', 'n2', 'n3']);
+  source.add('b', ['m1']);
+  const clock = new FakeClock();
+  const hub = new RealtimeHub({
+    source,
+    log: createLogger('silent'),
+    clock,
+    windowMs: 50,
+    pingIntervalMs: 0,
+    ...o,
+  });
+  hubs.push(hub);
+  const connect = (user = admin, sock = new FakeSocket()) => {
+    const c = hub.connect(sock, user);
+    return { c, sock, send: (m: object) => hub.message(c, JSON.stringify(m)) };
+  };
+  return { source, clock, hub, connect };
+}
+
+describe('RealtimeHub', () => {
+  it('greets, then on subscribe sends the cluster state and a snapshot with the current version', () => {
+    const { connect, hub } = make();
+    const { sock, send } = connect();
+    expect(sock.take()).toEqual([
+      { type: 'hello', protocol: 1, user: { id: '1', username: 'admin', role: 'admin', clusters: null } },
+    ]);
+    send({ type: 'subscribe', clusters: ['a'] });
+    const [state, snap] = sock.take();
+    expect(state).toMatchObject({
+      type: 'cluster.state',
+      cluster: 'a',
+      state: { name: 'a', state: 'synced' },
+    });
+    expect(snap).toMatchObject({ type: 'snapshot', cluster: 'a', version: hub.version('a') });
+    expect((snap!.items as { name: string }[]).map((r) => r.name)).toEqual(['n1', 'n2', 'n3']);
+  });
+
+  it('sends a lone change at once and coalesces a burst on one node into one message', async () => {
+    const { connect, source, clock } = make();
+    const { sock, send } = connect();
+    send({ type: 'subscribe', clusters: ['a'] });
+    sock.take();
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
+    await clock.advance(0);
+    expect(sock.take()).toMatchObject([{ type: 'node.updated', name: 'n1', changed: ['labels'] }]);
+    // within the window after a flush: held, merged, sent once at the window's end
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['taints'] });
+    source.change({ kind: 'podCount', cluster: 'a', name: 'n1', podCount: 4 });
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['schedulable'] });
+    source.change({ kind: 'podCount', cluster: 'a', name: 'n2', podCount: 9 });
+    await clock.advance(10);
+    expect(sock.frames).toEqual([]);
+    await clock.advance(40);
+    const msgs = sock.take();
+    expect(msgs).toMatchObject([
+      {
+        type: 'node.updated',
+        name: 'n1',
+        changed: ['taints', 'podCount', 'schedulable'],
+        node: { podCount: 4 },
+      },
+      { type: 'node.podCount', name: 'n2', podCount: 9 },
+    ]);
+    const versions = msgs.map((m) => m.version as number);
+    expect(versions[1]).toBe(versions[0]! + 1);
+  });
+
+  it('merges add/delete sequences sensibly', async () => {
+    const { connect, source, clock } = make();
+    const { sock, send } = connect();
+    send({ type: 'subscribe', clusters: ['a'] });
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
+    await clock.advance(0);
+    sock.take();
+    source.change({ kind: 'added', cluster: 'a', name: 'new' });
+    source.change({ kind: 'updated', cluster: 'a', name: 'new', changed: ['labels'] });
+    source.change({ kind: 'updated', cluster: 'a', name: 'n2', changed: ['labels'] });
+    source.change({ kind: 'deleted', cluster: 'a', name: 'n2' });
+    await clock.advance(50);
+    expect(sock.take()).toMatchObject([
+      { type: 'node.added', name: 'new', node: { name: 'new' } },
+      { type: 'node.deleted', name: 'n2' },
+    ]);
+  });
+
+  it('a resuming client gets exactly what it missed; a too-old or foreign version gets a snapshot', async () => {
+    const { connect, source, clock, hub } = make({ ringSize: 3 });
+    const first = connect();
+    first.send({ type: 'subscribe', clusters: ['a'] });
+    const seen = hub.version('a')!;
+    for (const n of ['n1', 'n2']) {
+      source.change({ kind: 'updated', cluster: 'a', name: n, changed: ['labels'] });
+      await clock.advance(50);
+    }
+    const again = connect();
+    again.send({ type: 'subscribe', clusters: ['a'], since: { a: seen } });
+    expect(again.sock.take().slice(1)).toMatchObject([
+      { type: 'cluster.state' },
+      { type: 'node.updated', name: 'n1', version: seen + 1 },
+      { type: 'node.updated', name: 'n2', version: seen + 2 },
+    ]);
+    const upToDate = connect();
+    upToDate.send({ type: 'subscribe', clusters: ['a'], since: { a: seen + 2 } });
+    expect(upToDate.sock.types()).toEqual(['hello', 'cluster.state']);
+    for (const n of ['n1', 'n2', 'n3']) {
+      source.change({ kind: 'updated', cluster: 'a', name: n, changed: ['taints'] });
+      await clock.advance(50);
+    }
+    const old = connect();
+    old.send({ type: 'subscribe', clusters: ['a'], since: { a: seen } });
+    expect(old.sock.types()).toEqual(['hello', 'cluster.state', 'snapshot']);
+    const foreign = connect();
+    foreign.send({ type: 'subscribe', clusters: ['a'], since: { a: 12345 } });
+    expect(foreign.sock.types()).toEqual(['hello', 'cluster.state', 'snapshot']);
+  });
+
+  it('a restricted user subscribing to * gets only allowed clusters; naming another reads as not found', async () => {
+    const { connect, source, clock } = make();
+    const { sock, send } = connect(restricted);
+    send({ type: 'subscribe', clusters: ['*'] });
+    expect(
+      sock
+        .take()
+        .filter((m) => m.type === 'snapshot')
+        .map((m) => m.cluster),
+    ).toEqual(['a']);
+    send({ type: 'subscribe', clusters: ['b', 'nope'] });
+    expect(sock.take()).toEqual([
+      { type: 'error', message: 'cluster "b" not found' },
+      { type: 'error', message: 'cluster "nope" not found' },
+    ]);
+    source.change({ kind: 'updated', cluster: 'b', name: 'm1', changed: ['labels'] });
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
+    await clock.advance(50);
+    expect(sock.take().map((m) => m.cluster)).toEqual(['a']);
+  });
+
+  it('wildcard subscribers pick up clusters added later; removal is announced', async () => {
+    const { connect, source, clock } = make();
+    const { sock, send } = connect();
+    send({ type: 'subscribe', clusters: ['*'] });
+    sock.take();
+    source.add('c', ['x1']);
+    source.emit('synced', 'c');
+    expect(sock.take()).toMatchObject([{ type: 'snapshot', cluster: 'c' }]);
+    source.emit('removed', 'c');
+    expect(sock.take()).toMatchObject([{ type: 'cluster.state', cluster: 'c', state: { state: 'stopped' } }]);
+    await clock.advance(100);
+  });
+
+  it('a slow client is resynced after it drains, never stalls others, and is closed (1013) if it keeps lagging', async () => {
+    const { connect, source, clock } = make({ highWaterBytes: 1500, lowWaterBytes: 500, maxResyncs: 2 });
+    const slow = connect(admin, new FakeSocket(false));
+    const fast = connect();
+    slow.send({ type: 'subscribe', clusters: ['a'] });
+    fast.send({ type: 'subscribe', clusters: ['a'] });
+    slow.sock.drain();
+    slow.sock.take();
+    fast.sock.take();
+    const burst = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        source.change({ kind: 'updated', cluster: 'a', name: `n${(i % 3) + 1}`, changed: ['labels'] });
+        await clock.advance(50);
+      }
+    };
+    await burst(20);
+    expect(fast.sock.frames.length).toBe(20);
+    const got = slow.sock.frames.length;
+    expect(got).toBeLessThan(20); // deltas stopped once past the high-water mark
+    slow.sock.take();
+    slow.sock.drain(); // reads everything: resync + fresh snapshot
+    expect(slow.sock.types()).toEqual(['resync', 'snapshot']);
+    expect(slow.sock.frames[0]).toMatchObject({ type: 'resync', cluster: 'a' });
+    for (let round = 0; round < 2; round++) {
+      slow.sock.take();
+      slow.sock.drain();
+      await burst(20);
+      slow.sock.drain();
+    }
+    expect(slow.sock.closed).toEqual({ code: 1013, reason: 'too slow; reconnect later' });
+    expect(fast.sock.closed).toBeUndefined();
+    expect(fast.sock.frames.length).toBe(60);
+  });
+
+  it('terminates clients that stop answering pings', async () => {
+    const { hub, clock } = make({ pingIntervalMs: 1000 });
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    const ca = hub.connect(a, admin);
+    hub.connect(b, admin);
+    await clock.advance(1000);
+    expect([a.pings, b.pings]).toEqual([1, 1]);
+    hub.pong(ca);
+    await clock.advance(1000);
+    expect(a.terminated).toBe(false);
+    expect(b.terminated).toBe(true);
+    expect(hub.stats().clients).toBe(1);
+  });
+
+  it('job progress goes only to job subscribers who can see every cluster of the job, coalesced', async () => {
+    const { hub, connect, clock } = make();
+    const all = connect();
+    const bob = connect(restricted);
+    const quiet = connect();
+    all.send({ type: 'subscribe-jobs' });
+    bob.send({ type: 'subscribe-jobs' });
+    for (const s of [all, bob, quiet]) s.sock.take();
+    hub.publishJob({
+      id: 'j1',
+      nodes: [{ cluster: 'a' }, { cluster: 'b' }],
+      status: 'running',
+      done: 1,
+    } as never);
+    hub.publishJob({
+      id: 'j1',
+      nodes: [{ cluster: 'a' }, { cluster: 'b' }],
+      status: 'running',
+      done: 2,
+    } as never);
+    hub.publishJob({ id: 'j2', nodes: [{ cluster: 'a' }], done: 0 } as never);
+    await clock.advance(50);
+    expect(all.sock.take()).toMatchObject([
+      { type: 'job.progress', job: { id: 'j1', done: 2 } },
+      { type: 'job.progress', job: { id: 'j2' } },
+    ]);
+    expect(bob.sock.take()).toMatchObject([{ type: 'job.progress', job: { id: 'j2' } }]);
+    expect(quiet.sock.frames).toEqual([]);
+  });
+
+  it('answers ping, refuses garbage, and unsubscribes', async () => {
+    const { connect, source, clock } = make();
+    const { sock, send, c } = connect();
+    const hub = hubs[0]!;
+    send({ type: 'ping' });
+    hub.message(c, 'not json');
+    send({ type: 'subscribe', clusters: 'a' });
+    send({ type: 'dance' });
+    expect(sock.take().slice(1)).toEqual([
+      { type: 'pong' },
+      { type: 'error', message: 'messages must be JSON' },
+      { type: 'error', message: '"clusters" must be a list of cluster names (or ["*"])' },
+      { type: 'error', message: 'unknown message type "dance"' },
+    ]);
+    send({ type: 'subscribe', clusters: ['a'] });
+    send({ type: 'unsubscribe', clusters: ['a'] });
+    sock.take();
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
+    await clock.advance(50);
+    expect(sock.frames).toEqual([]);
+  });
+
+  it('close() closes every client and frees every timer', async () => {
+    const { hub, connect, source } = make({ pingIntervalMs: 1000 });
+    const { sock, send } = connect();
+    send({ type: 'subscribe', clusters: ['a'] });
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
+    hub.publishJob({ id: 'j' });
+    expect(hub.stats().timers).toBeGreaterThan(0);
+    hub.close();
+    expect(sock.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    expect(hub.stats()).toMatchObject({ clients: 0, topics: 0, timers: 0 });
+    expect(source.listenerCount('change')).toBe(0);
+  });
+});
