@@ -11,7 +11,7 @@ import { fromLabelSelectorSpec, matchLabels } from './selectors.js';
 import type { SimState } from './state.js';
 import { badRequest, forbidden, tooManyRequests } from './status.js';
 import { isObject, type Condition, type KObject, type PdbObject, type PodObject } from './types.js';
-import { deleteObject, requireObject, type DeleteOptions } from './writes.js';
+import { deleteObject, namespaceTerminating, requireObject, type DeleteOptions } from './writes.js';
 
 /** How long an eviction's entry in status.disruptedPods keeps a pod out of the healthy count. */
 const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
@@ -112,10 +112,9 @@ export class DisruptionController {
     const seen = new Set<string>();
     for (const p of pods) {
       const ref = p.metadata.ownerReferences?.find((r) => r.controller);
-      if (!ref) {
-        total++;
-        continue;
-      }
+      // Pods without a controller have no scale to count: the real controller leaves them out (and warns
+      // with an UnmanagedPods event), so a budget over only such pods expects 0 and allows nothing.
+      if (!ref) continue;
       if (seen.has(ref.uid)) continue;
       seen.add(ref.uid);
       const ns = p.metadata.namespace;
@@ -238,6 +237,9 @@ export function evictPod(state: SimState, ns: string, name: string, body: unknow
   options.dryRun = Array.isArray(rawOpts.dryRun) && rawOpts.dryRun.includes('All');
 
   const podsDef = resourceDef('pods');
+  // NamespaceLifecycle admission runs before the eviction itself.
+  if (state.raw('namespaces', ns)?.metadata.deletionTimestamp)
+    throw namespaceTerminating({ group: '', resource: 'pods' }, name, ns);
   const pod = requireObject(state, podsDef, ns, name) as PodObject;
   const success: EvictionAnswer = {
     code: 201,

@@ -41,7 +41,10 @@ export interface SimOptions {
   clock?: SimClock;
   /** Multiplies pod grace periods and kubelet delays; tests use e.g. 0.01. Default 1. */
   gracePeriodScale?: number;
-  /** How often watches that asked for bookmarks get one. Default 60 s like the real watch cache. */
+  /**
+   * How often watches that asked for bookmarks get one (if their kind changed since the watch began).
+   * Default 60 s like the real watch cache.
+   */
   bookmarkIntervalMs?: number;
   /** Bearer token with full access. Default "knm-sim-admin-token". */
   token?: string;
@@ -125,9 +128,8 @@ export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
 
   const startTickers = (): void => {
     stopBookmarks = state.timers.every(opts.bookmarkIntervalMs ?? 60_000, () => {
-      const rv = state.resourceVersion;
       for (const store of state.allStores())
-        for (const w of store.watchers) if (w.allowBookmarks) w.bookmark(rv);
+        for (const w of store.watchers) if (w.allowBookmarks) w.bookmark(store.latestRv);
     });
   };
   startTickers();

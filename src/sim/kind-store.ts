@@ -38,6 +38,8 @@ export class KindStore {
   private head = 0;
   /** Events with rv <= this may be missing from history: resuming from before it is "too old". */
   compactedRv = 0;
+  /** resourceVersion of this kind's latest change (what the real watch cache's bookmarks carry). */
+  latestRv = 0;
   readonly watchers = new Set<WatchSink>();
   /** Pods only: node name → storage keys, so per-node pod lists do not scan every pod. */
   readonly byNode: Map<string, Set<string>> | undefined;
@@ -54,6 +56,7 @@ export class KindStore {
   }
 
   record(ev: HistoryEvent): void {
+    this.latestRv = ev.rv;
     this.history.push(ev);
     if (this.history.length - this.head > this.historyLimit) {
       this.compactedRv = this.history[this.head]!.rv;

@@ -5,7 +5,7 @@
 import { resourceDef } from './resources.js';
 import type { SimState } from './state.js';
 import type { Condition, NodeObject, PodObject } from './types.js';
-import { removeNow } from './writes.js';
+import { deleteObject } from './writes.js';
 
 export class KubeletSim {
   private podIpSeq = 0;
@@ -83,13 +83,16 @@ export class KubeletSim {
     };
   }
 
-  /** Finish a graceful deletion after the (scaled) grace period, unless the pod changed identity meanwhile. */
+  /**
+   * Finish a graceful deletion after the (scaled) grace period, unless the pod changed identity meanwhile —
+   * as a kubelet does, with a zero-grace delete (MODIFIED, then DELETED).
+   */
   scheduleRemoval(pod: PodObject, graceSeconds: number): void {
     const { name, namespace, uid } = pod.metadata;
     this.state.timers.after(this.scaled(graceSeconds), () => {
       const cur = this.state.raw('pods', name, namespace);
       if (cur && cur.metadata.uid === uid && cur.metadata.deletionTimestamp)
-        removeNow(this.state, resourceDef('pods'), cur);
+        deleteObject(this.state, resourceDef('pods'), namespace, name, { gracePeriodSeconds: 0 });
     });
   }
 }

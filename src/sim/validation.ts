@@ -150,5 +150,7 @@ export function validateMeta(obj: KObject): FieldError[] {
 
 export function validateNode(obj: KObject): FieldError[] {
   const spec = (obj.spec ?? {}) as { taints?: Taint[] };
-  return [...validateMeta(obj), ...validateTaints(spec.taints, 'spec.taints')];
+  // The real validation reports taint errors under metadata.taints, not spec.taints (a long-standing quirk
+  // clients see in field causes).
+  return [...validateMeta(obj), ...validateTaints(spec.taints, 'metadata.taints')];
 }

@@ -17,6 +17,7 @@ import {
   preconditionConflict,
   type FieldError,
   type GroupResource,
+  type StatusError,
 } from './status.js';
 import { cloneJson, isObject, type KObject, type ObjectMeta, type PodObject } from './types.js';
 import { dns1123SubdomainErrors, validateMeta, validateNode } from './validation.js';
@@ -83,6 +84,26 @@ function validate(def: ResourceDef, obj: KObject): void {
 
 // ---- create ----
 
+/** NamespaceLifecycle admission's refusal, with the cause kubectl drain looks for. */
+export function namespaceTerminating(what: GroupResource, name: string, namespace: string): StatusError {
+  const err = forbidden(
+    what,
+    name,
+    `unable to create new content in namespace ${namespace} because it is being terminated`,
+  );
+  err.status.details = {
+    ...err.status.details,
+    causes: [
+      {
+        reason: 'NamespaceTerminating',
+        message: `namespace ${namespace} is being terminated`,
+        field: 'metadata.namespace',
+      },
+    ],
+  };
+  return err;
+}
+
 export function createObject(
   state: SimState,
   def: ResourceDef,
@@ -104,12 +125,7 @@ export function createObject(
     meta.namespace = urlNamespace ?? meta.namespace ?? 'default';
     const ns = state.raw('namespaces', meta.namespace);
     if (!ns) throw notFound({ group: '', resource: 'namespaces' }, meta.namespace);
-    if (ns.metadata.deletionTimestamp)
-      throw forbidden(
-        gr(def),
-        meta.name ?? '',
-        `unable to create new content in namespace ${meta.namespace} because it is being terminated`,
-      );
+    if (ns.metadata.deletionTimestamp) throw namespaceTerminating(gr(def), meta.name ?? '', meta.namespace);
   } else delete meta.namespace;
   if (!meta.name && meta.generateName) meta.name = meta.generateName + state.rng.suffix(5);
   if (!meta.name)
@@ -364,22 +380,24 @@ export function mutateObject(
 
 // ---- delete ----
 
+/**
+ * Delete preconditions are checked before anything else (rest.BeforeDelete), which names the object by its
+ * kind, not its resource: details.kind is "Node", the message says `on Node "x"`.
+ */
 function checkPreconditions(def: ResourceDef, cur: KObject, p: DeleteOptions['preconditions']): void {
   if (!p) return;
-  const key = keyOf(def, cur.metadata.namespace, cur.metadata.name);
+  const byKind = { group: def.group, resource: def.kind };
   if (p.uid && p.uid !== cur.metadata.uid)
-    throw preconditionConflict(
-      gr(def),
+    throw conflict(
+      byKind,
       cur.metadata.name,
-      key,
-      `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${cur.metadata.uid}`,
+      `the UID in the precondition (${p.uid}) does not match the UID in record (${cur.metadata.uid}). The object might have been deleted and then recreated`,
     );
   if (p.resourceVersion && p.resourceVersion !== cur.metadata.resourceVersion)
-    throw preconditionConflict(
-      gr(def),
+    throw conflict(
+      byKind,
       cur.metadata.name,
-      key,
-      `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion}`,
+      `the ResourceVersion in the precondition (${p.resourceVersion}) does not match the ResourceVersion in record (${cur.metadata.resourceVersion}). The object might have been modified`,
     );
 }
 
@@ -427,20 +445,28 @@ function podGracePeriod(pod: PodObject, requested: number | undefined): number {
   return period;
 }
 
+/**
+ * Pods are deleted in two steps, like the real registry: an update that stamps deletionTimestamp and
+ * deletionGracePeriodSeconds (MODIFIED), then — only once the grace period is 0 — the removal (DELETED).
+ * So even an immediate deletion emits MODIFIED then DELETED, and a kubelet finishing a graceful deletion
+ * does so with a second, zero-grace delete.
+ */
 function deletePod(state: SimState, def: ResourceDef, pod: PodObject, options: DeleteOptions): DeleteResult {
   const grace = podGracePeriod(pod, options.gracePeriodSeconds);
   const m = pod.metadata;
+  let next: PodObject;
   if (m.deletionTimestamp) {
-    // Already terminating: a delete may only shorten the grace period.
     const existing = m.deletionGracePeriodSeconds ?? 0;
-    if (options.gracePeriodSeconds === undefined || grace >= existing || options.dryRun)
-      return { object: pod, deleted: false };
-    if (grace === 0) {
-      removeNow(state, def, pod);
+    // A zero grace period already stamped means an interrupted deletion: finish it.
+    if (existing === 0) {
+      if (!options.dryRun) removeNow(state, def, pod);
       return { object: pod, deleted: true };
     }
+    // Already terminating: a delete may only shorten the grace period.
+    if (options.gracePeriodSeconds === undefined || grace >= existing || options.dryRun)
+      return { object: pod, deleted: false };
     const requestedAt = Date.parse(m.deletionTimestamp) - existing * 1000;
-    const next = {
+    next = {
       ...pod,
       metadata: {
         ...m,
@@ -448,24 +474,23 @@ function deletePod(state: SimState, def: ResourceDef, pod: PodObject, options: D
         deletionGracePeriodSeconds: grace,
       },
     };
-    const stored = state.commit(def, 'MODIFIED', next, pod) as PodObject;
-    state.kubelet.scheduleRemoval(stored, grace);
-    return { object: stored, deleted: false };
+  } else {
+    next = {
+      ...pod,
+      metadata: {
+        ...m,
+        deletionTimestamp: rfc3339(state.clock.now() + grace * 1000),
+        deletionGracePeriodSeconds: grace,
+        ...(m.generation !== undefined ? { generation: m.generation + 1 } : {}),
+      },
+    };
+    if (options.dryRun) return { object: next, deleted: grace === 0 };
   }
-  if (grace === 0) {
-    if (!options.dryRun) removeNow(state, def, pod);
-    return { object: pod, deleted: true };
-  }
-  const next = {
-    ...pod,
-    metadata: {
-      ...m,
-      deletionTimestamp: rfc3339(state.clock.now() + grace * 1000),
-      deletionGracePeriodSeconds: grace,
-    },
-  };
-  if (options.dryRun) return { object: next, deleted: false };
   const stored = state.commit(def, 'MODIFIED', next, pod) as PodObject;
+  if (grace === 0) {
+    removeNow(state, def, stored);
+    return { object: stored, deleted: true };
+  }
   state.kubelet.scheduleRemoval(stored, grace);
   return { object: stored, deleted: false };
 }
@@ -484,15 +509,33 @@ function deleteNamespace(
   };
   const stored = state.commit(def, 'MODIFIED', next, ns);
   const name = ns.metadata.name;
-  // The namespace controller empties the namespace, then the namespace goes away.
-  state.timers.after(0, () => {
+  const contents = (): [ResourceDef, KObject][] => {
+    const out: [ResourceDef, KObject][] = [];
     for (const store of state.allStores()) {
       if (!store.def.namespaced) continue;
-      for (const o of [...store.items.values()])
-        if (o.metadata.namespace === name) removeNow(state, store.def, o);
+      for (const o of store.items.values()) if (o.metadata.namespace === name) out.push([store.def, o]);
     }
+    return out;
+  };
+  // The namespace controller deletes what the namespace holds — pods gracefully, so the namespace stays
+  // Terminating (refusing new content, evictions included) until their kubelets are done — and removes the
+  // namespace once it is empty.
+  let stopWatching: (() => void) | undefined;
+  const finishIfEmpty = (): void => {
+    if (contents().length) return;
+    stopWatching?.();
     const cur = state.raw('namespaces', name);
     if (cur && cur.metadata.uid === ns.metadata.uid) removeNow(state, resourceDef('namespaces'), cur);
+  };
+  state.timers.after(0, () => {
+    for (const [d, o] of contents()) {
+      if (d.resource === 'pods') deleteObject(state, d, name, o.metadata.name, {});
+      else removeNow(state, d, o);
+    }
+    stopWatching = state.onChange((ev, d) => {
+      if (ev.type === 'DELETED' && d.namespaced && ev.obj.metadata.namespace === name) finishIfEmpty();
+    });
+    finishIfEmpty();
   });
   return { object: stored, deleted: false };
 }

@@ -467,6 +467,8 @@ async function handleWatch(
     allowBookmarks: flag('allowWatchBookmarks'),
     timeoutMs,
     timers: state.timers,
+    startRv: fromRv !== undefined && !sendInitial ? fromRv : state.resourceVersion,
+    latestRv: () => store.latestRv,
     onClose: (x) => deps.watches.delete(x),
   });
   deps.watches.add(w);

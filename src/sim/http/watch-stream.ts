@@ -1,7 +1,11 @@
 /**
  * One open watch over HTTP: newline-delimited JSON events, written in batches (one write per turn of the
- * event loop, not per event), honouring socket back-pressure, with periodic bookmarks and a timeout. A watch
- * whose client stops reading is dropped, as the real watch cache drops unresponsive watchers.
+ * event loop, not per event), honouring socket back-pressure, with bookmarks and a timeout. A watch whose
+ * client stops reading is dropped, as the real watch cache drops unresponsive watchers.
+ *
+ * Bookmarks follow the real watch cache: one 2 s before the watch times out (so a client resumes from as
+ * recent a version as possible) besides the periodic ones, and none unless the kind has changed since the
+ * watch's starting resourceVersion — a quiet kind gets no bookmarks at all.
  */
 import type { ServerResponse } from 'node:http';
 import type { EventSerializer, HistoryEvent, KindStore, WatchSink } from '../kind-store.js';
@@ -24,8 +28,15 @@ export interface WatchStreamOptions {
   allowBookmarks: boolean;
   timeoutMs: number;
   timers: TimerSet;
+  /** The resourceVersion the watch starts from; bookmarks must carry a later one. */
+  startRv: number;
+  /** The kind's latest resourceVersion (what a bookmark carries). */
+  latestRv(): number;
   onClose(w: WatchStream): void;
 }
+
+/** How long before its timeout a watch gets its last bookmark (the watch cache's figure). */
+const PRE_TIMEOUT_BOOKMARK_MS = 2000;
 
 export class WatchStream implements WatchSink {
   readonly allowBookmarks: boolean;
@@ -37,6 +48,7 @@ export class WatchStream implements WatchSink {
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
   private readonly timeout: unknown;
+  private readonly preTimeout: unknown;
   /** Events written (for tests and benchmarks). */
   delivered = 0;
 
@@ -46,6 +58,10 @@ export class WatchStream implements WatchSink {
   ) {
     this.allowBookmarks = o.allowBookmarks;
     this.timeout = o.timers.after(o.timeoutMs, () => this.close());
+    this.preTimeout =
+      o.allowBookmarks && o.timeoutMs > PRE_TIMEOUT_BOOKMARK_MS
+        ? o.timers.after(o.timeoutMs - PRE_TIMEOUT_BOOKMARK_MS, () => this.bookmark(o.latestRv()))
+        : undefined;
     res.on('close', () => this.close(true));
     res.on('drain', () => {
       this.paused = false;
@@ -84,11 +100,19 @@ export class WatchStream implements WatchSink {
       type = before && after ? 'MODIFIED' : after ? 'ADDED' : before ? 'DELETED' : undefined;
     }
     if (!type) return;
+    if (type === 'DELETED' && ev.type === 'MODIFIED' && ev.prev) {
+      // Leaving the selection: the real server sends the object as it was (still matching), at the new version.
+      const last = { ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: String(ev.rv) } };
+      this.push(`{"type":"DELETED","object":${serializeObject(this.o.def, last)}}\n`);
+      return;
+    }
     this.push(`{"type":"${type}","object":${ser.objectJson(ev)}}\n`);
   }
 
+  /** Sends a bookmark at `rv` unless it says nothing new; annotated ones (initial-events-end) always go. */
   bookmark(rv: number, annotations?: Record<string, string>): void {
     if (this.closed || !this.allowBookmarks) return;
+    if (!annotations && rv <= this.o.startRv) return;
     const meta = { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) };
     this.push(
       `{"type":"BOOKMARK","object":{"kind":"${this.o.def.kind}","apiVersion":"${apiVersionOf(this.o.def)}","metadata":${JSON.stringify(meta)}}}\n`,
@@ -155,6 +179,7 @@ export class WatchStream implements WatchSink {
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = undefined;
     this.o.timers.cancel(this.timeout);
+    if (this.preTimeout) this.o.timers.cancel(this.preTimeout);
     this.o.store.watchers.delete(this);
     this.o.onClose(this);
     if (abrupt) this.res.destroy();
