@@ -46,6 +46,8 @@ const newUserSchema = z
 
 const userPatchSchema = z
   .object({
+    /** Accepted only unchanged (forms send the whole user); usernames are permanent, the audit log keys on them. */
+    username: usernameSchema.optional(),
     role: z.enum(ROLES).optional(),
     clusters: clustersSchema.optional(),
     canOverrideGuard: z.boolean().optional(),
@@ -202,6 +204,9 @@ export class Users {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw notFound('user not found');
+      if (p.username !== undefined && p.username !== row.username) {
+        throw badRequest('usernames cannot be changed', 'username');
+      }
       const role = p.role ?? row.role;
       const clusters = p.clusters !== undefined ? p.clusters : clustersOf(row);
       checkRoleShape(role, clusters);

@@ -47,7 +47,11 @@ describe.each(dialects)('on $name', (dialect) => {
       expect(list.json().items.map((x: { username: string }) => x.username)).toEqual(['admin', 'olivia']);
       expect(list.body).not.toMatch(/scrypt|password/i);
 
+      const renamed = await call('PATCH', `/api/v1/users/${u.id}`, admin, { username: 'olive' });
+      expect(renamed.statusCode).toBe(400);
+      expect(renamed.json().error.field).toBe('username');
       const patched = await call('PATCH', `/api/v1/users/${u.id}`, admin, {
+        username: 'olivia',
         clusters: null,
         canOverrideSystemLabels: true,
       });
@@ -63,7 +67,14 @@ describe.each(dialects)('on $name', (dialect) => {
       expect((await call('DELETE', `/api/v1/users/${u.id}`, admin)).statusCode).toBe(204);
       expect((await call('GET', `/api/v1/users/${u.id}`, admin)).statusCode).toBe(404);
       const actions = (await auditEntries(t, { operation: 'user' })).map((e) => e.action);
-      expect(actions).toEqual(['user.delete', 'user.update', 'user.update', 'user.create', 'user.create']);
+      expect(actions).toEqual([
+        'user.delete',
+        'user.update',
+        'user.update',
+        'user.update',
+        'user.create',
+        'user.create',
+      ]);
     });
 
     it('enforces the password policy and validates fields', async () => {
