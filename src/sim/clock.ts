@@ -77,5 +77,5 @@ export class TimerSet {
 
 /** Kubernetes timestamps are RFC 3339 with second precision. */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
 }

@@ -18,9 +18,9 @@ export interface HistoryEvent {
   prev?: KObject;
 }
 
-/** Serializes each event at most once however many watches receive it. */
+/** Serializes each event at most once however many watches receive it: one shared Buffer per event type. */
 export interface EventSerializer {
-  objectJson(ev: HistoryEvent): string;
+  line(type: string, ev: HistoryEvent): Buffer;
 }
 
 export interface WatchSink {

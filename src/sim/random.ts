@@ -27,9 +27,10 @@ export class Rng {
   }
 
   hex(len: number): string {
-    let s = '';
-    while (s.length < len) s += ((this.next() * 0x100000000) >>> 0).toString(16).padStart(8, '0');
-    return s.slice(0, len);
+    const bytes = Math.ceil(len / 2);
+    const buf = Buffer.allocUnsafe((bytes + 3) & ~3);
+    for (let i = 0; i < buf.length; i += 4) buf.writeUInt32LE((this.next() * 0x100000000) >>> 0, i);
+    return buf.toString('hex', 0, bytes).slice(0, len);
   }
 
   uuid(): string {

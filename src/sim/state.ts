@@ -6,7 +6,7 @@
 import { TimerSet, rfc3339, type SimClock } from './clock.js';
 import { DisruptionController } from './disruption.js';
 import { KubeletSim } from './kubelet.js';
-import { KindStore, type EventType, type HistoryEvent } from './kind-store.js';
+import { KindStore, type EventSerializer, type EventType, type HistoryEvent } from './kind-store.js';
 import { listObjects, type ListParams } from './list.js';
 import { Rng } from './random.js';
 import {
@@ -42,6 +42,24 @@ export interface ListFilter {
 export function serializeObject(def: ResourceDef, obj: KObject): string {
   const body = JSON.stringify(obj);
   return `{"kind":"${def.kind}","apiVersion":"${apiVersionOf(def)}",${body.slice(1)}`;
+}
+
+/** Watch lines for one event, built once and shared by every watch that receives them. */
+export class LineCache implements EventSerializer {
+  private json: string | undefined;
+  private readonly lines = new Map<string, Buffer>();
+
+  constructor(private readonly def: ResourceDef) {}
+
+  line(type: string, ev: HistoryEvent): Buffer {
+    let b = this.lines.get(type);
+    if (!b) {
+      this.json ??= serializeObject(this.def, ev.obj);
+      b = Buffer.from(`{"type":"${type}","object":${this.json}}\n`);
+      this.lines.set(type, b);
+    }
+    return b;
+  }
 }
 
 export class SimState {
@@ -112,11 +130,7 @@ export class SimState {
     const ev: HistoryEvent = { type, rv, key, obj: stored, prev };
     store.record(ev);
     if (store.watchers.size) {
-      let json: string | undefined;
-      const ser = {
-        objectJson: (e: HistoryEvent) =>
-          e === ev ? (json ??= serializeObject(def, e.obj)) : serializeObject(def, e.obj),
-      };
+      const ser = new LineCache(def);
       for (const w of store.watchers) w.offer(ev, ser);
     }
     for (const l of this.listeners) l(ev, def);

@@ -149,11 +149,18 @@ describe('simulator eviction and graceful deletion', () => {
 
   it('honours the eviction grace period and a pod already being deleted', async () => {
     sim.state.createPod(runningPod('shop', 'solo', 'n1'));
-    const r = await evict(sim, 'shop', 'solo', { gracePeriodSeconds: 5 });
+    // 60 000 s scaled by 0.001 is a minute: long enough to still be terminating below.
+    const r = await evict(sim, 'shop', 'solo', { gracePeriodSeconds: 60_000 });
     expect(r.status).toBe(201);
-    expect(sim.state.getPod('shop', 'solo')!.metadata.deletionGracePeriodSeconds).toBe(5);
+    expect(sim.state.getPod('shop', 'solo')!.metadata.deletionGracePeriodSeconds).toBe(60_000);
     expect((await evict(sim, 'shop', 'solo')).status).toBe(201);
-    await waitFor(() => !sim.state.getPod('shop', 'solo'), 3000);
+    expect(sim.state.getPod('shop', 'solo')!.metadata.deletionGracePeriodSeconds).toBe(60_000);
+    // A later delete may only shorten the grace period; 0 finishes it.
+    const del = await api(sim, 'DELETE', '/api/v1/namespaces/shop/pods/solo', {
+      body: { gracePeriodSeconds: 0 },
+    });
+    expect(del.status).toBe(200);
+    expect(sim.state.getPod('shop', 'solo')).toBeUndefined();
   });
 
   it('deletes pods gracefully: MODIFIED with deletionTimestamp, then DELETED after the grace period', async () => {
@@ -172,7 +179,10 @@ describe('simulator eviction and graceful deletion', () => {
       const at = Date.parse(del.body.metadata.deletionTimestamp);
       expect(at).toBeGreaterThan(Date.now() + 15_000);
       await w.waitFor((e) => e.some((x) => x.type === 'DELETED'), 3000);
-      expect(w.events.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED']);
+      // Like the real registry: the delete stamps deletionTimestamp (MODIFIED); the kubelet's final zero-grace
+      // delete stamps grace 0 (MODIFIED) and removes the pod (DELETED).
+      expect(w.events.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'DELETED']);
+      expect(w.events[1]!.object.metadata.deletionGracePeriodSeconds).toBe(0);
       expect((await api(sim, 'GET', '/api/v1/namespaces/shop/pods/graceful')).status).toBe(404);
     } finally {
       w.close();
@@ -186,7 +196,9 @@ describe('simulator eviction and graceful deletion', () => {
     });
     expect(wrong.status).toBe(409);
     expect(wrong.body.reason).toBe('Conflict');
-    expect(wrong.body.message).toContain('Precondition failed: UID in precondition: not-the-uid');
+    expect(wrong.body.message).toBe(
+      `Operation cannot be fulfilled on Pod "now": the UID in the precondition (not-the-uid) does not match the UID in record (${pod.metadata.uid}). The object might have been deleted and then recreated`,
+    );
     const ok = await api(sim, 'DELETE', '/api/v1/namespaces/shop/pods/now', {
       body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } },
     });

@@ -82,18 +82,22 @@ describe('simulator WATCH', () => {
     sim.state.deleteNode('resume-b');
   });
 
-  it('sends periodic bookmarks carrying only the resourceVersion when asked', async () => {
+  it('sends periodic bookmarks carrying only the resourceVersion once the kind has moved on', async () => {
     const list = await api(sim, 'GET', '/api/v1/nodes');
-    const w = watch(
-      `/api/v1/nodes?watch=true&allowWatchBookmarks=true&resourceVersion=${list.body.metadata.resourceVersion}`,
-    );
+    const from = list.body.metadata.resourceVersion;
+    const w = watch(`/api/v1/nodes?watch=true&allowWatchBookmarks=true&resourceVersion=${from}`);
+    const plain = watch(`/api/v1/nodes?watch=true&resourceVersion=${from}`);
+    await waitFor(() => sim.watchCount() >= 2);
+    // Like the real watch cache, a kind with no change since the watch's start gets no bookmark.
+    sim.state.createNode(node('bookmark-trigger'));
     await w.waitFor((e) => e.some((x) => x.type === 'BOOKMARK'), 3000);
     const bm = w.events.find((e) => e.type === 'BOOKMARK')!;
     expect(bm.object.kind).toBe('Node');
-    expect(bm.object.metadata).toEqual({ resourceVersion: String(sim.state.resourceVersion) });
-    const plain = watch(`/api/v1/nodes?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`);
+    expect(bm.object.metadata).toEqual({ resourceVersion: String(sim.state.store('nodes').latestRv) });
+    expect(Number(bm.object.metadata.resourceVersion)).toBeGreaterThan(Number(from));
     await w.waitFor((e) => e.filter((x) => x.type === 'BOOKMARK').length >= 2, 3000);
-    expect(plain.events.some((e) => e.type === 'BOOKMARK')).toBe(false);
+    expect(plain.events.map((e) => e.type)).toEqual(['ADDED']);
+    sim.state.deleteNode('bookmark-trigger');
   });
 
   it('answers a resume from a compacted resourceVersion with one 410 ERROR event and ends the stream', async () => {

@@ -229,9 +229,10 @@ describe('simulator node writes', () => {
       },
     });
     expect(dupTaint.status).toBe(422);
+    // The real server reports node taint errors under metadata.taints (ValidateNode's field path).
     expect(dupTaint.body.details.causes[0]).toMatchObject({
       reason: 'FieldValueDuplicate',
-      field: 'spec.taints[1]',
+      field: 'metadata.taints[1]',
     });
     const badEffect = await api(sim, 'PATCH', `/api/v1/nodes/${name}`, {
       contentType: MERGE,

@@ -195,8 +195,9 @@ export function sharedForPool(rng: Rng, pool: PoolSpec, createdMs: number): Node
 }
 
 function ipFor(i: number, provider: Provider): string {
-  const base = provider === 'aws' ? [10, 12] : provider === 'gke' ? [10, 132] : [10, 0];
-  return `${base[0]}.${base[1]! + ((i >> 16) & 15)}.${(i >> 8) & 255}.${i & 255 || 1}`;
+  const base = provider === 'aws' ? 12 : provider === 'gke' ? 132 : 0;
+  const third = Math.floor(i / 250);
+  return `10.${base + Math.floor(third / 256)}.${third % 256}.${(i % 250) + 2}`;
 }
 
 export function nodeName(rng: Rng, i: number, pool: PoolSpec, ip: string, prefix: string): string {

@@ -17,7 +17,7 @@ import {
 } from '../list.js';
 import { apiVersionOf, storageKey, type ResourceDef } from '../resources.js';
 import { parseFieldSelector, parseLabelSelector, type FieldRequirement } from '../selectors.js';
-import { serializeObject, type SimState } from '../state.js';
+import { LineCache, serializeObject, type SimState } from '../state.js';
 import {
   badRequest,
   failure,
@@ -486,8 +486,7 @@ async function handleWatch(
     w.setSnapshot(snap);
     if (sendInitial) w.bookmark(state.resourceVersion, { 'k8s.io/initial-events-end': 'true' });
   } else {
-    const ser = { objectJson: (e: Parameters<WatchStream['offer']>[0]) => serializeObject(def, e.obj) };
-    for (const ev of store.eventsSince(fromRv) ?? []) w.offer(ev, ser);
+    for (const ev of store.eventsSince(fromRv) ?? []) w.offer(ev, new LineCache(def));
   }
   store.watchers.add(w);
 }

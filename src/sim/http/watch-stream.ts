@@ -40,7 +40,7 @@ const PRE_TIMEOUT_BOOKMARK_MS = 2000;
 
 export class WatchStream implements WatchSink {
   readonly allowBookmarks: boolean;
-  private buf: string[] = [];
+  private buf: Buffer[] = [];
   private pendingBytes = 0;
   private snapshot: KObject[] = [];
   private snapIdx = 0;
@@ -103,10 +103,10 @@ export class WatchStream implements WatchSink {
     if (type === 'DELETED' && ev.type === 'MODIFIED' && ev.prev) {
       // Leaving the selection: the real server sends the object as it was (still matching), at the new version.
       const last = { ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: String(ev.rv) } };
-      this.push(`{"type":"DELETED","object":${serializeObject(this.o.def, last)}}\n`);
+      this.push(Buffer.from(`{"type":"DELETED","object":${serializeObject(this.o.def, last)}}\n`));
       return;
     }
-    this.push(`{"type":"${type}","object":${ser.objectJson(ev)}}\n`);
+    this.push(ser.line(type, ev));
   }
 
   /** Sends a bookmark at `rv` unless it says nothing new; annotated ones (initial-events-end) always go. */
@@ -115,18 +115,20 @@ export class WatchStream implements WatchSink {
     if (!annotations && rv <= this.o.startRv) return;
     const meta = { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) };
     this.push(
-      `{"type":"BOOKMARK","object":{"kind":"${this.o.def.kind}","apiVersion":"${apiVersionOf(this.o.def)}","metadata":${JSON.stringify(meta)}}}\n`,
+      Buffer.from(
+        `{"type":"BOOKMARK","object":{"kind":"${this.o.def.kind}","apiVersion":"${apiVersionOf(this.o.def)}","metadata":${JSON.stringify(meta)}}}\n`,
+      ),
     );
   }
 
   /** A single ERROR event, then the end of the stream (how the real server reports 410 on watch). */
   error(status: unknown): void {
-    this.push(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+    this.push(Buffer.from(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`));
     this.flush();
     this.close();
   }
 
-  private push(line: string): void {
+  private push(line: Buffer): void {
     this.buf.push(line);
     this.pendingBytes += line.length;
     if (this.pendingBytes > MAX_PENDING_BYTES) {
@@ -161,11 +163,17 @@ export class WatchStream implements WatchSink {
     }
     if (this.snapshot.length) this.snapshot = [];
     if (this.buf.length) {
-      const chunk = this.buf.length === 1 ? this.buf[0]! : this.buf.join('');
-      this.delivered += this.buf.length;
+      // The same Buffers go to every watch; corking turns the batch into one writev without copying.
+      const bufs = this.buf;
+      this.delivered += bufs.length;
       this.buf = [];
       this.pendingBytes = 0;
-      if (!this.res.write(chunk)) this.paused = true;
+      const sock = this.res.socket;
+      sock?.cork();
+      let ok = true;
+      for (const b of bufs) ok = this.res.write(b);
+      if (sock) process.nextTick(() => sock.uncork());
+      if (!ok) this.paused = true;
     }
   }
 
