@@ -404,8 +404,9 @@ export class JobRunner {
     if (req.operation === 'cordon' || req.operation === 'drain') {
       const byCluster = new Map<string, string[]>();
       for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
-      for (const [cluster, names] of byCluster)
-        await ops.guard(actor, cluster, names, req.override, req.operation);
+      for (const [cluster, names] of byCluster) {
+        await ops.guard(actor, cluster, names, req.override, req.operation, this.reserved(cluster));
+      }
     }
 
     const createdAt = nowIso(this.clock.now());
@@ -461,12 +462,13 @@ export class JobRunner {
       lastPublish: 0,
       done: Promise.resolve(),
     };
+    const accepted = snapshot(job);
     this.active.set(job.id, a);
     jobsRunning.inc();
     a.done = this.execute(a, { ip: ctx.ip, requestId: ctx.requestId }).catch((e: unknown) => {
       this.deps.log?.error({ job: job.id, err: (e as Error).message }, 'job runner failed');
     });
-    return snapshot(job);
+    return accepted;
   }
 
   private async execute(a: ActiveJob, ctx: { ip?: string; requestId?: string }): Promise<void> {

@@ -58,7 +58,8 @@ export function pdbApplies(pod: KubePod, pdb: KubePdb): boolean {
     return false;
   if (!isReady(pod)) {
     if (pdb.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow') return false;
-    if ((pdb.status?.currentHealthy ?? 0) >= (pdb.status?.desiredHealthy ?? 0)) return false;
+    const desired = pdb.status?.desiredHealthy ?? 0;
+    if ((pdb.status?.currentHealthy ?? 0) >= desired && desired > 0) return false;
   }
   return true;
 }

@@ -104,19 +104,21 @@ export class NodeOperations {
       throw notFound(`node "${name}" not found in cluster "${cluster}"`);
   }
 
+  /** `reserved`: nodes running jobs will still take out (default: what `reservedByJobs` reports). */
   async guard(
     actor: Actor,
     cluster: string,
     names: string[],
     override: boolean,
     operation: string,
+    reserved?: ReadonlySet<string>,
   ): Promise<GuardDetails> {
     return enforceGuard(this.deps.nodes, cluster, names, {
       minimumShare: this.deps.guardMinSchedulable,
       override,
       actor,
       operation,
-      reserved: this.deps.reservedByJobs?.(cluster),
+      reserved: reserved ?? this.deps.reservedByJobs?.(cluster),
     });
   }
 

@@ -15,7 +15,7 @@ import type { Clock } from './ports.js';
 export interface WriteDeps {
   clock: Clock;
   random?: () => number;
-  /** Total attempts, first included (default 5). */
+  /** Total attempts, first included (default 8: a busy node — controllers, other tools — can take a few). */
   maxAttempts?: number;
   /** Back-off before attempt n+1 is random in [0, min(maxBackoffMs, baseBackoffMs·2^(n-1))). */
   baseBackoffMs?: number;
@@ -41,7 +41,7 @@ export async function writeNodeIntent(
   intent: NodeIntent,
   deps: WriteDeps,
 ): Promise<WriteResult> {
-  const max = deps.maxAttempts ?? 5;
+  const max = deps.maxAttempts ?? 8;
   const random = deps.random ?? Math.random;
   let suspect: { rv: string; err: KubeError } | undefined;
   for (let attempt = 1; ; attempt++) {
@@ -67,7 +67,9 @@ export async function writeNodeIntent(
       } else if (isKubeError(e, 'Invalid')) suspect = { rv, err: e };
       else throw e;
       if (attempt >= max) {
-        if (suspect) throw suspect.err;
+        // A refused `test` is only a lost race if the node really moved on; a re-read tells.
+        if (suspect && (await readNode(client, name, deps.signal)).metadata.resourceVersion === suspect.rv)
+          throw suspect.err;
         throw new KubeError(
           'Conflict',
           `node "${name}" kept changing while we wrote it; gave up after ${max} attempts`,
