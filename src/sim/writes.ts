@@ -401,9 +401,9 @@ function checkPreconditions(def: ResourceDef, cur: KObject, p: DeleteOptions['pr
     );
 }
 
-/** Remove an object now; the DELETED event carries the deletion's resourceVersion. */
-export function removeNow(state: SimState, def: ResourceDef, cur: KObject): void {
-  state.commit(def, 'DELETED', { ...cur, metadata: { ...cur.metadata } }, cur);
+/** Remove an object now; the DELETED event (and the returned object) carry the deletion's resourceVersion. */
+export function removeNow(state: SimState, def: ResourceDef, cur: KObject): KObject {
+  return state.commit(def, 'DELETED', { ...cur, metadata: { ...cur.metadata } }, cur);
 }
 
 function successStatus(def: ResourceDef, cur: KObject): Record<string, unknown> {
@@ -458,10 +458,7 @@ function deletePod(state: SimState, def: ResourceDef, pod: PodObject, options: D
   if (m.deletionTimestamp) {
     const existing = m.deletionGracePeriodSeconds ?? 0;
     // A zero grace period already stamped means an interrupted deletion: finish it.
-    if (existing === 0) {
-      if (!options.dryRun) removeNow(state, def, pod);
-      return { object: pod, deleted: true };
-    }
+    if (existing === 0) return { object: options.dryRun ? pod : removeNow(state, def, pod), deleted: true };
     // Already terminating: a delete may only shorten the grace period.
     if (options.gracePeriodSeconds === undefined || grace >= existing || options.dryRun)
       return { object: pod, deleted: false };
@@ -488,8 +485,8 @@ function deletePod(state: SimState, def: ResourceDef, pod: PodObject, options: D
   }
   const stored = state.commit(def, 'MODIFIED', next, pod) as PodObject;
   if (grace === 0) {
-    removeNow(state, def, stored);
-    return { object: stored, deleted: true };
+    // The answer is the removed object at the deletion's resourceVersion, as the real storage returns it.
+    return { object: removeNow(state, def, stored), deleted: true };
   }
   state.kubelet.scheduleRemoval(stored, grace);
   return { object: stored, deleted: false };

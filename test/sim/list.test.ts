@@ -215,6 +215,26 @@ describe('simulator LIST', () => {
     expect(got).toBe(expected);
   });
 
+  it('keeps a per-node pod page sequence consistent while pods on that node come and go', async () => {
+    const nodeName = (await api(sim, 'GET', '/api/v1/nodes')).body.items[7].metadata.name;
+    const sel = encodeURIComponent(`spec.nodeName=${nodeName}`);
+    const all = (await api(sim, 'GET', `/api/v1/pods?fieldSelector=${sel}`)).body.items.map(
+      (p: any) => `${p.metadata.namespace}/${p.metadata.name}`,
+    );
+    const first = await api(sim, 'GET', `/api/v1/pods?fieldSelector=${sel}&limit=2`);
+    const last = all[all.length - 1].split('/');
+    sim.state.deletePod(last[0], last[1], { gracePeriodSeconds: 0 });
+    sim.state.createPod(runningPod('zzz-late', 'late-arrival', nodeName));
+    const names = first.body.items.map((p: any) => `${p.metadata.namespace}/${p.metadata.name}`);
+    let token = first.body.metadata.continue;
+    while (token) {
+      const r = await api(sim, 'GET', `/api/v1/pods?fieldSelector=${sel}&limit=2&continue=${token}`);
+      names.push(...r.body.items.map((p: any) => `${p.metadata.namespace}/${p.metadata.name}`));
+      token = r.body.metadata.continue;
+    }
+    expect(names).toEqual(all);
+  });
+
   it('lists events for a node by involvedObject fields', async () => {
     const nodeName = (await api(sim, 'GET', '/api/v1/nodes')).body.items[0].metadata.name;
     const sel = encodeURIComponent(`involvedObject.kind=Node,involvedObject.name=${nodeName}`);

@@ -225,6 +225,123 @@ describe('simulator server', () => {
     }
   });
 
+  it('generates the requested number of distinct nodes at larger sizes', async () => {
+    const sim = await startSim({ nodes: 700, podsPerNode: 0 });
+    try {
+      const names = (await sim.state.list('nodes')).map((n) => n.metadata.name);
+      expect(new Set(names).size).toBe(700);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('accepts YAML bodies and serves namespace subresources', async () => {
+    const sim = await startSim({ nodes: 0 });
+    try {
+      const r = await api(sim, 'POST', '/api/v1/namespaces', {
+        contentType: 'application/yaml',
+        body: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-yaml\n',
+      });
+      expect(r.status).toBe(201);
+      expect(r.body.metadata.labels['kubernetes.io/metadata.name']).toBe('from-yaml');
+      const st = await api(sim, 'GET', '/api/v1/namespaces/from-yaml/status');
+      expect(st.status).toBe(200);
+      expect(st.body.status.phase).toBe('Active');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('uses the injected clock for timestamps and grace periods', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const timers: { at: number; fn: () => void }[] = [];
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => {
+        const t = { at: now + ms, fn };
+        timers.push(t);
+        return t;
+      },
+      clearTimeout: (h: unknown) => {
+        const i = timers.indexOf(h as (typeof timers)[number]);
+        if (i >= 0) timers.splice(i, 1);
+      },
+    };
+    const advance = (ms: number): void => {
+      now += ms;
+      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
+        if (t.at <= now && timers.includes(t)) {
+          timers.splice(timers.indexOf(t), 1);
+          t.fn();
+        }
+      }
+    };
+    const sim = await startSim({ nodes: 0, clock, bookmarkIntervalMs: 3_600_000 });
+    try {
+      sim.state.createNode({ metadata: { name: 'n' }, spec: {}, status: {} });
+      const pod = sim.state.createPod({
+        metadata: { name: 'p', namespace: 'default' },
+        spec: { nodeName: 'n', containers: [{ name: 'c', image: 'x:1' }] },
+        status: { phase: 'Running' },
+      });
+      expect(pod.metadata.creationTimestamp).toBe('2030-01-01T00:00:00Z');
+      const del = await api(sim, 'DELETE', '/api/v1/namespaces/default/pods/p', {
+        body: { gracePeriodSeconds: 30 },
+      });
+      expect(del.body.metadata.deletionTimestamp).toBe('2030-01-01T00:00:30Z');
+      advance(29_000);
+      expect(sim.state.getPod('default', 'p')).toBeDefined();
+      advance(1_000);
+      expect(sim.state.getPod('default', 'p')).toBeUndefined();
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('moves only lastHeartbeatTime on a heartbeat', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const sim = await startSim({
+      nodes: 5,
+      podsPerNode: 0,
+      clock: { now: () => now, setTimeout: () => undefined, clearTimeout: () => undefined },
+    });
+    try {
+      const before = new Map((await sim.state.list('nodes')).map((n) => [n.metadata.name, n]));
+      const w = rawWatch(sim, `/api/v1/nodes?watch=true&resourceVersion=${sim.state.resourceVersion}`);
+      await waitFor(() => sim.watchCount() === 1);
+      now += 10_000;
+      sim.startChurn({
+        heartbeatsPerSecond: 10,
+        readyFlapsPerMinute: 0,
+        podChurnPerSecond: 0,
+        labelChangesPerMinute: 0,
+      });
+      sim.churnTick(1);
+      await w.waitFor((e) => e.length >= 10);
+      for (const e of w.events) {
+        expect(e.type).toBe('MODIFIED');
+        const old = before.get(e.object.metadata.name)!;
+        const strip = (n: any) => ({
+          ...n,
+          kind: undefined,
+          apiVersion: undefined,
+          metadata: { ...n.metadata, resourceVersion: '' },
+          status: {
+            ...n.status,
+            conditions: n.status.conditions.map((c: any) => ({ ...c, lastHeartbeatTime: '' })),
+          },
+        });
+        expect(strip(e.object)).toEqual(strip(old));
+        expect(
+          e.object.status.conditions.every((c: any) => c.lastHeartbeatTime === '2030-01-01T00:00:10Z'),
+        ).toBe(true);
+      }
+      w.close();
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('churns heartbeats, flaps, pods and labels, and stops cleanly on close', async () => {
     const sim = await startSim({ nodes: 12, podsPerNode: 6, gracePeriodScale: 0.001 });
     try {

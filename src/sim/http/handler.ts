@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
+import yaml from 'js-yaml';
 import { randomUUID } from 'node:crypto';
 import { apiGroup, apiGroupList, apiVersions, resourceList, SIM_VERSION } from '../discovery.js';
 import { evictPod } from '../disruption.js';
@@ -111,12 +112,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function parseJsonBody(text: string, what: 'object' | 'patch'): unknown {
+function parseJsonBody(text: string, what: 'object' | 'patch', contentType = ''): unknown {
   if (!text.trim()) {
     if (what === 'patch') throw badRequest('the body of the request was empty');
     return undefined;
   }
   try {
+    // Like the real server, object bodies may also be YAML.
+    if (what === 'object' && /^application\/(yaml|x-yaml)\b/.test(contentType)) return yaml.load(text);
     return JSON.parse(text);
   } catch (e) {
     throw badRequest(
@@ -212,7 +215,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'watch':
       return handleWatch(deps, state, res, route, q);
     case 'create': {
-      const body = parseJsonBody(await readBody(req), 'object');
+      const body = parseJsonBody(await readBody(req), 'object', req.headers['content-type']);
       if (route.sub === 'eviction') {
         const ans = evictPod(state, route.namespace!, route.name!, body);
         return sendJson(res, ans.code, ans.body);
@@ -227,7 +230,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'update': {
       if (route.sub === 'eviction')
         throw methodNotSupported({ group: def.group, resource: info.resource }, 'update');
-      const body = parseJsonBody(await readBody(req), 'object');
+      const body = parseJsonBody(await readBody(req), 'object', req.headers['content-type']);
       const obj = updateObject(
         state,
         def,
@@ -264,7 +267,10 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'delete': {
       if (route.sub !== undefined)
         throw methodNotSupported({ group: def.group, resource: info.resource }, 'delete');
-      const opts = deleteOptions(parseJsonBody(await readBody(req), 'object'), q);
+      const opts = deleteOptions(
+        parseJsonBody(await readBody(req), 'object', req.headers['content-type']),
+        q,
+      );
       const r = deleteObject(state, def, route.namespace, route.name!, {
         ...opts,
         dryRun: dryRun || opts.dryRun,
@@ -514,7 +520,7 @@ async function handleDeleteCollection(
   const { def } = route;
   if (def.resource === 'namespaces')
     throw methodNotSupported({ group: '', resource: 'namespaces' }, 'deletecollection');
-  const opts = deleteOptions(parseJsonBody(await readBody(req), 'object'), q);
+  const opts = deleteOptions(parseJsonBody(await readBody(req), 'object', req.headers['content-type']), q);
   const p = listParams(def, route, q);
   const r = await listObjects(
     {

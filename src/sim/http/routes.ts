@@ -35,7 +35,8 @@ export function parseRoute(pathname: string): Route {
     rest = rest.slice(1);
   }
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
+  // `/namespaces/{ns}/{resource}...` unless it is a namespace's own subresource (`/namespaces/{ns}/status`).
+  if (rest[0] === 'namespaces' && rest.length >= 3 && findResource(group, version, rest[2]!)) {
     namespace = rest[1]!;
     rest = rest.slice(2);
   }
