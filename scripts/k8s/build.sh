@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the control-plane binaries the integration tests run against
-# (kube-apiserver, etcd, kwok) from Go modules, because release binaries
+# (kube-apiserver, kube-controller-manager, etcd, kwok) from Go modules, because release binaries
 # cannot be downloaded here but the Go module proxy can be reached.
 #
-# Usage: scripts/k8s/build.sh [kube-apiserver|etcd|kwok ...]   (default: all)
+# Usage: scripts/k8s/build.sh [kube-apiserver|kube-controller-manager|etcd|kwok ...]   (default: all)
 #
 # Environment:
 #   KNM_K8S_CACHE      cache root (default: $HOME/.cache/knm-k8s)
@@ -94,15 +94,21 @@ build_wrapper() {
   trap - EXIT
 }
 
-build_kube_apiserver() {
-  local v="$K8S_VERSION" out="$CACHE/kube-apiserver-$K8S_VERSION/kube-apiserver"
-  if [ -x "$out" ]; then log "kube-apiserver $v: cached ($out)"; return; fi
+# build_k8s_command <binary> <cmd package> <constructor>
+# Builds one of k8s.io/kubernetes' commands through a wrapper main module:
+# k8s.io/kubernetes cannot be required as a normal dependency because its
+# go.mod points the k8s.io/* staging modules at local directories, so the
+# wrapper replaces them with their published v0.<minor>.<patch> versions.
+build_k8s_command() {
+  local bin="$1" cmdpkg="$2" ctor="$3"
+  local v="$K8S_VERSION" out="$CACHE/$bin-$K8S_VERSION/$bin"
+  if [ -x "$out" ]; then log "$bin $v: cached ($out)"; return; fi
   ensure_go
   local gomod minor major staging_v
   gomod="$(mod_gomod "k8s.io/kubernetes@$v")"
   [ -f "$gomod" ] || die "no go.mod for k8s.io/kubernetes@$v"
   local gomin; gomin="$(go_directive "$gomod")"
-  require_go "$gomin" "kube-apiserver $v"
+  require_go "$gomin" "$bin $v"
   major="${v#v}"; major="${major%%.*}"
   minor="${v#v*.}"; minor="${minor%%.*}"
   # Staging modules are published as v0.<minor>.<patch> for k8s v1.<minor>.<patch>.
@@ -118,23 +124,24 @@ build_kube_apiserver() {
     ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
     ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
-  local main_go='package main
-
-import (
-	"os"
-
-	"k8s.io/component-base/cli"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
-)
-
-func main() {
-	os.Exit(cli.Run(app.NewAPIServerCommand()))
-}'
+  local main_go
+  main_go="$(printf 'package main\n\nimport (\n\t"os"\n\n\t"k8s.io/component-base/cli"\n\t"%s"\n)\n\nfunc main() {\n\tos.Exit(cli.Run(app.%s()))\n}' "$cmdpkg" "$ctor")"
   local t0; t0="$(now)"
-  log "kube-apiserver $v: building (staging $staging_v, cold builds take 10-20 minutes)"
-  build_wrapper kube-apiserver "$v" kube-apiserver "$gomin" "$main_go" \
+  log "$bin $v: building (staging $staging_v, cold builds take 10-20 minutes)"
+  build_wrapper "$bin" "$v" "$bin" "$gomin" "$main_go" \
     "$(printf 'require k8s.io/kubernetes %s\n\nreplace (\n%s\n)' "$v" "$replaces")" "$ld"
-  log "kube-apiserver $v: built in $(( $(now) - t0 ))s -> $out"
+  log "$bin $v: built in $(( $(now) - t0 ))s -> $out"
+}
+
+build_kube_apiserver() {
+  build_k8s_command kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver/app NewAPIServerCommand
+}
+
+# Only the disruption controller is run from it (PodDisruptionBudget status,
+# without which every eviction of a covered pod is refused).
+build_kube_controller_manager() {
+  build_k8s_command kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager/app \
+    NewControllerManagerCommand
 }
 
 build_etcd() {
@@ -189,14 +196,15 @@ build_kwok() {
 
 mkdir -p "$CACHE"
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(etcd kwok kube-apiserver)
+[ ${#components[@]} -gt 0 ] || components=(etcd kwok kube-apiserver kube-controller-manager)
 total0="$(now)"
 for c in "${components[@]}"; do
   case "$c" in
     kube-apiserver) build_kube_apiserver ;;
     etcd) build_etcd ;;
+    kube-controller-manager) build_kube_controller_manager ;;
     kwok) build_kwok ;;
-    *) die "unknown component '$c' (expected kube-apiserver, etcd or kwok)" ;;
+    *) die "unknown component '$c' (expected kube-apiserver, kube-controller-manager, etcd or kwok)" ;;
   esac
 done
 log "done in $(( $(now) - total0 ))s"

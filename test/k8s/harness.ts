@@ -4,7 +4,10 @@
 //
 // What is deliberately absent, and what that means for tests:
 // - no kube-scheduler: pods must carry spec.nodeName;
-// - no kube-controller-manager: no ReplicaSet/DaemonSet pods, no garbage
+// - kube-controller-manager only on request (`controllers`), and then only
+//   the named controllers — typically just `disruption`, which computes
+//   PodDisruptionBudget status (without it every eviction of a covered pod
+//   is refused with 429). Otherwise: no ReplicaSet/DaemonSet pods, no garbage
 //   collection of dependents, namespaces stay Terminating once deleted, and
 //   nothing marks a silent node NotReady;
 // - kwok removes a terminating pod at once, whatever its grace period; a pod
@@ -30,9 +33,14 @@ export interface ControlPlaneOptions {
   etcdVersion?: string;
   kwokVersion?: string;
   /** Explicit binary paths, overriding the cache lookup. */
-  binaries?: { kubeApiserver?: string; etcd?: string; kwok?: string };
+  binaries?: { kubeApiserver?: string; kubeControllerManager?: string; etcd?: string; kwok?: string };
   /** Start kwok so that annotated nodes become Ready and their pods Running (default true). */
   kwok?: boolean;
+  /**
+   * kube-controller-manager controllers to run (its --controllers list, e.g.
+   * ['disruption']); none, and no controller manager at all, by default.
+   */
+  controllers?: string[];
   /**
    * kube-apiserver's watch cache (default true). With it on, watches are
    * served from an in-memory window that etcd compaction does not shrink, so
@@ -78,7 +86,7 @@ export interface ControlPlane {
   /** Current etcd revision (what a fresh list's resourceVersion is based on). */
   etcdRevision(): Promise<number>;
   /** Last lines of a component's log, for diagnostics. */
-  logTail(component: 'etcd' | 'kube-apiserver' | 'kwok', lines?: number): string;
+  logTail(component: Component, lines?: number): string;
   stop(): Promise<void>;
 }
 
@@ -94,7 +102,7 @@ const DEFAULT_VERSIONS = {
   kwok: process.env.KNM_KWOK_VERSION ?? 'v0.7.0',
 };
 
-type Component = 'etcd' | 'kube-apiserver' | 'kwok';
+export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kwok';
 
 function cacheRoot(opts: ControlPlaneOptions): string {
   return opts.cacheDir ?? process.env.KNM_K8S_CACHE ?? path.join(os.homedir(), '.cache', 'knm-k8s');
@@ -120,12 +128,13 @@ function compareVersions(a: string, b: string): number {
  * different version still works.
  */
 export function resolveBinary(component: Component, opts: ControlPlaneOptions = {}): string {
-  const explicit =
-    component === 'etcd'
-      ? (opts.binaries?.etcd ?? process.env.KNM_ETCD_BIN)
-      : component === 'kwok'
-        ? (opts.binaries?.kwok ?? process.env.KNM_KWOK_BIN)
-        : (opts.binaries?.kubeApiserver ?? process.env.KNM_KUBE_APISERVER_BIN);
+  const explicit = {
+    etcd: opts.binaries?.etcd ?? process.env.KNM_ETCD_BIN,
+    kwok: opts.binaries?.kwok ?? process.env.KNM_KWOK_BIN,
+    'kube-apiserver': opts.binaries?.kubeApiserver ?? process.env.KNM_KUBE_APISERVER_BIN,
+    'kube-controller-manager':
+      opts.binaries?.kubeControllerManager ?? process.env.KNM_KUBE_CONTROLLER_MANAGER_BIN,
+  }[component];
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`${component} binary not found at ${explicit}`);
     return explicit;
@@ -151,12 +160,13 @@ export function resolveBinary(component: Component, opts: ControlPlaneOptions = 
   );
 }
 
-/** True when all three binaries can be found; lets suites skip cleanly on machines without them. */
+/** True when every binary `opts` needs can be found; lets suites skip cleanly on machines without them. */
 export function controlPlaneAvailable(opts: ControlPlaneOptions = {}): boolean {
   try {
     resolveBinary('etcd', opts);
     resolveBinary('kube-apiserver', opts);
     if (opts.kwok !== false) resolveBinary('kwok', opts);
+    if (opts.controllers?.length) resolveBinary('kube-controller-manager', opts);
     return true;
   } catch {
     return false;
@@ -434,6 +444,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const apiserverBin = resolveBinary('kube-apiserver', opts);
   const withKwok = opts.kwok !== false;
   const kwokBin = withKwok ? resolveBinary('kwok', opts) : undefined;
+  const controllers = opts.controllers ?? [];
+  const kcmBin = controllers.length ? resolveBinary('kube-controller-manager', opts) : undefined;
   const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
 
   installHandlers();
@@ -480,7 +492,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   };
 
   try {
-    const [etcdClientPort, etcdPeerPort, securePort, kwokPort] = await freePorts(4);
+    const [etcdClientPort, etcdPeerPort, securePort, kwokPort, kcmPort] = await freePorts(5);
     const etcdEndpoint = `http://127.0.0.1:${etcdClientPort}`;
 
     // --- etcd ---
@@ -533,8 +545,10 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       `--cert-dir=${certDir}`,
       `--token-auth-file=${tokenFile}`,
       '--authorization-mode=Node,RBAC',
-      // Pods created by tests carry no service-account token volumes.
-      '--disable-admission-plugins=ServiceAccount',
+      // Pods created by tests carry no service-account token volumes. New nodes get no
+      // node.kubernetes.io/not-ready taint: nothing here (no node lifecycle controller) would
+      // lift it once kwok reports them Ready, as it would be within seconds in a real cluster.
+      '--disable-admission-plugins=ServiceAccount,TaintNodesByCondition',
       `--service-account-key-file=${saKey}`,
       `--service-account-signing-key-file=${saKey}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
@@ -593,6 +607,37 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         deadline,
       );
       kwokVersion = path.basename(path.dirname(kwokBin)).replace(/^kwok-/, '');
+    }
+
+    // --- kube-controller-manager (only the requested controllers) ---
+    if (kcmBin) {
+      const kcmArgs = [
+        `--kubeconfig=${kubeconfigPath}`,
+        // Its own serving endpoint authenticates /healthz callers through the apiserver.
+        `--authentication-kubeconfig=${kubeconfigPath}`,
+        `--authorization-kubeconfig=${kubeconfigPath}`,
+        `--controllers=${controllers.join(',')}`,
+        '--leader-elect=false',
+        '--use-service-account-credentials=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${kcmPort}`,
+        `--cert-dir=${path.join(tmpDir, 'kcm-certs')}`,
+        '--profiling=false',
+      ];
+      const kcm = startProc('kube-controller-manager', kcmBin, kcmArgs, tmpDir);
+      track(kcm);
+      await waitReady(
+        kcm,
+        'kube-controller-manager /healthz',
+        async () =>
+          (
+            await apiRequest({ server: `https://127.0.0.1:${kcmPort}`, token }, 'GET', '/healthz', {
+              timeoutMs: 5_000,
+            })
+          ).status === 200,
+        deadline,
+      );
+      releaseAgent(`https://127.0.0.1:${kcmPort}`);
     }
 
     const versionInfo = (await api<{ gitVersion: string }>(target, 'GET', '/version')).body;

@@ -1,8 +1,9 @@
-// Minimal HTTPS client for the test API server. The server's certificate is
-// self-signed and generated at start-up, so verification is switched off here;
-// this module must never be used outside tests.
+// Minimal HTTP(S) client for the test API servers: the real one (HTTPS with a
+// self-signed certificate generated at start-up, so verification is switched
+// off here) and the simulator (plain HTTP). This module must never be used
+// outside tests.
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
 
 /** Loose shape of an API object or Status; tests read the few fields they need. */
 export interface KubeObject {
@@ -56,14 +57,21 @@ export interface RequestOptions {
 
 // A dedicated agent keeps sockets to one throw-away server from lingering in
 // the global pool after that server is gone.
-const agents = new Map<string, https.Agent>();
-function agentFor(server: string): https.Agent {
+const agents = new Map<string, http.Agent>();
+const isHttps = (server: string): boolean => new URL(server).protocol === 'https:';
+function agentFor(server: string): http.Agent {
   let agent = agents.get(server);
   if (!agent) {
-    agent = new https.Agent({ rejectUnauthorized: false, keepAlive: true, maxSockets: 16 });
+    agent = isHttps(server)
+      ? new https.Agent({ rejectUnauthorized: false, keepAlive: true, maxSockets: 16 })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 });
     agents.set(server, agent);
   }
   return agent;
+}
+
+function transport(server: string): typeof http.request {
+  return isHttps(server) ? https.request : http.request;
 }
 
 /** Drops pooled sockets for a server; called when its control plane stops. */
@@ -86,7 +94,7 @@ export function apiRequest<T = KubeObject>(
         ? opts.body
         : JSON.stringify(opts.body);
   return new Promise((resolve, reject) => {
-    const req = https.request(
+    const req = transport(target.server)(
       url,
       {
         method,
@@ -171,11 +179,11 @@ export function openWatch(target: ApiTarget, path: string, onEvent: (ev: WatchEv
   let resolveDone!: () => void;
   const done = new Promise<void>((res) => (resolveDone = res));
   // Watches are long-lived; a private agent avoids occupying the shared pool.
-  const req = https.request(
+  const req = transport(target.server)(
     url,
     {
       method: 'GET',
-      agent: new https.Agent({ rejectUnauthorized: false }),
+      agent: isHttps(target.server) ? new https.Agent({ rejectUnauthorized: false }) : new http.Agent(),
       headers: { Authorization: `Bearer ${target.token}`, Accept: 'application/json' },
     },
     (res) => {
