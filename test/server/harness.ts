@@ -8,6 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createApp, type App, type AppOverrides } from '../../src/app.js';
+import { openStore } from '../../src/store/index.js';
 import type { Role } from '../../src/api/policy.js';
 import { securityFor } from '../../src/auth/context.js';
 import { toAuthUser } from '../../src/auth/users.js';
@@ -79,6 +80,8 @@ export interface TestAppOptions extends AppOverrides {
   /** KNM_* variables on top of the test defaults. */
   knm?: Record<string, string>;
   dataDir?: string;
+  /** Let createApp open (and close) the store itself, as in production (users then cost full scrypt). */
+  appOwnsStore?: boolean;
   /** Call app.start() (listens on a free port). Default false: inject only, clusters started. */
   listen?: boolean;
 }
@@ -95,8 +98,14 @@ export async function makeTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     ...o.knm,
   });
   const logs = new LogCapture();
+  const log = createLogger(config.logLevel, logs);
+  // The security services are created once per store: create them first with cheap scrypt (same hash format
+  // and code path), so tests that make users do not spend seconds hashing.
+  const store = o.appOwnsStore ? undefined : (o.store ?? (await openStore(config, { log })));
+  if (store) securityFor({ config, store, log }, { scrypt: { logN: 10, r: 8, p: 1 } });
   const app = await createApp(config, {
-    log: createLogger(config.logLevel, logs),
+    log,
+    store,
     webDir: null,
     startSim: null,
     env: o.env ?? { HOME: path.join(dataDir, 'home') },
@@ -129,6 +138,7 @@ export async function makeTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     },
     async close() {
       await app.stop();
+      if (store && !o.store) await store.close();
     },
   };
 }

@@ -45,7 +45,7 @@ describe('graceful shutdown', () => {
         return { finished: true };
       });
     };
-    const a = await makeTestApp({ routes: [slow], listen: true });
+    const a = await makeTestApp({ routes: [slow], listen: true, appOwnsStore: true });
     const addr = a.app.server.server.address() as { port: number };
     const base = `http://127.0.0.1:${addr.port}`;
 
