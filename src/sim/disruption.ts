@@ -225,7 +225,13 @@ function stillProcessing(name: string): Error {
 }
 
 /** POST .../pods/{name}/eviction */
-export function evictPod(state: SimState, ns: string, name: string, body: unknown): EvictionAnswer {
+export function evictPod(
+  state: SimState,
+  ns: string,
+  name: string,
+  body: unknown,
+  queryDryRun = false,
+): EvictionAnswer {
   if (!isObject(body)) throw badRequest('the body of the request was empty or not a JSON object');
   const meta = isObject(body.metadata) ? body.metadata : {};
   if (meta.name !== name) throw badRequest('name in URL does not match name in Eviction object');
@@ -234,7 +240,8 @@ export function evictPod(state: SimState, ns: string, name: string, body: unknow
   if (typeof rawOpts.gracePeriodSeconds === 'number') options.gracePeriodSeconds = rawOpts.gracePeriodSeconds;
   if (isObject(rawOpts.preconditions))
     options.preconditions = rawOpts.preconditions as DeleteOptions['preconditions'];
-  options.dryRun = Array.isArray(rawOpts.dryRun) && rawOpts.dryRun.includes('All');
+  // dryRun may come in the Eviction's deleteOptions or as the request's own ?dryRun=All.
+  options.dryRun = queryDryRun || (Array.isArray(rawOpts.dryRun) && rawOpts.dryRun.includes('All'));
 
   const podsDef = resourceDef('pods');
   // NamespaceLifecycle admission runs before the eviction itself.

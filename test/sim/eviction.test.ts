@@ -98,6 +98,28 @@ describe('simulator eviction and graceful deletion', () => {
     expect((await evict(sim, 'shop', 'web-1')).status).toBe(201);
   });
 
+  it('checks a dry-run eviction against the budget without changing anything', async () => {
+    sim.state.createPod(runningPod('shop', 'dry-0', 'n1', { app: 'dry' }));
+    sim.state.createPod(runningPod('shop', 'dry-1', 'n1', { app: 'dry' }));
+    sim.state.createPdb({
+      metadata: { name: 'dry', namespace: 'shop' },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: 'dry' } } },
+    });
+    const body = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'dry-0' } };
+    const blocked = await api(sim, 'POST', '/api/v1/namespaces/shop/pods/dry-0/eviction?dryRun=All', {
+      body,
+    });
+    expect(blocked.status).toBe(429);
+    sim.state.updatePdb('shop', 'dry', (p) => {
+      p.spec.minAvailable = 1;
+    });
+    const rv = sim.state.getPod('shop', 'dry-0')!.metadata.resourceVersion;
+    const ok = await api(sim, 'POST', '/api/v1/namespaces/shop/pods/dry-0/eviction?dryRun=All', { body });
+    expect(ok.status).toBe(201);
+    expect(sim.state.getPod('shop', 'dry-0')!.metadata.resourceVersion).toBe(rv);
+    expect(sim.state.getPdb('shop', 'dry')!.status!.disruptionsAllowed).toBe(1);
+  });
+
   it('answers 500 when more than one PDB selects the pod', async () => {
     sim.state.createPod(runningPod('shop', 'db-0', 'n1', { app: 'db', tier: 'data' }));
     sim.state.createPdb({
@@ -167,7 +189,7 @@ describe('simulator eviction and graceful deletion', () => {
     sim.state.createPod(runningPod('shop', 'graceful', 'n1'));
     const w = rawWatch(
       sim,
-      `/api/v1/namespaces/shop/pods?watch=true&resourceVersion=${sim.state.resourceVersion}`,
+      `/api/v1/namespaces/shop/pods?watch=true&fieldSelector=metadata.name%3Dgraceful&resourceVersion=${sim.state.resourceVersion}`,
     );
     try {
       const del = await api(sim, 'DELETE', '/api/v1/namespaces/shop/pods/graceful', {

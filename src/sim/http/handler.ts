@@ -217,7 +217,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'create': {
       const body = parseJsonBody(await readBody(req), 'object', req.headers['content-type']);
       if (route.sub === 'eviction') {
-        const ans = evictPod(state, route.namespace!, route.name!, body);
+        const ans = evictPod(state, route.namespace!, route.name!, body, dryRun);
         return sendJson(res, ans.code, ans.body);
       }
       if (route.sub !== undefined || route.name !== undefined)
