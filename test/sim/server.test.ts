@@ -342,6 +342,50 @@ describe('simulator server', () => {
     }
   });
 
+  it('leaves no timers, servers or sockets behind after close', async () => {
+    const count = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) out[r] = (out[r] ?? 0) + 1;
+      return out;
+    };
+    const before = count();
+    const sim = await startSim({
+      nodes: 10,
+      podsPerNode: 5,
+      gracePeriodScale: 0.001,
+      bookmarkIntervalMs: 50,
+    });
+    const w = rawWatch(sim, '/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600');
+    await w.waitFor((e) => e.length > 10);
+    sim.startChurn({
+      heartbeatsPerSecond: 100,
+      readyFlapsPerMinute: 600,
+      podChurnPerSecond: 20,
+      labelChangesPerMinute: 600,
+    });
+    await api(
+      sim,
+      'DELETE',
+      `/api/v1/namespaces/${w.events[0]!.object.metadata.namespace}/pods/${w.events[0]!.object.metadata.name}`,
+      {
+        body: { gracePeriodSeconds: 600 },
+      },
+    );
+    // The simulator's own timers are unref'd (they never keep a process alive), so they are counted here.
+    expect(sim.state.timers.size).toBeGreaterThan(0);
+    await sim.close();
+    expect(sim.state.timers.size).toBe(0);
+    await w.ended;
+    // Handles are released on a later turn of the event loop; wait for that, with a deadline.
+    const settled = (): boolean => {
+      const after = count();
+      return (['TCPServerWrap', 'TCPSocketWrap', 'Timeout', 'Immediate'] as const).every(
+        (k) => (after[k] ?? 0) <= (before[k] ?? 0),
+      );
+    };
+    await waitFor(settled, 3000, 'handles released');
+  });
+
   it('churns heartbeats, flaps, pods and labels, and stops cleanly on close', async () => {
     const sim = await startSim({ nodes: 12, podsPerNode: 6, gracePeriodScale: 0.001 });
     try {
