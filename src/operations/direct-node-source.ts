@@ -45,10 +45,16 @@ export function basicNodeRow(
 export class DirectNodeSource implements NodeSource {
   private readonly snapshots = new Map<string, { at: number; nodes: Map<string, KubeNode> }>();
 
+  /** Present only with `offerView`: the snapshot serves as the live view writes plan on. */
+  readonly nodeObject?: (cluster: string, name: string) => Promise<KubeNode | undefined>;
+
   constructor(
     private readonly clients: ClusterClients,
     private readonly ttlMs = 1000,
-  ) {}
+    opts: { offerView?: boolean } = {},
+  ) {
+    if (opts.offerView) this.nodeObject = async (cluster, name) => (await this.snapshot(cluster)).get(name);
+  }
 
   private async snapshot(cluster: string): Promise<Map<string, KubeNode>> {
     const s = this.snapshots.get(cluster);

@@ -23,3 +23,4 @@ export * from './templates.js';
 export * from './direct-node-source.js';
 export type * from './tables.js';
 export * from './context.js';
+export * from './live-view.js';

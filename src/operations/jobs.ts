@@ -7,6 +7,7 @@
  * flight. Single-node drains run here too: a drain never runs inside an HTTP request.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
 import { ApiError, badRequest, conflict, forbidden, notFound, toApiError } from '../api/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -457,7 +458,7 @@ export class JobRunner {
       actor,
       parsed: req.parsed,
       template,
-      abort: new AbortController(),
+      abort: abortController(),
       cancelled: false,
       lastPublish: 0,
       done: Promise.resolve(),
@@ -736,6 +737,13 @@ export class JobRunner {
       this.deps.log?.error({ err: (e as Error).message, action: entry.action }, 'audit record failed');
     }
   }
+}
+
+/** A drain listens on the job's signal once per pod and request (110+ at once is normal). */
+function abortController(): AbortController {
+  const c = new AbortController();
+  setMaxListeners(10_000, c.signal);
+  return c;
 }
 
 function snapshot(job: Job): Job {

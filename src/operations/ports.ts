@@ -29,6 +29,13 @@ export interface NodeSource {
   resolveSelector(cluster: string, selector: string): Promise<string[]> | string[];
   readyStats(cluster: string): Promise<ReadyStats> | ReadyStats;
   /**
+   * Optional: the node as last seen by the live view (metadata.labels, metadata.annotations,
+   * metadata.resourceVersion, spec.unschedulable), without an API call. When given, cordon/uncordon/label
+   * writes plan their first attempt on it (the resourceVersion test still guards the write), saving one GET
+   * per node; taint writes always read fresh because the live view does not keep taints' timeAdded.
+   */
+  nodeObject?(cluster: string, name: string): Promise<KubeNode | undefined> | KubeNode | undefined;
+  /**
    * Called with the object the API server returned after each successful write, so the next read through
    * our API shows it before the watch event arrives. Returns the node as the API shows it (NodeRow).
    */

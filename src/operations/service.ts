@@ -11,6 +11,7 @@ import { nodeOperations } from '../metrics/registry.js';
 import { previewDrain, runDrain, type DrainPreview, type DrainProgress, type DrainResult } from './drain.js';
 import { enforceGuard, type GuardDetails } from './guard.js';
 import type { LabelChanges, NodeIntent, TaintChanges } from './intent.js';
+import type { KubeNode } from './kube-types.js';
 import { systemClock, type ClusterClients, type Clock, type NodeSource } from './ports.js';
 import {
   isSystemKey,
@@ -126,6 +127,21 @@ export class NodeOperations {
     return { clock: this.clock, random: this.deps.random, signal, ...this.deps.write };
   }
 
+  /** The live view's copy of the node for intents that do not rewrite the taint list (see NodeSource). */
+  private async viewOf(cluster: string, name: string, intent: NodeIntent): Promise<KubeNode | undefined> {
+    if (
+      !this.deps.nodes.nodeObject ||
+      intent.kind === 'taints' ||
+      (intent.kind === 'template' && intent.taints)
+    )
+      return undefined;
+    try {
+      return await this.deps.nodes.nodeObject(cluster, name);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Applies one intent to one node; `operation` labels metrics. */
   async write(
     cluster: string,
@@ -136,7 +152,8 @@ export class NodeOperations {
     validateNodeName(name, 'name');
     const client = this.client(cluster);
     try {
-      const r = await writeNodeIntent(client, name, intent, this.writeDeps(signal));
+      const base = await this.viewOf(cluster, name, intent);
+      const r = await writeNodeIntent(client, name, intent, { ...this.writeDeps(signal), base });
       const row = this.deps.nodes.applyLocalWrite(cluster, r.node);
       nodeOperations.inc({ operation: intent.kind, outcome: r.changed ? 'changed' : 'unchanged' });
       return { node: row, changed: r.changed };

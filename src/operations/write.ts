@@ -21,6 +21,12 @@ export interface WriteDeps {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   signal?: AbortSignal;
+  /**
+   * The node as a live view last saw it: the first attempt is planned on it instead of a fresh GET. A stale
+   * view costs one refused write (then the normal read-and-retry path); a view that says "nothing to do" is
+   * confirmed with a fresh read, so a stale view never turns a needed write into a no-op.
+   */
+  base?: KubeNode;
 }
 
 export interface WriteResult {
@@ -44,14 +50,21 @@ export async function writeNodeIntent(
   const max = deps.maxAttempts ?? 8;
   const random = deps.random ?? Math.random;
   let suspect: { rv: string; err: KubeError } | undefined;
+  let base = deps.base?.metadata.resourceVersion ? deps.base : undefined;
   for (let attempt = 1; ; attempt++) {
-    const node = await readNode(client, name, deps.signal);
+    const node = base ?? (await readNode(client, name, deps.signal));
+    const fromView = base !== undefined;
+    base = undefined;
     const rv = node.metadata.resourceVersion ?? '';
     // A 422 whose node did not change since is a real rejection, not a lost race.
     if (suspect && suspect.rv === rv) throw suspect.err;
     suspect = undefined;
     const plan = planIntent(node, intent, deps.clock.now());
-    if (!plan.changed) return { node, changed: false, attempts: attempt };
+    if (!plan.changed) {
+      if (!fromView) return { node, changed: false, attempts: attempt };
+      attempt--;
+      continue;
+    }
     try {
       const patched = await client.request<KubeNode>({
         method: 'PATCH',
@@ -64,8 +77,10 @@ export async function writeNodeIntent(
     } catch (e) {
       if (isKubeError(e, 'Conflict')) {
         /* someone else wrote first */
-      } else if (isKubeError(e, 'Invalid')) suspect = { rv, err: e };
-      else throw e;
+      } else if (isKubeError(e, 'Invalid')) {
+        // Planned on a live view, a 422 may come from the view itself (e.g. a map it shows that is absent).
+        if (!fromView) suspect = { rv, err: e };
+      } else throw e;
       if (attempt >= max) {
         // A refused `test` is only a lost race if the node really moved on; a re-read tells.
         if (suspect && (await readNode(client, name, deps.signal)).metadata.resourceVersion === suspect.rv)
@@ -77,6 +92,8 @@ export async function writeNodeIntent(
         );
       }
       nodeWriteRetries.inc({ cluster: client.cluster });
+      // A stale live view is not contention: re-read at once.
+      if (fromView) continue;
       const cap = Math.min(deps.maxBackoffMs ?? 1000, (deps.baseBackoffMs ?? 25) * 2 ** (attempt - 1));
       await deps.clock.sleep(random() * cap, deps.signal);
     }

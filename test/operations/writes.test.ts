@@ -334,3 +334,80 @@ describe('safety guard on a single-node cordon', () => {
     expect((await f.ops.cordon(operator, 'c1', 'sick', {})).changed).toBe(true);
   });
 });
+
+describe('planning on the live view (NodeSource.nodeObject)', () => {
+  const view = new Map<string, KubeNode>();
+  const opsWithView = () =>
+    new NodeOperations({
+      clients: f.clients,
+      nodes: {
+        getNode: (c, n) => f.nodes.getNode(c, n),
+        resolveSelector: (c, s) => f.nodes.resolveSelector(c, s),
+        readyStats: (c) => f.nodes.readyStats(c),
+        applyLocalWrite: (c, n) => {
+          view.set(n.metadata.name, n);
+          return f.nodes.applyLocalWrite(c, n);
+        },
+        nodeObject: (_c, n) => view.get(n),
+      },
+      guardMinSchedulable: 0.7,
+      clock: f.clock,
+    });
+  const gets = () => f.sim.requestCount({ verb: 'get', resource: 'nodes' });
+  const seed = (name: string) => view.set(name, structuredClone(node(name)));
+
+  it('a current view saves the read: one PATCH, no GET', async () => {
+    seed('node-0006');
+    const ops = opsWithView();
+    f.sim.resetRequestCount();
+    await ops.labels(operator, 'c1', 'node-0006', parseLabelsIntent({ set: { a: '1' } }));
+    await ops.labels(operator, 'c1', 'node-0006', parseLabelsIntent({ set: { b: '2' } }));
+    expect(patches()).toBe(2);
+    expect(gets()).toBe(0);
+    expect(node('node-0006').metadata.labels).toMatchObject({ a: '1', b: '2' });
+  });
+
+  it('a stale view costs one refused PATCH, then the fresh path keeps the other change', async () => {
+    seed('node-0007');
+    f.sim.state.updateNode(
+      'node-0007',
+      (n) => void (n.metadata.labels = { ...n.metadata.labels, theirs: 'x' }),
+    );
+    f.sim.resetRequestCount();
+    await opsWithView().cordon(operator, 'c1', 'node-0007', { reason: 'r' }, { skipGuard: true });
+    expect(patches()).toBe(2);
+    expect(gets()).toBe(1);
+    expect(node('node-0007').metadata.labels?.theirs).toBe('x');
+    expect(node('node-0007').spec?.unschedulable).toBe(true);
+  });
+
+  it('a view that says "nothing to do" is confirmed with a fresh read', async () => {
+    seed('node-0008');
+    view.get('node-0008')!.spec = { unschedulable: true };
+    f.sim.resetRequestCount();
+    const r = await opsWithView().cordon(operator, 'c1', 'node-0008', {}, { skipGuard: true });
+    expect(r.changed).toBe(true);
+    expect(gets()).toBe(1);
+    expect(node('node-0008').spec?.unschedulable).toBe(true);
+  });
+
+  it('a view showing an empty map the node lacks still ends in a correct write', async () => {
+    seed('node-0009');
+    view.get('node-0009')!.metadata.annotations = {};
+    const r = await opsWithView().cordon(operator, 'c1', 'node-0009', { reason: 'r' }, { skipGuard: true });
+    expect(r.changed).toBe(true);
+    expect(node('node-0009').metadata.annotations?.[CORDON_REASON_ANNOTATION]).toBe('r');
+  });
+
+  it('taint writes never plan on the view (it lacks timeAdded)', async () => {
+    seed('node-0001');
+    f.sim.resetRequestCount();
+    await opsWithView().taints(
+      operator,
+      'c1',
+      'node-0001',
+      parseTaintsIntent({ add: [{ key: 'k', effect: 'NoExecute' }] }),
+    );
+    expect(gets()).toBe(1);
+  });
+});
