@@ -38,6 +38,49 @@ describe('simulator server', () => {
     }
   });
 
+  it('prints tables for kubectl get (server-side printing)', async () => {
+    const sim = await startSim({ nodes: 12, podsPerNode: 4 });
+    try {
+      const accept =
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+      const res = await fetch(`${sim.url}/api/v1/nodes`, {
+        headers: { Accept: accept, Authorization: `Bearer ${sim.token}` },
+      });
+      const t = (await res.json()) as any;
+      expect(t.kind).toBe('Table');
+      expect(t.columnDefinitions.map((c: any) => c.name).slice(0, 5)).toEqual([
+        'Name',
+        'Status',
+        'Roles',
+        'Age',
+        'Version',
+      ]);
+      expect(t.rows).toHaveLength(12);
+      const cordoned = (await sim.state.list<NodeObject>('nodes')).find((n) => n.spec.unschedulable)!;
+      const row = t.rows.find((r: any) => r.cells[0] === cordoned.metadata.name);
+      expect(row.cells[1]).toBe('Ready,SchedulingDisabled');
+      expect(row.cells[2]).toBe('worker');
+      expect(row.object.kind).toBe('PartialObjectMetadata');
+      expect(row.object.metadata.managedFields).toBeUndefined();
+      const pods = await fetch(`${sim.url}/api/v1/namespaces/kube-system/pods`, {
+        headers: { Accept: accept, Authorization: `Bearer ${sim.token}` },
+      });
+      const pt = (await pods.json()) as any;
+      expect(pt.columnDefinitions.map((c: any) => c.name).slice(0, 5)).toEqual([
+        'Name',
+        'Ready',
+        'Status',
+        'Restarts',
+        'Age',
+      ]);
+      expect(pt.rows[0].cells[1]).toMatch(/^\d+\/\d+$/);
+      // Plain JSON clients still get the list.
+      expect((await api(sim, 'GET', '/api/v1/nodes')).body.kind).toBe('NodeList');
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('authenticates by bearer token: 401 for a wrong token, 403 for anonymous and for writes by the read-only user', async () => {
     const sim = await startSim({ nodes: 3, podsPerNode: 2 });
     try {

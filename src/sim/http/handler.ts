@@ -31,6 +31,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from '../status.js';
+import { toTable, wantsTable } from '../table.js';
 import { isObject, type KObject } from '../types.js';
 import {
   createObject,
@@ -209,9 +210,9 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const dryRun = q.getAll('dryRun').includes('All');
   switch (verb) {
     case 'get':
-      return handleGet(state, res, route);
+      return handleGet(state, res, route, q, wantsTable(req.headers.accept));
     case 'list':
-      return handleList(state, res, route, q);
+      return handleList(state, res, route, q, wantsTable(req.headers.accept));
     case 'watch':
       return handleWatch(deps, state, res, route, q);
     case 'create': {
@@ -318,7 +319,13 @@ function routeObject(state: SimState, route: Extract<Route, { type: 'resource' }
   return state.store(route.def.resource).items.get(storageKey(route.def, route.namespace, route.name!));
 }
 
-function handleGet(state: SimState, res: ServerResponse, route: Extract<Route, { type: 'resource' }>): void {
+function handleGet(
+  state: SimState,
+  res: ServerResponse,
+  route: Extract<Route, { type: 'resource' }>,
+  q: URLSearchParams,
+  table = false,
+): void {
   const { def } = route;
   if (route.sub === 'eviction')
     throw methodNotSupported({ group: def.group, resource: `${def.resource}/eviction` }, 'get');
@@ -334,6 +341,18 @@ function handleGet(state: SimState, res: ServerResponse, route: Extract<Route, {
         ...(def.group ? { group: def.group } : {}),
         kind: def.resource,
       },
+    );
+  if (table && route.sub === undefined)
+    return sendJson(
+      res,
+      200,
+      toTable(
+        def,
+        [obj],
+        { resourceVersion: obj.metadata.resourceVersion },
+        state.clock.now(),
+        includeObject(q),
+      ),
     );
   sendRaw(res, 200, serializeObject(def, obj));
 }
@@ -394,6 +413,7 @@ async function handleList(
   res: ServerResponse,
   route: Extract<Route, { type: 'resource' }>,
   q: URLSearchParams,
+  table = false,
 ): Promise<void> {
   const { def } = route;
   if (def.resource === 'poddisruptionbudgets') state.disruption.flush();
@@ -409,7 +429,13 @@ async function handleList(
   const meta: Record<string, unknown> = { resourceVersion: String(r.resourceVersion) };
   if (r.continue) meta.continue = r.continue;
   if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
+  if (table) return sendJson(res, 200, toTable(def, r.items, meta, state.clock.now(), includeObject(q)));
   await writeList(res, def, r.items, meta);
+}
+
+function includeObject(q: URLSearchParams): 'None' | 'Metadata' | 'Object' {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
 }
 
 function watchValidation(q: URLSearchParams): void {
