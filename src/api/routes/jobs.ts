@@ -31,7 +31,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(202).send({ job });
   });
 
-  app.get<{ Querystring: { limit?: string; cursor?: string; status?: string } }>(
+  app.get<{ Querystring: { limit?: string; continue?: string; status?: string } }>(
     '/api/v1/jobs',
     { config: { policy: VIEWER } },
     async (req) => {
@@ -45,11 +45,12 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (q.status !== undefined && !(STATUSES as readonly string[]).includes(q.status)) {
         throw badRequest(`status must be one of ${STATUSES.join(', ')}`, 'status');
       }
-      if (q.cursor !== undefined && q.cursor.length > 500)
-        throw badRequest('cursor is not one this server issued', 'cursor');
+      const cont = q.continue;
+      if (cont !== undefined && cont.length > 500)
+        throw badRequest('continue is not a token this server issued', 'continue');
       const page = await operationsOf(ctx).jobs.list(actorOf(req), {
         limit,
-        cursor: q.cursor,
+        cursor: cont,
         status: q.status as JobStatus | undefined,
       });
       return { items: page.items, ...(page.nextCursor ? { continue: page.nextCursor } : {}) };
