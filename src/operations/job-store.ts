@@ -138,6 +138,16 @@ export class JobStore {
       .execute();
   }
 
+  /** Gives every node not yet started one final status (cancel, shutdown). */
+  async updatePending(id: string, status: JobNodeStatus, message: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('job_nodes')
+      .set({ status, message, updated_at: at })
+      .where('job_id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
   async heartbeat(ids: string[], at: string): Promise<string[]> {
     if (ids.length === 0) return [];
     await this.db.updateTable('jobs').set({ heartbeat_at: at }).where('id', 'in', ids).execute();

@@ -183,6 +183,8 @@ interface ActiveJob {
   template?: TemplateContent;
   abort: AbortController;
   cancelled: boolean;
+  /** Stopped because this process is shutting down: reported as interrupted, not cancelled. */
+  stopping?: boolean;
   publishTimer?: NodeJS.Timeout;
   lastPublish: number;
   done: Promise<void>;
@@ -490,14 +492,17 @@ export class JobRunner {
       await Promise.all(Array.from({ length: Math.min(job.concurrency, job.nodes.length) }, worker));
       if (this.dead) return;
       const at = nowIso(this.clock.now());
-      for (const [seq, n] of job.nodes.entries()) {
-        if (n.status === 'pending') {
-          n.status = 'cancelled';
-          n.message = 'not started: the job was cancelled';
-          await this.persist(() => this.store.updateNode(job.id, seq, 'cancelled', n.message, at));
-        }
+      const leftover: JobNodeStatus = a.stopping ? 'interrupted' : 'cancelled';
+      const why = a.stopping ? NOT_STARTED : 'not started: the job was cancelled';
+      let left = 0;
+      for (const n of job.nodes) {
+        if (n.status !== 'pending') continue;
+        n.status = leftover;
+        n.message = why;
+        left++;
       }
-      job.status = finalStatus(job.nodes, a.cancelled);
+      if (left) await this.persist(() => this.store.updatePending(job.id, leftover, why, at));
+      job.status = a.stopping ? 'interrupted' : finalStatus(job.nodes, a.cancelled);
       job.finishedAt = at;
       if (a.cancelled) job.message = job.message ?? 'cancelled';
       await this.persist(() =>
@@ -529,8 +534,8 @@ export class JobRunner {
       ({ status, message } = await this.perform(a, n));
     } catch (e) {
       if (e instanceof DrainError && e.kind === 'cancelled') {
-        status = 'cancelled';
-        message = e.message;
+        status = a.stopping ? 'interrupted' : 'cancelled';
+        message = a.stopping ? `${e.message} (the server was shutting down)` : e.message;
       } else if (e instanceof ApiError && e.status === 404) {
         status = 'skipped';
         message = `${e.message} (it no longer exists)`;
@@ -676,11 +681,12 @@ export class JobRunner {
     await this.active.get(id)?.done;
   }
 
-  /** Graceful stop: cancels running jobs (recorded as interrupted by shutdown) and waits for them. */
+  /** Graceful stop: stops running jobs (recorded as interrupted, with what was done) and waits for them. */
   async shutdown(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const a of this.active.values()) {
-      a.job.message = 'cancelled: the server was shutting down';
+      a.job.message = 'interrupted: the server was shutting down';
+      a.stopping = true;
       this.abortJob(a.job.id);
     }
     await Promise.all([...this.active.values()].map((a) => a.done));

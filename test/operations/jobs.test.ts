@@ -4,7 +4,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
 import { openStore } from '../../src/store/index.js';
-import { JobRunner, TemplateStore, type Job, type KubeNode } from '../../src/operations/index.js';
+import {
+  JobRunner,
+  TemplateStore,
+  systemClock,
+  type Job,
+  type KubeNode,
+} from '../../src/operations/index.js';
 import {
   RecordingAudit,
   RecordingPublisher,
@@ -648,5 +654,109 @@ describe('jobs over several clusters', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('several processes on one store', () => {
+  function stuckDrainSetup() {
+    f.sim.state.createPod(
+      pod({
+        ns: 'd',
+        name: 'db-0',
+        node: 'node-0000',
+        owner: { kind: 'StatefulSet', name: 'db' },
+        labels: { app: 'db' },
+      }),
+    );
+    f.sim.state.createPdb({
+      metadata: { name: 'db', namespace: 'd' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } },
+    });
+  }
+
+  it('a cancel sent to another process reaches the owner at its next heartbeat', async () => {
+    f = await simFixture({ nodes: 10 });
+    stuckDrainSetup();
+    const a = newRunner({ sharedStore: true, heartbeatMs: 20 });
+    const b = newRunner({ sharedStore: true, heartbeatMs: 20 });
+    await a.start();
+    await b.start();
+    const job = await a.submit(operator, {
+      operation: 'drain',
+      targets: [{ cluster: 'c1', nodes: ['node-0000', 'node-0001'] }],
+      params: {},
+      concurrency: 1,
+    });
+    await until(
+      () => f.sim.requestCount({ verb: 'create', resource: 'pods/eviction' }) >= 2,
+      10_000,
+      'eviction retries',
+    );
+    // b reads the job from the store and asks for the cancel there.
+    expect((await b.get(operator, job.id)).status).toBe('running');
+    await b.cancel(operator, job.id);
+    await a.waitFor(job.id);
+    const done = await b.get(operator, job.id);
+    expect(done.status).toBe('cancelled');
+    expect(done.nodes.map((n) => n.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('a process whose heartbeat stopped has its jobs declared interrupted by a live one, without a restart', async () => {
+    f = await simFixture({ nodes: 10 });
+    stuckDrainSetup();
+    // Heartbeats and staleness in real time here (the drain itself keeps the fast virtual clock).
+    const a = newRunner({ sharedStore: true, heartbeatMs: 20, clock: systemClock });
+    await a.start();
+    const job = await a.submit(operator, {
+      operation: 'drain',
+      targets: [{ cluster: 'c1', nodes: ['node-0000'] }],
+      params: {},
+    });
+    await until(
+      () => f.sim.requestCount({ verb: 'create', resource: 'pods/eviction' }) >= 1,
+      10_000,
+      'the drain to start',
+    );
+    const b = newRunner({ sharedStore: true, heartbeatMs: 20, staleAfterMs: 200, clock: systemClock });
+    await b.start();
+    // While a is alive, b leaves its job alone.
+    expect((await b.get(operator, job.id)).status).toBe('running');
+    a.abandon();
+    const rec = await until(
+      async () => {
+        const j = await b.get(operator, job.id);
+        return j.status === 'interrupted' ? j : undefined;
+      },
+      10_000,
+      'the job to be declared interrupted',
+    );
+    expect(rec.nodes[0]).toMatchObject({
+      status: 'interrupted',
+      message: expect.stringContaining('outcome is unknown'),
+    });
+  });
+
+  it('a graceful shutdown records running jobs as interrupted, saying what was done', async () => {
+    f = await simFixture({ nodes: 10 });
+    stuckDrainSetup();
+    const a = newRunner();
+    const job = await a.submit(operator, {
+      operation: 'drain',
+      targets: [{ cluster: 'c1', nodes: ['node-0000', 'node-0001'] }],
+      params: {},
+      concurrency: 1,
+    });
+    await until(
+      () => f.sim.requestCount({ verb: 'create', resource: 'pods/eviction' }) >= 2,
+      10_000,
+      'eviction retries',
+    );
+    await a.shutdown();
+    const rec = await newRunner().get(operator, job.id);
+    expect(rec).toMatchObject({ status: 'interrupted', message: expect.stringContaining('shutting down') });
+    expect(rec.nodes).toEqual([
+      expect.objectContaining({ status: 'interrupted', message: expect.stringContaining('stays cordoned') }),
+      expect.objectContaining({ status: 'interrupted', message: expect.stringContaining('not started') }),
+    ]);
   });
 });
