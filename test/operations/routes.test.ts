@@ -264,7 +264,11 @@ describe('jobs and templates', () => {
     const list = await call(viewer, 'GET', '/jobs?limit=1');
     expect(list.json().items[0]).toMatchObject({ id, counts: { ok: done.total } });
     expect(list.json().continue).toBeTruthy();
-    const next = await call(viewer, 'GET', `/jobs?limit=1&continue=${encodeURIComponent(list.json().continue)}`);
+    const next = await call(
+      viewer,
+      'GET',
+      `/jobs?limit=1&continue=${encodeURIComponent(list.json().continue)}`,
+    );
     expect(next.json().items).toHaveLength(1);
     expect(next.json().items[0].id).not.toBe(id);
     expect(next.json().items[0].createdAt <= list.json().items[0].createdAt).toBe(true);
