@@ -112,7 +112,7 @@ export function createObject(
   opts: { api: boolean; dryRun?: boolean },
 ): KObject {
   if (!isObject(body)) throw badRequest('the body of the request was empty or not a JSON object');
-  const obj = stripTypeMeta(cloneJson(body) as KObject);
+  const obj = normalizeTimes(stripTypeMeta(cloneJson(body) as KObject)) as KObject;
   const meta: ObjectMeta = isObject(obj.metadata)
     ? (obj.metadata as ObjectMeta)
     : ({ name: '' } as ObjectMeta);
@@ -212,8 +212,64 @@ function applyCreateDefaults(state: SimState, def: ResourceDef, obj: KObject, ap
 
 // ---- update ----
 
-const canonical = (o: KObject): string =>
-  JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: '' } });
+const TIME_KEYS = new Set([
+  'creationTimestamp',
+  'deletionTimestamp',
+  'lastHeartbeatTime',
+  'lastTransitionTime',
+  'lastProbeTime',
+  'timeAdded',
+  'startTime',
+  'startedAt',
+  'finishedAt',
+  'firstTimestamp',
+  'lastTimestamp',
+  'time',
+]);
+const FRACTIONAL_RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * metav1.Time fields are stored with second precision in UTC, whatever the client sent (client-node, for one,
+ * sends "….000Z"); normalising keeps a re-sent unchanged object a no-op, as on the real server.
+ */
+export function normalizeTimes(v: unknown, key = ''): unknown {
+  if (typeof v === 'string') {
+    if (!TIME_KEYS.has(key)) return v;
+    const m = FRACTIONAL_RFC3339.exec(v);
+    if (!m || (m[2] === undefined && m[3] === 'Z')) return v;
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? v : new Date(t).toISOString().slice(0, 19) + 'Z';
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = normalizeTimes(v[i], key);
+    return v;
+  }
+  if (isObject(v)) {
+    for (const k of Object.keys(v)) v[k] = normalizeTimes(v[k], key === 'disruptedPods' ? 'time' : k);
+    return v;
+  }
+  return v;
+}
+
+/** JSON equality that ignores key order and absent-vs-undefined, as comparing decoded Go structs does. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => sameJson(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Whether an update changes anything but the resourceVersion (no-op writes keep the version and emit nothing). */
+const unchanged = (next: KObject, cur: KObject): boolean =>
+  sameJson(
+    { ...next, metadata: { ...next.metadata, resourceVersion: '' } },
+    { ...cur, metadata: { ...cur.metadata, resourceVersion: '' } },
+  );
 
 const POD_UPDATABLE =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
@@ -244,7 +300,7 @@ export function finalizeUpdate(
   mode: WriteMode,
   dryRun = false,
 ): KObject {
-  const next = stripTypeMeta(proposed);
+  const next = normalizeTimes(stripTypeMeta(proposed)) as KObject;
   const m: ObjectMeta = { ...(isObject(next.metadata) ? (next.metadata as ObjectMeta) : ({} as ObjectMeta)) };
   const cm = cur.metadata;
   m.name = cm.name;
@@ -282,9 +338,8 @@ export function finalizeUpdate(
     ]);
   }
   validate(def, next);
-  if (canonical(next) === canonical(cur)) return cur;
-  if (def.generation && JSON.stringify(next.spec) !== JSON.stringify(cur.spec))
-    m.generation = (cm.generation ?? 0) + 1;
+  if (unchanged(next, cur)) return cur;
+  if (def.generation && !sameJson(next.spec, cur.spec)) m.generation = (cm.generation ?? 0) + 1;
   if (dryRun) return { ...next, metadata: { ...m, resourceVersion: cm.resourceVersion } };
   return state.commit(def, 'MODIFIED', next, cur);
 }

@@ -194,6 +194,29 @@ describe('simulator node writes', () => {
     }
   });
 
+  it('treats a re-sent unchanged node as a no-op, whatever the key order or timestamp precision', async () => {
+    const name = fresh('noop-put', {
+      spec: {
+        taints: [
+          {
+            key: 'node.kubernetes.io/unschedulable',
+            effect: 'NoSchedule',
+            timeAdded: '2030-01-01T00:00:00Z',
+          },
+        ],
+      },
+    });
+    const before = await core.readNode({ name });
+    // @kubernetes/client-node re-serializes the object in its own field order and sends "...00.000Z" times.
+    const after = await core.replaceNode({ name, body: before });
+    expect(after.metadata!.resourceVersion).toBe(before.metadata!.resourceVersion);
+    const reordered = (await api(sim, 'GET', `/api/v1/nodes/${name}`)).body;
+    const { metadata, ...rest } = reordered;
+    const put = await api(sim, 'PUT', `/api/v1/nodes/${name}`, { body: { ...rest, metadata } });
+    expect(put.body.metadata.resourceVersion).toBe(reordered.metadata.resourceVersion);
+    expect(put.body.spec.taints[0].timeAdded).toBe('2030-01-01T00:00:00Z');
+  });
+
   it('answers 415 for an unsupported patch content type', async () => {
     const name = fresh('ct-1');
     const r = await api(sim, 'PATCH', `/api/v1/nodes/${name}`, {

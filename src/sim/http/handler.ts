@@ -208,6 +208,8 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const { def } = route;
   const q = url.searchParams;
   const dryRun = q.getAll('dryRun').includes('All');
+  if ((verb === 'update' || verb === 'patch') && route.name === undefined)
+    throw failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   switch (verb) {
     case 'get':
       return handleGet(state, res, route, q, wantsTable(req.headers.accept));
