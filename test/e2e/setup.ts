@@ -24,6 +24,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
 export const CHROMIUM = process.env.KNM_CHROMIUM ?? '/usr/bin/chromium';
 export const ADMIN_PASSWORD = 'e2e-admin-password-1';
+/** The server entry to run (default the TypeScript source; e.g. dist/server/main.js after `npm run build:server`). */
+export const SERVER_ENTRY = process.env.KNM_E2E_SERVER_ENTRY ?? 'src/main.ts';
 
 /** Poll `fn` until it returns a truthy value; fail with `what` after `timeoutMs`. */
 export async function until<T>(
@@ -98,7 +100,14 @@ export async function startServer(
   const log = createWriteStream(path.join(ROOT, 'test-results', opts.logName ?? 'e2e-server.log'));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/main.ts', '--port', String(port), '--data-dir', dataDir],
+    [
+      ...(SERVER_ENTRY.endsWith('.js') ? [] : ['--import', 'tsx']),
+      SERVER_ENTRY,
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+    ],
     {
       cwd: ROOT,
       detached: true,
@@ -187,6 +196,16 @@ export async function launchBrowser(): Promise<Browser> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // Let dialogs and drawers finish opening (CSS transitions; the row highlight animation may keep running).
+  await page
+    .waitForFunction(
+      () => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'),
+      undefined,
+      {
+        timeout: 3000,
+      },
+    )
+    .catch(() => undefined);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }
 

@@ -1,4 +1,7 @@
-/** The Element Plus components the console uses, registered once so only these end up in the bundle. */
+/**
+ * The Element Plus components the console uses, registered once so only these end up in the bundle. Child
+ * components (options, menu items, radio buttons…) are registered by their parent's install.
+ */
 import type { App } from 'vue';
 import {
   ElAlert,
@@ -29,6 +32,7 @@ import {
   ElOption,
   ElPopover,
   ElProgress,
+  ElRadio,
   ElRadioButton,
   ElRadioGroup,
   ElResult,
@@ -76,6 +80,7 @@ const components = [
   ElOption,
   ElPopover,
   ElProgress,
+  ElRadio,
   ElRadioButton,
   ElRadioGroup,
   ElResult,

@@ -23,6 +23,9 @@ import type {
   User,
 } from './types';
 
+/** The detail answer also says where it came from (the cache, or the API when the cache is not ready). */
+export type NodeDetailAnswer = NodeDetail & { source?: 'cache' | 'direct'; degraded?: boolean };
+
 const nodePath = (cluster: string, name: string) => `/clusters/${enc(cluster)}/nodes/${enc(name)}`;
 
 export const auth = {
@@ -76,7 +79,12 @@ export const clusters = {
 
 export const nodes = {
   list: (query: Query, signal?: AbortSignal) => get<NodeList>('/nodes', query, signal),
-  get: (cluster: string, name: string) => get<NodeDetail>(nodePath(cluster, name)),
+  get: async (cluster: string, name: string) => {
+    const a = await get<NodeDetailAnswer | { node: NodeDetailAnswer }>(nodePath(cluster, name));
+    return 'node' in a && a.node && typeof a.node === 'object' && 'cluster' in a.node
+      ? a.node
+      : (a as NodeDetailAnswer);
+  },
   pods: (cluster: string, name: string, query: Query) =>
     get<{ items: PodSummary[]; continue?: string }>(`${nodePath(cluster, name)}/pods`, query),
   events: (cluster: string, name: string) =>

@@ -114,9 +114,9 @@ function labelsCell(n: NodeRow) {
     'span',
     { class: 'knm-chips', title, 'data-testid': 'node-labels' },
     list
-      .slice(0, 3)
+      .slice(0, 2)
       .map(([k, v]) => h('span', { class: 'knm-badge' }, `${shortKey(k)}=${v}`))
-      .concat(list.length > 3 ? [h('span', { class: 'knm-muted' }, `+${list.length - 3}`)] : []),
+      .concat(list.length > 2 ? [h('span', { class: 'knm-muted' }, `+${list.length - 2}`)] : []),
   );
 }
 
@@ -212,7 +212,7 @@ export const COLUMNS: ColumnDef[] = [
   },
   {
     id: 'age',
-    width: 70,
+    width: 80,
     sort: 'age',
     defaultVisible: true,
     render: (n, ctx) => h('span', { title: formatTime(n.createdAt) }, age(n.createdAt, ctx.now)),
