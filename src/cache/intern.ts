@@ -43,3 +43,9 @@ export function internObject<T extends object>(o: T, key: string = JSON.stringif
 
 export const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
 export const NONE: readonly never[] = Object.freeze([]) as readonly never[];
+
+/** Forget every pooled value (benchmarks attribute memory phase by phase; nothing else needs this). */
+export function clearInternPools(): void {
+  strings.clear();
+  objects.clear();
+}

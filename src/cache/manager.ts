@@ -15,15 +15,17 @@ import { strategyFor } from '../kube/strategy.js';
 import { cacheQueries } from '../metrics/registry.js';
 import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
 import { Reflector, type ReflectorOptions } from '../informer/reflector.js';
+import { SharedInformers } from '../informer/shared.js';
 import { MapStore } from '../informer/store.js';
 import type { KubeObject } from '../informer/types.js';
 import { changedFields } from './classify.js';
 import { countPodsByNode, getNodeRecord, listNodeEvents, listNodePods, listNodeRecords } from './direct.js';
 import { NodeCache } from './node-cache.js';
 import { toDetail, toRow } from './node-row.js';
-import { acceptNode, nodeChangeTime, sameNode, transformNode } from './node-transform.js';
+import { acceptNode, nodeChangeTime, sameDetailExtras, sameNode, transformNode } from './node-transform.js';
 import { PodIndex } from './pod-index.js';
-import { runQuery, type ClusterView, type NodeQuery } from './query.js';
+import { runQuery, type ClusterView, type NodeQuery, type QueryHit } from './query.js';
+import { carryRowJson, rowsJson } from './row-json.js';
 import { naturalCompare } from './sort.js';
 import type { NodeDetail, NodeRecord, NodeRow, PodCountSource } from './types.js';
 
@@ -50,6 +52,9 @@ export interface NodeQueryResult {
   /** Why a cluster contributed no rows (it could not be read). */
   errors?: Record<string, string>;
 }
+
+/** A query answer before rows are materialised: `hits` instead of `items` (see queryJson). */
+export type NodeQueryPage = Omit<NodeQueryResult, 'items'> & { hits: QueryHit[] };
 
 /** No requested cluster could be read: neither from a synced cache nor directly. */
 export class ClusterUnavailableError extends Error {
@@ -133,6 +138,8 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly pending = new Map<string, Promise<void>>();
+  /** The informers by (cluster, resource): other consumers attach handlers here instead of watching again. */
+  readonly informers = new SharedInformers();
 
   constructor(private readonly o: CacheManagerOptions) {
     super();
@@ -174,25 +181,37 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     if (this.entries.has(name)) throw new Error(`cluster ${name} is already cached`);
     const s = strategyFor('nodes');
     const store = new MapStore<NodeRecord>();
-    const nodes = new Reflector<NodeRecord>({
-      cluster: name,
-      resource: 'nodes',
-      path: '/api/v1/nodes',
-      client,
-      transform: transformNode,
-      keyOf: (raw) => raw.metadata?.name ?? '',
-      accept: acceptNode,
-      same: sameNode,
-      changeTimeOf: nodeChangeTime,
-      store,
-      pageSize: s.pageSize,
-      listTimeoutMs: s.timeoutMs,
-      listFromWatchCache: true,
-      clock: this.o.clock,
-      random: this.o.random,
-      log: this.log,
-      ...this.o.informer,
-    });
+    const nodes = this.informers.getOrCreate(
+      name,
+      'nodes',
+      () =>
+        new Reflector<NodeRecord>({
+          cluster: name,
+          resource: 'nodes',
+          path: '/api/v1/nodes',
+          client,
+          transform: transformNode,
+          keyOf: (raw) => raw.metadata?.name ?? '',
+          accept: acceptNode,
+          reconcile: (stored, incoming) => {
+            if (changedFields(stored, incoming).length === 0 && sameDetailExtras(stored, incoming)) {
+              stored.resourceVersion = incoming.resourceVersion;
+              return stored;
+            }
+            return incoming;
+          },
+          same: sameNode,
+          changeTimeOf: nodeChangeTime,
+          store,
+          pageSize: s.pageSize,
+          listTimeoutMs: s.timeoutMs,
+          listFromWatchCache: true,
+          clock: this.o.clock,
+          random: this.o.random,
+          log: this.log,
+          ...this.o.informer,
+        }),
+    );
     const e: Entry = {
       name,
       client,
@@ -213,6 +232,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       updated: (_k, old, rec) => {
         const changed = changedFields(old, rec);
         e.cache.updated(old, rec, changed);
+        if (changed.length === 0) carryRowJson(old, rec);
         if (changed.length) this.emit('change', { kind: 'updated', cluster: name, name: rec.name, changed });
       },
       deleted: (_k, old) => {
@@ -253,6 +273,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       },
     });
     e.pods = pods;
+    this.informers.getOrCreate(e.name, 'pods', () => pods.reflector);
     pods.reflector.addHandler({
       listed: (cause) => {
         // Counts were null until now: announce every node's count once.
@@ -280,6 +301,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       const p = e.pods;
       e.pods = undefined;
       e.listCounts = { at: 0 };
+      await this.informers.stop(name, 'pods');
       await p?.stop();
     }
     this.emit('state', name);
@@ -292,7 +314,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     e.stopped = true;
     this.entries.delete(name);
     e.timers.clearAll();
-    await Promise.all([e.nodes.stop(), e.pods?.stop()]);
+    await Promise.all([this.informers.stopCluster(name), e.pods?.stop()]);
     e.cache.clear();
     e.nodes.store.clear();
     e.direct = undefined;
@@ -316,12 +338,11 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
 
   /** Counters for leak checks: informers running, timers pending, nodes cached. */
   resources(): { clusters: number; informers: number; timers: number; nodes: number; pods: number } {
-    let informers = 0;
+    const informers = this.informers.size;
     let timers = 0;
     let nodes = 0;
     let pods = 0;
     for (const e of this.entries.values()) {
-      informers += 1 + (e.pods ? 1 : 0);
       timers += e.timers.size + e.nodes.pendingTimers + (e.pods?.pendingTimers ?? 0);
       nodes += e.cache.size;
       pods += e.pods?.podCount ?? 0;
@@ -503,6 +524,17 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
 
   /** Rows for a query over `clusters` (already filtered to what the caller may see). */
   async query(q: NodeQuery, clusters: readonly string[]): Promise<NodeQueryResult> {
+    const { hits, ...rest } = await this.queryPage(q, clusters);
+    return { items: hits.map((h) => toRow(h.cluster, h.rec, h.podCount)), ...rest };
+  }
+
+  /** The same answer as `query`, already serialised (what the HTTP route sends; much cheaper for big pages). */
+  async queryJson(q: NodeQuery, clusters: readonly string[]): Promise<string> {
+    const { hits, ...rest } = await this.queryPage(q, clusters);
+    return `{"items":${rowsJson(hits)},${JSON.stringify(rest).slice(1)}`;
+  }
+
+  async queryPage(q: NodeQuery, clusters: readonly string[]): Promise<NodeQueryPage> {
     const views: ClusterView[] = [];
     const states: Record<string, ClusterState> = {};
     const podSrc: Record<string, PodCountSource> = {};
@@ -535,8 +567,8 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     if (clusters.length > 0 && views.length === 0) throw new ClusterUnavailableError(errors);
     cacheQueries.inc({ source: direct ? 'direct' : 'cache' });
     const page = runQuery(views, q);
-    const out: NodeQueryResult = {
-      items: page.hits.map((h) => toRow(h.cluster, h.rec, h.podCount)),
+    const out: NodeQueryPage = {
+      hits: page.hits,
       total: page.total,
       source: direct ? 'direct' : 'cache',
       degraded: direct || Object.keys(errors).length > 0,
@@ -591,6 +623,19 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       if (rec) out.push(toRow(cluster, rec, pc(n)));
     }
     return out;
+  }
+
+  /** `rows(cluster)` as a JSON array (for snapshots); undefined until the first LIST completed. */
+  rowsJson(cluster: string): string | undefined {
+    const e = this.entries.get(cluster);
+    if (!e || !e.nodes.everSynced) return undefined;
+    const pc = this.podCountFn(e);
+    const hits: QueryHit[] = [];
+    for (const n of e.cache.sortedNames()) {
+      const rec = e.cache.get(n);
+      if (rec) hits.push({ cluster, rec, podCount: pc(n) });
+    }
+    return rowsJson(hits);
   }
 
   /** Names of cached nodes matching a label selector (batch targets); undefined if not synced. */

@@ -1,8 +1,12 @@
 /**
  * One cluster's nodes in memory: the informer's store plus secondary indexes (status, role, schedulability,
- * label key and key=value, taint key), a lazily rebuilt name order, and the Ready count the operation guard
- * reads. Updated only through the informer's handlers (and read-your-writes, which goes through the same
- * informer), so the indexes can never disagree with the store.
+ * taint key; label key=value built lazily per key), a lazily rebuilt name order, and the Ready count the
+ * operation guard reads. Updated only through the informer's handlers (and read-your-writes, which goes
+ * through the same informer), so the indexes can never disagree with the store.
+ *
+ * Label indexes are built on first use per label key and dropped when any node's labels change: kept eagerly
+ * for every key they cost ~1 KB per node (hostname-like labels make one set per node), which is more than the
+ * rest of the record, while a selector query rebuilds one key's index with a single scan.
  */
 import type { MapStore } from '../informer/store.js';
 import type { NodeQuery, ClusterView } from './query.js';
@@ -30,14 +34,14 @@ class TermIndex {
   }
 }
 
-const labelTerm = (k: string, v: string) => `${k}\u0000${v}`;
 /** Fields whose change requires re-indexing. */
 export const INDEXED_FIELDS = new Set(['status', 'schedulable', 'labels', 'roles', 'taints', 'uid']);
 
 export class NodeCache {
   private readonly byStatus = new TermIndex();
   private readonly byRole = new TermIndex();
-  private readonly byLabel = new TermIndex();
+  /** label key → value → node names; built on demand, cleared on any label change. */
+  private readonly byLabel = new Map<string, Map<string, Set<string>>>();
   private readonly byTaint = new TermIndex();
   private readonly cordoned = new Set<string>();
   private names?: string[];
@@ -73,6 +77,7 @@ export class NodeCache {
   added(rec: NodeRecord): void {
     this.index(rec);
     this.names = undefined;
+    this.byLabel.clear();
   }
 
   updated(old: NodeRecord, rec: NodeRecord, changed: readonly string[]): void {
@@ -80,15 +85,34 @@ export class NodeCache {
       this.unindex(old);
       this.index(rec);
     }
+    if (changed.includes('labels') || changed.includes('uid')) this.byLabel.clear();
   }
 
   deleted(old: NodeRecord): void {
     this.unindex(old);
     this.names = undefined;
+    this.byLabel.clear();
+  }
+
+  private labelIndex(key: string): Map<string, Set<string>> {
+    let ix = this.byLabel.get(key);
+    if (!ix) {
+      ix = new Map();
+      for (const r of this.store.values()) {
+        const v = r.labels[key];
+        if (v === undefined) continue;
+        let s = ix.get(v);
+        if (!s) ix.set(v, (s = new Set()));
+        s.add(r.name);
+      }
+      this.byLabel.set(key, ix);
+    }
+    return ix;
   }
 
   clear(): void {
-    for (const ix of [this.byStatus, this.byRole, this.byLabel, this.byTaint]) ix.clear();
+    this.byLabel.clear();
+    for (const ix of [this.byStatus, this.byRole, this.byTaint]) ix.clear();
     this.cordoned.clear();
     this.names = undefined;
     this.ready = 0;
@@ -100,10 +124,6 @@ export class NodeCache {
     if (r.status === 'Ready') this.ready++;
     if (r.status === 'Ready' && !r.unschedulable) this.readyOpen++;
     for (const role of r.roles) this.byRole.add(role, r.name);
-    for (const k in r.labels) {
-      this.byLabel.add(k, r.name);
-      this.byLabel.add(labelTerm(k, r.labels[k]!), r.name);
-    }
     for (const t of r.taints) this.byTaint.add(t.key, r.name);
     if (r.unschedulable) this.cordoned.add(r.name);
   }
@@ -113,10 +133,6 @@ export class NodeCache {
     if (r.status === 'Ready') this.ready--;
     if (r.status === 'Ready' && !r.unschedulable) this.readyOpen--;
     for (const role of r.roles) this.byRole.remove(role, r.name);
-    for (const k in r.labels) {
-      this.byLabel.remove(k, r.name);
-      this.byLabel.remove(labelTerm(k, r.labels[k]!), r.name);
-    }
     for (const t of r.taints) this.byTaint.remove(t.key, r.name);
     this.cordoned.delete(r.name);
   }
@@ -157,19 +173,18 @@ export class NodeCache {
     }
     if (q.schedulable === false) consider(this.cordoned, this.cordoned.size);
     for (const r of q.selector ?? []) {
-      let u: ReadonlySet<string> | undefined;
-      if (r.op === 'exists' || r.op === 'gt' || r.op === 'lt') u = this.byLabel.get(r.key);
-      else if (r.op === '=') u = this.byLabel.get(labelTerm(r.key, r.values[0]!));
-      else if (r.op === 'in') u = union(r.values.map((v) => this.byLabel.get(labelTerm(r.key, v))));
-      else continue;
-      consider(u ?? [], u?.size ?? 0);
+      if (r.op !== '=' && r.op !== 'in') continue;
+      const ix = this.labelIndex(r.key);
+      const u = union(r.values.map((v) => ix.get(v)));
+      consider(u, u.size);
     }
     for (const t of q.taints ?? []) {
       if (t.negate) continue;
       const s = this.byTaint.get(t.key);
       consider(s ?? [], s?.size ?? 0);
     }
-    if (best === undefined || bestSize >= this.store.size) return undefined;
+    // Looking names up costs about as much as scanning records: only worth it for selective filters.
+    if (best === undefined || bestSize > this.store.size / 2) return undefined;
     const out: NodeRecord[] = [];
     for (const n of best) {
       const r = this.store.get(n);

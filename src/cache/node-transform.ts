@@ -150,5 +150,28 @@ export function acceptNode(stored: NodeRecord, incoming: NodeRecord): boolean {
   return c === undefined || c >= 0;
 }
 
+function sameMap(
+  a: Readonly<Record<string, string | undefined>>,
+  b: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/** Fields NodeDetail shows that the change classifier does not look at (they are not in NodeRow). */
+export function sameDetailExtras(a: NodeRecord, b: NodeRecord): boolean {
+  return (
+    a.providerID === b.providerID &&
+    sameMap(a.annotations, b.annotations) &&
+    sameMap(a.systemInfo, b.systemInfo) &&
+    a.addresses.length === b.addresses.length &&
+    a.addresses.every((x, i) => x.type === b.addresses[i]!.type && x.address === b.addresses[i]!.address) &&
+    (a.podCIDRs ?? []).join() === (b.podCIDRs ?? []).join()
+  );
+}
+
 export const sameNode = (a: NodeRecord, b: NodeRecord): boolean =>
   a.resourceVersion === b.resourceVersion && a.uid === b.uid;

@@ -72,13 +72,16 @@ export interface NodeDetail extends NodeRow {
 
 /**
  * What the cache keeps per node: everything NodeDetail shows except the cluster name and the live pod count,
- * with derived fields (status, roles, IPs) computed once per change rather than per query. Records are
- * immutable: a change produces a new record, so a row handed out is never mutated underneath its reader.
+ * with derived fields (status, roles, IPs) computed once per change rather than per query. A visible change
+ * produces a new record; an update that changes nothing shown (a kubelet heartbeat) only advances
+ * `resourceVersion` in place, so heartbeats leave no long-lived garbage behind. Rows and details handed out
+ * are copies and never change underneath their reader.
  */
 export interface NodeRecord {
   readonly name: string;
   readonly uid: string;
-  readonly resourceVersion: string;
+  /** The one field updated in place (heartbeat-only updates). */
+  resourceVersion: string;
   readonly createdAt: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;

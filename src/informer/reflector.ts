@@ -57,6 +57,12 @@ export interface ReflectorOptions<T> {
   keyOf?: (raw: KubeObject) => string;
   /** Should `incoming` replace `stored`? Default: always. Lets read-your-writes refuse an older version. */
   accept?: (stored: T, incoming: T) => boolean;
+  /**
+   * Combine a stored object with an accepted newer version; returning `stored` (possibly updated in place)
+   * means nothing observable changed and no event is emitted. Lets a cache keep one long-lived object per
+   * key through insignificant updates (kubelet heartbeats) instead of replacing it every few seconds.
+   */
+  reconcile?: (stored: T, incoming: T) => T;
   /** Relists emit no update for equal objects. Default: identity (always an update). */
   same?: (a: T, b: T) => boolean;
   /** When the object last changed (ms since epoch), to measure sync lag. Read from the raw object. */
@@ -374,9 +380,8 @@ export class Reflector<T> {
         if (old === undefined) {
           this.store.set(key, obj);
           this.emitAdded(key, obj, initial);
-        } else if (!(this.o.same?.(old, obj) ?? false) && (this.o.accept?.(old, obj) ?? true)) {
-          this.store.set(key, obj);
-          this.emitUpdated(key, old, obj);
+        } else if (!(this.o.same?.(old, obj) ?? false)) {
+          this.replace(key, old, obj);
         }
       }
       cont = page.metadata?.continue || undefined;
@@ -484,9 +489,15 @@ export class Reflector<T> {
       this.emitAdded(key, obj, false);
       return true;
     }
+    return this.replace(key, old, obj);
+  }
+
+  private replace(key: string, old: T, obj: T): boolean {
     if (!(this.o.accept?.(old, obj) ?? true)) return false;
-    this.store.set(key, obj);
-    this.emitUpdated(key, old, obj);
+    const next = this.o.reconcile ? this.o.reconcile(old, obj) : obj;
+    if (next === old) return false;
+    this.store.set(key, next);
+    this.emitUpdated(key, old, next);
     return true;
   }
 

@@ -29,6 +29,8 @@ export interface HubSource {
   off(ev: 'state' | 'synced' | 'removed', fn: (cluster: string) => void): unknown;
   clusters(): string[];
   rows(cluster: string): NodeRow[] | undefined;
+  /** The same rows as a JSON array, when the source can serialise faster than JSON.stringify. */
+  rowsJson?(cluster: string): string | undefined;
   row(cluster: string, name: string): NodeRow | undefined;
   status?(cluster: string): object;
 }
@@ -278,11 +280,13 @@ export class RealtimeHub {
 
   private sendSnapshot(c: HubClient, t: Topic): boolean {
     if (t.snapshot?.version !== t.version) {
-      const rows = this.o.source.rows(t.cluster);
-      if (!rows) return false; // not synced yet: the snapshot follows the first LIST ('synced')
+      const items = this.o.source.rowsJson
+        ? this.o.source.rowsJson(t.cluster)
+        : json(this.o.source.rows(t.cluster));
+      if (items === undefined) return false; // not synced yet: the snapshot follows the first LIST ('synced')
       t.snapshot = {
         version: t.version,
-        data: JSON.stringify({ type: 'snapshot', cluster: t.cluster, version: t.version, items: rows }),
+        data: `{"type":"snapshot","cluster":${JSON.stringify(t.cluster)},"version":${t.version},"items":${items}}`,
       };
     }
     this.send(c, 'snapshot', t.snapshot.data, true);
@@ -570,6 +574,10 @@ function merge(p: Pending | undefined, ch: NodeChange): Pending {
       if (p.kind === 'updated') p.changed!.add('podCount');
       return p;
   }
+}
+
+function json(v: unknown): string | undefined {
+  return v === undefined ? undefined : JSON.stringify(v);
 }
 
 function publicUser(u: AuthUser): object {

@@ -105,8 +105,8 @@ describe('node routes', () => {
     const name = cache.rows('c1')![0]!.name;
     const r = await get(`/api/v1/clusters/c1/nodes/${name}`);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ source: 'cache', degraded: false, node: { name, cluster: 'c1' } });
-    const node = r.body.node as Record<string, unknown>;
+    expect(r.body).toMatchObject({ source: 'cache', degraded: false, name, cluster: 'c1' });
+    const node = r.body as Record<string, unknown>;
     for (const k of [
       'annotations',
       'addresses',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changedFields } from '../../src/cache/classify.js';
+import { carryRowJson, rowJson, rowsJson } from '../../src/cache/row-json.js';
 import { toDetail, toRow } from '../../src/cache/node-row.js';
 import { acceptNode, transformNode } from '../../src/cache/node-transform.js';
 import { rawNode } from './fixtures.js';
@@ -108,6 +109,39 @@ describe('node transform and rows', () => {
     expect(acceptNode(r10, opaque)).toBe(true);
     // a re-created node (new uid) always wins
     expect(acceptNode(r10, transformNode(rawNode('a', { rv: 2, uid: 'other' })))).toBe(true);
+  });
+});
+
+describe('rows as JSON text', () => {
+  it('says exactly what JSON.stringify(toRow()) says', () => {
+    for (const rec of [
+      transformNode(
+        rawNode('a', {
+          gpu: '2',
+          unschedulable: true,
+          annotations: { 'nodes.knm.io/cordon-reason': 'x "quoted"' },
+        }),
+      ),
+      transformNode(rawNode('b', { taints: [{ key: 'k', effect: 'NoSchedule' }] })),
+    ]) {
+      for (const pc of [null, 0, 17]) {
+        expect(JSON.parse(rowJson(JSON.stringify('c"1'), rec, pc))).toEqual(
+          JSON.parse(JSON.stringify(toRow('c"1', rec, pc))),
+        );
+      }
+    }
+    const recs = [transformNode(rawNode('a')), transformNode(rawNode('b'))];
+    expect(JSON.parse(rowsJson(recs.map((rec, i) => ({ cluster: `c${i}`, rec, podCount: i }))))).toEqual(
+      recs.map((rec, i) => JSON.parse(JSON.stringify(toRow(`c${i}`, rec, i)))),
+    );
+  });
+
+  it('a heartbeat carries the serialised row over, with the new resourceVersion', () => {
+    const a = transformNode(rawNode('a', { rv: 1 }));
+    rowJson('"c"', a, 1);
+    const b = transformNode(rawNode('a', { rv: 2, heartbeat: '2025-02-02T00:00:00Z' }));
+    carryRowJson(a, b);
+    expect(JSON.parse(rowJson('"c"', b, 3))).toEqual(JSON.parse(JSON.stringify(toRow('c', b, 3))));
   });
 });
 

@@ -247,4 +247,27 @@ describe('Reflector', () => {
     ).toBe(true);
     expect(r.store.get('a')!.color).toBe('x');
   });
+
+  it('reconcile can keep the stored object through insignificant updates (no event, no replacement)', async () => {
+    const client = new FakeKubeClient();
+    client.put('a', { spec: { color: 'red' } });
+    const clock = new FakeClock();
+    const { r, log } = make(client, clock, {
+      reconcile: (stored, inc) => {
+        if (stored.color !== inc.color) return inc;
+        stored.rv = inc.rv;
+        return stored;
+      },
+    });
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    const first = r.store.get('a')!;
+    client.put('a', { spec: { color: 'red' } });
+    expect(r.store.get('a')).toBe(first);
+    expect(first.rv).toBe(client.objects.get('a')!.metadata!.resourceVersion);
+    client.put('a', { spec: { color: 'blue' } });
+    expect(r.store.get('a')).not.toBe(first);
+    expect(log).toEqual(['added a (initial)', 'updated a red->blue']);
+  });
 });
