@@ -111,7 +111,7 @@ export const nodeWriteRetries = new client.Counter({
 });
 export const drainEvictions = new client.Counter({
   name: 'knm_drain_evictions_total',
-  help: 'Eviction (or delete) requests made by drains, by result (accepted, gone, pdb_retry, error)',
+  help: 'Eviction (or delete) requests made by drains, by result (accepted, deleted, gone, pdb_retry, error)',
   labelNames: labels('cluster', 'result'),
   registers: [registry],
 });

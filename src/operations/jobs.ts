@@ -336,7 +336,9 @@ export class JobRunner {
         throw forbidden(`you have no access to cluster "${t.cluster}"`);
       try {
         ops.client(t.cluster);
-      } catch {
+      } catch (e) {
+        // Unknown → 404 naming the field; a known cluster that cannot be used (e.g. 503) keeps its own answer.
+        if (toApiError(e)?.status !== 404) throw e;
         throw new ApiError(404, 'NotFound', `cluster "${t.cluster}" not found`, `targets[${i}].cluster`);
       }
     }
