@@ -15,6 +15,8 @@ import { deleteObject, namespaceTerminating, requireObject, type DeleteOptions }
 
 /** How long an eviction's entry in status.disruptedPods keeps a pod out of the healthy count. */
 const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
+/** How long pod changes are batched before budgets are recomputed. */
+const FLUSH_DELAY_MS = 10;
 
 export function isPodReady(pod: KObject): boolean {
   const conds = (pod.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
@@ -47,15 +49,31 @@ export class DisruptionController {
     this.closed = true;
   }
 
+  /**
+   * Marks the budgets a change can affect: for a pod, those in its namespace selecting it before or after;
+   * for a budget, itself. Recomputation is batched a few milliseconds later (and forced before an eviction or
+   * a read of budgets), so a burst of pod changes costs one pass per budget, not one per change.
+   */
   private observe(ev: HistoryEvent, def: ResourceDef): void {
     if (!this.enabled || this.writing) return;
-    if (def.resource !== 'pods' && def.resource !== 'poddisruptionbudgets') return;
-    const ns = ev.obj.metadata.namespace ?? '';
-    if (def.resource === 'pods' && !this.hasPdbs(ns)) return;
-    this.dirty.add(ns);
-    if (!this.scheduled) {
+    if (def.resource === 'poddisruptionbudgets') {
+      if (ev.type !== 'DELETED') this.dirty.add(ev.key);
+    } else if (def.resource === 'pods') {
+      const ns = ev.obj.metadata.namespace ?? '';
+      if (!this.hasPdbs(ns)) return;
+      for (const pdb of this.pdbsIn(ns)) {
+        const sel = fromLabelSelectorSpec(pdb.spec?.selector);
+        if (!sel) continue;
+        if (
+          matchLabels(sel, ev.obj.metadata.labels) ||
+          (ev.prev && matchLabels(sel, ev.prev.metadata.labels))
+        )
+          this.dirty.add(`${ns}/${pdb.metadata.name}`);
+      }
+    } else return;
+    if (this.dirty.size && !this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(() => this.flush());
+      this.state.timers.after(FLUSH_DELAY_MS, () => this.flush());
     }
   }
 
@@ -92,9 +110,13 @@ export class DisruptionController {
       this.dirty.clear();
       return;
     }
-    const namespaces = [...this.dirty];
+    const keys = [...this.dirty];
     this.dirty.clear();
-    for (const ns of namespaces) for (const pdb of this.pdbsIn(ns)) this.sync(pdb);
+    const store = this.state.store('poddisruptionbudgets');
+    for (const k of keys) {
+      const pdb = store.items.get(k) as PdbObject | undefined;
+      if (pdb) this.sync(pdb);
+    }
   }
 
   /** Compute every PDB's status now (after bulk loads). */
