@@ -298,7 +298,15 @@ export class Reflector<T> {
         cause = 'gone';
         continue;
       }
-      const why = r.err.reason === 'Timeout' && r.idle ? 'idle' : r.err.reason;
+      if (r.idle) {
+        // Silence is not failure: the real watch cache sends no bookmark until the kind changes, so a quiet
+        // resource delivers nothing until the server-side timeout. Re-watch from the same version at once;
+        // a dead server or connection shows itself as a failure of that new request.
+        this.reconnected('idle');
+        if (!r.healthy) await this.timers.sleep(this.backoff.next());
+        continue;
+      }
+      const why = r.err.reason;
       this.reconnected(why);
       this.fail(r.err);
       this.o.log?.warn(

@@ -131,9 +131,10 @@ async function markBudgetBlocks(
   }
 }
 
+// metav1.StatusCause serialises its Type field as `reason` in JSON.
 const isNamespaceTerminating = (e: KubeError) => {
-  const causes = (e.status?.details as { causes?: { type?: string }[] } | undefined)?.causes ?? [];
-  return causes.some((c) => c.type === 'NamespaceTerminating');
+  const causes = (e.status?.details as { causes?: { reason?: string }[] } | undefined)?.causes ?? [];
+  return causes.some((c) => c.reason === 'NamespaceTerminating');
 };
 
 /**
