@@ -24,6 +24,17 @@ import { authRoutes } from './api/routes/auth.js';
 import { userRoutes } from './api/routes/users.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { auditRoutes } from './api/routes/audit.js';
+import { auditLogFor } from './audit/index.js';
+import { setupLiveCache } from './cache/setup.js';
+import { cacheNodeSource } from './cache/node-source.js';
+import { setupRealtime } from './realtime/setup.js';
+import { createOperations } from './operations/context.js';
+import { kubeNodeFromDetail } from './operations/live-view.js';
+import { nodeRoutes } from './api/routes/nodes.js';
+import { wsRoutes } from './api/routes/ws.js';
+import { operationRoutes } from './api/routes/operations.js';
+import { jobRoutes } from './api/routes/jobs.js';
+import { templateRoutes } from './api/routes/templates.js';
 
 export interface AppContext {
   config: Config;
@@ -57,7 +68,11 @@ export const ROUTE_MODULES: RouteModule[] = [
   healthRoutes,
   clusterRoutes,
   auditRoutes,
-  // node routes (cache), operation/job/template routes, realtime (ws)
+  nodeRoutes,
+  operationRoutes,
+  jobRoutes,
+  templateRoutes,
+  wsRoutes,
 ];
 
 export interface AppOverrides {
@@ -127,6 +142,27 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   };
 
   // ---- construct the other parts' services here, before the server is built and clusters start ----
+  // The cache subscribes to the registry before it starts, so clusters loaded at boot are followed.
+  const cache = setupLiveCache(ctx);
+  const hub = setupRealtime(ctx);
+  const operations = createOperations({
+    db: store.db,
+    dialect: store.dialect,
+    clients: clusters,
+    nodes: {
+      ...cacheNodeSource(cache),
+      // Plans a write's first attempt on the cached copy; the resourceVersion precondition keeps it safe.
+      nodeObject: async (c, n) => {
+        const r = await cache.getNode(c, n);
+        return r && !r.degraded ? kubeNodeFromDetail(r.node) : undefined;
+      },
+    },
+    config,
+    publisher: hub,
+    audit: auditLogFor(store.db),
+    log: log.child({ part: 'operations' }),
+  });
+  ctx.operations = operations;
 
   let server: FastifyInstance;
   try {
@@ -141,6 +177,9 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
 
   async function start(): Promise<{ url: string }> {
     const syncIntervalMs = o.clusterSyncIntervalMs ?? (store.dialect === 'postgres' ? 15_000 : undefined);
+    // Unfinished jobs of a previous run are marked interrupted before anything new can start.
+    await operations.jobs.start();
+    ctx.onStop('jobs', () => operations.jobs.shutdown());
     await clusters.start({ syncIntervalMs });
     if (config.demo && o.startSim !== null) {
       try {
