@@ -16,6 +16,7 @@ import {
   ensureWebBuilt,
   launchBrowser,
   loginThroughUi,
+  newContext,
   startServer,
   until,
 } from '../../test/e2e/setup.js';
@@ -147,7 +148,7 @@ async function main() {
       if (r.body.items.length < NODES) throw new Error(`expected ${NODES} nodes, got ${r.body.items.length}`);
     }
 
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    const context = await newContext(browser);
     const page = await context.newPage();
     await loginThroughUi(page, server.url, 'admin', ADMIN_PASSWORD);
 
@@ -193,9 +194,11 @@ async function main() {
           new Promise<null>((res) => setTimeout(() => res(null), 10_000)),
         ]);
         const msg = w.__knmPerf.messages.get(key);
-        return seen && msg !== undefined ? { dom: seen.dom - msg, paint: seen.paint - msg } : null;
+        if (!seen) return { error: 'the row never showed the change' };
+        if (msg === undefined) return { error: 'no WebSocket message was recorded for the node' };
+        return { dom: seen.dom - msg, paint: seen.paint - msg };
       }, `demo/${first}`);
-      if (!r) throw new Error(`update ${i} of ${first} never appeared`);
+      if ('error' in r) throw new Error(`update ${i} of ${first}: ${r.error}`);
       live.push(r);
     }
 

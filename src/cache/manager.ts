@@ -25,7 +25,7 @@ import { toDetail, toRow } from './node-row.js';
 import { acceptNode, nodeChangeTime, sameDetailExtras, sameNode, transformNode } from './node-transform.js';
 import { PodIndex } from './pod-index.js';
 import { runQuery, type ClusterView, type NodeQuery, type QueryHit } from './query.js';
-import { carryRowJson, rowsJson } from './row-json.js';
+import { ageRowJson, carryRowJson, rowsJson } from './row-json.js';
 import { naturalCompare } from './sort.js';
 import type { NodeDetail, NodeRecord, NodeRow, PodCountSource } from './types.js';
 
@@ -89,6 +89,8 @@ export interface CacheManagerOptions {
   podListTtlMs?: number;
   /** Pod-count changes are coalesced this long before being emitted. */
   podCountFlushMs?: number;
+  /** Serialised rows unused for two of these periods are released (default 60 s; 0 = never). */
+  rowJsonAgeMs?: number;
 }
 
 export interface StartOptions {
@@ -141,10 +143,25 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   /** The informers by (cluster, resource): other consumers attach handlers here instead of watching again. */
   readonly informers = new SharedInformers();
 
+  private readonly timers: TimerSet;
+
   constructor(private readonly o: CacheManagerOptions) {
     super();
     this.clock = o.clock ?? systemClock;
     this.log = o.log;
+    this.timers = new TimerSet(this.clock);
+    this.scheduleAging();
+  }
+
+  private scheduleAging(): void {
+    const every = this.o.rowJsonAgeMs ?? 60_000;
+    if (every <= 0) return;
+    const h = this.timers.set(() => {
+      ageRowJson();
+      this.scheduleAging();
+    }, every);
+    // Housekeeping must not keep a process alive on its own.
+    (h as { unref?: () => void })?.unref?.();
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------------
@@ -325,6 +342,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   }
 
   async close(): Promise<void> {
+    this.timers.clearAll();
     await Promise.all([...this.entries.keys()].map((n) => this.stopCluster(n)));
   }
 

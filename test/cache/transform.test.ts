@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changedFields } from '../../src/cache/classify.js';
-import { carryRowJson, rowJson, rowsJson } from '../../src/cache/row-json.js';
+import { ageRowJson, carryRowJson, hasRowJson, rowJson, rowsJson } from '../../src/cache/row-json.js';
 import { toDetail, toRow } from '../../src/cache/node-row.js';
 import { acceptNode, transformNode } from '../../src/cache/node-transform.js';
 import { rawNode } from './fixtures.js';
@@ -134,6 +134,19 @@ describe('rows as JSON text', () => {
     expect(JSON.parse(rowsJson(recs.map((rec, i) => ({ cluster: `c${i}`, rec, podCount: i }))))).toEqual(
       recs.map((rec, i) => JSON.parse(JSON.stringify(toRow(`c${i}`, rec, i)))),
     );
+  });
+
+  it('serialised rows unused for two rotations are released; used ones stay', () => {
+    const used = transformNode(rawNode('u'));
+    const idle = transformNode(rawNode('i'));
+    rowJson('"c"', used, 1);
+    rowJson('"c"', idle, 1);
+    ageRowJson();
+    rowJson('"c"', used, 2);
+    ageRowJson();
+    expect(hasRowJson(used)).toBe(true);
+    expect(hasRowJson(idle)).toBe(false);
+    expect(JSON.parse(rowJson('"c"', idle, 3))).toEqual(JSON.parse(JSON.stringify(toRow('c', idle, 3))));
   });
 
   it('a heartbeat carries the serialised row over, with the new resourceVersion', () => {
