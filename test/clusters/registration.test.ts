@@ -66,7 +66,8 @@ describe('adding a cluster from a kubeconfig', () => {
       createdBy: 'test-admin',
       podIndex: true,
       nodeCount: 0,
-      state: 'stopped',
+      // The live cache starts following it at once; the first LIST has not finished when the answer is sent.
+      state: 'syncing',
     });
     expect(Object.keys(info).sort()).toEqual([
       'context',

@@ -53,7 +53,9 @@ describe('operations endpoints', () => {
     a.app.ctx.clusters.attachEphemeral('demo', DEMO_KUBECONFIG);
     let res = await a.call('GET', '/readyz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ready', store: 'ok', clusters: { demo: 'stopped' } });
+    // The live cache follows the attached cluster; its server does not answer, so it is never reported synced.
+    expect(res.json()).toMatchObject({ status: 'ready', store: 'ok' });
+    expect(['syncing', 'unreachable']).toContain(res.json().clusters.demo);
     a.app.ctx.clusterStatus = { status: () => ({ state: 'synced', nodeCount: 4 }) };
     expect((await a.call('GET', '/readyz')).json().clusters).toEqual({ demo: 'synced' });
     expect((await a.call('GET', '/api/v1/clusters/demo')).json()).toMatchObject({
