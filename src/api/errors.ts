@@ -20,7 +20,8 @@ export class ApiError extends Error {
 export const badRequest = (message: string, field?: string, details?: unknown) =>
   new ApiError(400, 'BadRequest', message, field, details);
 export const notFound = (message: string) => new ApiError(404, 'NotFound', message);
-export const conflict = (message: string, details?: unknown) => new ApiError(409, 'Conflict', message, undefined, details);
+export const conflict = (message: string, details?: unknown) =>
+  new ApiError(409, 'Conflict', message, undefined, details);
 export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
 
 const KUBE_TO_HTTP: Partial<Record<KubeReason, number>> = {

@@ -141,7 +141,8 @@ export class HttpKubeClient implements KubeClient {
         payload = JSON.stringify(o.body);
         opts.headers = {
           ...opts.headers,
-          'Content-Type': method === 'PATCH' ? PATCH_CONTENT_TYPE[o.patchType ?? 'merge'] : 'application/json',
+          'Content-Type':
+            method === 'PATCH' ? PATCH_CONTENT_TYPE[o.patchType ?? 'merge'] : 'application/json',
           'Content-Length': Buffer.byteLength(payload),
         };
       }
@@ -165,7 +166,9 @@ export class HttpKubeClient implements KubeClient {
               reject(
                 errorFromStatus(
                   code,
-                  typeof body === 'object' ? body : { message: `HTTP ${code}: ${String(text).slice(0, 200)}` },
+                  typeof body === 'object'
+                    ? body
+                    : { message: `HTTP ${code}: ${String(text).slice(0, 200)}` },
                   res.headers['retry-after'] as string | undefined,
                 ),
               );
@@ -312,15 +315,24 @@ export function kubeConfigFromText(text: string, context?: string): KubeConfig {
   try {
     kc.loadFromString(text);
   } catch (e) {
-    throw new KubeError('BadRequest', `kubeconfig could not be parsed: ${(e as Error).message.split('\n')[0]}`, 400);
+    throw new KubeError(
+      'BadRequest',
+      `kubeconfig could not be parsed: ${(e as Error).message.split('\n')[0]}`,
+      400,
+    );
   }
   if (context) {
     if (!kc.getContextObject(context)) {
       const known = kc.getContexts().map((c) => c.name);
-      throw new KubeError('NotFound', `context "${context}" not found in kubeconfig (has: ${known.join(', ') || 'none'})`, 404);
+      throw new KubeError(
+        'NotFound',
+        `context "${context}" not found in kubeconfig (has: ${known.join(', ') || 'none'})`,
+        404,
+      );
     }
     kc.setCurrentContext(context);
   }
-  if (!kc.getCurrentCluster()) throw new KubeError('BadRequest', 'kubeconfig has no usable current context or cluster', 400);
+  if (!kc.getCurrentCluster())
+    throw new KubeError('BadRequest', 'kubeconfig has no usable current context or cluster', 400);
   return kc;
 }

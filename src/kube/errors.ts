@@ -59,7 +59,7 @@ const BY_CODE: Record<number, KubeReason> = {
   504: 'Timeout',
 };
 
-const KNOWN = new Set<string>([...Object.values(BY_CODE), "AlreadyExists", "Expired"]);
+const KNOWN = new Set<string>([...Object.values(BY_CODE), 'AlreadyExists', 'Expired']);
 
 export function errorFromStatus(code: number, body: unknown, retryAfter?: string | null): KubeError {
   const st = (body && typeof body === 'object' ? body : {}) as KubeStatus;
@@ -69,7 +69,13 @@ export function errorFromStatus(code: number, body: unknown, retryAfter?: string
   else if (st.reason && KNOWN.has(st.reason)) reason = st.reason as KubeReason;
   const message = st.message || `HTTP ${code}`;
   const ra = retryAfter ? Number(retryAfter) : undefined;
-  return new KubeError(reason, message, code, st.kind === 'Status' ? st : undefined, Number.isFinite(ra) ? ra : undefined);
+  return new KubeError(
+    reason,
+    message,
+    code,
+    st.kind === 'Status' ? st : undefined,
+    Number.isFinite(ra) ? ra : undefined,
+  );
 }
 
 const TLS_CODES = new Set([
