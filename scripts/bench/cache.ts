@@ -14,7 +14,7 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { clearInternPools } from '../../src/cache/intern.js';
-import { CacheManager } from '../../src/cache/manager.js';
+import { CacheManager, type NodeChange } from '../../src/cache/manager.js';
 import { listNodeRecords } from '../../src/cache/direct.js';
 import { parseNodeQuery } from '../../src/cache/query-parse.js';
 import { runQuery } from '../../src/cache/query.js';
@@ -57,6 +57,9 @@ const PAGE_QUERY =
 
 const log = createLogger(process.env.KNM_LOG_LEVEL ?? 'warn');
 const say = (s: string) => process.stdout.write(s + '\n');
+/** Phase markers with process uptime, to line up with --trace-gc output. */
+const phase = (s: string) =>
+  process.env.KNM_BENCH_PHASES && say(`[${Math.round(process.uptime() * 1000)} ms] ${s}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, what: string, ms: number): Promise<void> {
@@ -174,6 +177,7 @@ async function main(): Promise<void> {
     const wsWindowStart = performance.now();
 
     // ---- filtered, sorted pages of 50 over HTTP ------------------------------------------------------------
+    phase('pages');
     await sim.call({ cmd: 'resetRequestCount' });
     const pageMs: number[] = [];
     let pageRows = 0;
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
       }
     }
     // ---- full list (every node) over HTTP --------------------------------------------------------------------
+    phase('full lists');
     const fullMs: number[] = [];
     let fullBytes = 0;
     for (let i = 0; i < FULL_REQUESTS; i++) {
@@ -202,10 +207,19 @@ async function main(): Promise<void> {
     say(`queries done: ${queries} (${apiCalls} Kubernetes API requests meanwhile)`);
 
     // ---- change → WebSocket latency ------------------------------------------------------------------------
+    phase('changes');
     const names = (cache.rows(CLUSTER) ?? [])
       .filter((r) => !r.roles.includes('control-plane'))
       .map((r) => r.name);
     const sentAt = new Map<string, number>();
+    // When the informer delivered each change (splits the latency into simulator+watch and hub+WebSocket).
+    const cachedAt = new Map<string, number>();
+    const onChange = (c: NodeChange) => {
+      if (c.kind !== 'updated' || !c.changed.includes('labels')) return;
+      const seq = cache.row(CLUSTER, c.name)?.labels['bench.knm.io/seq'];
+      if (seq !== undefined && !cachedAt.has(seq)) cachedAt.set(seq, performance.now());
+    };
+    cache.on('change', onChange);
     for (let i = 0; i < CHANGES; i++) {
       const seq = String(i);
       const node = names[(i * 7919) % names.length]!;
@@ -219,8 +233,18 @@ async function main(): Promise<void> {
       'all changes delivered',
       30_000,
     );
+    cache.off('change', onChange);
     const latencies: number[] = [];
-    for (const [seq, at] of sentAt) for (const a of arrivals.get(seq)!) latencies.push(a - at);
+    const toCache: number[] = [];
+    const cacheToWs: number[] = [];
+    for (const [seq, at] of sentAt) {
+      const c = cachedAt.get(seq);
+      if (c !== undefined) toCache.push(c - at);
+      for (const a of arrivals.get(seq)!) {
+        latencies.push(a - at);
+        if (c !== undefined) cacheToWs.push(a - c);
+      }
+    }
     const wsWindowS = (performance.now() - wsWindowStart) / 1000;
     const churnS = (performance.now() - churnStart) / 1000;
     const nodeUpdates = (cache.informerStats(CLUSTER)!.nodes.events.MODIFIED ?? 0) - informerEventsBefore;
@@ -230,6 +254,7 @@ async function main(): Promise<void> {
     const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
     // ---- the same page by LISTing nodes from the API server ---------------------------------------------
+    phase('direct lists');
     const direct = new HttpKubeClient('direct', kubeConfigFromText(started.kubeconfig), 60_000);
     const q = parseNodeQuery(Object.fromEntries(new URLSearchParams(PAGE_QUERY)));
     const directMs: number[] = [];
@@ -274,6 +299,10 @@ async function main(): Promise<void> {
       apiCallsPerQuery: round(apiCalls / queries, 4),
       changeToWsP50Ms: round(percentile(latencies, 50)),
       changeToWsP99Ms: round(percentile(latencies, 99)),
+      changeToCacheP50Ms: round(percentile(toCache, 50)),
+      changeToCacheP99Ms: round(percentile(toCache, 99)),
+      cacheToWsP50Ms: round(percentile(cacheToWs, 50)),
+      cacheToWsP99Ms: round(percentile(cacheToWs, 99)),
       wsClients: WS_CLIENTS,
       changes: CHANGES,
       directListP50Ms: round(percentile(directMs, 50)),

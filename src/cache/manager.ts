@@ -25,7 +25,9 @@ import { toDetail, toRow } from './node-row.js';
 import { acceptNode, nodeChangeTime, sameDetailExtras, sameNode, transformNode } from './node-transform.js';
 import { PodIndex } from './pod-index.js';
 import { runQuery, type ClusterView, type NodeQuery, type QueryHit } from './query.js';
-import { ageRowJson, carryRowJson, rowsJson } from './row-json.js';
+import { ageRowJson, carryRowJson, rowsJson, rowsJsonParts } from './row-json.js';
+
+const ITEMS_OPEN = Buffer.from('{"items":');
 import { naturalCompare } from './sort.js';
 import type { NodeDetail, NodeRecord, NodeRow, PodCountSource } from './types.js';
 
@@ -547,9 +549,13 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   }
 
   /** The same answer as `query`, already serialised (what the HTTP route sends; much cheaper for big pages). */
-  async queryJson(q: NodeQuery, clusters: readonly string[]): Promise<string> {
+  async queryJson(q: NodeQuery, clusters: readonly string[]): Promise<Buffer> {
     const { hits, ...rest } = await this.queryPage(q, clusters);
-    return `{"items":${rowsJson(hits)},${JSON.stringify(rest).slice(1)}`;
+    return Buffer.concat([
+      ITEMS_OPEN,
+      ...rowsJsonParts(hits),
+      Buffer.from(`,${JSON.stringify(rest).slice(1)}`),
+    ]);
   }
 
   async queryPage(q: NodeQuery, clusters: readonly string[]): Promise<NodeQueryPage> {
@@ -643,8 +649,8 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     return out;
   }
 
-  /** `rows(cluster)` as a JSON array (for snapshots); undefined until the first LIST completed. */
-  rowsJson(cluster: string): string | undefined {
+  /** `rows(cluster)` as a UTF-8 JSON array (for snapshots); undefined until the first LIST completed. */
+  rowsJson(cluster: string): Buffer | undefined {
     const e = this.entries.get(cluster);
     if (!e || !e.nodes.everSynced) return undefined;
     const pc = this.podCountFn(e);

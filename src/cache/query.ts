@@ -148,18 +148,38 @@ interface Entry extends Sortable {
   p: number | null;
 }
 
-/** Max-heap by `cmp` holding the k smallest entries seen. */
-function topK(entries: Iterable<Entry>, k: number, cmp: (a: Entry, b: Entry) => number): Entry[] {
-  const h: Entry[] = [];
-  const up = (i: number) => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (cmp(h[i]!, h[p]!) <= 0) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
+/**
+ * The k smallest entries seen so far, as a max-heap by `cmp`. `offer` compares a candidate before anything is
+ * allocated for it, so a page of 50 out of thousands of matches allocates about 50 entries, not thousands.
+ */
+class TopK {
+  readonly h: Entry[] = [];
+  constructor(
+    private readonly k: number,
+    private readonly cmp: (a: Sortable, b: Sortable) => number,
+  ) {}
+
+  /** Would `probe` enter the page? */
+  wants(probe: Sortable): boolean {
+    return this.h.length < this.k || (this.k > 0 && this.cmp(probe, this.h[0]!) < 0);
+  }
+
+  add(e: Entry): void {
+    const h = this.h;
+    const cmp = this.cmp;
+    if (h.length < this.k) {
+      h.push(e);
+      let i = h.length - 1;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (cmp(h[i]!, h[p]!) <= 0) break;
+        [h[i], h[p]] = [h[p]!, h[i]!];
+        i = p;
+      }
+      return;
     }
-  };
-  const down = (i: number) => {
+    h[0] = e;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
@@ -170,17 +190,11 @@ function topK(entries: Iterable<Entry>, k: number, cmp: (a: Entry, b: Entry) => 
       [h[i], h[m]] = [h[m]!, h[i]!];
       i = m;
     }
-  };
-  for (const e of entries) {
-    if (h.length < k) {
-      h.push(e);
-      up(h.length - 1);
-    } else if (k > 0 && cmp(e, h[0]!) < 0) {
-      h[0] = e;
-      down(0);
-    }
   }
-  return h.sort(cmp);
+
+  sorted(): Entry[] {
+    return this.h.sort(this.cmp);
+  }
 }
 
 export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage {
@@ -229,26 +243,26 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
     page = page.slice(0, limit);
     for (const e of page) e.p = viewOf(ordered, e.cluster).podCount(e.rec.name);
   } else {
-    const after: Entry[] = [];
+    const top = new TopK(limit, cmp);
+    // One scratch object for comparisons; an entry is allocated only for rows that enter the page.
+    const probe: Sortable = { v: null, cluster: '', name: '' };
+    let after = 0;
     for (const view of ordered) {
       const recs = view.candidates?.(q) ?? view.all();
+      probe.cluster = view.cluster;
       for (const rec of recs) {
         if (!filter(rec)) continue;
         total++;
         const p = view.podCount(rec.name);
-        const e: Entry = {
-          v: sort.field.value(view.cluster, rec, p),
-          cluster: view.cluster,
-          name: rec.name,
-          rec,
-          p,
-        };
-        if (cursor && cmp(e, cursor) <= 0) continue;
-        after.push(e);
+        probe.v = sort.field.value(view.cluster, rec, p);
+        probe.name = rec.name;
+        if (cursor && cmp(probe, cursor) <= 0) continue;
+        after++;
+        if (top.wants(probe)) top.add({ v: probe.v, cluster: view.cluster, name: rec.name, rec, p });
       }
     }
-    more = after.length > limit;
-    page = after.length <= limit ? after.sort(cmp) : topK(after, limit, cmp);
+    more = after > limit;
+    page = top.sorted();
   }
 
   const last = page[page.length - 1];

@@ -1,17 +1,18 @@
 /**
- * NodeRows as JSON text, fast. Serialising 5,000 rows (~11 MB) per full list or snapshot would dominate
- * their cost, so each record's row is serialised once — without the three fields that change without the
- * row's content changing (cluster, resourceVersion, podCount) — and reused until the record changes
- * significantly. Fragments live in WeakMaps keyed by the record, so a replaced or removed record takes its
- * fragment with it. They cost about as much memory as the record itself, so they are also aged out: two
- * generations, rotated by `ageRowJson()` (the cache manager calls it every minute), so a fragment unused for
- * two rotations is dropped and an idle server holds only the records.
+ * NodeRows as UTF-8 JSON, fast. Serialising and encoding 5,000 rows (~11 MB) per full list or snapshot would
+ * dominate their cost, so each record's row is serialised and encoded once — without the three fields that
+ * change without the row's content changing (cluster, resourceVersion, podCount) — and reused until the
+ * record changes significantly; a list is then a concatenation of bytes. Fragments live in WeakMaps keyed by
+ * the record, so a replaced or removed record takes its fragment with it. They cost about as much memory as
+ * the record itself, so they are also aged out: two generations, rotated by `ageRowJson()` (the cache
+ * manager calls it every minute), so a fragment unused for two rotations is dropped and an idle server holds
+ * only the records.
  */
 import { toRow } from './node-row.js';
 import type { NodeRecord } from './types.js';
 
-let fragments = new WeakMap<NodeRecord, string>();
-let previous = new WeakMap<NodeRecord, string>();
+let fragments = new WeakMap<NodeRecord, Buffer>();
+let previous = new WeakMap<NodeRecord, Buffer>();
 
 /** Start a new generation: fragments not used since the last rotation are released. */
 export function ageRowJson(): void {
@@ -19,24 +20,32 @@ export function ageRowJson(): void {
   fragments = new WeakMap();
 }
 
-function fragment(rec: NodeRecord): string {
+function fragment(rec: NodeRecord): Buffer {
   let f = fragments.get(rec);
-  if (f === undefined) f = previous.get(rec);
-  if (f !== undefined) {
-    fragments.set(rec, f);
-  } else {
+  if (f !== undefined) return f;
+  f = previous.get(rec);
+  if (f === undefined) {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { cluster, resourceVersion, podCount, ...rest } = toRow('', rec, null);
-    f = JSON.stringify(rest);
-    fragments.set(rec, f);
+    // Without its opening brace; its own allocation (a slice of Node's shared pool would pin the whole slab).
+    const text = JSON.stringify(rest).slice(1);
+    f = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    f.write(text);
   }
+  fragments.set(rec, f);
   return f;
 }
 
-/** The row of `rec` as JSON (same content as JSON.stringify(toRow(...)), keys in another order). */
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
+function head(clusterJson: string, rec: NodeRecord, podCount: number | null): string {
+  return `{"cluster":${clusterJson},"resourceVersion":${JSON.stringify(rec.resourceVersion)},"podCount":${podCount === null ? 'null' : podCount},`;
+}
+
+/** The row of `rec` as JSON text (same content as JSON.stringify(toRow(...)), keys in another order). */
 export function rowJson(clusterJson: string, rec: NodeRecord, podCount: number | null): string {
-  const f = fragment(rec);
-  return `{"cluster":${clusterJson},"resourceVersion":${JSON.stringify(rec.resourceVersion)},"podCount":${podCount === null ? 'null' : podCount},${f.slice(1)}`;
+  return head(clusterJson, rec, podCount) + fragment(rec).toString('utf8');
 }
 
 /** Whether a serialised row is held for `rec` (tests). */
@@ -50,19 +59,47 @@ export function carryRowJson(prev: NodeRecord, next: NodeRecord): void {
   if (f !== undefined) fragments.set(next, f);
 }
 
-/** A JSON array of rows. */
-export function rowsJson(
+/** Pieces of a JSON array of rows (for Buffer.concat or a vectored write). */
+export function rowsJsonParts(
   rows: Iterable<{ cluster: string; rec: NodeRecord; podCount: number | null }>,
-): string {
-  const parts: string[] = [];
+): Buffer[] {
+  const parts: Buffer[] = [OPEN];
   let lastCluster: string | undefined;
   let cj = '';
+  // Row heads are tiny: encode them in batches rather than one Buffer each.
+  let heads: string[] = [];
+  let pending: Buffer[] = [];
+  const flushHeads = () => {
+    if (!heads.length) return;
+    const joined = Buffer.from(heads.join(''));
+    let off = 0;
+    for (let i = 0; i < heads.length; i++) {
+      const len = Buffer.byteLength(heads[i]!);
+      parts.push(joined.subarray(off, off + len), pending[i]!);
+      off += len;
+    }
+    heads = [];
+    pending = [];
+  };
+  let first = true;
   for (const r of rows) {
     if (r.cluster !== lastCluster) {
       lastCluster = r.cluster;
       cj = JSON.stringify(r.cluster);
     }
-    parts.push(rowJson(cj, r.rec, r.podCount));
+    heads.push((first ? '' : ',') + head(cj, r.rec, r.podCount));
+    pending.push(fragment(r.rec));
+    first = false;
+    if (heads.length === 256) flushHeads();
   }
-  return `[${parts.join(',')}]`;
+  flushHeads();
+  parts.push(CLOSE);
+  return parts;
+}
+
+/** A JSON array of rows, as UTF-8. */
+export function rowsJson(
+  rows: Iterable<{ cluster: string; rec: NodeRecord; podCount: number | null }>,
+): Buffer {
+  return Buffer.concat(rowsJsonParts(rows));
 }

@@ -29,15 +29,15 @@ export interface HubSource {
   off(ev: 'state' | 'synced' | 'removed', fn: (cluster: string) => void): unknown;
   clusters(): string[];
   rows(cluster: string): NodeRow[] | undefined;
-  /** The same rows as a JSON array, when the source can serialise faster than JSON.stringify. */
-  rowsJson?(cluster: string): string | undefined;
+  /** The same rows as a UTF-8 JSON array, when the source can serialise faster than JSON.stringify. */
+  rowsJson?(cluster: string): Buffer | undefined;
   row(cluster: string, name: string): NodeRow | undefined;
   status?(cluster: string): object;
 }
 
-/** The part of a `ws` WebSocket the hub uses. */
+/** The part of a `ws` WebSocket the hub uses. Buffers are UTF-8 JSON and must go out as text frames. */
 export interface HubSocket {
-  send(data: string, cb?: (err?: Error) => void): void;
+  send(data: string | Buffer, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;
@@ -81,7 +81,7 @@ interface Topic {
   flushTimer?: unknown;
   lastFlushAt: number;
   subscribers: Set<HubClient>;
-  snapshot?: { version: number; data: string };
+  snapshot?: { version: number; data: Buffer };
   lastState?: string;
 }
 
@@ -286,10 +286,16 @@ export class RealtimeHub {
       if (items === undefined) return false; // not synced yet: the snapshot follows the first LIST ('synced')
       t.snapshot = {
         version: t.version,
-        data: `{"type":"snapshot","cluster":${JSON.stringify(t.cluster)},"version":${t.version},"items":${items}}`,
+        data: Buffer.concat([
+          Buffer.from(
+            `{"type":"snapshot","cluster":${JSON.stringify(t.cluster)},"version":${t.version},"items":`,
+          ),
+          items,
+          Buffer.from('}'),
+        ]),
       };
     }
-    this.send(c, 'snapshot', t.snapshot.data, true);
+    this.send(c, 'snapshot', t.snapshot!.data, true);
     return true;
   }
 
@@ -447,7 +453,7 @@ export class RealtimeHub {
 
   // ---- sending and back-pressure --------------------------------------------------------------------------
 
-  private send(c: HubClient, kind: string, data: string, exempt = false): void {
+  private send(c: HubClient, kind: string, data: string | Buffer, exempt = false): void {
     if (c.closed) return;
     const n = data.length;
     c.pendingBytes += n;
@@ -576,8 +582,8 @@ function merge(p: Pending | undefined, ch: NodeChange): Pending {
   }
 }
 
-function json(v: unknown): string | undefined {
-  return v === undefined ? undefined : JSON.stringify(v);
+function json(v: unknown): Buffer | undefined {
+  return v === undefined ? undefined : Buffer.from(JSON.stringify(v));
 }
 
 function publicUser(u: AuthUser): object {

@@ -119,7 +119,7 @@ describe('rows as JSON text', () => {
         rawNode('a', {
           gpu: '2',
           unschedulable: true,
-          annotations: { 'nodes.knm.io/cordon-reason': 'x "quoted"' },
+          annotations: { 'nodes.knm.io/cordon-reason': 'x "quoted" 磁盘故障 ✓' },
         }),
       ),
       transformNode(rawNode('b', { taints: [{ key: 'k', effect: 'NoSchedule' }] })),
@@ -131,9 +131,9 @@ describe('rows as JSON text', () => {
       }
     }
     const recs = [transformNode(rawNode('a')), transformNode(rawNode('b'))];
-    expect(JSON.parse(rowsJson(recs.map((rec, i) => ({ cluster: `c${i}`, rec, podCount: i }))))).toEqual(
-      recs.map((rec, i) => JSON.parse(JSON.stringify(toRow(`c${i}`, rec, i)))),
-    );
+    expect(
+      JSON.parse(rowsJson(recs.map((rec, i) => ({ cluster: `c${i}`, rec, podCount: i }))).toString()),
+    ).toEqual(recs.map((rec, i) => JSON.parse(JSON.stringify(toRow(`c${i}`, rec, i)))));
   });
 
   it('serialised rows unused for two rotations are released; used ones stay', () => {

@@ -64,8 +64,8 @@ export class FakeSocket implements HubSocket {
   terminated = false;
   pings = 0;
   constructor(public autoFlush = true) {}
-  send(data: string, cb?: (err?: Error) => void): void {
-    this.frames.push(JSON.parse(data) as Record<string, unknown>);
+  send(data: string | Buffer, cb?: (err?: Error) => void): void {
+    this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
     if (this.autoFlush) cb?.();
     else this.held.push(() => cb?.());
   }

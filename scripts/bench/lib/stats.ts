@@ -8,7 +8,10 @@ export function percentile(values: readonly number[], p: number): number {
 
 export const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-/** Heap in use after full collections, with event-loop turns between them so nothing transient survives. */
+/**
+ * Memory in use after full collections (JS heap plus ArrayBuffers: serialised rows live in Buffers), with
+ * event-loop turns between collections so nothing transient survives.
+ */
 export async function heapAfterGc(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
@@ -16,5 +19,6 @@ export async function heapAfterGc(): Promise<number> {
     await new Promise((r) => setTimeout(r, 20));
     gc();
   }
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }

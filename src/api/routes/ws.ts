@@ -37,7 +37,16 @@ export function createWsRoutes(o: WsRouteOptions | ((ctx: AppContext) => WsRoute
         socket.close(4401, 'sign in first');
         return;
       }
-      const client = hub.connect(socket, user);
+      const client = hub.connect(
+        {
+          // Buffers from the hub are UTF-8 JSON: text frames, like every other message.
+          send: (data, cb) => socket.send(data, { binary: false }, cb),
+          close: (code, reason) => socket.close(code, reason),
+          terminate: () => socket.terminate(),
+          ping: () => socket.ping(),
+        },
+        user,
+      );
       let timer: NodeJS.Timeout | undefined;
       if (revalidate && revalidateMs > 0) {
         timer = setInterval(() => {
