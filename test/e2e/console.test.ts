@@ -12,6 +12,7 @@ import {
   ensureWebBuilt,
   launchBrowser,
   loginThroughUi,
+  newContext,
   screenshot,
   startServer,
   type RunningServer,
@@ -74,7 +75,7 @@ beforeAll(async () => {
   const all = await admin.ok<{ items: Row[] }>('GET', '/nodes?limit=1000&sort=name');
   workers = all.items.filter((n) => n.roles.includes('worker') && n.schedulable && n.status === 'Ready');
   expect(workers.length).toBeGreaterThanOrEqual(10);
-  context = await browser.newContext({ viewport: { width: 1600, height: 1300 }, locale: 'en-US' });
+  context = await newContext(browser, { width: 1600, height: 1300 });
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });
@@ -344,8 +345,84 @@ describe('web console', () => {
       .toBe(true);
   });
 
+  it('creates, applies and deletes a template', async () => {
+    const target = workers[6]!;
+    await page.locator('[data-testid="nav-templates"]').click();
+    await page.locator('[data-testid="template-new"]').click();
+    const dialog = page.locator('[data-testid="template-dialog"]');
+    await dialog.locator('input[data-testid="template-name"]').fill('gold tier');
+    await dialog.locator('input[data-testid="label-key"]').first().fill('e2e.example.com/tier');
+    await dialog.locator('input[data-testid="label-value"]').first().fill('gold');
+    await dialog.locator('[data-testid="template-save"]').click();
+    await dialog.waitFor({ state: 'hidden' });
+    const row = page.locator('[data-testid="templates-table"] .el-table__row', { hasText: 'gold tier' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('e2e.example.com/tier=gold');
+    await screenshot(page, '13-templates');
+
+    await row.locator('[data-testid="template-apply"]').click();
+    const apply = page.locator('[data-testid="template-apply-dialog"]');
+    await apply.locator('label', { hasText: 'Node names' }).click();
+    await apply.locator('textarea[data-testid="template-apply-names"]').fill(target.name);
+    await apply.locator('[data-testid="template-apply-submit"]').click();
+    await page.locator('.knm-confirm-ok').click();
+    const panel = page.locator('[data-testid="job-panel"]');
+    await panel.locator('[data-testid="job-operation"]', { hasText: 'Template' }).waitFor();
+    await expect
+      .poll(() => panel.locator('[data-testid="job-status"]').getAttribute('data-status'), {
+        timeout: 30_000,
+      })
+      .toBe('succeeded');
+    await page.keyboard.press('Escape');
+    expect((await node(target.name)).labels['e2e.example.com/tier']).toBe('gold');
+
+    await row.locator('[data-testid="template-delete"]').click();
+    await page.locator('.knm-confirm-ok').click();
+    await row.waitFor({ state: 'detached' });
+  });
+
+  it('shows clusters, users and a token secret once', async () => {
+    await page.locator('[data-testid="nav-clusters"]').click();
+    const cluster = page.locator('[data-testid="cluster-table"] .el-table__row', { hasText: 'demo' });
+    await expect.poll(() => cluster.locator('[data-testid="cluster-state"]').textContent()).toBe('Synced');
+    expect(await cluster.locator('[data-testid="cluster-node-count"]').textContent()).toMatch(/\/ 60$/);
+    await page.locator('[data-testid="add-cluster"]').click();
+    const add = page.locator('[data-testid="add-cluster-dialog"]');
+    await add.locator('input[data-testid="cluster-name-input"]').fill('staging');
+    await add
+      .locator('textarea[data-testid="kubeconfig-input"]')
+      .fill('apiVersion: v1\nkind: Config\nclusters: []\n');
+    expect(await add.locator('[data-testid="cluster-save"]').isDisabled()).toBe(true);
+    await add.locator('[data-testid="cluster-test"]').click();
+    await add.locator('[data-testid="cluster-test-failed"]').waitFor();
+    expect(await add.locator('[data-testid="cluster-save"]').isDisabled()).toBe(true);
+    await screenshot(page, '14-add-cluster');
+    await page.keyboard.press('Escape');
+    await add.waitFor({ state: 'hidden' });
+    await screenshot(page, '15-clusters');
+
+    await page.locator('[data-testid="nav-users"]').click();
+    const users = page.locator('[data-testid="users-table"]');
+    await users.locator('.el-table__row', { hasText: VIEWER.username }).waitFor();
+    await screenshot(page, '16-users');
+
+    await page.locator('[data-testid="user-menu"]').click();
+    await page.locator('[data-testid="menu-tokens"]').click();
+    await page.locator('[data-testid="token-new"]').click();
+    await page.locator('input[data-testid="token-name"]').fill('ci-readonly');
+    await page.locator('[data-testid="token-create"]').click();
+    const secret = await page.locator('input[data-testid="token-secret"]').inputValue();
+    expect(secret).toMatch(/^knm_/);
+    const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(me.status).toBe(200);
+    await page.locator('[data-testid="token-done"]').click();
+    await page.locator('[data-testid="tokens-table"] .el-table__row', { hasText: 'ci-readonly' }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+    await screenshot(page, '17-tokens');
+  });
+
   it('gives a viewer no write action at all', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' });
+    const ctx = await newContext(browser);
     const vp = await ctx.newPage();
     extraPages.add(vp);
     await loginThroughUi(vp, server.url, VIEWER.username, VIEWER.password);

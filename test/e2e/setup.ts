@@ -18,7 +18,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
@@ -192,6 +192,19 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A browser context for the console. Functions passed to page.evaluate are compiled by tsx/esbuild, which may
+ * wrap named inner functions in a `__name` helper that does not exist in the page; define it as identity.
+ */
+export async function newContext(
+  browser: Browser,
+  viewport = { width: 1600, height: 1000 },
+): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ viewport, locale: 'en-US' });
+  await ctx.addInitScript({ content: 'window.__name = window.__name || ((f) => f);' });
+  return ctx;
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,9 +1,9 @@
 /**
- * Columns of the node table (el-table-v2), rendered with plain elements where possible: at 5,000 rows the
- * table only mounts the visible ones, and cheap cells keep scrolling smooth.
+ * Columns of the node table (el-table-v2): header metadata and cell renderers. Cells are plain elements (no
+ * component instances, no tooltips: native `title`) with their text translated once per render context, so
+ * mounting the rows that scroll into view is cheap. Rows themselves are rendered by NodeRowCells.
  */
 import { h, type VNode } from 'vue';
-import { ElCheckbox, ElTooltip } from 'element-plus';
 import type { NodeRow } from '../api/types';
 import type { SortKey } from './filter';
 import { age, formatBytes, formatCount, formatCpu, formatTime } from './format';
@@ -34,13 +34,42 @@ export interface ColumnDef {
   /** Cannot be hidden. */
   fixed?: boolean;
   flexGrow?: number;
-  render: (n: NodeRow, ctx: RenderContext) => VNode | string;
+  render: (n: NodeRow, ctx: RenderContext) => VNode;
 }
 
 export interface RenderContext {
-  t: (key: string, params?: Record<string, unknown>) => string;
+  /** Translated once per context, not per cell. */
+  text: {
+    status: Record<string, string>;
+    schedulable: string;
+    cordoned: string;
+    reason: string;
+    by: string;
+    at: string;
+    podsTitle: string;
+  };
   openNode: (n: NodeRow) => void;
   now: number;
+}
+
+export function renderContext(
+  t: (key: string) => string,
+  openNode: (n: NodeRow) => void,
+  now: number,
+): RenderContext {
+  return {
+    text: {
+      status: { Ready: t('status.Ready'), NotReady: t('status.NotReady'), Unknown: t('status.Unknown') },
+      schedulable: t('nodes.schedulable'),
+      cordoned: t('nodes.cordoned'),
+      reason: t('nodes.cordonReason'),
+      by: t('nodes.cordonBy'),
+      at: t('nodes.cordonAt'),
+      podsTitle: t('nodes.podsTitle'),
+    },
+    openNode,
+    now,
+  };
 }
 
 const text = (s: string, cls = '') => h('span', { class: `knm-cell-text ${cls}`, title: s }, s);
@@ -50,37 +79,26 @@ function statusCell(n: NodeRow, ctx: RenderContext) {
   const title = ready ? `${ready.reason ?? ''} ${ready.message ?? ''}`.trim() : '';
   return h('span', { class: `knm-status knm-status-${n.status}`, title, 'data-testid': 'node-status' }, [
     h('i', { class: 'knm-dot' }),
-    ctx.t(`status.${n.status}`),
+    ctx.text.status[n.status] ?? n.status,
   ]);
 }
 
 function schedulableCell(n: NodeRow, ctx: RenderContext) {
   if (n.schedulable)
-    return h(
-      'span',
-      { class: 'knm-sched-ok', 'data-testid': 'node-schedulable' },
-      ctx.t('nodes.schedulable'),
-    );
+    return h('span', { class: 'knm-sched-ok', 'data-testid': 'node-schedulable' }, ctx.text.schedulable);
   const reason = n.cordon?.reason;
-  const label = h('span', { class: 'knm-sched-cordoned', 'data-testid': 'node-schedulable' }, [
-    h('span', { class: 'knm-badge knm-badge-warning' }, ctx.t('nodes.cordoned')),
+  // Who and when on hover: a native tooltip costs nothing while scrolling.
+  const title = [
+    reason ? `${ctx.text.reason}: ${reason}` : '',
+    n.cordon?.by ? `${ctx.text.by}: ${n.cordon.by}` : '',
+    n.cordon?.at ? `${ctx.text.at}: ${formatTime(n.cordon.at)}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return h('span', { class: 'knm-sched-cordoned', title, 'data-testid': 'node-schedulable' }, [
+    h('span', { class: 'knm-badge knm-badge-warning' }, ctx.text.cordoned),
     reason ? h('span', { class: 'knm-cordon-reason', 'data-testid': 'cordon-reason' }, reason) : null,
   ]);
-  const who = n.cordon?.by || n.cordon?.at;
-  if (!who && !reason) return label;
-  return h(
-    ElTooltip,
-    { placement: 'top', showAfter: 300, persistent: false },
-    {
-      default: () => label,
-      content: () =>
-        h('div', { class: 'knm-cordon-tip' }, [
-          reason ? h('div', `${ctx.t('nodes.cordonReason')}: ${reason}`) : null,
-          n.cordon?.by ? h('div', `${ctx.t('nodes.cordonBy')}: ${n.cordon.by}`) : null,
-          n.cordon?.at ? h('div', `${ctx.t('nodes.cordonAt')}: ${formatTime(n.cordon.at)}`) : null,
-        ]),
-    },
-  );
 }
 
 function taintsCell(n: NodeRow) {
@@ -181,7 +199,7 @@ export const COLUMNS: ColumnDef[] = [
     sort: 'pods',
     defaultVisible: true,
     render: (n, ctx) =>
-      h('span', { class: 'knm-pair', 'data-testid': 'node-pods', title: ctx.t('nodes.podsTitle') }, [
+      h('span', { class: 'knm-pair', 'data-testid': 'node-pods', title: ctx.text.podsTitle }, [
         n.podCount === null ? h('span', { class: 'knm-muted' }, '…') : String(n.podCount),
         h('span', { class: 'knm-muted' }, ` / ${formatCount(n.allocatable.pods)}`),
       ]),
@@ -219,11 +237,14 @@ export const COLUMNS: ColumnDef[] = [
   },
 ];
 
+/** A native checkbox: one per visible row, so it must be cheap. */
 export function selectionCell(checked: boolean, onChange: (v: boolean) => void): VNode {
-  return h(ElCheckbox, {
-    modelValue: checked,
-    'onUpdate:modelValue': (v: unknown) => onChange(!!v),
+  return h('input', {
+    type: 'checkbox',
+    class: 'knm-check',
+    checked,
     'data-testid': 'node-select',
+    onChange: (e: Event) => onChange((e.target as HTMLInputElement).checked),
     onClick: (e: Event) => e.stopPropagation(),
   });
 }
