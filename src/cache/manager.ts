@@ -112,6 +112,7 @@ interface Entry {
   state?: ClusterState;
   timers: TimerSet;
   stateTimer?: unknown;
+  versionFetch?: boolean;
   /** 'synced' was emitted (once, after the first LIST; relists emit their difference as changes). */
   announced: boolean;
   stopped: boolean;
@@ -373,6 +374,8 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   // ---- state ----------------------------------------------------------------------------------------------
 
   private async fetchVersion(e: Entry): Promise<void> {
+    if (e.versionFetch) return;
+    e.versionFetch = true;
     try {
       const v = await e.client.request<{ gitVersion?: string }>({
         path: '/version',
@@ -384,6 +387,8 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       }
     } catch {
       /* reported through the informer's own errors */
+    } finally {
+      e.versionFetch = false;
     }
   }
 

@@ -31,7 +31,7 @@ import { systemClock, TimerSet, type Clock } from './clock.js';
 import { MapStore, type Store } from './store.js';
 import { namespacedKey, type KubeList, type KubeObject } from './types.js';
 
-export type ListCause = 'initial' | 'gone' | 'retry';
+export type ListCause = 'initial' | 'gone' | 'tooLargeRv' | 'retry';
 export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'backoff' | 'stopped';
 
 export interface ReflectorHandlers<T> {
@@ -132,7 +132,7 @@ export class Reflector<T> {
   private syncWaiters: (() => void)[] = [];
 
   private readonly st = {
-    lists: { initial: 0, gone: 0, retry: 0 } as Record<ListCause, number>,
+    lists: { initial: 0, gone: 0, tooLargeRv: 0, retry: 0 } as Record<ListCause, number>,
     relists: 0,
     reconnects: {} as Record<string, number>,
     events: {} as Record<string, number>,
@@ -298,6 +298,17 @@ export class Reflector<T> {
         cause = 'gone';
         continue;
       }
+      if (isTooLargeResourceVersion(r.err)) {
+        // Our resourceVersion is newer than the server's (restored etcd, a new API server behind the same
+        // address): waiting would never help; client-go relists here too.
+        this.st.relists++;
+        this.reconnected('tooLargeRv');
+        this.fail(r.err);
+        needList = true;
+        cause = 'tooLargeRv';
+        await this.pause(r.err);
+        continue;
+      }
       if (r.idle) {
         // Silence is not failure: the real watch cache sends no bookmark until the kind changes, so a quiet
         // resource delivers nothing until the server-side timeout. Re-watch from the same version at once;
@@ -389,7 +400,8 @@ export class Reflector<T> {
           this.store.set(key, obj);
           this.emitAdded(key, obj, initial);
         } else if (!(this.o.same?.(old, obj) ?? false)) {
-          this.replace(key, old, obj);
+          // A LIST is the server's truth: no version ordering applies (after an etcd restore versions go back).
+          this.replace(key, old, obj, true);
         }
       }
       cont = page.metadata?.continue || undefined;
@@ -500,8 +512,8 @@ export class Reflector<T> {
     return this.replace(key, old, obj);
   }
 
-  private replace(key: string, old: T, obj: T): boolean {
-    if (!(this.o.accept?.(old, obj) ?? true)) return false;
+  private replace(key: string, old: T, obj: T, authoritative = false): boolean {
+    if (!authoritative && !(this.o.accept?.(old, obj) ?? true)) return false;
     const next = this.o.reconcile ? this.o.reconcile(old, obj) : obj;
     if (next === old) return false;
     this.store.set(key, next);
@@ -529,6 +541,13 @@ export class Reflector<T> {
       );
     }
   }
+}
+
+/** The watch asked for a resourceVersion the server has not reached (504 with cause ResourceVersionTooLarge). */
+export function isTooLargeResourceVersion(e: KubeError): boolean {
+  if (/too large resource version/i.test(e.message)) return true;
+  const causes = (e.status?.details as { causes?: { reason?: string }[] } | undefined)?.causes;
+  return !!causes?.some((c) => c.reason === 'ResourceVersionTooLarge');
 }
 
 function asKubeError(e: unknown, what: string): KubeError {

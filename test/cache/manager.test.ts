@@ -76,6 +76,22 @@ describe('CacheManager against the simulator', () => {
     expect(cache.status('c1').state).toBe('synced');
   });
 
+  it('converges after the API server comes back with older state (restored etcd: versions go backwards)', async () => {
+    const { sim, cache } = await started();
+    const n = anyNode(cache, 1);
+    for (let i = 0; i < 5; i++) {
+      sim.state.updateNode(n, (x) => {
+        x.metadata.labels = { ...x.metadata.labels, gen: String(i) };
+      });
+    }
+    await until(() => cache.row('c1', n)?.labels.gen === '4', 'changes seen');
+    await sim.restart({ resetState: true });
+    await converged(cache, 'c1', sim, 'after state reset');
+    expect(cache.row('c1', n)!.labels.gen).toBeUndefined();
+    const st = cache.informerStats('c1')!.nodes;
+    expect(st.lists.tooLargeRv + st.lists.gone).toBeGreaterThanOrEqual(1);
+  });
+
   it('relists after 410 Gone and emits only the difference', async () => {
     const { sim, cache } = await started();
     const changes: NodeChange[] = [];

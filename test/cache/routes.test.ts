@@ -19,6 +19,7 @@ beforeAll(async () => {
   cache.startCluster('c1', s.client);
   await cache.waitForSync('c1', 10_000);
   await cache.waitForPodIndex('c1', 10_000);
+  await until(() => !!cache.status('c1').version && sim.watchCount() === 2, 'version known, watches open');
   const hub = new RealtimeHub({ source: cache, log, pingIntervalMs: 0 });
   const srv = await liveCacheServer(cache, hub, { clusterNames: () => ['c1', 'c2'] });
   url = srv.url;

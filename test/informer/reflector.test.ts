@@ -275,4 +275,29 @@ describe('Reflector', () => {
     expect(r.store.get('a')).not.toBe(first);
     expect(log).toEqual(['added a (initial)', 'updated a red->blue']);
   });
+
+  it('relists when the server has not reached our resourceVersion (too large), accepting older versions', async () => {
+    const client = new FakeKubeClient();
+    client.put('a', { spec: { color: 'red' } });
+    const clock = new FakeClock();
+    const { r, log } = make(client, clock, { accept: (old, inc) => Number(inc.rv) >= Number(old.rv) });
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    // the server comes back with older data and lower versions
+    client.objects.clear();
+    client.history = [];
+    client.rv = 0;
+    client.put('a', { spec: { color: 'green' } });
+    client.cutWatches(
+      new KubeError('Timeout', 'Too large resource version: 9, current: 1', 504, {
+        kind: 'Status',
+        details: { causes: [{ reason: 'ResourceVersionTooLarge' }] },
+      }),
+    );
+    await clock.advance(1000);
+    expect(r.store.get('a')!.color).toBe('green');
+    expect(r.stats().lists.tooLargeRv).toBe(1);
+    expect(log.at(-1)).toBe('updated a red->green');
+  });
 });
