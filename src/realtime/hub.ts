@@ -77,9 +77,12 @@ interface Topic {
   cluster: string;
   version: number;
   ring: { v: number; data: string }[];
-  pending: Map<string, Pending>;
+  /** Changes waiting to go out, each with the time it may go (its node's window). */
+  pending: Map<string, Pending & { due: number }>;
   flushTimer?: unknown;
-  lastFlushAt: number;
+  flushAt: number;
+  /** When each node's last message went out, for nodes sent within the last window. */
+  lastSent: Map<string, number>;
   subscribers: Set<HubClient>;
   snapshot?: { version: number; data: Buffer };
   lastState?: string;
@@ -251,7 +254,7 @@ export class RealtimeHub {
       const t = this.topic(n);
       // Changes waiting in the coalescing window go out first, to the existing subscribers and into the ring,
       // so this client's resume or snapshot starts from the true current version without duplicates.
-      if (t.pending.size) this.flush(t);
+      if (t.pending.size) this.flush(t, true);
       c.clusters.add(n);
       t.subscribers.add(c);
       if (first || since[n] !== undefined) this.catchUp(c, t, since[n]);
@@ -324,7 +327,8 @@ export class RealtimeHub {
         version: this.clock.now() * 1000,
         ring: [],
         pending: new Map(),
-        lastFlushAt: -Infinity,
+        flushAt: Infinity,
+        lastSent: new Map(),
         subscribers: new Set(),
       };
       this.topics.set(cluster, t);
@@ -341,20 +345,40 @@ export class RealtimeHub {
   private onChange(ch: NodeChange): void {
     if (this.closed) return;
     const t = this.topic(ch.cluster);
+    const now = this.clock.now();
     const p = t.pending.get(ch.name);
-    t.pending.set(ch.name, merge(p, ch));
-    if (t.flushTimer === undefined) {
-      const wait = Math.max(0, t.lastFlushAt + this.windowMs - this.clock.now());
-      t.flushTimer = this.timers.set(() => this.flush(t), wait);
-    }
+    // Per-node window: a node not sent recently goes out at once; one sent less than a window ago waits for
+    // the window's end, collecting whatever else happens to it meanwhile into the same message.
+    const due = p?.due ?? Math.max(now, (t.lastSent.get(ch.name) ?? -Infinity) + this.windowMs);
+    t.pending.set(ch.name, { ...merge(p, ch), due });
+    this.schedule(t, due);
   }
 
-  private flush(t: Topic): void {
+  private schedule(t: Topic, due: number): void {
+    if (t.flushTimer !== undefined && t.flushAt <= due) return;
+    this.timers.clear(t.flushTimer);
+    t.flushAt = due;
+    t.flushTimer = this.timers.set(() => this.flush(t), Math.max(0, due - this.clock.now()));
+  }
+
+  /** Send what is due (everything with `all`, e.g. before a new subscriber's snapshot). */
+  private flush(t: Topic, all = false): void {
     this.timers.clear(t.flushTimer);
     t.flushTimer = undefined;
-    t.lastFlushAt = this.clock.now();
-    const batch = [...t.pending];
-    t.pending.clear();
+    t.flushAt = Infinity;
+    const now = this.clock.now();
+    const batch: [string, Pending][] = [];
+    let next = Infinity;
+    for (const [name, p] of t.pending) {
+      if (all || p.due <= now) batch.push([name, p]);
+      else next = Math.min(next, p.due);
+    }
+    for (const [name] of batch) {
+      t.pending.delete(name);
+      t.lastSent.set(name, now);
+    }
+    for (const [name, at] of t.lastSent) if (at + this.windowMs <= now) t.lastSent.delete(name);
+    if (next !== Infinity) this.schedule(t, next);
     for (const [name, p] of batch) {
       let msg: Record<string, unknown>;
       let kind: string;
