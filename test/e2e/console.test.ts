@@ -148,6 +148,38 @@ describe('web console', () => {
     await expect.poll(() => text(page, '[data-testid="node-count"]')).toBe('60 of 60 nodes');
   });
 
+  it('sorts by a column and remembers the chosen columns', async () => {
+    const names = (await admin.ok<{ items: Row[] }>('GET', '/nodes?limit=1000')).items.map((n) => n.name);
+    const collator = new Intl.Collator(undefined, { numeric: true });
+    const last = [...names].sort(collator.compare).at(-1)!;
+    const header = (title: string) =>
+      page.locator('.el-table-v2__header-cell', { hasText: new RegExp(`^${title}$`) });
+    /** The row drawn at the top of the table (a virtualized list's DOM order means nothing). */
+    const topRow = () =>
+      page.evaluate(() => {
+        const rows = Array.from(document.querySelectorAll<HTMLElement>('[data-testid="node-row"]'));
+        rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+        return rows[0]?.dataset.nodeName;
+      });
+    await header('Name').click(); // ascending (the default order)
+    await header('Name').click(); // descending
+    await expect.poll(topRow).toBe(last);
+    expect(page.url()).toContain('sort=-name');
+    await header('Name').click(); // back to no explicit order
+
+    expect(await header('Kubelet').count()).toBe(1);
+    await page.locator('[data-testid="column-chooser"]').click();
+    await page.locator('[data-testid="column-toggle-kubeletVersion"]').click();
+    await expect.poll(() => header('Kubelet').count()).toBe(0);
+    await page.reload();
+    await page.locator('[data-testid="node-row"]').first().waitFor();
+    expect(await header('Kubelet').count()).toBe(0);
+    await page.locator('[data-testid="column-chooser"]').click();
+    await page.locator('[data-testid="column-toggle-kubeletVersion"]').click();
+    await expect.poll(() => header('Kubelet').count()).toBe(1);
+    await page.keyboard.press('Escape');
+  });
+
   it('cordons one node with a reason and shows who, when and why', async () => {
     const target = workers[1]!;
     await openDrawer(page, target.name);
