@@ -23,8 +23,10 @@ export class SimProcess {
 
   static spawn(maxOldSpaceMb = 6144): SimProcess {
     const script = fileURLToPath(new URL('./sim-child.ts', import.meta.url));
+    // A large young generation keeps the simulator's own GC pauses (150,000 pods in its heap) from showing up
+    // as watch latency; the simulator is the test fixture, not the product, so tuning it is fair.
     const child = fork(script, [], {
-      execArgv: ['--import', 'tsx', `--max-old-space-size=${maxOldSpaceMb}`],
+      execArgv: ['--import', 'tsx', `--max-old-space-size=${maxOldSpaceMb}`, '--max-semi-space-size=64'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new SimProcess(child);
