@@ -20,9 +20,8 @@ import { parseNodeQuery } from '../../src/cache/query-parse.js';
 import { runQuery } from '../../src/cache/query.js';
 import { HttpKubeClient, kubeConfigFromText } from '../../src/kube/client.js';
 import { createLogger } from '../../src/log/logger.js';
-import { RealtimeHub } from '../../src/realtime/hub.js';
 import { closeAgent, timedGet } from './lib/http.js';
-import { liveCacheServer } from './lib/server.js';
+import { startProduct } from './lib/product.js';
 import { SimProcess } from './lib/sim-process.js';
 import { heapAfterGc, percentile, round } from './lib/stats.js';
 
@@ -34,6 +33,8 @@ const arg = (name: string, def?: string) => {
 const NODES = Number(arg('nodes', '5000'));
 const PODS_PER_NODE = Number(arg('pods-per-node', '30'));
 const OUT = arg('out');
+/** `app` (default): the full application; `minimal`: cache and routes only. */
+const MODE = (arg('mode', 'app') === 'minimal' ? 'minimal' : 'app') as 'app' | 'minimal';
 const CLUSTER = 'bench';
 const PAGE_REQUESTS = Number(arg('page-requests', '1000'));
 const FULL_REQUESTS = Number(arg('full-requests', '40'));
@@ -92,18 +93,19 @@ async function main(): Promise<void> {
     const podTotal = await sim.call<number>({ cmd: 'podCount' });
     say(`simulator ready in ${round((Date.now() - t0) / 1000, 1)} s (${podTotal} pods)`);
 
-    const client = new HttpKubeClient(CLUSTER, kubeConfigFromText(started.kubeconfig), 60_000);
-    const cache = new CacheManager({ log, podIndex: false });
+    const product = await startProduct(MODE, log);
+    const cache = product.cache;
+    say(`product: ${MODE === 'app' ? 'the full application (auth, store, hooks)' : 'cache + routes only'}`);
 
     // ---- cold sync, as the product starts a cluster: node informer and pod index together ------------------
     let t = performance.now();
-    cache.startCluster(CLUSTER, client, { podIndex: true });
+    await product.addCluster(CLUSTER, started.kubeconfig, true);
     if (!(await cache.waitForSync(CLUSTER, 300_000))) throw new Error('nodes did not sync');
     const nodesReadyS = (performance.now() - t) / 1000;
     if (!(await cache.waitForPodIndex(CLUSTER, 600_000))) throw new Error('pod index did not sync');
     const coldSyncS = (performance.now() - t) / 1000;
     say(`cold sync: nodes queryable after ${round(nodesReadyS)} s, pod counts after ${round(coldSyncS)} s`);
-    await cache.stopCluster(CLUSTER);
+    await product.removeCluster(CLUSTER);
     clearInternPools(); // so the next phase's strings are attributed to it
     await sleep(500);
 
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     // released after the current turn of the event loop, and it is I/O garbage, not cache.
     const heap0 = await heapAfterGc();
     t = performance.now();
-    cache.startCluster(CLUSTER, client, { podIndex: false });
+    await product.addCluster(CLUSTER, started.kubeconfig, false);
     if (!(await cache.waitForSync(CLUSTER, 300_000))) throw new Error('nodes did not sync');
     const nodeSyncS = (performance.now() - t) / 1000;
     const nodeCount = cache.resources().nodes;
@@ -140,14 +142,13 @@ async function main(): Promise<void> {
     say(`serialised rows: ${Math.round(rowJsonBytesPerNode)} B/node once filled`);
 
     // ---- server, realtime clients, churn ----------------------------------------------------------------
-    const hub = new RealtimeHub({ source: cache, log });
-    const server = await liveCacheServer(cache, hub);
+    const server = { url: product.url };
     const arrivals = new Map<string, number[]>();
     const wsTypes: Record<string, number> = {};
     const sockets: WebSocket[] = [];
     let snapshots = 0;
     for (let i = 0; i < WS_CLIENTS; i++) {
-      const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/ws');
+      const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/ws', { headers: product.headers });
       ws.on('message', (d) => {
         const now = performance.now();
         const m = JSON.parse(d.toString()) as { type: string; node?: { labels?: Record<string, string> } };
@@ -182,7 +183,10 @@ async function main(): Promise<void> {
     const pageMs: number[] = [];
     let pageRows = 0;
     for (let i = 0; i < PAGE_REQUESTS; i++) {
-      const r = await timedGet(`${server.url}/api/v1/clusters/${CLUSTER}/nodes?${PAGE_QUERY}`);
+      const r = await timedGet(
+        `${server.url}/api/v1/clusters/${CLUSTER}/nodes?${PAGE_QUERY}`,
+        product.headers,
+      );
       if (r.status !== 200)
         throw new Error(`page query answered ${r.status}: ${r.body.toString().slice(0, 200)}`);
       pageMs.push(r.ms);
@@ -197,7 +201,7 @@ async function main(): Promise<void> {
     const fullMs: number[] = [];
     let fullBytes = 0;
     for (let i = 0; i < FULL_REQUESTS; i++) {
-      const r = await timedGet(`${server.url}/api/v1/clusters/${CLUSTER}/nodes?limit=10000`);
+      const r = await timedGet(`${server.url}/api/v1/clusters/${CLUSTER}/nodes?limit=10000`, product.headers);
       if (r.status !== 200) throw new Error(`full list answered ${r.status}`);
       fullMs.push(r.ms);
       fullBytes = r.bytes;
@@ -280,6 +284,7 @@ async function main(): Promise<void> {
     const heapEnd = await heapAfterGc();
 
     Object.assign(results, {
+      mode: MODE,
       nodes: nodeCount,
       pods: podsIndexed,
       coldSyncSeconds: round(coldSyncS),
@@ -330,10 +335,7 @@ async function main(): Promise<void> {
 
     for (const ws of sockets) ws.close();
     closeAgent();
-    await server.close();
-    hub.close();
-    await cache.close();
-    client.close();
+    await product.close();
   } finally {
     await sim.close();
   }

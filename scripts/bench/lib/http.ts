@@ -3,10 +3,13 @@ import http from 'node:http';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
-export function timedGet(url: string): Promise<{ ms: number; status: number; bytes: number; body: Buffer }> {
+export function timedGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ ms: number; status: number; bytes: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.get(url, { agent }, (res) => {
+    const req = http.get(url, { agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
