@@ -322,7 +322,7 @@ async function main() {
     );
     for (const r of rows) process.stdout.write(`| ${r[0].padEnd(w0)} | ${r[1].padEnd(w1)} | ${r[2]}\n`);
   } finally {
-    await browser.close();
+    await browser.close().catch(() => undefined);
     await server.stop();
   }
 }

@@ -91,7 +91,7 @@ afterEach(async (ctx) => {
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await browser?.close().catch(() => undefined);
   await server?.stop();
 });
 

@@ -134,8 +134,19 @@ export async function startServer(
     }),
   );
   const url = `http://127.0.0.1:${port}`;
+  // If this process dies without stopping the server (a crash, a failed cleanup), take the server with it.
+  const reap = () => {
+    if (exited || !child.pid) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  process.once('exit', reap);
 
   const stop = async () => {
+    process.off('exit', reap);
     if (!exited && child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
