@@ -45,6 +45,7 @@ export class NodeCache {
   private readonly byTaint = new TermIndex();
   private readonly cordoned = new Set<string>();
   private names?: string[];
+  private ranks?: Map<string, number>;
   private ready = 0;
   private readyOpen = 0;
 
@@ -115,6 +116,7 @@ export class NodeCache {
     for (const ix of [this.byStatus, this.byRole, this.byTaint]) ix.clear();
     this.cordoned.clear();
     this.names = undefined;
+    this.ranks = undefined;
     this.ready = 0;
     this.readyOpen = 0;
   }
@@ -139,8 +141,18 @@ export class NodeCache {
 
   /** Node names in natural order (rebuilt only after nodes come or go). */
   sortedNames(): readonly string[] {
-    if (!this.names) this.names = [...this.store.keys()].sort(naturalCompare);
+    if (!this.names) {
+      this.names = [...this.store.keys()].sort(naturalCompare);
+      this.ranks = undefined;
+    }
     return this.names;
+  }
+
+  /** Position of `name` in sortedNames(). */
+  rank(name: string): number | undefined {
+    const names = this.sortedNames();
+    if (!this.ranks) this.ranks = new Map(names.map((n, i) => [n, i]));
+    return this.ranks.get(name);
   }
 
   /**
@@ -207,6 +219,7 @@ export class NodeCache {
         return out;
       },
       candidates: (q) => this.candidates(q),
+      rank: (name) => this.rank(name),
       podCount,
     };
   }

@@ -40,6 +40,8 @@ export interface ClusterView {
   size: number;
   /** Records sorted by name (natural), when the view keeps such an order. */
   sortedByName?(): readonly NodeRecord[];
+  /** Position of a name in that order (a cheap tie-breaker), when the view keeps one. */
+  rank?(name: string): number | undefined;
   /** A (possibly much) smaller superset of the matches, from indexes; undefined when no index helps. */
   candidates?(q: NodeQuery): NodeRecord[] | undefined;
   podCount(name: string): number | null;
@@ -250,15 +252,18 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
     for (const view of ordered) {
       const recs = view.candidates?.(q) ?? view.all();
       probe.cluster = view.cluster;
+      const rank = view.rank;
       for (const rec of recs) {
         if (!filter(rec)) continue;
         total++;
         const p = view.podCount(rec.name);
         probe.v = sort.field.value(view.cluster, rec, p);
         probe.name = rec.name;
+        probe.r = rank?.(rec.name);
         if (cursor && cmp(probe, cursor) <= 0) continue;
         after++;
-        if (top.wants(probe)) top.add({ v: probe.v, cluster: view.cluster, name: rec.name, rec, p });
+        if (top.wants(probe))
+          top.add({ v: probe.v, cluster: view.cluster, name: rec.name, r: probe.r, rec, p });
       }
     }
     more = after > limit;

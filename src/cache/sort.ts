@@ -126,6 +126,8 @@ export interface Sortable {
   v: SortValue;
   cluster: string;
   name: string;
+  /** The name's position in its cluster's natural name order, when known: ties then cost one subtraction. */
+  r?: number;
 }
 
 export function comparator(spec: SortSpec): (a: Sortable, b: Sortable) => number {
@@ -142,6 +144,7 @@ export function comparator(spec: SortSpec): (a: Sortable, b: Sortable) => number
       if (d !== 0) return d * dir;
     }
     if (a.cluster !== b.cluster) return naturalCompare(a.cluster, b.cluster);
+    if (a.r !== undefined && b.r !== undefined) return a.r - b.r;
     return naturalCompare(a.name, b.name);
   };
 }
