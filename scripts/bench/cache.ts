@@ -335,6 +335,7 @@ async function main(): Promise<void> {
           wsWindowS,
         2,
       ),
+      wsResyncsDuringRun: wsTypes['resync'] ?? 0,
       wsPodCountMessagesPerClientPerSecond: round(
         (wsTypes['node.podCount'] ?? 0) / WS_CLIENTS / wsWindowS,
         2,

@@ -124,6 +124,8 @@ export class RealtimeHub {
   private pingTimer?: unknown;
   private closed = false;
   private readonly detach: () => void;
+  private resyncCount = 0;
+  private slowClosed = 0;
 
   constructor(private readonly o: HubOptions) {
     this.clock = o.clock ?? systemClock;
@@ -502,10 +504,12 @@ export class RealtimeHub {
     c.resyncs.push(now);
     if (c.resyncs.length > (this.o.maxResyncs ?? 3)) {
       wsDropped.inc({ action: 'close' });
+      this.slowClosed++;
       this.o.log.warn({ user: c.user.username }, 'realtime client too slow; closing');
       return this.drop(c, 1013, 'too slow; reconnect later');
     }
     wsDropped.inc({ action: 'resync' });
+    this.resyncCount++;
     const clusters = [...c.behind];
     c.behind.clear();
     for (const cl of clusters) {
