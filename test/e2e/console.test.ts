@@ -251,7 +251,7 @@ describe('web console', () => {
     await tdialog.waitFor({ state: 'hidden' });
     await closeDrawer(page);
     await expect
-      .poll(() => rowOf(page, target.name).locator('[data-testid="node-taints"]').textContent())
+      .poll(() => rowOf(page, target.name).locator('[data-testid="node-taints"]').getAttribute('title'))
       .toContain('e2e.example.com/maintenance=planned:NoSchedule');
     const after = await node(target.name);
     expect(after.taints).toContainEqual({

@@ -1,13 +1,32 @@
 /**
- * Columns of the node table (el-table-v2): header metadata and cell renderers. Cells are plain elements (no
- * component instances, no tooltips: native `title`) with their text translated once per render context, so
- * mounting the rows that scroll into view is cheap. Rows themselves are rendered by NodeRowCells.
+ * Columns of the node table (el-table-v2): header metadata and cell renderers. Cells are rendered as escaped
+ * HTML strings (see NodeRowCells for why): no component instances, no tooltips (native `title`), text
+ * translated once per render context, and as few clip regions as the content allows.
  */
-import { h, type VNode } from 'vue';
 import type { NodeRow } from '../api/types';
 import type { SortKey } from './filter';
 import { age, formatBytes, formatCount, formatCpu, formatTime } from './format';
-import { keyLabels, shortKey } from './labels';
+import { fitText, keyLabels, shortKey } from './labels';
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escape text for HTML content and quoted attribute values. Every dynamic string goes through this. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** `<tag attr="…">inner</tag>`; attribute values are escaped here, `inner` must already be HTML. */
+export function el(tag: string, attrs: Record<string, string | undefined>, inner = ''): string {
+  let a = '';
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) a += ` ${k}="${esc(v)}"`;
+  return `<${tag}${a}>${inner}</${tag}>`;
+}
 
 export type ColumnId =
   | 'status'
@@ -34,7 +53,8 @@ export interface ColumnDef {
   /** Cannot be hidden. */
   fixed?: boolean;
   flexGrow?: number;
-  render: (n: NodeRow, ctx: RenderContext) => VNode;
+  /** The cell's inner HTML (escaped). */
+  render: (n: NodeRow, ctx: RenderContext) => string;
 }
 
 export interface RenderContext {
@@ -72,20 +92,26 @@ export function renderContext(
   };
 }
 
-const text = (s: string, cls = '') => h('span', { class: `knm-cell-text ${cls}`, title: s }, s);
+const text = (s: string, cls = '') => el('span', { class: `knm-cell-text ${cls}`.trim(), title: s }, esc(s));
+const muted = (s: string) => el('span', { class: 'knm-muted' }, esc(s));
 
-function statusCell(n: NodeRow, ctx: RenderContext) {
+function statusCell(n: NodeRow, ctx: RenderContext): string {
   const ready = n.conditions.find((c) => c.type === 'Ready');
   const title = ready ? `${ready.reason ?? ''} ${ready.message ?? ''}`.trim() : '';
-  return h('span', { class: `knm-status knm-status-${n.status}`, title, 'data-testid': 'node-status' }, [
-    h('i', { class: 'knm-dot' }),
-    ctx.text.status[n.status] ?? n.status,
-  ]);
+  return el(
+    'span',
+    { class: `knm-status knm-status-${n.status}`, title, 'data-testid': 'node-status' },
+    `<i class="knm-dot"></i>${esc(ctx.text.status[n.status] ?? n.status)}`,
+  );
 }
 
-function schedulableCell(n: NodeRow, ctx: RenderContext) {
+function schedulableCell(n: NodeRow, ctx: RenderContext): string {
   if (n.schedulable)
-    return h('span', { class: 'knm-sched-ok', 'data-testid': 'node-schedulable' }, ctx.text.schedulable);
+    return el(
+      'span',
+      { class: 'knm-sched-ok', 'data-testid': 'node-schedulable' },
+      esc(ctx.text.schedulable),
+    );
   const reason = n.cordon?.reason;
   // Who and when on hover: a native tooltip costs nothing while scrolling.
   const title = [
@@ -95,54 +121,50 @@ function schedulableCell(n: NodeRow, ctx: RenderContext) {
   ]
     .filter(Boolean)
     .join('\n');
-  return h('span', { class: 'knm-sched-cordoned', title, 'data-testid': 'node-schedulable' }, [
-    h('span', { class: 'knm-badge knm-badge-warning' }, ctx.text.cordoned),
-    reason ? h('span', { class: 'knm-cordon-reason', 'data-testid': 'cordon-reason' }, reason) : null,
-  ]);
-}
-
-function taintsCell(n: NodeRow) {
-  if (!n.taints.length) return h('span', { class: 'knm-muted' }, '–');
-  const all = n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
-  return h(
+  return el(
     'span',
-    { class: 'knm-chips', title: all.join('\n'), 'data-testid': 'node-taints' },
-    all
-      .slice(0, 2)
-      .map((s, i) =>
-        h(
-          'span',
-          {
-            class: `knm-badge ${n.taints[i]!.effect === 'NoExecute' ? 'knm-badge-danger' : 'knm-badge-info'}`,
-          },
-          s,
-        ),
-      )
-      .concat(all.length > 2 ? [h('span', { class: 'knm-muted' }, `+${all.length - 2}`)] : []),
+    { class: 'knm-sched-cordoned', title, 'data-testid': 'node-schedulable' },
+    el('span', { class: 'knm-badge knm-badge-warning' }, esc(ctx.text.cordoned)) +
+      (reason ? el('span', { class: 'knm-cordon-reason', 'data-testid': 'cordon-reason' }, esc(reason)) : ''),
   );
 }
 
-function labelsCell(n: NodeRow) {
+function taintsCell(n: NodeRow): string {
+  if (!n.taints.length) return muted('–');
+  const all = n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`);
+  const kind = n.taints[0]!.effect === 'NoExecute' ? 'knm-badge-danger' : 'knm-badge-info';
+  // One chip (the column is narrow) and a count; every taint is in the hover text.
+  return el(
+    'span',
+    { class: 'knm-chips', title: all.join('\n'), 'data-testid': 'node-taints' },
+    el('span', { class: `knm-badge ${kind}` }, esc(fitText(all[0]!, 150))) +
+      (all.length > 1 ? muted(`+${all.length - 1}`) : ''),
+  );
+}
+
+function labelsCell(n: NodeRow): string {
   const list = keyLabels(n.labels);
-  if (!list.length) return h('span', { class: 'knm-muted' }, '–');
+  if (!list.length) return muted('–');
   const title = Object.entries(n.labels)
     .map(([k, v]) => `${k}=${v}`)
     .join('\n');
-  return h(
+  const chips = list
+    .slice(0, 2)
+    .map(([k, v]) => el('span', { class: 'knm-badge' }, esc(fitText(`${shortKey(k)}=${v}`, 86))))
+    .join('');
+  return el(
     'span',
     { class: 'knm-chips', title, 'data-testid': 'node-labels' },
-    list
-      .slice(0, 2)
-      .map(([k, v]) => h('span', { class: 'knm-badge' }, `${shortKey(k)}=${v}`))
-      .concat(list.length > 2 ? [h('span', { class: 'knm-muted' }, `+${list.length - 2}`)] : []),
+    chips + (list.length > 2 ? muted(`+${list.length - 2}`) : ''),
   );
 }
 
-const pair = (alloc: string, cap: string) =>
-  h('span', { class: 'knm-pair', title: `allocatable ${alloc} / capacity ${cap}` }, [
-    alloc,
-    h('span', { class: 'knm-muted' }, ` / ${cap}`),
-  ]);
+const pair = (alloc: string, cap: string, extra: Record<string, string> = {}) =>
+  el(
+    'span',
+    { class: 'knm-pair', title: `allocatable ${alloc} / capacity ${cap}`, ...extra },
+    `${esc(alloc)}${muted(` / ${cap}`)}`,
+  );
 
 export const COLUMNS: ColumnDef[] = [
   { id: 'status', width: 110, sort: 'status', defaultVisible: true, fixed: true, render: statusCell },
@@ -153,19 +175,18 @@ export const COLUMNS: ColumnDef[] = [
     defaultVisible: true,
     fixed: true,
     flexGrow: 1,
-    render: (n, ctx) =>
-      h(
+    render: (n) =>
+      // Opened through the row's click handler (data-action), not a listener per link.
+      el(
         'a',
         {
           class: 'knm-node-link',
           title: n.name,
+          href: '#',
+          'data-action': 'open',
           'data-testid': 'node-name',
-          onClick: (e: Event) => {
-            e.preventDefault();
-            ctx.openNode(n);
-          },
         },
-        n.name,
+        esc(n.name),
       ),
   },
   { id: 'cluster', width: 130, sort: 'cluster', defaultVisible: true, render: (n) => text(n.cluster) },
@@ -199,10 +220,12 @@ export const COLUMNS: ColumnDef[] = [
     sort: 'pods',
     defaultVisible: true,
     render: (n, ctx) =>
-      h('span', { class: 'knm-pair', 'data-testid': 'node-pods', title: ctx.text.podsTitle }, [
-        n.podCount === null ? h('span', { class: 'knm-muted' }, '…') : String(n.podCount),
-        h('span', { class: 'knm-muted' }, ` / ${formatCount(n.allocatable.pods)}`),
-      ]),
+      el(
+        'span',
+        { class: 'knm-pair', 'data-testid': 'node-pods', title: ctx.text.podsTitle },
+        (n.podCount === null ? muted('…') : esc(String(n.podCount))) +
+          muted(` / ${formatCount(n.allocatable.pods)}`),
+      ),
   },
   {
     id: 'gpu',
@@ -211,7 +234,7 @@ export const COLUMNS: ColumnDef[] = [
     defaultVisible: false,
     render: (n) =>
       n.capacity.gpu === undefined
-        ? h('span', { class: 'knm-muted' }, '–')
+        ? muted('–')
         : pair(formatCount(n.allocatable.gpu), formatCount(n.capacity.gpu)),
   },
   {
@@ -233,20 +256,13 @@ export const COLUMNS: ColumnDef[] = [
     width: 80,
     sort: 'age',
     defaultVisible: true,
-    render: (n, ctx) => h('span', { title: formatTime(n.createdAt) }, age(n.createdAt, ctx.now)),
+    render: (n, ctx) => el('span', { title: formatTime(n.createdAt) }, esc(age(n.createdAt, ctx.now))),
   },
 ];
 
-/** A native checkbox: one per visible row, so it must be cheap. */
-export function selectionCell(checked: boolean, onChange: (v: boolean) => void): VNode {
-  return h('input', {
-    type: 'checkbox',
-    class: 'knm-check',
-    checked,
-    'data-testid': 'node-select',
-    onChange: (e: Event) => onChange((e.target as HTMLInputElement).checked),
-    onClick: (e: Event) => e.stopPropagation(),
-  });
+/** A native checkbox: one per visible row, so it must be cheap. Changes reach the row's handler. */
+export function selectionCell(checked: boolean): string {
+  return `<input type="checkbox" class="knm-check" data-testid="node-select"${checked ? ' checked' : ''}>`;
 }
 
 const COLUMNS_KEY = 'knm.nodeColumns';

@@ -32,3 +32,17 @@ export function shortKey(key: string): string {
   const slash = key.lastIndexOf('/');
   return slash >= 0 ? key.slice(slash + 1) : key;
 }
+
+/**
+ * Shorten `s` to about `px` pixels of 12px UI text, with an ellipsis. An estimate (per-character widths),
+ * used so table chips need no clip region of their own; the full text is always in the title.
+ */
+export function fitText(s: string, px: number): string {
+  let w = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    w += c >= 0x2e80 ? 12.5 : c >= 65 && c <= 90 ? 8.2 : c === 109 || c === 119 ? 9.5 : 6.9;
+    if (w > px) return `${s.slice(0, Math.max(1, i - 1))}…`;
+  }
+  return s;
+}

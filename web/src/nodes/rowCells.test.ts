@@ -53,13 +53,55 @@ describe('node row cells', () => {
     const hover = w.find('[data-testid="node-schedulable"]').attributes('title')!;
     expect(hover).toContain('alice');
     expect(hover).toContain('2024-05-01');
-    expect(w.find('[data-testid="node-taints"]').text()).toContain('maintenance:NoExecute');
+    expect(w.find('[data-testid="node-taints"]').attributes('title')).toBe('maintenance:NoExecute');
     const labels = w.find('[data-testid="node-labels"]').text();
     expect(labels).toContain('zone=a');
     expect(labels).toContain('team=infra');
     expect(labels).not.toContain('hostname');
     expect(w.find('[data-testid="node-pods"]').text()).toBe('12 / 110');
     expect(w.text()).toContain('31d'); // age
+  });
+
+  it('shortens long chips to their column and keeps the full text on hover', () => {
+    const long = {
+      ...row,
+      taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }, row.taints[0]!],
+    };
+    const w = mount(NodeRowCells, {
+      props: { row: long, columns, ctx: renderContext(t, () => undefined, Date.now()) },
+    });
+    const cell = w.find('[data-testid="node-taints"]');
+    expect(cell.text()).toMatch(/^node\.kubernetes\.io\/.*…\+1$/);
+    expect(cell.attributes('title')).toBe(
+      'node.kubernetes.io/unschedulable:NoSchedule\nmaintenance:NoExecute',
+    );
+  });
+
+  it('shows markup in node data as text, never as HTML', () => {
+    const evil = {
+      ...row,
+      name: 'n"><b>x',
+      cordon: { reason: '<img src=x onerror="alert(1)">', by: '"><script>', at: undefined },
+      labels: { team: '<i>t</i>' },
+    };
+    const w = mount(NodeRowCells, {
+      props: { row: evil, columns, ctx: renderContext(t, () => undefined, Date.now()) },
+    });
+    expect(w.find('img').exists()).toBe(false);
+    expect(w.find('script').exists()).toBe(false);
+    expect(w.find('b').exists()).toBe(false);
+    expect(w.find('[data-testid="cordon-reason"]').text()).toBe('<img src=x onerror="alert(1)">');
+    expect(w.find('[data-testid="node-name"]').text()).toBe('n"><b>x');
+    expect(w.find('[data-testid="node-schedulable"]').attributes('title')).toContain('"><script>');
+  });
+
+  it('opens the node from its name', async () => {
+    const opened: string[] = [];
+    const w = mount(NodeRowCells, {
+      props: { row, columns, ctx: renderContext(t, (n) => opened.push(n.name), Date.now()) },
+    });
+    await w.find('[data-testid="node-name"]').trigger('click');
+    expect(opened).toEqual(['node-a']);
   });
 
   it('lays cells out with the header widths', () => {
