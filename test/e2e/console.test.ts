@@ -167,6 +167,20 @@ describe('web console', () => {
     expect(page.url()).toContain('sort=-name');
     await header('Name').click(); // back to no explicit order
 
+    // Every row's cells line up with the header cells.
+    const misaligned = await page.evaluate(() => {
+      const left = (e: Element) => Math.round(e.getBoundingClientRect().left);
+      const head = Array.from(document.querySelectorAll('.el-table-v2__header-cell')).map(left);
+      return Array.from(document.querySelectorAll<HTMLElement>('[data-testid="node-row"]'))
+        .filter((r) =>
+          Array.from(r.querySelectorAll('.el-table-v2__row-cell')).some(
+            (c, i) => Math.abs(left(c) - head[i]!) > 1,
+          ),
+        )
+        .map((r) => r.dataset.nodeName);
+    });
+    expect(misaligned).toEqual([]);
+
     expect(await header('Kubelet').count()).toBe(1);
     await page.locator('[data-testid="column-chooser"]').click();
     await page.locator('[data-testid="column-toggle-kubeletVersion"]').click();

@@ -150,7 +150,7 @@ function labelsCell(n: NodeRow): string {
     .join('\n');
   const chips = list
     .slice(0, 2)
-    .map(([k, v]) => el('span', { class: 'knm-badge' }, esc(fitText(`${shortKey(k)}=${v}`, 86))))
+    .map(([k, v]) => el('span', { class: 'knm-badge' }, esc(fitText(`${shortKey(k)}=${v}`, 80))))
     .join('');
   return el(
     'span',
@@ -199,7 +199,7 @@ export const COLUMNS: ColumnDef[] = [
   },
   { id: 'schedulable', width: 210, sort: 'schedulable', defaultVisible: true, render: schedulableCell },
   { id: 'taints', width: 220, sort: 'taints', defaultVisible: true, render: taintsCell },
-  { id: 'labels', width: 260, defaultVisible: true, render: labelsCell },
+  { id: 'labels', width: 270, defaultVisible: true, render: labelsCell },
   {
     id: 'cpu',
     width: 110,
