@@ -119,7 +119,7 @@ export default {
       gpu: 'GPU',
       kubeletVersion: 'Kubelet',
       internalIP: '内部 IP',
-      age: '存在时间',
+      age: '时长',
     },
   },
   detail: {
