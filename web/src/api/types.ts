@@ -194,6 +194,8 @@ export interface Job {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Why the job as a whole ended as it did (cancelled, interrupted by a restart…). */
+  message?: string;
   total: number;
   done: number;
   counts: { ok: number; unchanged: number; failed: number; skipped: number; pending: number };
