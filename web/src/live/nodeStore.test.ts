@@ -178,6 +178,18 @@ describe('node view', () => {
     expect(view.scopeTotal.value).toBe(50);
   });
 
+  it('does not redraw the table for changes to rows that are not rendered, yet shows them when scrolled to', () => {
+    const { view, send } = fixture();
+    view.setRendered(0, 9);
+    const before = view.rows.value;
+    send({ type: 'node.podCount', cluster: 'c1', name: 'n30', version: 2, podCount: 99 });
+    expect(view.rows.value).toBe(before); // no new array: nothing re-renders
+    expect(view.rows.value[30]!.podCount).toBe(99); // but the row the table will read later is current
+    send({ type: 'node.podCount', cluster: 'c1', name: 'n05', version: 3, podCount: 98 });
+    expect(view.rows.value).not.toBe(before);
+    expect(view.rows.value[5]!.podCount).toBe(98);
+  });
+
   it('limits rows to the clusters in scope', () => {
     const { view, send } = fixture();
     send({ type: 'snapshot', cluster: 'c2', version: 1, items: [node('c2', 'other')] });

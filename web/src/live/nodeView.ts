@@ -1,8 +1,10 @@
 /**
  * The ordered, filtered list the node table shows, kept current from NodeStore batches. A batch that only
- * changes rows already on screen (and keeps their place in the order) is patched in place: one new array with
- * the same row objects except the changed ones, so only those rows re-render. Anything else re-filters and
- * re-sorts, which costs a few milliseconds at 5,000 rows.
+ * changes rows already in the list (and keeps their place in the order) is patched in place. If none of the
+ * patched rows is rendered (the table reports its rendered range), the array is changed silently: the table
+ * is not re-rendered at all, and reads the new objects when those rows scroll into view. Otherwise the table
+ * gets a new array with the same row objects except the changed ones, so only those rows re-render. Anything
+ * else re-filters and re-sorts, which costs a few milliseconds at 5,000 rows.
  */
 import { shallowRef, type ShallowRef } from 'vue';
 import type { NodeRow } from '../api/types';
@@ -17,8 +19,10 @@ export interface NodeView {
   setScope(clusters: Set<string> | null): void;
   setFilter(f: CompiledFilter): void;
   setSort(s: Sort | null): void;
-  /** Force a full recompute (e.g. to drop an expired highlight from rows). */
+  /** Re-render rows (e.g. to drop an expired highlight); with keys, only if one of them is rendered. */
   refresh(keys?: string[]): void;
+  /** The index range the table currently renders (inclusive); unknown = everything counts as rendered. */
+  setRendered(start: number, end: number): void;
   dispose(): void;
 }
 
@@ -32,6 +36,8 @@ export function createNodeView(
   let filter = initial.filter;
   let sort = initial.sort;
   let index = new Map<string, number>();
+  let rendered: [number, number] | null = null;
+  const isRendered = (i: number) => rendered === null || (i >= rendered[0] && i <= rendered[1]);
 
   const inScope = (n: NodeRow) => scope === null || scope.has(n.cluster);
 
@@ -70,6 +76,12 @@ export function createNodeView(
       patches.push([i, next]);
     }
     if (!patches.length) return;
+    if (!patches.some(([i]) => isRendered(i))) {
+      // Off screen: update the rows where they are, without telling the table (nothing to redraw).
+      const same = rows.value;
+      for (const [i, n] of patches) same[i] = n;
+      return;
+    }
     const copy = rows.value.slice();
     for (const [i, n] of patches) copy[i] = n;
     rows.value = copy;
@@ -96,7 +108,10 @@ export function createNodeView(
     refresh(keys) {
       if (!keys) return recompute();
       // Same objects, new array: the table re-renders the visible rows and picks up highlight changes.
-      if (keys.some((k) => index.has(k))) rows.value = rows.value.slice();
+      if (keys.some((k) => index.has(k) && isRendered(index.get(k)!))) rows.value = rows.value.slice();
+    },
+    setRendered(start, end) {
+      rendered = [start, end];
     },
     dispose: off,
   };
