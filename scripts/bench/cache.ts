@@ -12,7 +12,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import WebSocket from 'ws';
 import { clearInternPools } from '../../src/cache/intern.js';
 import { CacheManager, type NodeChange } from '../../src/cache/manager.js';
 import { listNodeRecords } from '../../src/cache/direct.js';
@@ -20,9 +19,8 @@ import { parseNodeQuery } from '../../src/cache/query-parse.js';
 import { runQuery } from '../../src/cache/query.js';
 import { HttpKubeClient, kubeConfigFromText } from '../../src/kube/client.js';
 import { createLogger } from '../../src/log/logger.js';
-import { closeAgent, timedGet } from './lib/http.js';
 import { startProduct } from './lib/product.js';
-import { SimProcess } from './lib/sim-process.js';
+import { ChildRpc, SimProcess } from './lib/sim-process.js';
 import { heapAfterGc, percentile, round } from './lib/stats.js';
 
 const args = process.argv.slice(2);
@@ -63,16 +61,18 @@ const phase = (s: string) =>
   process.env.KNM_BENCH_PHASES && say(`[${Math.round(process.uptime() * 1000)} ms] ${s}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(cond: () => boolean, what: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(10);
-  }
-}
-
 function fillRowJson(cache: CacheManager): number {
   return cache.rowsJson(CLUSTER)?.length ?? 0;
+}
+
+interface Series {
+  ms: number[];
+  bytes: number;
+  first: { items: number; total: number; source: string };
+}
+interface WsStats {
+  arrivals: Record<string, number[]>;
+  types: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   );
   const sim = SimProcess.spawn();
   const results: Record<string, number | string | boolean> = {};
+  const stops: (() => Promise<unknown>)[] = [];
   try {
     const t0 = Date.now();
     const started = await sim.call<{ url: string; kubeconfig: string; startMs: number }>({
@@ -141,31 +142,17 @@ async function main(): Promise<void> {
     const rowJsonBytesPerNode = (heap3 - heap2) / nodeCount;
     say(`serialised rows: ${Math.round(rowJsonBytesPerNode)} B/node once filled`);
 
-    // ---- server, realtime clients, churn ----------------------------------------------------------------
+    // ---- realtime clients (in their own process, like browsers), churn ---------------------------------
     const server = { url: product.url };
-    const arrivals = new Map<string, number[]>();
-    const wsTypes: Record<string, number> = {};
-    const sockets: WebSocket[] = [];
-    let snapshots = 0;
-    for (let i = 0; i < WS_CLIENTS; i++) {
-      const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/ws', { headers: product.headers });
-      ws.on('message', (d) => {
-        const now = performance.now();
-        const m = JSON.parse(d.toString()) as { type: string; node?: { labels?: Record<string, string> } };
-        wsTypes[m.type] = (wsTypes[m.type] ?? 0) + 1;
-        if (m.type === 'snapshot') snapshots++;
-        const seq = m.node?.labels?.['bench.knm.io/seq'];
-        if (m.type === 'node.updated' && seq !== undefined) {
-          const list = arrivals.get(seq) ?? [];
-          list.push(now);
-          arrivals.set(seq, list);
-        }
-      });
-      await new Promise((r, j) => ws.once('open', r).once('error', j));
-      ws.send(JSON.stringify({ type: 'subscribe', clusters: [CLUSTER] }));
-      sockets.push(ws);
-    }
-    await until(() => snapshots === WS_CLIENTS, 'snapshots delivered', 60_000);
+    const clients = ChildRpc.spawnClients();
+    stops.push(() => clients.close());
+    await clients.call({
+      cmd: 'wsOpen',
+      url: server.url,
+      headers: product.headers,
+      clients: WS_CLIENTS,
+      cluster: CLUSTER,
+    });
 
     const informerEventsBefore = cache.informerStats(CLUSTER)!.nodes.events.MODIFIED ?? 0;
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
@@ -174,47 +161,37 @@ async function main(): Promise<void> {
     const churnStart = performance.now();
     await sim.call({ cmd: 'startChurn', rates: CHURN });
     await sleep(3000); // warm-up under churn
-    for (const k of Object.keys(wsTypes)) wsTypes[k] = 0;
+    await clients.call({ cmd: 'wsResetCounts' });
     const wsWindowStart = performance.now();
 
     // ---- filtered, sorted pages of 50 over HTTP ------------------------------------------------------------
     phase('pages');
     await sim.call({ cmd: 'resetRequestCount' });
-    const pageMs: number[] = [];
-    let pageRows = 0;
-    for (let i = 0; i < PAGE_REQUESTS; i++) {
-      const r = await timedGet(
-        `${server.url}/api/v1/clusters/${CLUSTER}/nodes?${PAGE_QUERY}`,
-        product.headers,
-      );
-      if (r.status !== 200)
-        throw new Error(`page query answered ${r.status}: ${r.body.toString().slice(0, 200)}`);
-      pageMs.push(r.ms);
-      if (i === 0) {
-        const body = JSON.parse(r.body.toString()) as { items: unknown[]; total: number; source: string };
-        pageRows = body.total;
-        if (body.source !== 'cache' || body.items.length !== 50) throw new Error('unexpected page answer');
-      }
-    }
+    const pages = await clients.call<Series>({
+      cmd: 'httpSeries',
+      url: `${server.url}/api/v1/clusters/${CLUSTER}/nodes?${PAGE_QUERY}`,
+      headers: product.headers,
+      n: PAGE_REQUESTS,
+      keepFirst: true,
+    });
+    if (pages.first.source !== 'cache' || pages.first.items !== 50) throw new Error('unexpected page answer');
+    const pageMs = pages.ms;
+    const pageRows = pages.first.total;
+
     // ---- full list (every node) over HTTP --------------------------------------------------------------------
     phase('full lists');
-    const fullMs: number[] = [];
-    let fullBytes = 0;
-    for (let i = 0; i < FULL_REQUESTS; i++) {
-      // The first answer is checked in full; later ones are only counted.
-      const r = await timedGet(
-        `${server.url}/api/v1/clusters/${CLUSTER}/nodes?limit=10000`,
-        product.headers,
-        i === 0,
-      );
-      if (i === 0) {
-        const body = JSON.parse(r.body.toString()) as { items: unknown[]; total: number };
-        if (body.items.length !== body.total) throw new Error('full list incomplete');
-      }
-      if (r.status !== 200) throw new Error(`full list answered ${r.status}`);
-      fullMs.push(r.ms);
-      fullBytes = r.bytes;
+    const full = await clients.call<Series>({
+      cmd: 'httpSeries',
+      url: `${server.url}/api/v1/clusters/${CLUSTER}/nodes?limit=10000`,
+      headers: product.headers,
+      n: FULL_REQUESTS,
+      keepFirst: true,
+    });
+    if (full.first.items !== full.first.total || full.first.total !== cache.resources().nodes) {
+      throw new Error('full list incomplete');
     }
+    const fullMs = full.ms;
+    const fullBytes = full.bytes;
     const queries = PAGE_REQUESTS + FULL_REQUESTS;
     const apiCalls = await sim.call<number>({ cmd: 'requestCount' });
     say(`queries done: ${queries} (${apiCalls} Kubernetes API requests meanwhile)`);
@@ -224,28 +201,33 @@ async function main(): Promise<void> {
     const names = (cache.rows(CLUSTER) ?? [])
       .filter((r) => !r.roles.includes('control-plane'))
       .map((r) => r.name);
+    // Absolute times (sub-millisecond), comparable with the client process's.
+    const now = () => performance.timeOrigin + performance.now();
     const sentAt = new Map<string, number>();
     // When the informer delivered each change (splits the latency into simulator+watch and hub+WebSocket).
     const cachedAt = new Map<string, number>();
     const onChange = (c: NodeChange) => {
       if (c.kind !== 'updated' || !c.changed.includes('labels')) return;
       const seq = cache.row(CLUSTER, c.name)?.labels['bench.knm.io/seq'];
-      if (seq !== undefined && !cachedAt.has(seq)) cachedAt.set(seq, performance.now());
+      if (seq !== undefined && !cachedAt.has(seq)) cachedAt.set(seq, now());
     };
     cache.on('change', onChange);
     for (let i = 0; i < CHANGES; i++) {
       const seq = String(i);
       const node = names[(i * 7919) % names.length]!;
-      sentAt.set(seq, performance.now());
+      sentAt.set(seq, now());
       sim.post({ cmd: 'label', node, key: 'bench.knm.io/seq', value: seq });
       // irregular spacing so changes do not line up with the coalescing window
       await sleep(60 + ((i * 37) % 80));
     }
-    await until(
-      () => [...sentAt.keys()].every((s) => (arrivals.get(s)?.length ?? 0) >= WS_CLIENTS),
-      'all changes delivered',
-      30_000,
-    );
+    let ws: WsStats = { arrivals: {}, types: {} };
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      ws = await clients.call<WsStats>({ cmd: 'wsStats' });
+      if ([...sentAt.keys()].every((k) => (ws.arrivals[k]?.length ?? 0) >= WS_CLIENTS)) break;
+      if (Date.now() > deadline) throw new Error('not every change reached every client');
+      await sleep(100);
+    }
     cache.off('change', onChange);
     const latencies: number[] = [];
     const toCache: number[] = [];
@@ -253,11 +235,12 @@ async function main(): Promise<void> {
     for (const [seq, at] of sentAt) {
       const c = cachedAt.get(seq);
       if (c !== undefined) toCache.push(c - at);
-      for (const a of arrivals.get(seq)!) {
+      for (const a of ws.arrivals[seq]!) {
         latencies.push(a - at);
         if (c !== undefined) cacheToWs.push(a - c);
       }
     }
+    const wsTypes = ws.types;
     const wsWindowS = (performance.now() - wsWindowStart) / 1000;
     const churnS = (performance.now() - churnStart) / 1000;
     const nodeUpdates = (cache.informerStats(CLUSTER)!.nodes.events.MODIFIED ?? 0) - informerEventsBefore;
@@ -343,10 +326,10 @@ async function main(): Promise<void> {
       simulatorStartSeconds: round(started.startMs / 1000, 1),
     });
 
-    for (const ws of sockets) ws.close();
-    closeAgent();
+    await clients.close();
     await product.close();
   } finally {
+    for (const f of stops) await f().catch(() => undefined);
     await sim.close();
   }
 

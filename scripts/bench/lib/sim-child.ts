@@ -46,6 +46,9 @@ async function handle(m: SimRequest): Promise<unknown> {
   }
 }
 
+// Never outlive the benchmark that started us (it may have crashed).
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (m: SimRequest) => {
   handle(m).then(
     (result) => process.send!({ id: m.id, result }),

@@ -1,27 +1,31 @@
-// Parent side of the simulator child process: request/response over IPC.
+// Parent side of the benchmark's child processes (simulator, clients): request/response over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ClientRequest } from './client-child.js';
 import type { SimRequest } from './sim-child.js';
 
-type Cmd = SimRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Cmd<Req> = Req extends { id: number } ? Omit<Req, 'id'> : never;
 
-export class SimProcess {
+/** Request/response over IPC with a child process running one of the benchmark's child scripts. */
+export class ChildRpc<Req> {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private constructor(private readonly child: ChildProcess) {
+  constructor(private readonly child: ChildProcess) {
     child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
-      if (m.error) w?.reject(new Error(`simulator: ${m.error}`));
+      if (m.error) w?.reject(new Error(`child process: ${m.error}`));
       else w?.resolve(m.result);
     });
+    // A send racing the child's exit must not crash the benchmark; the pending call is rejected below.
+    child.on('error', () => undefined);
     child.on('exit', (code) => {
       for (const w of this.waiting.values()) w.reject(new Error(`simulator exited (${code})`));
       this.waiting.clear();
     });
   }
 
-  static spawn(maxOldSpaceMb = 6144): SimProcess {
+  static spawnSim(maxOldSpaceMb = 6144): ChildRpc<SimRequest> {
     const script = fileURLToPath(new URL('./sim-child.ts', import.meta.url));
     // A large young generation keeps the simulator's own GC pauses (150,000 pods in its heap) from showing up
     // as watch latency; the simulator is the test fixture, not the product, so tuning it is fair.
@@ -29,11 +33,21 @@ export class SimProcess {
       execArgv: ['--import', 'tsx', `--max-old-space-size=${maxOldSpaceMb}`, '--max-semi-space-size=64'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    return new SimProcess(child);
+    return new ChildRpc<SimRequest>(child);
   }
 
-  call<T = unknown>(cmd: Cmd): Promise<T> {
+  static spawnClients(): ChildRpc<ClientRequest> {
+    const script = fileURLToPath(new URL('./client-child.ts', import.meta.url));
+    const child = fork(script, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return new ChildRpc<ClientRequest>(child);
+  }
+
+  call<T = unknown>(cmd: Cmd<Req>): Promise<T> {
     const id = ++this.seq;
+    if (!this.child.connected) return Promise.reject(new Error('child process is gone'));
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.child.send({ ...cmd, id });
@@ -41,13 +55,18 @@ export class SimProcess {
   }
 
   /** Fire-and-forget (no wait for the answer), for timing-sensitive changes. */
-  post(cmd: Cmd): void {
+  post(cmd: Cmd<Req>): void {
     const id = ++this.seq;
+    if (!this.child.connected) return;
     this.child.send({ ...cmd, id });
   }
 
   async close(): Promise<void> {
-    await this.call({ cmd: 'close' }).catch(() => undefined);
+    if (!this.child.connected) return;
+    await this.call({ cmd: 'close' } as unknown as Cmd<Req>).catch(() => undefined);
     if (this.child.exitCode === null) this.child.kill();
   }
 }
+
+/** The simulator's child process. */
+export const SimProcess = { spawn: (maxOldSpaceMb?: number) => ChildRpc.spawnSim(maxOldSpaceMb) };

@@ -1,0 +1,102 @@
+// The benchmark's clients (10 WebSocket subscribers and the HTTP caller) in their own process: in production
+// they are browsers elsewhere, so their JSON parsing must not run on the product's event loop. Times are
+// absolute (performance.timeOrigin + performance.now(), sub-millisecond) so the parent can compare them with
+// its own.
+import WebSocket from 'ws';
+import { timedGet } from './http.js';
+
+export type ClientRequest =
+  | {
+      id: number;
+      cmd: 'wsOpen';
+      url: string;
+      headers: Record<string, string>;
+      clients: number;
+      cluster: string;
+    }
+  | { id: number; cmd: 'wsStats' }
+  | { id: number; cmd: 'wsResetCounts' }
+  | {
+      id: number;
+      cmd: 'httpSeries';
+      url: string;
+      headers: Record<string, string>;
+      n: number;
+      keepFirst: boolean;
+    }
+  | { id: number; cmd: 'close' };
+
+const now = () => performance.timeOrigin + performance.now();
+const sockets: WebSocket[] = [];
+const arrivals: Record<string, number[]> = {};
+let types: Record<string, number> = {};
+let snapshots = 0;
+
+async function wsOpen(m: Extract<ClientRequest, { cmd: 'wsOpen' }>): Promise<void> {
+  for (let i = 0; i < m.clients; i++) {
+    const ws = new WebSocket(m.url.replace('http', 'ws') + '/api/v1/ws', { headers: m.headers });
+    ws.on('message', (d) => {
+      const at = now();
+      const msg = JSON.parse(d.toString()) as { type: string; node?: { labels?: Record<string, string> } };
+      types[msg.type] = (types[msg.type] ?? 0) + 1;
+      if (msg.type === 'snapshot') snapshots++;
+      const seq = msg.node?.labels?.['bench.knm.io/seq'];
+      if (msg.type === 'node.updated' && seq !== undefined) (arrivals[seq] ??= []).push(at);
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ type: 'subscribe', clusters: [m.cluster] }));
+    sockets.push(ws);
+  }
+  const end = Date.now() + 120_000;
+  while (snapshots < sockets.length) {
+    if (Date.now() > end) throw new Error('snapshots not delivered');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function httpSeries(m: Extract<ClientRequest, { cmd: 'httpSeries' }>) {
+  const ms: number[] = [];
+  let bytes = 0;
+  let first: unknown;
+  for (let i = 0; i < m.n; i++) {
+    const keep = m.keepFirst && i === 0;
+    const r = await timedGet(m.url, m.headers, keep);
+    if (r.status !== 200)
+      throw new Error(`GET ${m.url} answered ${r.status}: ${r.body.toString().slice(0, 300)}`);
+    ms.push(r.ms);
+    bytes = r.bytes;
+    if (keep) {
+      const b = JSON.parse(r.body.toString()) as { items: unknown[]; total: number; source: string };
+      first = { items: b.items.length, total: b.total, source: b.source };
+    }
+  }
+  return { ms, bytes, first };
+}
+
+async function handle(m: ClientRequest): Promise<unknown> {
+  switch (m.cmd) {
+    case 'wsOpen':
+      return wsOpen(m);
+    case 'wsStats':
+      return { arrivals, types };
+    case 'wsResetCounts':
+      types = {};
+      return null;
+    case 'httpSeries':
+      return httpSeries(m);
+    case 'close':
+      for (const ws of sockets) ws.close();
+      setTimeout(() => process.exit(0), 100);
+      return null;
+  }
+}
+
+// Never outlive the benchmark that started us (it may have crashed).
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (m: ClientRequest) => {
+  handle(m).then(
+    (result) => process.send!({ id: m.id, result }),
+    (e: unknown) => process.send!({ id: m.id, error: (e as Error).stack ?? String(e) }),
+  );
+});
