@@ -258,8 +258,15 @@ export async function runDrain(
           active = await getPod(active);
         } catch (e) {
           if (cancelled()) throw new AbortedError();
-          // As kubectl: ignore read errors and let the next eviction attempt sort it out.
-          void e;
+          // Gone while we waited: done. In a terminating namespace the eviction itself never answers 404
+          // (admission refuses it first), so this read is the only place the pod's removal shows.
+          if (isKubeError(e, 'NotFound')) {
+            setWaiting(false);
+            progress.gone++;
+            report();
+            return;
+          }
+          // As kubectl: ignore other read errors and let the next eviction attempt sort it out.
         }
       }
       setWaiting(false);

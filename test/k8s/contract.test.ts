@@ -603,13 +603,17 @@ describe.each(TARGETS)('API contract: $name', (factory) => {
         });
 
       /** Waits until the disruption controller has computed the PDB for its current generation. */
-      const pdbSettled = (name: string, healthy: number) =>
+      const pdbSettled = (name: string, healthy: number, expected = healthy) =>
         waitFor(
           async () => {
             const p = (await api(t, 'GET', `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${name}`))
               .body;
-            const s = p.status as { observedGeneration?: number; currentHealthy?: number } | undefined;
-            return s?.observedGeneration === p.metadata?.generation && s?.currentHealthy === healthy
+            const s = p.status as
+              { observedGeneration?: number; currentHealthy?: number; expectedPods?: number } | undefined;
+            // Both counts: a terminating pod stops being healthy before it stops being expected.
+            return s?.observedGeneration === p.metadata?.generation &&
+              s?.currentHealthy === healthy &&
+              s?.expectedPods === expected
               ? p
               : undefined;
           },
