@@ -38,10 +38,6 @@ export const i18n = createI18n({
   messages: { en, 'zh-CN': zhCN },
 });
 
-export function currentLocale(): Locale {
-  return i18n.global.locale.value as Locale;
-}
-
 export function setLocale(l: Locale): void {
   i18n.global.locale.value = l;
   localStorage.setItem(KEY, l);

@@ -49,7 +49,7 @@ export function parseSelector(text: string): Requirement[] {
       const values = m[3]!
         .split(',')
         .map((v) => v.trim())
-        .filter((v, i, all) => v !== '' || all.length === 1);
+        .filter((v, _i, all) => v !== '' || all.length === 1);
       if (values.some((v) => !new RegExp(`^${VAL}$`).test(v)))
         throw new SelectorError(`invalid value in "${part}"`);
       return { key: m[1]!, op: m[2] as Op, values };

@@ -1,5 +1,5 @@
 /** Cluster list with live health: loaded over HTTP, then kept current by `cluster.state` messages. */
-import { computed, reactive } from 'vue';
+import { reactive } from 'vue';
 import { clusters as clustersApi } from '../api/endpoints';
 import type { ClusterInfo } from '../api/types';
 import { liveSocket } from '../live/socket';
@@ -10,8 +10,6 @@ export const clusterStore = reactive({
   loading: false,
   error: '',
 });
-
-export const clusterNames = computed(() => clusterStore.items.map((c) => c.name));
 
 let inflight: Promise<void> | null = null;
 
