@@ -488,6 +488,8 @@ describe('web console', () => {
     expect(await vp.locator('[data-testid="add-cluster"]').count()).toBe(0);
     expect(await vp.locator('[data-testid="remove-cluster"]').count()).toBe(0);
     await vp.locator('[data-testid="nav-jobs"]').click();
+    await vp.locator('[data-testid="jobs-table"] .el-table__row').first().waitFor();
+    await vp.locator('[data-testid="jobs-table"] .el-loading-mask').waitFor({ state: 'detached' });
     await vp.locator('[data-testid="jobs-table"] .el-table__row').first().click();
     await vp.locator('[data-testid="job-panel"] [data-testid="job-status"]').waitFor();
     expect(await vp.locator('[data-testid="job-cancel"]').count()).toBe(0);
