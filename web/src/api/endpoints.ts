@@ -72,9 +72,9 @@ export const clusters = {
   test: (body: ClusterSource) =>
     post<{ ok: boolean; version?: string; nodeCount?: number; message?: string }>('/clusters/test', body),
   remove: (name: string) => del<void>(`/clusters/${enc(name)}`),
-  serverContexts: () => get<{ items: KubeContext[] }>('/kubeconfig/contexts'),
+  serverContexts: () => get<{ items: KubeContext[]; current?: string | null }>('/kubeconfig/contexts'),
   parseContexts: (kubeconfig: string) =>
-    post<{ items: KubeContext[] }>('/kubeconfig/contexts', { kubeconfig }),
+    post<{ items: KubeContext[]; current?: string | null }>('/kubeconfig/contexts', { kubeconfig }),
 };
 
 export const nodes = {

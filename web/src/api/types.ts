@@ -122,6 +122,9 @@ export interface NodeList {
   source: 'cache' | 'direct';
   degraded: boolean;
   clusters: Record<string, ClusterState>;
+  /** Clusters that could not be read at all (never silently left out). */
+  errors?: Record<string, string>;
+  podCountSource?: Record<string, 'index' | 'list' | 'none'>;
 }
 
 /** A pod on the node (direct API read, never cached). */

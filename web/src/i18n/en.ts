@@ -102,6 +102,7 @@ export default {
     sourceDirect:
       'Served directly from the Kubernetes API (the cache is not ready), so this list is not live.',
     degraded: 'Some clusters are degraded: their nodes are read directly from the API and may lag.',
+    clusterUnreadable: 'Cluster {cluster} could not be read: its nodes are missing from this list',
     loadFailed: 'Could not load nodes',
     noMatch: 'No node matches these filters',
     noNodes: 'No nodes',

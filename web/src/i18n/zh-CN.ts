@@ -100,6 +100,7 @@ export default {
     liveDown: '实时更新已暂停，正在重连。表格显示最后已知状态，并会定期刷新。',
     sourceDirect: '数据直接来自 Kubernetes API（缓存尚未就绪），列表不会实时更新。',
     degraded: '部分集群处于降级状态：其节点直接从 API 读取，可能有延迟。',
+    clusterUnreadable: '无法读取集群 {cluster}：列表中缺少它的节点',
     loadFailed: '节点加载失败',
     noMatch: '没有符合筛选条件的节点',
     noNodes: '没有节点',
