@@ -201,8 +201,18 @@ export interface Job {
   message?: string;
   total: number;
   done: number;
-  counts: { ok: number; unchanged: number; failed: number; skipped: number; pending: number };
-  nodes: { cluster: string; name: string; status: JobNodeStatus; message?: string }[];
+  targets?: JobTarget[];
+  concurrency?: number;
+  counts: {
+    ok: number;
+    unchanged: number;
+    failed: number;
+    skipped: number;
+    pending: number;
+    running?: number;
+  };
+  /** Absent in job lists (GET /jobs); present in GET /jobs/{id} and progress messages. */
+  nodes?: { cluster: string; name: string; status: JobNodeStatus; message?: string }[];
 }
 
 export interface LabelChange {
@@ -251,8 +261,11 @@ export interface AuditPage {
 export interface GuardDetails {
   cluster?: string;
   readyNodes?: number;
+  schedulableNow?: number;
   schedulableAfter?: number;
   minimumShare?: number;
+  /** Nodes that running cordon/drain jobs will still take out. */
+  takenOut?: number;
 }
 
 /** WebSocket messages from the server. */

@@ -237,6 +237,8 @@ export default {
     title: 'Refused by the safety guard',
     cluster: 'Cluster',
     readyNodes: 'Ready nodes',
+    schedulableNow: 'Schedulable now',
+    takenOut: 'Still to be taken out by running jobs',
     schedulableAfter: 'Schedulable after the change',
     minimumShare: 'Minimum schedulable share',
     overrideQuestion: 'You may override the guard. Proceed anyway?',

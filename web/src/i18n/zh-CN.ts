@@ -233,6 +233,8 @@ export default {
     title: '被安全保护拒绝',
     cluster: '集群',
     readyNodes: '就绪节点',
+    schedulableNow: '当前可调度节点',
+    takenOut: '运行中任务还将移出的节点',
     schedulableAfter: '修改后可调度节点',
     minimumShare: '最低可调度比例',
     overrideQuestion: '你有权越过安全保护。仍要继续吗？',

@@ -18,7 +18,9 @@ function describe(e: ApiError): string {
   const lines = [e.message];
   if (d.cluster !== undefined) lines.push(`${t('guard.cluster')}: ${d.cluster}`);
   if (d.readyNodes !== undefined) lines.push(`${t('guard.readyNodes')}: ${d.readyNodes}`);
+  if (d.schedulableNow !== undefined) lines.push(`${t('guard.schedulableNow')}: ${d.schedulableNow}`);
   if (d.schedulableAfter !== undefined) lines.push(`${t('guard.schedulableAfter')}: ${d.schedulableAfter}`);
+  if (d.takenOut) lines.push(`${t('guard.takenOut')}: ${d.takenOut}`);
   if (d.minimumShare !== undefined)
     lines.push(`${t('guard.minimumShare')}: ${Math.round(d.minimumShare * 100)}%`);
   return lines.join('\n');

@@ -21,7 +21,8 @@ export function upsertJob(job: Job): void {
   const prev = jobStore.byId.get(job.id);
   if (prev && isFinished(prev) && !isFinished(job)) return;
   if (prev && !isFinished(job) && prev.done > job.done) return;
-  jobStore.byId.set(job.id, job);
+  // Job lists leave out the per-node results; keep the ones already known.
+  jobStore.byId.set(job.id, job.nodes === undefined && prev?.nodes ? { ...job, nodes: prev.nodes } : job);
 }
 
 export function watchJobs(): void {
@@ -32,6 +33,8 @@ export function openJobPanel(job: Job): void {
   upsertJob(job);
   watchJobs();
   jobStore.panelJobId = job.id;
+  // A job from a list comes without its per-node results: read the whole job.
+  if (job.nodes === undefined) void jobsApi.get(job.id).then(upsertJob, () => undefined);
 }
 
 export function closeJobPanel(): void {
