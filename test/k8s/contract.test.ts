@@ -684,7 +684,7 @@ describe.each(TARGETS)('API contract: $name', (factory) => {
         for (const n of ['solo-1', 'solo-2'])
           await t.makePod(ns, n, { nodeName: node, labels: { app: 'solo' } });
         await pdb('solo', { maxUnavailable: 1, selector: { matchLabels: { app: 'solo' } } });
-        const settled = await pdbSettled('solo', 2);
+        const settled = await pdbSettled('solo', 2, 0);
         expect(settled.status).toMatchObject({ disruptionsAllowed: 0, expectedPods: 0, desiredHealthy: 0 });
         expect((await evict('solo-1')).status).toBe(429);
       });
