@@ -271,10 +271,11 @@ describe.each(TARGETS)('API contract: $name', (factory) => {
       expect(got.endedAt).toBeGreaterThanOrEqual(4_000);
       expect(got.endedAt).toBeLessThan(15_000);
       // One or more bookmarks (the real server may send the pre-timeout one twice), nothing else, the first
-      // well before the stream ends.
+      // well before the stream ends. The real server aims 2 s before the timeout but checks on a jittered
+      // ticker of about a second, so the bookmark can land as late as ~0.75 s before the end.
       expect(got.events.length).toBeGreaterThanOrEqual(1);
       expect(got.events.every((e) => e.type === 'BOOKMARK')).toBe(true);
-      expect(got.endedAt - got.arrivals[0]!).toBeGreaterThanOrEqual(1_000);
+      expect(got.endedAt - got.arrivals[0]!).toBeGreaterThanOrEqual(500);
       const bookmark = got.events.at(-1)!.object;
       expect(bookmark).toMatchObject({ kind: 'Pod', apiVersion: 'v1' });
       expect(Number(rvOf(bookmark))).toBeGreaterThanOrEqual(Number(rvOf(elsewhere)));
