@@ -225,7 +225,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
           store,
           pageSize: s.pageSize,
           listTimeoutMs: s.timeoutMs,
-          listFromWatchCache: true,
+          listFromWatchCache: s.initialListFromWatchCache,
           clock: this.o.clock,
           random: this.o.random,
           log: this.log,

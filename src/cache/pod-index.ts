@@ -61,9 +61,7 @@ export class PodIndex {
       same: (a, b) => a === b,
       pageSize: s.pageSize,
       listTimeoutMs: s.timeoutMs * 4,
-      // Never rv=0 for pods: older API servers then ignore `limit` and send every pod in one response, which
-      // at 150k pods is hundreds of MB in one string.
-      listFromWatchCache: false,
+      listFromWatchCache: s.initialListFromWatchCache,
       clock: o.clock,
       random: o.random,
       log: o.log,

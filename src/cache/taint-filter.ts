@@ -3,7 +3,7 @@
  * hold); a leading `!` asks for nodes WITHOUT such a taint. Matching is kubectl's: by key, and by value and
  * effect only when given.
  */
-import { labelKeyProblem, labelValueProblem } from '../kube/selector.js';
+import { labelValueProblem, qualifiedNameProblem } from '../kube/names.js';
 import type { Taint } from './types.js';
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
@@ -33,7 +33,7 @@ export function parseTaintFilter(input: string): TaintFilter[] {
     const eq = kv.indexOf('=');
     const key = eq >= 0 ? kv.slice(0, eq) : kv;
     const value = eq >= 0 ? kv.slice(eq + 1) : undefined;
-    const kp = labelKeyProblem(key);
+    const kp = qualifiedNameProblem(key);
     if (kp) throw new TaintFilterError(`invalid taint key "${key}": ${kp}`);
     if (value !== undefined) {
       const vp = labelValueProblem(value);

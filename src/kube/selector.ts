@@ -6,6 +6,8 @@
  * Grammar: requirements separated by commas; `key`, `!key`, `key=v`, `key==v`, `key!=v`, `key in (a,b)`,
  * `key notin (a,b)`, `key>n`, `key<n`. `!=` and `notin` also match objects without the key.
  */
+import { labelValueProblem, qualifiedNameProblem } from './names.js';
+
 export type LabelOp = 'exists' | '!' | '=' | '!=' | 'in' | 'notin' | 'gt' | 'lt';
 
 export interface LabelRequirement {
@@ -23,36 +25,7 @@ export class SelectorError extends Error {
   }
 }
 
-const QNAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MAX_SELECTOR = 4096;
-
-/** Why `key` is not a valid label key (validation.IsQualifiedName), or undefined. */
-export function labelKeyProblem(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) return 'must be a qualified name with an optional DNS subdomain prefix and one "/"';
-  const name = parts.length === 2 ? parts[1]! : parts[0]!;
-  if (parts.length === 2) {
-    const prefix = parts[0]!;
-    if (!prefix) return 'prefix part must be non-empty';
-    if (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))
-      return 'prefix part must be a lowercase DNS subdomain (≤ 253 characters)';
-  }
-  if (!name) return 'name part must be non-empty';
-  if (name.length > 63) return 'name part must be no more than 63 characters';
-  if (!QNAME.test(name))
-    return "name part must consist of alphanumeric characters, '-', '_' or '.', and start and end with an alphanumeric character";
-  return undefined;
-}
-
-/** Why `v` is not a valid label value (validation.IsValidLabelValue), or undefined. */
-export function labelValueProblem(v: string): string | undefined {
-  if (v === '') return undefined;
-  if (v.length > 63) return 'must be no more than 63 characters';
-  if (!QNAME.test(v))
-    return "must be empty or consist of alphanumeric characters, '-', '_' or '.', and start and end with an alphanumeric character";
-  return undefined;
-}
 
 interface Tok {
   t: 'id' | 'op' | '(' | ')' | ',' | 'end';
@@ -93,7 +66,7 @@ function fail(msg: string): never {
 }
 
 function checkKey(key: string): string {
-  const p = labelKeyProblem(key);
+  const p = qualifiedNameProblem(key);
   if (p) fail(`invalid label key "${key}": ${p}`);
   return key;
 }

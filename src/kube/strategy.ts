@@ -14,6 +14,14 @@ export interface ResourceStrategy {
   readonly pageSize: number;
   /** Informer/index: resync via relist is never periodic; only on 410 or restart. */
   readonly cacheWholeObjects: boolean;
+  /**
+   * Informer/index: serve the first LIST from the API server's watch cache (resourceVersion=0). Such a list
+   * is cheap for the server (no etcd read) but may be slightly stale, which the WATCH that follows repairs.
+   * Worth it for small kinds; wrong for huge ones, because the server may ignore `limit` on an rv=0 list
+   * and answer everything at once, so a list that must be paged has to be an exact read. Relists after a
+   * 410 are always exact whatever this says; direct reads never use it.
+   */
+  readonly initialListFromWatchCache: boolean;
 }
 
 export const STRATEGY = {
@@ -24,6 +32,8 @@ export const STRATEGY = {
     timeoutMs: 15_000,
     pageSize: 500,
     cacheWholeObjects: true,
+    // Few and small, and the watch re-syncs anything the cache was behind on.
+    initialListFromWatchCache: true,
   },
   pods: {
     kind: 'Pod',
@@ -32,6 +42,9 @@ export const STRATEGY = {
     timeoutMs: 15_000,
     pageSize: 500,
     cacheWholeObjects: false,
+    // Must be paged: with rv=0 the server may ignore `limit` and send every pod at once — at 150k pods,
+    // hundreds of MB in one string.
+    initialListFromWatchCache: false,
   },
   events: {
     kind: 'Event',
@@ -40,6 +53,7 @@ export const STRATEGY = {
     timeoutMs: 15_000,
     pageSize: 200,
     cacheWholeObjects: false,
+    initialListFromWatchCache: false,
   },
   secrets: {
     kind: 'Secret',
@@ -48,6 +62,7 @@ export const STRATEGY = {
     timeoutMs: 15_000,
     pageSize: 100,
     cacheWholeObjects: false,
+    initialListFromWatchCache: false,
   },
   poddisruptionbudgets: {
     kind: 'PodDisruptionBudget',
@@ -56,6 +71,7 @@ export const STRATEGY = {
     timeoutMs: 15_000,
     pageSize: 500,
     cacheWholeObjects: false,
+    initialListFromWatchCache: false,
   },
   namespaces: {
     kind: 'Namespace',
@@ -64,6 +80,7 @@ export const STRATEGY = {
     timeoutMs: 15_000,
     pageSize: 500,
     cacheWholeObjects: false,
+    initialListFromWatchCache: false,
   },
 } as const satisfies Record<string, ResourceStrategy>;
 

@@ -1,57 +1,13 @@
 /**
- * Input validation for node operations: Kubernetes' own rules for names, label keys/values, taints and label
- * selectors, plus the shape of every operation's parameters. Everything here runs before any Kubernetes call;
- * a failure is a 400 naming the offending field (`set.example.com/key`, `add[2].effect`, `params.timeoutSeconds`).
+ * Input validation for node operations: Kubernetes' naming rules (src/kube/names.ts) applied to node names,
+ * label keys/values and taints, label selectors, plus the shape of every operation's parameters. Everything
+ * here runs before any Kubernetes call; a failure is a 400 naming the offending field (`set.example.com/key`,
+ * `add[2].effect`, `params.timeoutSeconds`).
  */
 import { badRequest } from '../api/errors.js';
+import { dns1123SubdomainProblem, labelValueProblem, qualifiedNameProblem } from '../kube/names.js';
 import { parseLabelSelector as parseSelector, SelectorError, type LabelSelector } from '../kube/selector.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from './kube-types.js';
-
-const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
-const QUALIFIED_NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/** k8s.io/apimachinery validation.IsDNS1123Subdomain; returns a problem or undefined. */
-export function dns1123SubdomainProblem(v: string): string | undefined {
-  if (v.length === 0) return 'must not be empty';
-  if (v.length > 253) return 'must be no more than 253 characters';
-  if (!DNS1123_SUBDOMAIN_RE.test(v)) {
-    return "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-  }
-  return undefined;
-}
-
-/** validation.IsQualifiedName: label keys, taint keys, annotation keys. */
-export function qualifiedNameProblem(key: string): string | undefined {
-  const parts = key.split('/');
-  let name: string;
-  if (parts.length === 1) name = parts[0]!;
-  else if (parts.length === 2) {
-    const prefix = parts[0]!;
-    name = parts[1]!;
-    if (prefix.length === 0) return 'prefix part must not be empty';
-    const p = dns1123SubdomainProblem(prefix);
-    if (p) return `prefix part ${p}`;
-  } else {
-    return "must be a name with an optional DNS subdomain prefix and '/' (e.g. 'example.com/my-key'); it has more than one '/'";
-  }
-  if (name.length === 0) return 'name part must not be empty';
-  if (name.length > 63) return 'name part must be no more than 63 characters';
-  if (!QUALIFIED_NAME_RE.test(name)) {
-    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-  }
-  return undefined;
-}
-
-/** validation.IsValidLabelValue: label values and taint values. */
-export function labelValueProblem(v: string): string | undefined {
-  if (v.length > 63) return 'must be no more than 63 characters';
-  if (!LABEL_VALUE_RE.test(v)) {
-    return "must be empty or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-  }
-  return undefined;
-}
 
 /**
  * Keys Kubernetes reserves for itself: a prefix of `kubernetes.io` or `k8s.io`, or any subdomain of them

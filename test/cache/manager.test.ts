@@ -47,6 +47,31 @@ describe('CacheManager against the simulator', () => {
     expect(cache.status('c1').version).toMatch(/^v1\./);
   });
 
+  it('lists nodes first from the watch cache (rv=0) but pods only as exact paged reads', async () => {
+    const s = await setup();
+    cleanups.push(() => s.sim.close());
+    cleanups.push(() => s.client.close());
+    cleanups.push(() => s.cache.close());
+    const request = s.client.request.bind(s.client);
+    const lists: { path: string; query: Record<string, unknown> }[] = [];
+    s.client.request = ((o) => {
+      if (o.path === '/api/v1/nodes' || o.path === '/api/v1/pods')
+        lists.push({ path: o.path, query: { ...o.query } });
+      return request(o);
+    }) as typeof s.client.request;
+    s.cache.startCluster('c1', s.client);
+    expect(await s.cache.waitForSync('c1', 10_000)).toBe(true);
+    await s.cache.waitForPodIndex('c1', 10_000);
+    const nodeLists = lists.filter((l) => l.path === '/api/v1/nodes');
+    const podLists = lists.filter((l) => l.path === '/api/v1/pods');
+    expect(nodeLists[0]?.query).toMatchObject({ resourceVersion: '0', limit: 500 });
+    expect(podLists.length).toBeGreaterThan(0);
+    for (const l of podLists) {
+      expect(l.query.resourceVersion).toBeUndefined();
+      expect(l.query.limit).toBe(500);
+    }
+  });
+
   it('converges after a cut watch (clean and abrupt), with reconnects in the metrics', async () => {
     const { sim, cache } = await started();
     const n = anyNode(cache);

@@ -1,56 +1,16 @@
-// Kubernetes' naming rules as users meet them: which label keys, values and taints are accepted, which keys
-// count as reserved for the system, and how intents turn into patches (pure, no cluster).
+// Operation input as users meet it: which keys count as reserved for the system, how bad parameters are
+// refused, and how intents turn into patches (pure, no cluster). The naming rules are in test/kube/names.test.ts.
 import { describe, expect, it } from 'vitest';
 import {
   applyTaintChanges,
   isSystemKey,
-  labelValueProblem,
   parseDrainOptions,
   parseLabelsIntent,
   parseTaintsIntent,
   planIntent,
-  qualifiedNameProblem,
   validateNodeName,
   type KubeNode,
 } from '../../src/operations/index.js';
-
-describe('label keys (qualified names)', () => {
-  it.each([
-    ['app', true],
-    ['app.kubernetes.io/name', true],
-    ['example.com/My_Key.v2', true],
-    ['a', true],
-    ['x'.repeat(63), true],
-    [`${'a'.repeat(253)}/k`, true],
-    ['x'.repeat(64), false],
-    [`${'a'.repeat(254)}/k`, false],
-    ['', false],
-    ['/k', false],
-    ['example.com/', false],
-    ['a/b/c', false],
-    ['Example.com/k', false],
-    ['-start', false],
-    ['end-', false],
-    ['has space', false],
-    ['ünïcode', false],
-  ])('%s → valid %s', (key, ok) => {
-    expect(qualifiedNameProblem(key) === undefined).toBe(ok);
-  });
-});
-
-describe('label values', () => {
-  it.each([
-    ['', true],
-    ['v1.2_3-x', true],
-    ['x'.repeat(63), true],
-    ['x'.repeat(64), false],
-    ['-x', false],
-    ['x.', false],
-    ['a/b', false],
-  ])('%j → valid %s', (v, ok) => {
-    expect(labelValueProblem(v) === undefined).toBe(ok);
-  });
-});
 
 describe('reserved keys', () => {
   it.each([
