@@ -215,9 +215,11 @@ export class JobStore {
     cursor?: string;
     clusters: string[] | null;
     status?: JobStatus;
+    operation?: JobOperation;
   }): Promise<JobSummaryPage> {
     let q = this.db.selectFrom('jobs').selectAll();
     if (opts.status) q = q.where('status', '=', opts.status);
+    if (opts.operation) q = q.where('operation', '=', opts.operation);
     const c = opts.cursor ? parseCursor(opts.cursor) : undefined;
     if (c) {
       const [at, id] = c;

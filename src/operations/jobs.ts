@@ -672,10 +672,16 @@ export class JobRunner {
 
   async list(
     actor: Pick<Actor, 'clusters'>,
-    q: { limit?: number; cursor?: string; status?: JobStatus } = {},
+    q: { limit?: number; cursor?: string; status?: JobStatus; operation?: JobOperation } = {},
   ) {
     const limit = Math.min(Math.max(1, q.limit ?? 50), 500);
-    return this.store.list({ limit, cursor: q.cursor, status: q.status, clusters: actor.clusters });
+    return this.store.list({
+      limit,
+      cursor: q.cursor,
+      status: q.status,
+      operation: q.operation,
+      clusters: actor.clusters,
+    });
   }
 
   /** Resolves when a job started by this runner has finished (tests, shutdown). */

@@ -293,6 +293,49 @@ describe('jobs and templates', () => {
     expect((await call(viewer, 'GET', '/jobs/does-not-exist')).statusCode).toBe(404);
   });
 
+  it('GET /jobs filters by operation and status, and pages within the filter', async () => {
+    const started: string[] = [];
+    for (const node of ['node-0001', 'node-0002']) {
+      const res = await call(op, 'POST', '/jobs', {
+        operation: 'uncordon',
+        targets: [{ cluster: 'c1', nodes: [node] }],
+      });
+      expect(res.statusCode).toBe(202);
+      started.push(res.json().job.id);
+    }
+    for (const id of started)
+      await until(async () => (await call(viewer, 'GET', `/jobs/${id}`)).json().job.finishedAt);
+    const labelsJob = await call(op, 'POST', '/jobs', {
+      operation: 'labels',
+      targets: [{ cluster: 'c1', nodes: ['node-0001'] }],
+      params: { set: { filter: 'x' } },
+    });
+    const labelsId = labelsJob.json().job.id;
+    await until(async () => (await call(viewer, 'GET', `/jobs/${labelsId}`)).json().job.finishedAt);
+
+    // One job a page, following the token, until the server stops giving one.
+    const seen: { id: string; operation: string }[] = [];
+    let url: string | undefined = '/jobs?operation=uncordon&limit=1';
+    while (url) {
+      const page = await call(viewer, 'GET', url);
+      expect(page.statusCode).toBe(200);
+      seen.push(...page.json().items);
+      const token: string | undefined = page.json().continue;
+      url = token ? `/jobs?operation=uncordon&limit=1&continue=${encodeURIComponent(token)}` : undefined;
+    }
+    expect(seen.map((j) => j.id).sort()).toEqual([...started].sort());
+    expect(seen.every((j) => j.operation === 'uncordon')).toBe(true);
+
+    const labels = (await call(viewer, 'GET', '/jobs?operation=labels&status=succeeded')).json().items;
+    expect(labels.map((j: { id: string }) => j.id)).toContain(labelsId);
+    expect(labels.every((j: { operation: string }) => j.operation === 'labels')).toBe(true);
+    expect((await call(viewer, 'GET', '/jobs?operation=uncordon&status=failed')).json().items).toEqual([]);
+
+    const bad = await call(viewer, 'GET', '/jobs?operation=reboot');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe('operation');
+  });
+
   it('bad job bodies → 400 with the field', async () => {
     const res = await call(op, 'POST', '/jobs', {
       operation: 'taints',

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
-import type { JobStatus } from '../../operations/index.js';
+import { JOB_OPERATIONS, type JobOperation, type JobStatus } from '../../operations/index.js';
 import { badRequest } from '../errors.js';
 import type { RoutePolicy } from '../policy.js';
 import { actorOf, operationsOf } from './operations.js';
@@ -31,7 +31,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
     return reply.code(202).send({ job });
   });
 
-  app.get<{ Querystring: { limit?: string; continue?: string; status?: string } }>(
+  app.get<{ Querystring: { limit?: string; continue?: string; status?: string; operation?: string } }>(
     '/api/v1/jobs',
     { config: { policy: VIEWER } },
     async (req) => {
@@ -45,6 +45,9 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (q.status !== undefined && !(STATUSES as readonly string[]).includes(q.status)) {
         throw badRequest(`status must be one of ${STATUSES.join(', ')}`, 'status');
       }
+      if (q.operation !== undefined && !(JOB_OPERATIONS as readonly string[]).includes(q.operation)) {
+        throw badRequest(`operation must be one of ${JOB_OPERATIONS.join(', ')}`, 'operation');
+      }
       const cont = q.continue;
       if (cont !== undefined && cont.length > 500)
         throw badRequest('continue is not a token this server issued', 'continue');
@@ -52,6 +55,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
         limit,
         cursor: cont,
         status: q.status as JobStatus | undefined,
+        operation: q.operation as JobOperation | undefined,
       });
       return { items: page.items, ...(page.nextCursor ? { continue: page.nextCursor } : {}) };
     },

@@ -116,7 +116,8 @@ const unwrapJob = (a: { job: Job } | Job): Job => ('job' in a && a.job ? a.job :
 
 export const jobs = {
   create: async (body: JobRequest) => unwrapJob(await post<{ job: Job }>('/jobs', body)),
-  list: (query?: Query) => get<{ items: Job[]; nextCursor?: string | null }>('/jobs', query),
+  /** Newest first; `continue` is there while older jobs remain. */
+  list: (query?: Query) => get<{ items: Job[]; continue?: string }>('/jobs', query),
   get: async (id: string) => unwrapJob(await get<{ job: Job } | Job>(`/jobs/${enc(id)}`)),
   cancel: (id: string) => post<unknown>(`/jobs/${enc(id)}/cancel`),
 };

@@ -170,9 +170,22 @@ export interface DrainOptions {
 
 export type DrainAction = 'evict' | 'delete' | 'skip' | 'blocked';
 
+/** Why a pod gets its action, as a stable code (docs/API.md, DrainOptions). */
+export type DrainCause =
+  | 'removable'
+  | 'finished'
+  | 'terminating'
+  | 'daemonset'
+  | 'daemonset-missing'
+  | 'mirror'
+  | 'emptydir'
+  | 'unmanaged'
+  | 'pdb'
+  | 'error';
+
 export interface DrainPreview {
   node: NodeRow | string;
-  pods: { namespace: string; name: string; action: DrainAction; reason: string }[];
+  pods: { namespace: string; name: string; action: DrainAction; reason: string; cause?: DrainCause }[];
   wouldSucceed: boolean;
 }
 
