@@ -153,7 +153,7 @@ describe('web console', () => {
     const collator = new Intl.Collator(undefined, { numeric: true });
     const last = [...names].sort(collator.compare).at(-1)!;
     const header = (title: string) =>
-      page.locator('.el-table-v2__header-cell', { hasText: new RegExp(`^${title}$`) });
+      page.locator('[data-testid="node-table"] [role="columnheader"]', { hasText: new RegExp(`^${title}$`) });
     /** The row drawn at the top of the table (a virtualized list's DOM order means nothing). */
     const topRow = () =>
       page.evaluate(() => {
@@ -170,12 +170,12 @@ describe('web console', () => {
     // Every row's cells line up with the header cells.
     const misaligned = await page.evaluate(() => {
       const left = (e: Element) => Math.round(e.getBoundingClientRect().left);
-      const head = Array.from(document.querySelectorAll('.el-table-v2__header-cell')).map(left);
+      const head = Array.from(
+        document.querySelectorAll('[data-testid="node-table"] [role="columnheader"]'),
+      ).map(left);
       return Array.from(document.querySelectorAll<HTMLElement>('[data-testid="node-row"]'))
         .filter((r) =>
-          Array.from(r.querySelectorAll('.el-table-v2__row-cell')).some(
-            (c, i) => Math.abs(left(c) - head[i]!) > 1,
-          ),
+          Array.from(r.querySelectorAll('[role="cell"]')).some((c, i) => Math.abs(left(c) - head[i]!) > 1),
         )
         .map((r) => r.dataset.nodeName);
     });

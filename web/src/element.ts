@@ -5,7 +5,6 @@
 import type { App } from 'vue';
 import {
   ElAlert,
-  ElAutoResizer,
   ElBadge,
   ElButton,
   ElCheckbox,
@@ -45,7 +44,6 @@ import {
   ElTabPane,
   ElTable,
   ElTableColumn,
-  ElTableV2,
   ElTabs,
   ElTag,
   ElText,
@@ -54,7 +52,6 @@ import {
 
 const components = [
   ElAlert,
-  ElAutoResizer,
   ElBadge,
   ElButton,
   ElCheckbox,
@@ -93,7 +90,6 @@ const components = [
   ElTabPane,
   ElTable,
   ElTableColumn,
-  ElTableV2,
   ElTabs,
   ElTag,
   ElText,

@@ -1,13 +1,11 @@
 /**
- * The cells of one node row, rendered through el-table-v2's `row` slot.
+ * The cells of one node row in NodeTable.
  *
- * Why not el-table-v2's own cells: el-table-v2 re-renders every visible row on each scroll event (twice, and
- * with new style objects for every cell). Rendering the cells in this component means a row whose node,
- * columns and selection are unchanged is skipped by Vue entirely (same props → no update), so a scrolled
- * frame only pays for the rows that enter the window. Those are built as one escaped HTML string per row
- * (one DOM write instead of ~40 element creations through the renderer), with clicks and checkbox changes
- * handled here by delegation. Cell boxes use el-table-v2's `el-table-v2__row-cell` class and the same
- * flex/width styles as its header cells, so they line up; the wrapper is `display: contents`.
+ * A row whose node, columns and selection are unchanged is skipped by Vue entirely (same props → no
+ * update), so a scrolled frame only pays for the rows that enter the window. Those are built as one escaped
+ * HTML string per row (one DOM write instead of ~40 element creations through the renderer), with clicks and
+ * checkbox changes handled here by delegation. Cells carry the same flex/width styles as their header cells,
+ * so they line up; the wrapper is `display: contents`.
  */
 import { defineComponent, h, type PropType } from 'vue';
 import type { NodeRow } from '../api/types';
@@ -17,7 +15,7 @@ export interface RowColumn {
   /** A data column, or the selection checkbox. */
   def: ColumnDef | 'select';
   key: string;
-  /** `flex: …; width: …px`, as el-table-v2 styles the matching header cell. */
+  /** `flex: …; width: …px`, shared with the matching header cell. */
   style: string;
 }
 
@@ -29,7 +27,7 @@ export function rowHtml(row: NodeRow, columns: RowColumn[], ctx: RenderContext, 
   let html = '';
   for (const c of columns) {
     const inner = c.def === 'select' ? selectionCell(selected) : c.def.render(row, ctx);
-    html += `<div class="el-table-v2__row-cell" role="cell" style="${c.style}">${inner}</div>`;
+    html += `<div class="knm-td" role="cell" style="${c.style}">${inner}</div>`;
   }
   return html;
 }

@@ -1,5 +1,5 @@
 /**
- * Columns of the node table (el-table-v2): header metadata and cell renderers. Cells are rendered as escaped
+ * Columns of the node table: header metadata and cell renderers. Cells are rendered as escaped
  * HTML strings (see NodeRowCells for why): no component instances, no tooltips (native `title`), text
  * translated once per render context, and as few clip regions as the content allows.
  */
