@@ -44,6 +44,14 @@ export interface UnfinishedJob {
   params: Record<string, unknown>;
 }
 
+/** A node that a live job has not finished with yet. */
+export interface ActiveJobNode {
+  jobId: string;
+  operation: JobOperation;
+  cluster: string;
+  name: string;
+}
+
 function cursorOf(createdAt: string, id: string) {
   return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
@@ -258,6 +266,38 @@ export class JobStore {
     });
     const last = page[page.length - 1];
     return { items, ...(more && last ? { nextCursor: cursorOf(last.created_at, last.id) } : {}) };
+  }
+
+  /**
+   * Nodes still pending or running in unfinished jobs whose owner heartbeated after `aliveSince` (an
+   * abandoned job stops counting once its heartbeat is stale, before anyone sweeps it). One join over
+   * jobs(status) and job_nodes(job_id, status): unfinished jobs are few, so this stays cheap.
+   */
+  async activeNodes(opts: {
+    aliveSince: string;
+    clusters?: readonly string[];
+    operations?: readonly JobOperation[];
+    /** Leaves out the jobs of this owner (a runner knows its own jobs better than the store). */
+    exceptOwner?: string;
+  }): Promise<ActiveJobNode[]> {
+    if (opts.clusters?.length === 0 || opts.operations?.length === 0) return [];
+    let q = this.db
+      .selectFrom('jobs as j')
+      .innerJoin('job_nodes as n', 'n.job_id', 'j.id')
+      .select(['j.id as jobId', 'j.operation', 'n.cluster', 'n.name'])
+      .where('j.status', 'in', ['pending', 'running'])
+      .where('j.heartbeat_at', '>', opts.aliveSince)
+      .where('n.status', 'in', ['pending', 'running']);
+    if (opts.clusters) q = q.where('n.cluster', 'in', [...opts.clusters]);
+    if (opts.operations) q = q.where('j.operation', 'in', [...opts.operations]);
+    if (opts.exceptOwner !== undefined) q = q.where('j.owner', '<>', opts.exceptOwner);
+    const rows = await q.orderBy('j.created_at').orderBy('j.id').orderBy('n.seq').execute();
+    return rows.map((r) => ({
+      jobId: r.jobId,
+      operation: r.operation as JobOperation,
+      cluster: r.cluster,
+      name: r.name,
+    }));
   }
 
   async unfinished(): Promise<UnfinishedJob[]> {

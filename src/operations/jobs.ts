@@ -15,7 +15,7 @@ import { jobsFinished, jobsRunning } from '../metrics/registry.js';
 import type { Database } from '../store/schema.js';
 import { nowIso } from '../store/values.js';
 import { DrainError } from './drain.js';
-import { JobStore } from './job-store.js';
+import { JobStore, type ActiveJobNode } from './job-store.js';
 import {
   FINAL_JOB_STATUSES,
   JOB_OPERATIONS,
@@ -238,15 +238,42 @@ export class JobRunner {
     return n;
   }
 
-  /** Nodes that running cordon/drain jobs will still take out of scheduling in a cluster (for the guard). */
-  reserved(cluster: string): Set<string> {
-    const out = new Set<string>();
+  /**
+   * Nodes that running cordon/drain jobs will still take out of scheduling in a cluster (for the guard),
+   * whichever process sharing the store runs them.
+   */
+  async reserved(cluster: string): Promise<Set<string>> {
+    return new Set((await this.liveNodes([cluster], ['cordon', 'drain'])).map((n) => n.name));
+  }
+
+  /**
+   * Nodes not yet finished by live jobs: this process's own from memory (fresher than the store, whose
+   * writes trail them), other processes' from a shared store as long as their owner's heartbeat is fresh.
+   * Without a shared store every job not run here is dead (recoverInterrupted), so memory is the whole answer.
+   */
+  private async liveNodes(clusters: string[], operations: JobOperation[]): Promise<ActiveJobNode[]> {
+    const out: ActiveJobNode[] = [];
     for (const a of this.active.values()) {
-      if (a.job.operation !== 'cordon' && a.job.operation !== 'drain') continue;
+      const { id, operation } = a.job;
+      if (!operations.includes(operation)) continue;
       for (const n of a.job.nodes)
-        if (n.cluster === cluster && (n.status === 'pending' || n.status === 'running')) out.add(n.name);
+        if (clusters.includes(n.cluster) && (n.status === 'pending' || n.status === 'running'))
+          out.push({ jobId: id, operation, cluster: n.cluster, name: n.name });
     }
+    if (!this.deps.sharedStore) return out;
+    const others = await this.store.activeNodes({
+      aliveSince: this.aliveSince(),
+      clusters,
+      operations,
+      exceptOwner: this.instanceId,
+    });
+    for (const n of others) if (!this.active.has(n.jobId)) out.push(n);
     return out;
+  }
+
+  /** A job of another process whose heartbeat is not newer than this is taken as abandoned. */
+  private aliveSince(now = this.clock.now()): string {
+    return nowIso(new Date(now.getTime() - (this.deps.staleAfterMs ?? 30_000)));
   }
 
   private async beat(): Promise<void> {
@@ -267,7 +294,7 @@ export class JobRunner {
    */
   async recoverInterrupted(): Promise<number> {
     const now = this.clock.now();
-    const stale = nowIso(new Date(now.getTime() - (this.deps.staleAfterMs ?? 30_000)));
+    const stale = this.aliveSince(now);
     let n = 0;
     for (const j of await this.store.unfinished()) {
       if (j.owner === this.instanceId) continue;
@@ -393,24 +420,21 @@ export class JobRunner {
         'targets',
       );
 
-    if (req.operation === 'drain') {
-      for (const a of this.active.values()) {
-        if (a.job.operation !== 'drain') continue;
-        const clash = a.job.nodes.find(
-          (n) => (n.status === 'pending' || n.status === 'running') && seen.has(`${n.cluster}/${n.name}`),
-        );
-        if (clash)
-          throw conflict(
-            `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${a.job.id}`,
-            { job: a.job.id },
-          );
-      }
-    }
     if (req.operation === 'cordon' || req.operation === 'drain') {
       const byCluster = new Map<string, string[]>();
       for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
+      const live = await this.liveNodes([...byCluster.keys()], ['cordon', 'drain']);
+      if (req.operation === 'drain') {
+        const clash = live.find((n) => n.operation === 'drain' && seen.has(`${n.cluster}/${n.name}`));
+        if (clash)
+          throw conflict(
+            `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${clash.jobId}`,
+            { job: clash.jobId },
+          );
+      }
       for (const [cluster, names] of byCluster) {
-        await ops.guard(actor, cluster, names, req.override, req.operation, this.reserved(cluster));
+        const reserved = new Set(live.filter((n) => n.cluster === cluster).map((n) => n.name));
+        await ops.guard(actor, cluster, names, req.override, req.operation, reserved);
       }
     }
 

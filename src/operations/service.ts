@@ -52,7 +52,7 @@ export interface OperationsDeps {
   write?: Pick<WriteDeps, 'maxAttempts' | 'baseBackoffMs' | 'maxBackoffMs'>;
   drain?: { evictRetryDelayMs?: number; pollIntervalMs?: number };
   /** Nodes running cordon/drain jobs will still take out, per cluster (the guard counts them). */
-  reservedByJobs?: (cluster: string) => ReadonlySet<string>;
+  reservedByJobs?: (cluster: string) => ReadonlySet<string> | Promise<ReadonlySet<string>>;
 }
 
 export const mayOverrideSystemLabels = (a: Pick<Actor, 'role' | 'canOverrideSystemLabels'>) =>
@@ -119,7 +119,7 @@ export class NodeOperations {
       override,
       actor,
       operation,
-      reserved: reserved ?? this.deps.reservedByJobs?.(cluster),
+      reserved: reserved ?? (await this.deps.reservedByJobs?.(cluster)),
     });
   }
 
