@@ -318,7 +318,13 @@ export class AuthService {
         ...base,
         outcome: 'success',
         status: 201,
-        params: { id: r.token.id, name: r.token.name, role: r.token.role, expiresAt: r.token.expiresAt },
+        params: {
+          id: r.token.id,
+          name: r.token.name,
+          role: r.token.role,
+          clusters: r.token.clusters,
+          expiresAt: r.token.expiresAt,
+        },
       });
       return r;
     } catch (e) {

@@ -31,6 +31,8 @@ export interface ApiTokensTable {
   role: 'admin' | 'operator' | 'viewer';
   /** SHA-256 (hex) of the secret. */
   secret_hash: string;
+  /** JSON array of cluster names the token is narrowed to (migration 005); null = whatever its owner sees. */
+  clusters: string | null;
   created_at: string;
   expires_at: string | null;
   last_used_at: string | null;

@@ -1,17 +1,19 @@
 /**
  * API tokens for scripts: `Authorization: Bearer knm_…`. The secret is shown once at creation; the store keeps
  * its SHA-256. A token never carries more than its creator: its effective role is the lower of its own role and
- * the creator's current role, and it dies with the creator.
+ * the creator's current role, and it dies with the creator. It may also be narrowed to some clusters: it then
+ * sees those of them its creator can still see.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
-import { forbidden, notFound } from '../api/errors.js';
+import { ApiError, badRequest, forbidden, notFound } from '../api/errors.js';
 import { ROLE_RANK, type AuthUser, type Role } from '../api/policy.js';
+import { isValidClusterName } from '../clusters/registry.js';
 import type { Database } from '../store/schema.js';
 import { defaultRandom, newTokenSecret, sha256Hex, TOKEN_PREFIX, type RandomSource } from './secrets.js';
 import type { ApiTokensTable } from './tables.js';
-import { ROLES, toAuthUser, type UserRow } from './users.js';
+import { clustersOf, ROLES, toAuthUser, type UserRow } from './users.js';
 import { parse } from './validate.js';
 
 export type TokenRow = Selectable<ApiTokensTable>;
@@ -21,6 +23,8 @@ export interface TokenView {
   name: string;
   /** The role the token was created with; the effective role is also capped by the owner's current role. */
   role: Role;
+  /** The clusters the token is narrowed to; null = whatever its owner can see. */
+  clusters: string[] | null;
   userId: string;
   username: string;
   createdAt: string;
@@ -33,6 +37,8 @@ const newTokenSchema = z
     name: z.string().trim().min(1).max(100),
     role: z.enum(ROLES).optional(),
     expiresInDays: z.number().int().min(1).max(3650).optional(),
+    // Names are checked one by one in checkTokenClusters, so the error can name the offending one.
+    clusters: z.array(z.string().max(253)).max(1000).optional(),
   })
   .strict();
 
@@ -41,6 +47,55 @@ const TOUCH_EVERY_MS = 60_000;
 
 export function minRole(a: Role, b: Role): Role {
   return ROLE_RANK[a] <= ROLE_RANK[b] ? a : b;
+}
+
+/** What a token narrowed to `token` may see of what its owner may see (`owner`); null = every cluster. */
+export function narrowClusters(owner: string[] | null, token: string[] | null): string[] | null {
+  if (token === null) return owner;
+  if (owner === null) return [...token];
+  return owner.filter((c) => token.includes(c));
+}
+
+/** The requested narrowing, checked against the rules; returned sorted, as the list shows it. */
+function checkTokenClusters(clusters: string[], role: Role, creator: AuthUser): string[] {
+  if (clusters.length === 0) {
+    throw badRequest(
+      'clusters: name at least one cluster, or leave the field out for all of yours',
+      'clusters',
+    );
+  }
+  const seen = new Set<string>();
+  for (const name of clusters) {
+    if (!isValidClusterName(name)) {
+      throw badRequest(
+        `clusters: ${JSON.stringify(name)} is not a valid cluster name (lower-case letters, digits and "-", at most 63)`,
+        'clusters',
+      );
+    }
+    if (seen.has(name)) throw badRequest(`clusters: "${name}" is listed twice`, 'clusters');
+    seen.add(name);
+  }
+  // An admin token could create an unrestricted user or change its owner's restriction and so step out of
+  // any narrowing; for the same reason an admin account cannot be restricted to clusters.
+  if (role === 'admin') {
+    throw badRequest(
+      'an admin token cannot be restricted to clusters; give it the operator or viewer role',
+      'clusters',
+    );
+  }
+  if (creator.clusters !== null) {
+    const outside = clusters.find((c) => !creator.clusters!.includes(c));
+    if (outside !== undefined) {
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `a token cannot reach cluster "${outside}": you have no access to it`,
+        'clusters',
+        { cluster: outside },
+      );
+    }
+  }
+  return [...clusters].sort();
 }
 
 export class Tokens {
@@ -58,6 +113,7 @@ export class Tokens {
         'api_tokens.id',
         'api_tokens.name',
         'api_tokens.role',
+        'api_tokens.clusters',
         'api_tokens.user_id',
         'users.username',
         'api_tokens.created_at',
@@ -70,6 +126,7 @@ export class Tokens {
     id: string;
     name: string;
     role: Role;
+    clusters: string | null;
     user_id: string;
     username: string;
     created_at: string;
@@ -80,6 +137,7 @@ export class Tokens {
       id: r.id,
       name: r.name,
       role: r.role,
+      clusters: clustersOf(r),
       userId: r.user_id,
       username: r.username,
       createdAt: r.created_at,
@@ -94,6 +152,7 @@ export class Tokens {
     if (ROLE_RANK[role] > ROLE_RANK[creator.role]) {
       throw forbidden(`a token cannot carry more than your own role (${creator.role})`);
     }
+    const clusters = t.clusters === undefined ? null : checkTokenClusters(t.clusters, role, creator);
     const now = this.now();
     const secret = newTokenSecret(this.random);
     const row: TokenRow = {
@@ -102,6 +161,7 @@ export class Tokens {
       name: t.name,
       role,
       secret_hash: sha256Hex(secret),
+      clusters: clusters === null ? null : JSON.stringify(clusters),
       created_at: new Date(now).toISOString(),
       expires_at: t.expiresInDays ? new Date(now + t.expiresInDays * 86_400_000).toISOString() : null,
       last_used_at: null,
@@ -139,6 +199,7 @@ export class Tokens {
       .select([
         'api_tokens.id as token_id',
         'api_tokens.role as token_role',
+        'api_tokens.clusters as token_clusters',
         'api_tokens.expires_at as token_expires_at',
         'api_tokens.last_used_at as token_last_used_at',
       ])
@@ -154,13 +215,23 @@ export class Tokens {
         .where('id', '=', row.token_id)
         .execute();
     }
-    const { token_id, token_role, token_expires_at: _e, token_last_used_at: _l, ...user } = row;
+    const {
+      token_id,
+      token_role,
+      token_clusters,
+      token_expires_at: _e,
+      token_last_used_at: _l,
+      ...user
+    } = row;
     const owner = toAuthUser(user as UserRow, 'token');
     const role = minRole(token_role, owner.role);
     const rank = ROLE_RANK[role];
     return {
       ...owner,
       role,
+      // Intersected with the owner's current list on every request: narrowing the owner narrows old tokens.
+      // Every cluster check (route policy, node lists, operations, jobs, the WebSocket) reads this field.
+      clusters: narrowClusters(owner.clusters, clustersOf({ clusters: token_clusters })),
       // Grants are operator rights: a viewer token holds none, whoever created it.
       canOverrideGuard: rank >= ROLE_RANK.operator && owner.canOverrideGuard,
       canOverrideSystemLabels: rank >= ROLE_RANK.operator && owner.canOverrideSystemLabels,

@@ -71,7 +71,8 @@ export interface UserView {
   updatedAt: string;
 }
 
-function clustersOf(row: Pick<UserRow, 'clusters'>): string[] | null {
+/** A stored cluster list (users and tokens alike): null = no restriction; a damaged list means none. */
+export function clustersOf(row: { clusters: string | null }): string[] | null {
   if (row.clusters === null) return null;
   try {
     const v: unknown = JSON.parse(row.clusters);

@@ -107,11 +107,58 @@ describe.each(testDialects())('store on $name', (dialect) => {
     await expect(sql`select count(*) from half_done`.execute(s.db)).rejects.toThrow();
   });
 
+  it('adds the token cluster list to a database of an earlier release, keeping its tokens unnarrowed', async () => {
+    const d = await fresh();
+    const before = MIGRATIONS.filter((m) => m.version < 5);
+    const old = await open(d, before);
+    const at = nowIso(new Date('2025-01-02T03:04:05.678Z'));
+    await old.db
+      .insertInto('users')
+      .values({
+        id: 'u1',
+        username: 'oskar',
+        password_hash: 'x',
+        role: 'operator',
+        clusters: null,
+        can_override_guard: 0,
+        can_override_system_labels: 0,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    const token = { id: 't1', user_id: 'u1', name: 'ci', role: 'viewer' as const, created_at: at };
+    await old.db
+      .insertInto('api_tokens')
+      .values({ ...token, secret_hash: 'h1', expires_at: null, last_used_at: null })
+      .execute();
+    await old.close();
+    stores.pop();
+
+    const s = await open(d);
+    const applied = await s.db.selectFrom('schema_migrations').select('version').execute();
+    expect(applied.map((v) => v.version)).toContain(5);
+    expect(
+      await s.db.selectFrom('api_tokens').selectAll().where('id', '=', 't1').executeTakeFirst(),
+    ).toMatchObject({ ...token, clusters: null });
+    await s.db
+      .insertInto('api_tokens')
+      .values({ ...token, id: 't2', secret_hash: 'h2', clusters: '["staging"]' })
+      .execute();
+    const narrowed = await s.db
+      .selectFrom('api_tokens')
+      .select('clusters')
+      .where('id', '=', 't2')
+      .executeTakeFirst();
+    expect(narrowed?.clusters).toBe('["staging"]');
+  });
+
   it('refuses a migration list with duplicate or unordered versions', async () => {
     const d = await fresh();
     const m = (version: number): Migration => ({ version, name: `m${version}`, up: async () => undefined });
-    await expect(open(d, [...MIGRATIONS, m(5), m(5)])).rejects.toThrow(/listed twice/);
-    await expect(open(d, [...MIGRATIONS, m(6), m(5)])).rejects.toThrow(/keep the list in order/);
+    // Versions past the product's own, so only the order of the extra ones is wrong.
+    const next = MIGRATIONS.at(-1)!.version + 1;
+    await expect(open(d, [...MIGRATIONS, m(next), m(next)])).rejects.toThrow(/listed twice/);
+    await expect(open(d, [...MIGRATIONS, m(next + 1), m(next)])).rejects.toThrow(/keep the list in order/);
   });
 
   if (dialect.name === 'postgres') {

@@ -8,10 +8,12 @@ import { clusters } from './001-clusters.js';
 import { auth } from './002_auth.js';
 import { audit } from './003_audit.js';
 import { jobs } from './004_jobs.js';
+import { tokenClusters } from './005-token-clusters.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
   auth, // 2: users, sessions, api_tokens, login_throttle
   audit, // 3: audit_log, audit_targets
   jobs, // 4: jobs, job_nodes, templates
+  tokenClusters, // 5: api_tokens.clusters
 ];

@@ -53,10 +53,17 @@ export const users = {
   remove: (id: string) => del<void>(`/users/${enc(id)}`),
 };
 
+export interface TokenInput {
+  name: string;
+  role?: Role;
+  expiresInDays?: number;
+  /** Leave out for a token that sees whatever its owner sees. */
+  clusters?: string[];
+}
+
 export const tokens = {
   list: () => get<{ items: ApiToken[] }>('/tokens'),
-  create: (name: string, role?: Role, expiresInDays?: number) =>
-    post<{ token: ApiToken; secret: string }>('/tokens', { name, role, expiresInDays }),
+  create: (t: TokenInput) => post<{ token: ApiToken; secret: string }>('/tokens', t),
   revoke: (id: string) => del<void>(`/tokens/${enc(id)}`),
 };
 

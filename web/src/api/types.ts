@@ -23,6 +23,8 @@ export interface ApiToken {
   id: string;
   name: string;
   role: Role;
+  /** The clusters the token is narrowed to; null = whatever its owner can see. */
+  clusters?: string[] | null;
   userId?: string;
   username?: string;
   createdAt?: string;

@@ -403,5 +403,10 @@ export default {
     revokeConfirm: 'Revoke token {name}? Scripts using it stop working.',
     secretOnce: 'Copy the token now: it is shown only once.',
     copyManually: 'Select and copy the token manually',
+    clusters: 'Clusters',
+    allClusters: 'All (as its owner)',
+    clustersPlaceholder: 'All clusters you can see',
+    clustersHelp: 'Only these clusters, and only while you can still see them.',
+    adminAllClusters: 'An admin token always reaches every cluster; choose operator or viewer to limit it.',
   },
 };

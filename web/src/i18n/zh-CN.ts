@@ -398,5 +398,10 @@ export default {
     revokeConfirm: '吊销令牌 {name}？使用它的脚本将无法工作。',
     secretOnce: '请立即复制令牌：它只显示这一次。',
     copyManually: '请手动选择并复制令牌',
+    clusters: '集群',
+    allClusters: '全部（同所有者）',
+    clustersPlaceholder: '你可见的全部集群',
+    clustersHelp: '仅限这些集群，且仅在你仍可见它们时有效。',
+    adminAllClusters: '管理员令牌总能访问全部集群；如需限制，请选择操作员或只读角色。',
   },
 };
