@@ -58,9 +58,11 @@ export function createOperations(d: CreateOperationsDeps): OperationsServices {
     clock,
     drain: d.drain,
     reservedByJobs: (cluster) => jobs.reserved(cluster),
+    admitGuarded: (cluster, names, decide) => jobs.admitSingle(cluster, names, decide),
   });
   const jobs: JobRunner = new JobRunner({
     db: d.db,
+    dialect: d.dialect,
     ops,
     templates,
     publisher: d.publisher,

@@ -32,12 +32,14 @@ export async function evaluateGuard(
   /** Names other running jobs will still cordon in this cluster. */
   reserved: ReadonlySet<string> = new Set(),
 ): Promise<{ refused: boolean; details: GuardDetails }> {
-  const stats = await nodes.readyStats(cluster);
   const out = new Set<string>();
   for (const name of new Set([...targets, ...reserved])) {
     const n = await nodes.getNode(cluster, name);
     if (n && n.status === 'Ready' && !n.unschedulable) out.add(name);
   }
+  // Counted after the nodes: a reserved node cordoned between the reads is then counted twice (a stricter
+  // answer), never read as schedulable in the totals yet as already cordoned itself (a looser one).
+  const stats = await nodes.readyStats(cluster);
   const takenOut = targets.filter((t) => out.has(t)).length;
   const schedulableAfter = Math.max(0, stats.readySchedulable - out.size);
   const details: GuardDetails = {

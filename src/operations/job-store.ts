@@ -69,8 +69,11 @@ function parseCursor(c: string): [string, string] | undefined {
 export class JobStore {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** One transaction for the job and its nodes; inside the caller's when this store runs on one. */
   async insert(job: Job, extra: JobRowExtra): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const atomically = (fn: (trx: Kysely<Database>) => Promise<void>) =>
+      this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
+    await atomically(async (trx) => {
       await trx
         .insertInto('jobs')
         .values({

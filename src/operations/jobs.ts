@@ -12,6 +12,8 @@ import type { Kysely } from 'kysely';
 import { ApiError, badRequest, conflict, forbidden, notFound, toApiError } from '../api/errors.js';
 import type { Logger } from '../log/logger.js';
 import { jobsFinished, jobsRunning } from '../metrics/registry.js';
+import { withJobSubmitLock } from '../store/locks.js';
+import type { Dialect } from '../store/migrate.js';
 import type { Database } from '../store/schema.js';
 import { nowIso } from '../store/values.js';
 import { DrainError } from './drain.js';
@@ -192,6 +194,8 @@ interface ActiveJob {
 
 export interface JobRunnerDeps {
   db: Kysely<Database>;
+  /** On PostgreSQL, admissions of cordon/drain work also lock out the other replicas (default sqlite). */
+  dialect?: Dialect;
   ops: NodeOperations;
   templates?: TemplateStore;
   publisher?: JobPublisher;
@@ -211,12 +215,38 @@ export interface JobRunnerDeps {
   publishIntervalMs?: number;
 }
 
+/** One holder at a time, in arrival order: a promise chain. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => (release = r));
+    await before;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
 const NOT_STARTED = 'not started: the server stopped before this node was processed';
 const IN_FLIGHT = 'in progress when the server stopped; the outcome is unknown — check the node';
 
 export class JobRunner {
   private readonly store: JobStore;
   private readonly active = new Map<string, ActiveJob>();
+  /**
+   * Admission of cordon/drain work (the drain clash check, the guard, then the job's insert and registration,
+   * or a single-node cordon's guard and its reservation) runs one at a time: checking and registering are
+   * separated by awaits, and two admissions interleaved there would each spend the same headroom, or drain
+   * one node twice. On PostgreSQL the section also holds an advisory lock so replicas take turns too.
+   */
+  private readonly admission = new Mutex();
+  /** Nodes single-node cordons passed the guard for and have not finished writing (see admitSingle). */
+  private readonly singles = new Set<{ cluster: string; names: readonly string[] }>();
   private readonly clock: Clock;
   readonly instanceId: string;
   private heartbeat?: NodeJS.Timeout;
@@ -240,10 +270,59 @@ export class JobRunner {
 
   /**
    * Nodes that running cordon/drain jobs will still take out of scheduling in a cluster (for the guard),
-   * whichever process sharing the store runs them.
+   * whichever process sharing the store runs them, and those of this process's single-node cordons between
+   * their guard decision and their write.
    */
   async reserved(cluster: string): Promise<Set<string>> {
-    return new Set((await this.liveNodes([cluster], ['cordon', 'drain'])).map((n) => n.name));
+    return this.reservedIn(cluster, await this.liveNodes([cluster], ['cordon', 'drain']));
+  }
+
+  private reservedIn(cluster: string, live: readonly ActiveJobNode[]): Set<string> {
+    const out = new Set(live.filter((n) => n.cluster === cluster).map((n) => n.name));
+    for (const s of this.singles) if (s.cluster === cluster) for (const n of s.names) out.add(n);
+    return out;
+  }
+
+  /**
+   * Runs `fn` as the admission section (see `admission`): alone in this process and, on PostgreSQL, alone
+   * among the replicas, with `store` on the transaction holding their lock; then `then` (registration) once
+   * that has committed. The in-process turn is taken first, so a process queues at most one connection on
+   * the advisory lock.
+   */
+  private admit<T, U>(fn: (store: JobStore) => Promise<T>, then: (value: T) => U): Promise<U> {
+    return this.admission.run(async () => {
+      const value = await withJobSubmitLock(this.deps.db, this.deps.dialect ?? 'sqlite', (db) =>
+        fn(db === this.deps.db ? this.store : new JobStore(db)),
+      );
+      // After the commit (a failed one leaves nothing registered), before the next admission's turn.
+      return then(value);
+    });
+  }
+
+  /**
+   * The guard decision of a single-node cordon (NodeOperations.cordon), taken in the admission section so it
+   * and a concurrent job submission or another single cordon cannot both count the same headroom. Its nodes
+   * stay reserved for later decisions until `release()`, which the caller invokes once its write has landed
+   * in the node source (or failed). The write itself stays outside: it waits on the API server. Across
+   * replicas this covers a single cordon arriving while another replica admits a job (it waits and then sees
+   * that job); the reverse order is not covered, since the reservation lives in this process only and the
+   * other replica sees the node once its watch delivers the cordon.
+   */
+  async admitSingle(
+    cluster: string,
+    names: readonly string[],
+    decide: (reserved: ReadonlySet<string>) => Promise<unknown>,
+  ): Promise<() => void> {
+    return this.admit(
+      async (store) => {
+        await decide(this.reservedIn(cluster, await this.liveNodes([cluster], ['cordon', 'drain'], store)));
+      },
+      () => {
+        const hold = { cluster, names: [...names] };
+        this.singles.add(hold);
+        return () => void this.singles.delete(hold);
+      },
+    );
   }
 
   /**
@@ -251,7 +330,11 @@ export class JobRunner {
    * writes trail them), other processes' from a shared store as long as their owner's heartbeat is fresh.
    * Without a shared store every job not run here is dead (recoverInterrupted), so memory is the whole answer.
    */
-  private async liveNodes(clusters: string[], operations: JobOperation[]): Promise<ActiveJobNode[]> {
+  private async liveNodes(
+    clusters: string[],
+    operations: JobOperation[],
+    store = this.store,
+  ): Promise<ActiveJobNode[]> {
     const out: ActiveJobNode[] = [];
     for (const a of this.active.values()) {
       const { id, operation } = a.job;
@@ -261,7 +344,7 @@ export class JobRunner {
           out.push({ jobId: id, operation, cluster: n.cluster, name: n.name });
     }
     if (!this.deps.sharedStore) return out;
-    const others = await this.store.activeNodes({
+    const others = await store.activeNodes({
       aliveSince: this.aliveSince(),
       clusters,
       operations,
@@ -420,47 +503,72 @@ export class JobRunner {
         'targets',
       );
 
+    const clusters = [...new Set(nodes.map((n) => n.cluster))];
+    const insert = async (store: JobStore): Promise<Job> => {
+      const createdAt = nowIso(this.clock.now());
+      const job: Job = {
+        id: randomUUID(),
+        operation: req.operation,
+        params,
+        targets: req.targets,
+        concurrency: req.concurrency,
+        status: 'pending',
+        createdBy: actor.username,
+        createdAt,
+        total: nodes.length,
+        done: 0,
+        counts: countNodes(nodes).counts,
+        nodes,
+      };
+      await store.insert(job, {
+        owner: this.instanceId,
+        override: req.override,
+        clusters,
+        clientIp: ctx.ip,
+        requestId: ctx.requestId,
+      });
+      return job;
+    };
+    const register = (job: Job): ActiveJob => {
+      const a: ActiveJob = {
+        job,
+        actor,
+        parsed: req.parsed,
+        template,
+        abort: abortController(),
+        cancelled: false,
+        lastPublish: 0,
+        done: Promise.resolve(),
+      };
+      this.active.set(job.id, a);
+      jobsRunning.inc();
+      return a;
+    };
+
+    let a: ActiveJob;
     if (req.operation === 'cordon' || req.operation === 'drain') {
+      const operation = req.operation;
       const byCluster = new Map<string, string[]>();
       for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
-      const live = await this.liveNodes([...byCluster.keys()], ['cordon', 'drain']);
-      if (req.operation === 'drain') {
-        const clash = live.find((n) => n.operation === 'drain' && seen.has(`${n.cluster}/${n.name}`));
-        if (clash)
-          throw conflict(
-            `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${clash.jobId}`,
-            { job: clash.jobId },
-          );
-      }
-      for (const [cluster, names] of byCluster) {
-        const reserved = new Set(live.filter((n) => n.cluster === cluster).map((n) => n.name));
-        await ops.guard(actor, cluster, names, req.override, req.operation, reserved);
-      }
+      a = await this.admit(async (store) => {
+        const live = await this.liveNodes([...byCluster.keys()], ['cordon', 'drain'], store);
+        if (operation === 'drain') {
+          const clash = live.find((n) => n.operation === 'drain' && seen.has(`${n.cluster}/${n.name}`));
+          if (clash)
+            throw conflict(
+              `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${clash.jobId}`,
+              { job: clash.jobId },
+            );
+        }
+        for (const [cluster, names] of byCluster)
+          await ops.guard(actor, cluster, names, req.override, operation, this.reservedIn(cluster, live));
+        return insert(store);
+      }, register);
+    } else {
+      a = register(await insert(this.store));
     }
-
-    const createdAt = nowIso(this.clock.now());
-    const job: Job = {
-      id: randomUUID(),
-      operation: req.operation,
-      params,
-      targets: req.targets,
-      concurrency: req.concurrency,
-      status: 'pending',
-      createdBy: actor.username,
-      createdAt,
-      total: nodes.length,
-      done: 0,
-      counts: countNodes(nodes).counts,
-      nodes,
-    };
-    const clusters = [...new Set(nodes.map((n) => n.cluster))];
-    await this.store.insert(job, {
-      owner: this.instanceId,
-      override: req.override,
-      clusters,
-      clientIp: ctx.ip,
-      requestId: ctx.requestId,
-    });
+    const { job } = a;
+    const accepted = snapshot(job);
     await this.safeAudit({
       user: actor.username,
       ip: ctx.ip,
@@ -480,20 +588,6 @@ export class JobRunner {
       status: 202,
       message: `job ${job.id} accepted: ${job.operation} on ${nodes.length} node(s)`,
     });
-
-    const a: ActiveJob = {
-      job,
-      actor,
-      parsed: req.parsed,
-      template,
-      abort: abortController(),
-      cancelled: false,
-      lastPublish: 0,
-      done: Promise.resolve(),
-    };
-    const accepted = snapshot(job);
-    this.active.set(job.id, a);
-    jobsRunning.inc();
     a.done = this.execute(a, { ip: ctx.ip, requestId: ctx.requestId }).catch((e: unknown) => {
       this.deps.log?.error({ job: job.id, err: (e as Error).message }, 'job runner failed');
     });

@@ -53,6 +53,15 @@ export interface OperationsDeps {
   drain?: { evictRetryDelayMs?: number; pollIntervalMs?: number };
   /** Nodes running cordon/drain jobs will still take out, per cluster (the guard counts them). */
   reservedByJobs?: (cluster: string) => ReadonlySet<string> | Promise<ReadonlySet<string>>;
+  /**
+   * Takes a single-node cordon's guard decision in turn with job admissions (JobRunner.admitSingle): `decide`
+   * gets the nodes already spoken for, and the cordoned nodes stay spoken for until the returned release.
+   */
+  admitGuarded?: (
+    cluster: string,
+    names: readonly string[],
+    decide: (reserved: ReadonlySet<string>) => Promise<unknown>,
+  ) => Promise<() => void>;
 }
 
 export const mayOverrideSystemLabels = (a: Pick<Actor, 'role' | 'canOverrideSystemLabels'>) =>
@@ -170,16 +179,26 @@ export class NodeOperations {
     params: CordonParams,
     opts: { override?: boolean; signal?: AbortSignal; skipGuard?: boolean } = {},
   ): Promise<NodeWriteAnswer> {
-    if (!opts.skipGuard) {
-      await this.requireNode(cluster, name);
-      await this.guard(actor, cluster, [name], opts.override ?? false, 'cordon');
+    const write = () =>
+      this.write(cluster, name, { kind: 'cordon', reason: params.reason, by: actor.username }, opts.signal);
+    if (opts.skipGuard) return write();
+    await this.requireNode(cluster, name);
+    const decide = (reserved?: ReadonlySet<string>) =>
+      this.guard(actor, cluster, [name], opts.override ?? false, 'cordon', reserved);
+    if (!this.deps.admitGuarded) {
+      await decide();
+      return write();
     }
-    return this.write(
-      cluster,
-      name,
-      { kind: 'cordon', reason: params.reason, by: actor.username },
-      opts.signal,
-    );
+    // The guard's answer and the write cannot be one atomic step against the API server; what is covered is
+    // that two decisions in this process (this cordon and a job admission or another single cordon) never
+    // both count the same free capacity: the node stays reserved from the decision until its write has
+    // landed in the node source, from which on the guard sees it cordoned — or until the write fails.
+    const release = await this.deps.admitGuarded(cluster, [name], decide);
+    try {
+      return await write();
+    } finally {
+      release();
+    }
   }
 
   async uncordon(

@@ -8,6 +8,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import {
   JobRunner,
   NodeOperations,
+  systemClock,
   type Clock,
   type Job,
   type KubeNode,
@@ -76,7 +77,13 @@ describe.each(testDialects())('jobs of several processes on one $name store', (d
     for (const extra of [a, b]) {
       const store = await openStore(database.cfg);
       stores.push(store);
-      const r = runner(fx, store, { sharedStore: true, heartbeatMs: 3_600_000, ...extra });
+      // Real time for staleness: on the fixture's 1000× clock a job's heartbeat would go stale in 30 ms.
+      const r = runner(fx, store, {
+        sharedStore: true,
+        heartbeatMs: 3_600_000,
+        clock: systemClock,
+        ...extra,
+      });
       runners.push(r);
       await r.start();
       out.push(r);
