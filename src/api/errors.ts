@@ -3,6 +3,7 @@
  * Services throw ApiError (or KubeError, mapped here once); routes never format errors themselves.
  */
 import { KubeError, type KubeReason } from '../kube/errors.js';
+import { LockBusyError } from '../store/locks.js';
 
 export class ApiError extends Error {
   constructor(
@@ -40,6 +41,7 @@ const KUBE_TO_HTTP: Partial<Record<KubeReason, number>> = {
 
 export function toApiError(e: unknown): ApiError | undefined {
   if (e instanceof ApiError) return e;
+  if (e instanceof LockBusyError) return new ApiError(503, 'Busy', e.message);
   if (e instanceof KubeError) {
     return new ApiError(KUBE_TO_HTTP[e.reason] ?? 502, `Kube${e.reason}`, e.message);
   }

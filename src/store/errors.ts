@@ -9,3 +9,8 @@ export function isUniqueViolation(e: unknown): boolean {
     code === 'SQLITE_CONSTRAINT_UNIQUE'
   );
 }
+
+/** True when a lock was not granted within the statement's lock_timeout (PostgreSQL lock_not_available). */
+export function isLockTimeout(e: unknown): boolean {
+  return (e as { code?: unknown })?.code === '55P03';
+}
