@@ -56,65 +56,26 @@ export interface KubeContext {
   user: string;
 }
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
+// The node shapes are the server's own (src/cache/types.ts holds types only, so nothing of the server is bundled);
+// a field added there reaches the console's types without a second copy to keep in step.
+import type {
+  NodeCondition,
+  NodeDetail as ServedNodeDetail,
+  NodeRow as ServedNodeRow,
+  NodeStatus,
+  Resources,
+  Taint,
+} from '../../../src/cache/types';
 
-export type NodeStatus = 'Ready' | 'NotReady' | 'Unknown';
+export type { NodeCondition, NodeStatus, Resources, Taint };
 
-export interface Resources {
-  cpu?: string;
-  memory?: string;
-  pods?: string;
-  gpu?: string;
-  [res: string]: string | undefined;
-}
-
-export interface NodeCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-}
-
-export interface NodeRow {
-  /** Added by the console when a row enters its store: `cluster/name`, the table's row key. */
+/** Rows gain `key` (`cluster/name`, the table's row key) when they enter the console's store. */
+export interface NodeRow extends ServedNodeRow {
   key?: string;
-  cluster: string;
-  name: string;
-  uid: string;
-  resourceVersion: string;
-  status: NodeStatus;
-  schedulable: boolean;
-  unschedulable: boolean;
-  cordon?: { reason?: string; by?: string; at?: string };
-  roles: string[];
-  internalIP?: string;
-  externalIP?: string;
-  hostname?: string;
-  labels: Record<string, string>;
-  taints: Taint[];
-  capacity: Resources;
-  allocatable: Resources;
-  podCount: number | null;
-  kubeletVersion?: string;
-  osImage?: string;
-  kernelVersion?: string;
-  containerRuntime?: string;
-  architecture?: string;
-  createdAt: string;
-  conditions: NodeCondition[];
 }
 
-export interface NodeDetail extends NodeRow {
-  annotations: Record<string, string>;
-  addresses: { type: string; address: string }[];
-  systemInfo: Record<string, string>;
-  podCIDRs?: string[];
-  providerID?: string;
+export interface NodeDetail extends ServedNodeDetail {
+  key?: string;
 }
 
 export interface NodeList {
