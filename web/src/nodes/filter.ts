@@ -1,7 +1,14 @@
 /** Filtering and ordering of node rows, shared by the table and its live-update path. */
 import type { NodeRow, NodeStatus } from '../api/types';
 import { parseQuantity } from './format';
-import { matchesSelector, matchesTaint, parseSelector, parseTaintQuery, SelectorError } from './selector';
+import {
+  matchesSelector,
+  matchesTaint,
+  parseSelector,
+  parseTaintQuery,
+  SelectorError,
+  TaintFilterError,
+} from './selector';
 
 export interface NodeFilter {
   search: string;
@@ -60,7 +67,7 @@ export function compileFilter(f: NodeFilter): CompiledFilter {
     const q = parseTaintQuery(f.taint);
     if (q) tests.push((n) => matchesTaint(n.taints, q));
   } catch (e) {
-    if (!(e instanceof SelectorError)) throw e;
+    if (!(e instanceof TaintFilterError)) throw e;
     errors.taint = e.message;
   }
   return { match: (n) => tests.every((t) => t(n)), errors };

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { matchesSelector, matchesTaint, parseSelector, parseTaintQuery, SelectorError } from './selector';
+import {
+  matchesSelector,
+  matchesTaint,
+  parseSelector,
+  parseTaintQuery,
+  SelectorError,
+  TaintFilterError,
+} from './selector';
 
 const labels = { zone: 'a', tier: 'web', 'node-role.kubernetes.io/worker': '', size: '8' };
 const match = (s: string) => matchesSelector(labels, parseSelector(s));
@@ -41,6 +48,11 @@ describe('label selectors', () => {
   it.each(['zone in (a', '=a', 'a b', 'zone=a,,tier=web', 'size>x'])('rejects %j', (s) => {
     expect(() => parseSelector(s)).toThrow(SelectorError);
   });
+
+  it('rejects what the API server rejects, with its reason', () => {
+    expect(() => parseSelector('zone=bad value!')).toThrow(SelectorError);
+    expect(() => parseSelector(`${'k'.repeat(64)}=a`)).toThrow(/63 characters/);
+  });
 });
 
 describe('taint filter', () => {
@@ -57,10 +69,17 @@ describe('taint filter', () => {
     ['dedicated=gpu:NoSchedule', true],
     ['maintenance=:NoExecute', true],
     ['other', false],
+    // The server's full syntax: several filters (all must hold) and `!` for nodes without a taint.
+    ['dedicated,maintenance:NoExecute', true],
+    ['dedicated,other', false],
+    ['!other', true],
+    ['!maintenance', false],
+    ['dedicated=gpu,!maintenance:NoSchedule', true],
   ] as const)('%s → %s', (q, want) => expect(matchesTaint(taints, parseTaintQuery(q)!)).toBe(want));
 
   it('ignores an empty filter and rejects a dangling colon', () => {
     expect(parseTaintQuery('  ')).toBeNull();
-    expect(() => parseTaintQuery('key:')).toThrow(SelectorError);
+    expect(() => parseTaintQuery('key:')).toThrow(TaintFilterError);
+    expect(() => parseTaintQuery('key:NoWhere')).toThrow(/NoSchedule, PreferNoSchedule, NoExecute/);
   });
 });
