@@ -73,6 +73,13 @@ function toastResult(changed: boolean) {
   else ElMessage.info(t('ops.unchanged'));
 }
 
+/** Resolves to the job the guard let through (its panel opened), or undefined when the user backed off. */
+async function guardedJob(create: (override: boolean) => Promise<Job>): Promise<Job | undefined> {
+  const job = await withGuard(create);
+  if (job) openJobPanel(job);
+  return job;
+}
+
 /** Start a batch job (guarded) and open its panel. Resolves to the job, or undefined when backed off. */
 export async function startJob(
   operation: JobOperation,
@@ -80,7 +87,7 @@ export async function startJob(
   params: Record<string, unknown>,
   concurrency?: number,
 ): Promise<Job | undefined> {
-  const job = await withGuard((override) =>
+  return guardedJob((override) =>
     jobs.create({
       operation,
       targets: groupTargets(list),
@@ -89,60 +96,48 @@ export async function startJob(
       override: override || undefined,
     }),
   );
-  if (job) openJobPanel(job);
-  return job;
 }
 
-export async function cordon(list: NodeRow[], reason: string): Promise<boolean> {
+/**
+ * One node goes through its own endpoint so the row updates at once; a selection becomes a job with the same
+ * params. `one` resolves to undefined when the user backed off a guard refusal.
+ */
+async function nodeOrJob(
+  list: NodeRow[],
+  one: (n: NodeRow) => Promise<{ node: NodeRow; changed: boolean } | undefined>,
+  operation: JobOperation,
+  params: Record<string, unknown>,
+): Promise<boolean> {
   if (list.length === 1) {
-    const n = list[0]!;
-    const r = await withGuard((override) => nodesApi.cordon(n.cluster, n.name, reason, override));
+    const r = await one(list[0]!);
     if (!r) return false;
     nodeStore.applyLocal(r.node);
     toastResult(r.changed);
     return true;
   }
-  return !!(await startJob('cordon', list, { reason }));
+  return !!(await startJob(operation, list, params));
 }
 
-export async function uncordon(list: NodeRow[]): Promise<boolean> {
-  if (list.length === 1) {
-    const n = list[0]!;
-    const r = await nodesApi.uncordon(n.cluster, n.name);
-    nodeStore.applyLocal(r.node);
-    toastResult(r.changed);
-    return true;
-  }
-  return !!(await startJob('uncordon', list, {}));
+export function cordon(list: NodeRow[], reason: string): Promise<boolean> {
+  return nodeOrJob(
+    list,
+    (n) => withGuard((override) => nodesApi.cordon(n.cluster, n.name, reason, override)),
+    'cordon',
+    { reason },
+  );
 }
 
-export async function changeLabels(
-  list: NodeRow[],
-  change: LabelChange,
-  allowSystem: boolean,
-): Promise<boolean> {
-  if (list.length === 1) {
-    const n = list[0]!;
-    const r = await nodesApi.labels(n.cluster, n.name, {
-      ...change,
-      ...(allowSystem ? { allowSystem } : {}),
-    });
-    nodeStore.applyLocal(r.node);
-    toastResult(r.changed);
-    return true;
-  }
-  return !!(await startJob('labels', list, { ...change, ...(allowSystem ? { allowSystem } : {}) }));
+export function uncordon(list: NodeRow[]): Promise<boolean> {
+  return nodeOrJob(list, (n) => nodesApi.uncordon(n.cluster, n.name), 'uncordon', {});
 }
 
-export async function changeTaints(list: NodeRow[], change: TaintChange): Promise<boolean> {
-  if (list.length === 1) {
-    const n = list[0]!;
-    const r = await nodesApi.taints(n.cluster, n.name, change);
-    nodeStore.applyLocal(r.node);
-    toastResult(r.changed);
-    return true;
-  }
-  return !!(await startJob('taints', list, { ...change }));
+export function changeLabels(list: NodeRow[], change: LabelChange, allowSystem: boolean): Promise<boolean> {
+  const body = { ...change, ...(allowSystem ? { allowSystem } : {}) };
+  return nodeOrJob(list, (n) => nodesApi.labels(n.cluster, n.name, body), 'labels', body);
+}
+
+export function changeTaints(list: NodeRow[], change: TaintChange): Promise<boolean> {
+  return nodeOrJob(list, (n) => nodesApi.taints(n.cluster, n.name, change), 'taints', { ...change });
 }
 
 /** Drains always run as a job, even for one node: they can take minutes and must be cancellable. */
@@ -155,9 +150,7 @@ export async function applyTemplate(
   list: NodeRow[],
   concurrency?: number,
 ): Promise<boolean> {
-  const job = await withGuard((override) =>
+  return !!(await guardedJob((override) =>
     templates.apply(templateId, groupTargets(list), concurrency, override),
-  );
-  if (job) openJobPanel(job);
-  return !!job;
+  ));
 }
