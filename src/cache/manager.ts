@@ -12,7 +12,7 @@ import type { KubeClient } from '../kube/client.js';
 import { isKubeError, KubeError } from '../kube/errors.js';
 import { matchLabels, parseLabelSelector, type LabelSelector } from '../kube/selector.js';
 import { strategyFor } from '../kube/strategy.js';
-import { cacheQueries } from '../metrics/registry.js';
+import { cacheQueries, queryMemo } from '../metrics/registry.js';
 import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
 import { Reflector, type ReflectorOptions } from '../informer/reflector.js';
 import { SharedInformers } from '../informer/shared.js';
@@ -24,7 +24,14 @@ import { NodeCache } from './node-cache.js';
 import { toDetail, toRow } from './node-row.js';
 import { acceptNode, nodeChangeTime, sameDetailExtras, sameNode, transformNode } from './node-transform.js';
 import { PodIndex } from './pod-index.js';
-import { runQuery, type ClusterView, type NodeQuery, type QueryHit } from './query.js';
+import {
+  queryIdentity,
+  runQuery,
+  type ClusterView,
+  type NodeQuery,
+  type QueryHit,
+  type QueryPage,
+} from './query.js';
 import { ageRowJson, carryRowJson, rowsJson, rowsJsonParts } from './row-json.js';
 
 const ITEMS_OPEN = Buffer.from('{"items":');
@@ -99,6 +106,10 @@ export interface StartOptions {
   podIndex?: boolean;
 }
 
+/** Answers kept for repeated queries (see CacheManager.memo), and the largest page kept. */
+const MEMO_ENTRIES = 64;
+const MEMO_MAX_LIMIT = 500;
+
 interface Entry {
   name: string;
   client: KubeClient;
@@ -140,6 +151,16 @@ export interface CacheManagerEvents {
 
 export class CacheManager extends EventEmitter<CacheManagerEvents> implements ClusterStatusProvider {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Recent query answers, for the same query asked again before anything it depends on changed: many
+   * consoles, dashboards and scripts watching one view ask the same question over and over. Keyed by the
+   * query and the generations of every cluster's node cache and pod index it read; a heartbeat updates its
+   * record in place without a new generation (it changes nothing a query selects or sorts by), and rows are
+   * serialised from the records at answer time, so an answer never shows an older resourceVersion than the
+   * cache holds. Only live-cache answers of pages up to MEMO_MAX_LIMIT rows are kept (a full list is served
+   * from pre-serialised rows anyway, and would pin thousands of records).
+   */
+  private readonly memo = new Map<string, { gens: string; page: QueryPage }>();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly pending = new Map<string, Promise<void>>();
@@ -333,6 +354,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     if (!e) return;
     e.stopped = true;
     this.entries.delete(name);
+    this.memo.clear();
     e.timers.clearAll();
     await Promise.all([this.informers.stopCluster(name), e.pods?.stop()]);
     e.cache.clear();
@@ -595,7 +617,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     );
     if (clusters.length > 0 && views.length === 0) throw new ClusterUnavailableError(errors);
     cacheQueries.inc({ source: direct ? 'direct' : 'cache' });
-    const page = runQuery(views, q);
+    const page = direct ? runQuery(views, q) : this.memoQuery(views, q);
     const out: NodeQueryPage = {
       hits: page.hits,
       total: page.total,
@@ -607,6 +629,32 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     if (page.continue) out.continue = page.continue;
     if (Object.keys(errors).length) out.errors = errors;
     return out;
+  }
+
+  private memoQuery(views: ClusterView[], q: NodeQuery): QueryPage {
+    const gens: string[] = [];
+    for (const v of views) {
+      const e = this.entries.get(v.cluster);
+      // Without the pod index, counts come from a periodically refreshed LIST with no generation to key on.
+      if (!e?.pods || q.limit > MEMO_MAX_LIMIT) return runQuery(views, q);
+      gens.push(`${e.cache.generation}.${e.pods.generation}`);
+    }
+    const key = `${q.limit}\n${q.continue ?? ''}\n${queryIdentity(
+      q,
+      views.map((v) => v.cluster),
+    )}`;
+    const g = gens.join(',');
+    const hit = this.memo.get(key);
+    if (hit && hit.gens === g) {
+      queryMemo.inc({ result: 'hit' });
+      return hit.page;
+    }
+    queryMemo.inc({ result: 'miss' });
+    const page = runQuery(views, q);
+    this.memo.delete(key);
+    this.memo.set(key, { gens: g, page });
+    if (this.memo.size > MEMO_ENTRIES) this.memo.delete(this.memo.keys().next().value!);
+    return page;
   }
 
   /** Full detail of one node: from the cache, or (not synced) a direct GET. Undefined when it does not exist. */

@@ -34,6 +34,9 @@ class TermIndex {
   }
 }
 
+/** Generations come from one sequence for every cache, so a replaced cache never repeats an earlier value. */
+let generations = 0;
+
 /** Fields whose change requires re-indexing. */
 export const INDEXED_FIELDS = new Set(['status', 'schedulable', 'labels', 'roles', 'taints', 'uid']);
 
@@ -48,6 +51,7 @@ export class NodeCache {
   private ranks?: Map<string, number>;
   private ready = 0;
   private readyOpen = 0;
+  private gen = ++generations;
 
   constructor(
     readonly cluster: string,
@@ -56,6 +60,14 @@ export class NodeCache {
 
   get size(): number {
     return this.store.size;
+  }
+
+  /**
+   * Counts every change of the records (added, replaced, removed). Updates applied in place (a heartbeat's
+   * resourceVersion) do not count: they change nothing a query selects or orders by.
+   */
+  get generation(): number {
+    return this.gen;
   }
 
   get readyCount(): number {
@@ -76,12 +88,14 @@ export class NodeCache {
   }
 
   added(rec: NodeRecord): void {
+    this.gen = ++generations;
     this.index(rec);
     this.names = undefined;
     this.byLabel.clear();
   }
 
   updated(old: NodeRecord, rec: NodeRecord, changed: readonly string[]): void {
+    this.gen = ++generations;
     if (changed.some((f) => INDEXED_FIELDS.has(f))) {
       this.unindex(old);
       this.index(rec);
@@ -90,6 +104,7 @@ export class NodeCache {
   }
 
   deleted(old: NodeRecord): void {
+    this.gen = ++generations;
     this.unindex(old);
     this.names = undefined;
     this.byLabel.clear();
@@ -112,6 +127,7 @@ export class NodeCache {
   }
 
   clear(): void {
+    this.gen = ++generations;
     this.byLabel.clear();
     for (const ix of [this.byStatus, this.byRole, this.byTaint]) ix.clear();
     this.cordoned.clear();

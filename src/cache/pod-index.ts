@@ -39,9 +39,13 @@ export interface PodIndexOptions {
   onState?: () => void;
 }
 
+/** Generations come from one sequence for every index, so a restarted index never repeats an earlier value. */
+let generations = 0;
+
 export class PodIndex {
   readonly reflector: Reflector<number>;
   private readonly nodeIds = new Map<string, number>([['', 0]]);
+  private gen = ++generations;
   private readonly nodeNames: string[] = [''];
   private readonly counts: number[] = [0];
   private readonly dirty = new Set<number>();
@@ -98,6 +102,7 @@ export class PodIndex {
     const id = v >>> 2;
     if (id === 0) return;
     this.counts[id]! += d;
+    this.gen = ++generations;
     if (this.reflector.everSynced && this.o.onCounts) {
       this.dirty.add(id);
       if (this.flushTimer === undefined)
@@ -129,6 +134,11 @@ export class PodIndex {
 
   get synced(): boolean {
     return this.reflector.everSynced;
+  }
+
+  /** Counts every change of any node's count (and the first sync, which turns counts from null to numbers). */
+  get generation(): number {
+    return this.reflector.everSynced ? this.gen : 0;
   }
 
   /** Non-terminated pods bound to `node`; null until the first LIST completed. */

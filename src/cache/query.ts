@@ -98,9 +98,9 @@ interface Cursor {
   n: string;
 }
 
-/** A short fingerprint of everything but the paging parameters. */
-export function queryFingerprint(q: NodeQuery, clusters: readonly string[]): string {
-  const s = JSON.stringify([
+/** Everything that decides which rows a query selects and in which order, as text (paging excluded). */
+export function queryIdentity(q: NodeQuery, clusters: readonly string[]): string {
+  return JSON.stringify([
     [...clusters].sort(),
     q.search ?? '',
     q.status ? [...q.status].sort() : [],
@@ -110,6 +110,11 @@ export function queryFingerprint(q: NodeQuery, clusters: readonly string[]): str
     q.taints ?? [],
     q.sort ? [q.sort.field.name, q.sort.desc] : null,
   ]);
+}
+
+/** A short fingerprint of everything but the paging parameters. */
+export function queryFingerprint(q: NodeQuery, clusters: readonly string[]): string {
+  const s = queryIdentity(q, clusters);
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -71,6 +71,12 @@ export const cacheQueries = new client.Counter({
   labelNames: labels('source'),
   registers: [registry],
 });
+export const queryMemo = new client.Counter({
+  name: 'knm_node_query_memo_total',
+  help: 'Live-cache node queries answered from a recent identical answer (hit) or computed (miss)',
+  labelNames: labels('result'),
+  registers: [registry],
+});
 export const wsConnections = new client.Gauge({
   name: 'knm_ws_connections',
   help: 'Open realtime WebSocket connections',
