@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { clearInternPools } from '../../src/cache/intern.js';
-import { httpRequests } from '../../src/metrics/registry.js';
+import { httpRequests, queryMemo } from '../../src/metrics/registry.js';
 import { CacheManager, type NodeChange } from '../../src/cache/manager.js';
 import { listNodeRecords } from '../../src/cache/direct.js';
 import { parseNodeQuery } from '../../src/cache/query-parse.js';
@@ -64,6 +64,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function fillRowJson(cache: CacheManager): number {
   return cache.rowsJson(CLUSTER)?.length ?? 0;
+}
+
+/** Answers reused from the query memo (hit) or computed (miss) so far. */
+async function memoHits(): Promise<{ hit: number; miss: number }> {
+  const m = await queryMemo.get();
+  const of = (r: string) => m.values.find((v) => v.labels.result === r)?.value ?? 0;
+  return { hit: of('hit'), miss: of('miss') };
 }
 
 /** Cumulative bucket counts (by `le`) of the node-list route in the product's request-duration histogram. */
@@ -188,6 +195,7 @@ async function main(): Promise<void> {
     phase('pages');
     await sim.call({ cmd: 'resetRequestCount' });
     const serverBefore = await serverBuckets();
+    const memoBefore = await memoHits();
     const pages = await clients.call<Series>({
       cmd: 'httpSeries',
       url: `${server.url}/api/v1/clusters/${CLUSTER}/nodes?${PAGE_QUERY}`,
@@ -202,6 +210,12 @@ async function main(): Promise<void> {
     const serverAfter = await serverBuckets();
     const served = (le: string) => (serverAfter.get(le) ?? 0) - (serverBefore.get(le) ?? 0);
     const pageServerShareWithin5Ms = served('0.005') / Math.max(1, served('+Inf'));
+    // Identical page requests reuse the previous answer until a node or pod count changes (churn does that
+    // several times a second): the share shows how much of the page figure that accounts for.
+    const memoAfter = await memoHits();
+    const pageMemoHitShare =
+      (memoAfter.hit - memoBefore.hit) /
+      Math.max(1, memoAfter.hit + memoAfter.miss - memoBefore.hit - memoBefore.miss);
     const pageRows = pages.first.total;
 
     // ---- full list (every node) over HTTP --------------------------------------------------------------------
@@ -316,6 +330,7 @@ async function main(): Promise<void> {
       heapAfterRunMb: round(heapEnd / 2 ** 20, 1),
       pageMatches: pageRows,
       nodePageServerShareWithin5Ms: round(pageServerShareWithin5Ms, 4),
+      nodePageMemoHitShare: round(pageMemoHitShare, 4),
       nodePageP50Ms: round(percentile(pageMs, 50)),
       nodePageP99Ms: round(percentile(pageMs, 99)),
       fullListP50Ms: round(percentile(fullMs, 50)),
