@@ -459,14 +459,25 @@ describe('web console', () => {
     await page.locator('[data-testid="menu-tokens"]').click();
     await page.locator('[data-testid="token-new"]').click();
     await page.locator('input[data-testid="token-name"]').fill('ci-readonly');
+    // Narrowed to the demo cluster (a viewer token, the dialog's default role).
+    await page.locator('[data-testid="token-clusters-select"]').click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: /^demo$/ }).click();
+    await page.locator('input[data-testid="token-name"]').click(); // closes the (multiple) dropdown
     await page.locator('[data-testid="token-create"]').click();
     const secret = await page.locator('input[data-testid="token-secret"]').inputValue();
     expect(secret).toMatch(/^knm_/);
     const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
     expect(me.status).toBe(200);
     await page.locator('[data-testid="token-done"]').click();
-    await page.locator('[data-testid="tokens-table"] .el-table__row', { hasText: 'ci-readonly' }).waitFor();
+    const tokenRow = page.locator('[data-testid="tokens-table"] .el-table__row', { hasText: 'ci-readonly' });
+    await tokenRow.waitFor();
+    expect(await tokenRow.locator('[data-testid="token-clusters"]').textContent()).toBe('demo');
+    const answer = (await (
+      await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })
+    ).json()) as { user: { clusters: string[] | null } };
+    expect(answer.user.clusters).toEqual(['demo']);
     expect(await page.content()).not.toContain(secret);
+    await expect.poll(() => page.locator('.el-overlay:visible').count()).toBe(0);
     await screenshot(page, '17-tokens');
   });
 
