@@ -7,20 +7,10 @@
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { controllerOf, type KubeList, type KubePod } from './kube-types.js';
+import type { PodAction, PodCause } from './drain-types.js';
 import type { DrainOptions } from './validation.js';
 
-export type PodAction = 'evict' | 'delete' | 'skip' | 'blocked';
-export type PodCause =
-  | 'removable'
-  | 'finished'
-  | 'terminating'
-  | 'daemonset'
-  | 'daemonset-missing'
-  | 'mirror'
-  | 'emptydir'
-  | 'unmanaged'
-  | 'pdb'
-  | 'error';
+export type { PodAction, PodCause };
 
 export interface PodDecision {
   namespace: string;

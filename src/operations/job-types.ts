@@ -3,8 +3,16 @@
 export const JOB_OPERATIONS = ['cordon', 'uncordon', 'labels', 'taints', 'drain', 'template'] as const;
 export type JobOperation = (typeof JOB_OPERATIONS)[number];
 
-export type JobStatus =
-  'pending' | 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled' | 'interrupted';
+export const JOB_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'partial',
+  'cancelled',
+  'interrupted',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINAL_JOB_STATUSES: readonly JobStatus[] = [
   'succeeded',
   'failed',

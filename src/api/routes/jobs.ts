@@ -4,22 +4,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
-import { JOB_OPERATIONS, type JobOperation, type JobStatus } from '../../operations/index.js';
+import { JOB_OPERATIONS, JOB_STATUSES, type JobOperation, type JobStatus } from '../../operations/index.js';
 import { badRequest } from '../errors.js';
 import type { RoutePolicy } from '../policy.js';
 import { actorOf, operationsOf } from './operations.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const OPERATOR: RoutePolicy = { role: 'operator' };
-const STATUSES: readonly JobStatus[] = [
-  'pending',
-  'running',
-  'succeeded',
-  'failed',
-  'partial',
-  'cancelled',
-  'interrupted',
-];
 
 export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post('/api/v1/jobs', { config: { policy: OPERATOR, audit: false } }, async (req, reply) => {
@@ -42,8 +33,8 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
         if (!Number.isInteger(limit) || limit < 1 || limit > 500)
           throw badRequest('limit must be a whole number from 1 to 500', 'limit');
       }
-      if (q.status !== undefined && !(STATUSES as readonly string[]).includes(q.status)) {
-        throw badRequest(`status must be one of ${STATUSES.join(', ')}`, 'status');
+      if (q.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(q.status)) {
+        throw badRequest(`status must be one of ${JOB_STATUSES.join(', ')}`, 'status');
       }
       if (q.operation !== undefined && !(JOB_OPERATIONS as readonly string[]).includes(q.operation)) {
         throw badRequest(`operation must be one of ${JOB_OPERATIONS.join(', ')}`, 'operation');

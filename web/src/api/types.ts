@@ -1,5 +1,21 @@
 /** Shapes of the HTTP/WebSocket contract (docs/API.md) as the console reads them. */
 
+// Node shapes and the job and drain vocabularies are the server's own: these modules hold types only (and
+// job-types a few constant lists), so nothing else of the server is bundled, and a field or code added
+// there reaches the console without a second copy to keep in step.
+import type {
+  NodeCondition,
+  NodeDetail as ServedNodeDetail,
+  NodeRow as ServedNodeRow,
+  NodeStatus,
+  Resources,
+  Taint,
+} from '../../../src/cache/types';
+import type { PodAction, PodCause } from '../../../src/operations/drain-types';
+import type { JobNodeStatus, JobOperation, JobStatus } from '../../../src/operations/job-types';
+
+export type { JobNodeStatus, JobOperation, JobStatus, NodeCondition, NodeStatus, Resources, Taint };
+
 export type Role = 'viewer' | 'operator' | 'admin';
 
 export interface User {
@@ -55,19 +71,6 @@ export interface KubeContext {
   server: string;
   user: string;
 }
-
-// The node shapes are the server's own (src/cache/types.ts holds types only, so nothing of the server is bundled);
-// a field added there reaches the console's types without a second copy to keep in step.
-import type {
-  NodeCondition,
-  NodeDetail as ServedNodeDetail,
-  NodeRow as ServedNodeRow,
-  NodeStatus,
-  Resources,
-  Taint,
-} from '../../../src/cache/types';
-
-export type { NodeCondition, NodeStatus, Resources, Taint };
 
 /** Rows gain `key` (`cluster/name`, the table's row key) when they enter the console's store. */
 export interface NodeRow extends ServedNodeRow {
@@ -131,32 +134,15 @@ export interface DrainOptions {
   skipWaitForDeleteTimeoutSeconds: number;
 }
 
-export type DrainAction = 'evict' | 'delete' | 'skip' | 'blocked';
-
+export type DrainAction = PodAction;
 /** Why a pod gets its action, as a stable code (docs/API.md, DrainOptions). */
-export type DrainCause =
-  | 'removable'
-  | 'finished'
-  | 'terminating'
-  | 'daemonset'
-  | 'daemonset-missing'
-  | 'mirror'
-  | 'emptydir'
-  | 'unmanaged'
-  | 'pdb'
-  | 'error';
+export type DrainCause = PodCause;
 
 export interface DrainPreview {
   node: NodeRow | string;
   pods: { namespace: string; name: string; action: DrainAction; reason: string; cause?: DrainCause }[];
   wouldSucceed: boolean;
 }
-
-export type JobOperation = 'cordon' | 'uncordon' | 'labels' | 'taints' | 'drain' | 'template';
-export type JobStatus =
-  'pending' | 'running' | 'succeeded' | 'failed' | 'partial' | 'cancelled' | 'interrupted';
-export type JobNodeStatus =
-  'pending' | 'running' | 'ok' | 'unchanged' | 'failed' | 'skipped' | 'cancelled' | 'interrupted';
 
 export interface JobTarget {
   cluster: string;
