@@ -3,25 +3,20 @@
  * handles guard refusals (see operations.ts); the dialog closes only when the operation went ahead, stays
  * open when the user backed off, and shows the error of a failed request in place.
  */
-import { computed, ref, shallowRef, watch, type Ref } from 'vue';
+import { computed, shallowRef, watch, type Ref } from 'vue';
 import type { NodeRow } from '../api/types';
-import { errorMessage } from './operations';
+import { useAsyncTask } from '../composables/useAsyncTask';
 
 export function useOperationSubmit(open: Ref<boolean>) {
-  const busy = ref(false);
-  const error = ref('');
+  const { running: busy, error, run } = useAsyncTask();
 
   /** `operation` resolves to false when the user backed off (a declined guard override). */
   async function submit(operation: () => Promise<boolean>): Promise<void> {
-    busy.value = true;
-    error.value = '';
-    try {
-      if (await operation()) open.value = false;
-    } catch (e) {
-      error.value = errorMessage(e);
-    } finally {
-      busy.value = false;
-    }
+    let wentAhead = false;
+    await run(async () => {
+      wentAhead = await operation();
+    });
+    if (wentAhead) open.value = false;
   }
 
   return { busy, error, submit };
