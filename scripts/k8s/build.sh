@@ -3,13 +3,14 @@
 # (kube-apiserver, kube-controller-manager, etcd, kwok) from Go modules, because release binaries
 # cannot be downloaded here but the Go module proxy can be reached.
 #
-# Usage: scripts/k8s/build.sh [kube-apiserver|kube-controller-manager|etcd|kwok ...]   (default: all)
+# Usage: scripts/k8s/build.sh [kube-apiserver|kube-controller-manager|etcd|kwok|helm ...]   (default: all)
 #
 # Environment:
 #   KNM_K8S_CACHE      cache root (default: $HOME/.cache/knm-k8s)
 #   KNM_K8S_VERSION    k8s.io/kubernetes version        (default: v1.34.4)
 #   KNM_ETCD_VERSION   go.etcd.io/etcd/server/v3 version (default: v3.6.16)
 #   KNM_KWOK_VERSION   sigs.k8s.io/kwok version          (default: v0.7.0)
+#   KNM_HELM_VERSION   helm.sh/helm/v4 version           (default: v4.3.2)
 #   KNM_BUILD_NICE     niceness for go builds            (default: 10)
 #
 # Binaries land in $KNM_K8S_CACHE/<component>-<version>/<binary>. An existing
@@ -21,6 +22,7 @@ CACHE="${KNM_K8S_CACHE:-$HOME/.cache/knm-k8s}"
 K8S_VERSION="${KNM_K8S_VERSION:-v1.34.4}"
 ETCD_VERSION="${KNM_ETCD_VERSION:-v3.6.16}"
 KWOK_VERSION="${KNM_KWOK_VERSION:-v0.7.0}"
+HELM_VERSION="${KNM_HELM_VERSION:-v4.3.2}"
 NICE="${KNM_BUILD_NICE:-10}"
 
 # Never let the go command fetch a different toolchain behind our back; a
@@ -99,8 +101,10 @@ build_wrapper() {
 # k8s.io/kubernetes cannot be required as a normal dependency because its
 # go.mod points the k8s.io/* staging modules at local directories, so the
 # wrapper replaces them with their published v0.<minor>.<patch> versions.
+# With a fourth argument (a path inside k8s.io/kubernetes, e.g. cmd/kubectl/kubectl.go) that
+# file is used verbatim as the wrapper's main.go instead of one calling <cmd package>.<constructor>.
 build_k8s_command() {
-  local bin="$1" cmdpkg="$2" ctor="$3"
+  local bin="$1" cmdpkg="$2" ctor="$3" main_file="${4:-}"
   local v="$K8S_VERSION" out="$CACHE/$bin-$K8S_VERSION/$bin"
   if [ -x "$out" ]; then log "$bin $v: cached ($out)"; return; fi
   ensure_go
@@ -125,7 +129,14 @@ build_k8s_command() {
     ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
   local main_go
-  main_go="$(printf 'package main\n\nimport (\n\t"os"\n\n\t"k8s.io/component-base/cli"\n\t"%s"\n)\n\nfunc main() {\n\tos.Exit(cli.Run(app.%s()))\n}' "$cmdpkg" "$ctor")"
+  if [ -n "$main_file" ]; then
+    local moddir
+    moddir="$(cd "$CACHE" && go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -n1)"
+    [ -f "$moddir/$main_file" ] || die "no $main_file in k8s.io/kubernetes@$v"
+    main_go="$(cat "$moddir/$main_file")"
+  else
+    main_go="$(printf 'package main\n\nimport (\n\t"os"\n\n\t"k8s.io/component-base/cli"\n\t"%s"\n)\n\nfunc main() {\n\tos.Exit(cli.Run(app.%s()))\n}' "$cmdpkg" "$ctor")"
+  fi
   local t0; t0="$(now)"
   log "$bin $v: building (staging $staging_v, cold builds take 10-20 minutes)"
   build_wrapper "$bin" "$v" "$bin" "$gomin" "$main_go" \
@@ -142,6 +153,12 @@ build_kube_apiserver() {
 build_kube_controller_manager() {
   build_k8s_command kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager/app \
     NewControllerManagerCommand
+}
+
+# kubectl at the control plane's version, for the tier that drives the simulator and
+# kube-apiserver with the same kubectl script; its main package is taken as published.
+build_kubectl() {
+  build_k8s_command kubectl "" "" cmd/kubectl/kubectl.go
 }
 
 build_etcd() {
@@ -194,6 +211,31 @@ build_kwok() {
   log "kwok $v: built in $(( $(now) - t0 ))s -> $out"
 }
 
+# helm renders and lints the chart in deploy/helm (not part of the control plane,
+# but built and cached the same way). Its go.mod has no replace lines, so
+# go install can build the command straight from the module.
+build_helm() {
+  local v="$HELM_VERSION" outdir="$CACHE/helm-$HELM_VERSION"
+  local out="$outdir/helm"
+  if [ -x "$out" ]; then log "helm $v: cached ($out)"; return; fi
+  ensure_go
+  local gomod gomin
+  gomod="$(mod_gomod "helm.sh/helm/v4@$v")"
+  gomin="$(go_directive "$gomod")"
+  require_go "$gomin" "helm $v"
+  mkdir -p "$outdir"
+  local t0; t0="$(now)"
+  log "helm $v: building"
+  local gobin="$outdir/.gobin.$$"
+  rm -rf "$gobin"; mkdir -p "$gobin"
+  trap "rm -rf '$gobin'" EXIT
+  (cd "$CACHE" && GOFLAGS="${GOFLAGS/-mod=mod/}" GOBIN="$gobin" nice -n "$NICE" \
+    go install -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$v" "helm.sh/helm/v4/cmd/helm@$v")
+  mv -f "$gobin/helm" "$out"
+  rm -rf "$gobin"; trap - EXIT
+  log "helm $v: built in $(( $(now) - t0 ))s -> $out"
+}
+
 mkdir -p "$CACHE"
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(etcd kwok kube-apiserver kube-controller-manager)
@@ -204,7 +246,9 @@ for c in "${components[@]}"; do
     etcd) build_etcd ;;
     kube-controller-manager) build_kube_controller_manager ;;
     kwok) build_kwok ;;
-    *) die "unknown component '$c' (expected kube-apiserver, kube-controller-manager, etcd or kwok)" ;;
+    kubectl) build_kubectl ;;
+    helm) build_helm ;;
+    *) die "unknown component '$c' (expected kube-apiserver, kube-controller-manager, etcd, kwok or helm)" ;;
   esac
 done
 log "done in $(( $(now) - total0 ))s"
