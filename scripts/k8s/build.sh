@@ -3,7 +3,8 @@
 # (kube-apiserver, kube-controller-manager, etcd, kwok) from Go modules, because release binaries
 # cannot be downloaded here but the Go module proxy can be reached.
 #
-# Usage: scripts/k8s/build.sh [kube-apiserver|kube-controller-manager|etcd|kwok|helm ...]   (default: all)
+# Usage: scripts/k8s/build.sh [kube-apiserver|kube-controller-manager|etcd|kwok|helm|kubectl ...]
+#        (default: the control plane: etcd, kwok, kube-apiserver, kube-controller-manager)
 #
 # Environment:
 #   KNM_K8S_CACHE      cache root (default: $HOME/.cache/knm-k8s)
@@ -248,7 +249,7 @@ for c in "${components[@]}"; do
     kwok) build_kwok ;;
     kubectl) build_kubectl ;;
     helm) build_helm ;;
-    *) die "unknown component '$c' (expected kube-apiserver, kube-controller-manager, etcd, kwok or helm)" ;;
+    *) die "unknown component '$c' (expected kube-apiserver, kube-controller-manager, etcd, kwok, helm or kubectl)" ;;
   esac
 done
 log "done in $(( $(now) - total0 ))s"
