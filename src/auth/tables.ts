@@ -14,6 +14,8 @@ export interface UsersTable {
   can_override_system_labels: number;
   created_at: string;
   updated_at: string;
+  /** Where the account comes from (migration 006): a local password, or an identity provider. */
+  source?: 'local' | 'oidc' | 'ldap';
 }
 export interface SessionsTable {
   /** SHA-256 (hex) of the cookie value; the value itself is never stored. */

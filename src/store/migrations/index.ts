@@ -9,6 +9,7 @@ import { auth } from './002_auth.js';
 import { audit } from './003_audit.js';
 import { jobs } from './004_jobs.js';
 import { tokenClusters } from './005-token-clusters.js';
+import { signInProviders } from './006-sign-in-providers.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   audit, // 3: audit_log, audit_targets
   jobs, // 4: jobs, job_nodes, templates
   tokenClusters, // 5: api_tokens.clusters
+  signInProviders, // 6: users.source, oidc_logins
 ];
