@@ -4,7 +4,7 @@
  */
 import { parseLabelSelector, SelectorError } from '../kube/selector.js';
 import { QueryError, type NodeQuery } from './query.js';
-import { parseSort, SORT_FIELD_NAMES } from './sort.js';
+import { parseSort, SORT_FIELD_NAMES, SORT_RESOURCE_HINT } from './sort.js';
 import { parseTaintFilter, TaintFilterError } from './taint-filter.js';
 import type { NodeStatus } from './types.js';
 
@@ -94,7 +94,7 @@ export function parseNodeQuery(params: Record<string, unknown>): NodeQuery & { c
     if (!s)
       throw new QueryError(
         'sort',
-        `cannot sort by "${sort}": use one of ${SORT_FIELD_NAMES.join(', ')} (prefix - for descending)`,
+        `cannot sort by "${sort}": use one of ${SORT_FIELD_NAMES.join(', ')} (prefix - for descending; ${SORT_RESOURCE_HINT})`,
       );
     q.sort = s;
   }

@@ -3,6 +3,7 @@
  * by quantity). Order is total and stable: the column, then cluster, then name (natural order, so node-2
  * sorts before node-10). Missing values sort last in both directions.
  */
+import { qualifiedNameProblem } from '../kube/names.js';
 import { parseQuantity } from './quantity.js';
 import type { NodeRecord } from './types.js';
 import { CORDON_REASON } from './types.js';
@@ -103,9 +104,18 @@ const FIELDS: SortField[] = [
   ),
 ];
 const BY_NAME = new Map(FIELDS.map((f) => [f.name, f]));
-const RESOURCE_RE = /^(capacity|allocatable)\.([A-Za-z0-9./_-]+)$/;
+const RESOURCE_RE = /^(capacity|allocatable)\.(.+)$/;
+/**
+ * Only names a node could report are sort keys: the name comes from the query string and is used as a property
+ * name, so `__proto__`, `constructor` and the like must never reach a lookup (they did, and answered 500).
+ * Resource names follow the label-key syntax (`cpu`, `hugepages-2Mi`, `nvidia.com/gpu`).
+ */
+export function isResourceName(name: string): boolean {
+  return qualifiedNameProblem(name) === undefined && !(name in Object.prototype);
+}
 
 export const SORT_FIELD_NAMES = [...BY_NAME.keys(), 'capacity.<resource>', 'allocatable.<resource>'];
+export const SORT_RESOURCE_HINT = '<resource> is a resource name such as cpu, memory, pods or nvidia.com/gpu';
 
 /** `-podCount` → {podCount, desc}; undefined for an unknown column. */
 export function parseSort(s: string): SortSpec | undefined {
@@ -114,10 +124,15 @@ export function parseSort(s: string): SortSpec | undefined {
   const f = BY_NAME.get(name);
   if (f) return { field: f, desc };
   const m = RESOURCE_RE.exec(name);
-  if (!m) return undefined;
+  if (!m || !isResourceName(m[2]!)) return undefined;
   const which = m[1] as 'capacity' | 'allocatable';
   const res = m[2]!;
-  return { field: F(name, 'num', (_c, r) => parseQuantity(r[which][res]) ?? null), desc };
+  const value = (r: NodeRecord) => {
+    const map = r[which];
+    const q = Object.hasOwn(map, res) ? map[res] : undefined;
+    return typeof q === 'string' ? (parseQuantity(q) ?? null) : null;
+  };
+  return { field: F(name, 'num', (_c, r) => value(r)), desc };
 }
 
 export const DEFAULT_SORT: SortSpec = { field: BY_NAME.get('cluster')!, desc: false };

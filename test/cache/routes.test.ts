@@ -73,10 +73,15 @@ describe('node routes', () => {
       ['status=Sick', 'status'],
       ['taint=k:Never', 'taint'],
       ['cluster=c1', 'cluster'],
+      ['sort=capacity.__proto__', 'sort'],
+      ['sort=-allocatable.constructor', 'sort'],
+      ['sort=capacity.toString', 'sort'],
+      ['sort=__proto__', 'sort'],
     ]) {
       const r = await get(`/api/v1/clusters/c1/nodes?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.error, q).toMatchObject({ code: 'BadRequest', field });
+      if (field === 'sort') expect(r.body.error!.message, q).toContain('podCount, kubeletVersion');
     }
     const t = await get('/api/v1/clusters/c1/nodes?status=Ready&limit=1');
     const wrong = await get(`/api/v1/clusters/c1/nodes?status=NotReady&limit=1&continue=${t.body.continue}`);
