@@ -10,6 +10,7 @@ import { audit } from './003_audit.js';
 import { jobs } from './004_jobs.js';
 import { tokenClusters } from './005-token-clusters.js';
 import { signInProviders } from './006-sign-in-providers.js';
+import { jobHandover } from './007-job-handover.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   jobs, // 4: jobs, job_nodes, templates
   tokenClusters, // 5: api_tokens.clusters
   signInProviders, // 6: users.source, oidc_logins
+  jobHandover, // 7: jobs.actor/adopted_by/events, leases
 ];
