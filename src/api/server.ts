@@ -18,6 +18,7 @@ import Fastify, {
 import fastifyStatic from '@fastify/static';
 import { ZodError } from 'zod';
 import type { AppContext } from '../app.js';
+import { hostAllowed, hostPolicy } from '../auth/hosts.js';
 import { httpRequests } from '../metrics/registry.js';
 import { ApiError, toApiError } from './errors.js';
 
@@ -146,10 +147,31 @@ export async function buildServer(
     },
     // One access line per request, written below with the route pattern; fastify's two lines are noise.
     logController: new LogController({ disableRequestLogging: true }),
+    // X-Forwarded-For is believed only from these proxies; request.ip is then the right-most untrusted address.
+    trustProxy: ctx.config.trustedProxies.length ? ctx.config.trustedProxies : false,
   }) as unknown as FastifyInstance;
 
+  const hosts = hostPolicy(ctx.config);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // DNS rebinding: a name this server does not answer to means a page of another site (src/auth/hosts.ts).
+    if (!hostAllowed(req.headers.host, hosts)) {
+      req.log.info(
+        { host: String(req.headers.host ?? '').slice(0, 100) },
+        'request for another host refused',
+      );
+      return reply
+        .code(403)
+        .send(
+          errorBody(
+            new ApiError(
+              403,
+              'HostNotAllowed',
+              'this server does not answer to that host name (see KNM_ALLOWED_HOSTS)',
+            ),
+          ),
+        );
+    }
   });
 
   app.addHook('onResponse', async (req, reply) => {

@@ -2,8 +2,10 @@
  * Server configuration: environment variables (KNM_*) overlaid by command-line flags, validated once at start.
  * Owns parsing and validation only; it must not open files, sockets or the store.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { SIGN_IN_FIELDS, signInProblems } from './sign-in.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -43,6 +45,49 @@ const ratio = z
   .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a number between 0 and 1')
   .transform(Number);
 
+const commaList = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** An address or CIDR block, as Fastify's trustProxy (proxy-addr) reads it. */
+function isCidr(v: string): boolean {
+  const [addr, bits, extra] = v.split('/');
+  if (extra !== undefined || !addr) return false;
+  const family = isIP(addr);
+  if (!family) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+const cidrList = z
+  .string()
+  .transform(commaList)
+  .superRefine((list, ctx) => {
+    const bad = list.filter((c) => !isCidr(c));
+    if (bad.length)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `expected comma-separated addresses or CIDR blocks (10.0.0.0/8, fd00::/8), got "${bad.join('", "')}"`,
+      });
+  });
+
+/** Host names (no port, no scheme); `*.example.com` allows every name under example.com. */
+const HOST_NAME = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*\.?$/;
+const hostList = z
+  .string()
+  .transform((v) => commaList(v).map((h) => h.toLowerCase()))
+  .superRefine((list, ctx) => {
+    const bad = list.filter((h) => !HOST_NAME.test(h) && !isIP(h.replace(/^\[|\]$/g, '')));
+    if (bad.length)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `expected comma-separated host names without scheme or port (knm.example.com, *.example.com), got "${bad.join('", "')}"`,
+      });
+  });
+
 /** Each key: flag name (--port), env name (KNM_PORT), schema on the raw string, default. */
 const FIELDS = {
   host: { env: 'KNM_HOST', schema: nonEmpty, def: '127.0.0.1' },
@@ -71,7 +116,7 @@ const FIELDS = {
   demoChurn: { env: 'KNM_DEMO_CHURN', schema: bool, def: 'true' },
   secretKey: { env: 'KNM_SECRET_KEY', schema: secretKey, def: '' },
   adminPassword: { env: 'KNM_ADMIN_PASSWORD', schema: z.string(), def: '' },
-  metricsPublic: { env: 'KNM_METRICS_PUBLIC', schema: bool, def: 'true' },
+  metricsPublic: { env: 'KNM_METRICS_PUBLIC', schema: bool, def: 'false' },
   kubeconfig: { env: 'KNM_KUBECONFIG', schema: z.string(), def: '' },
   apiTimeoutMs: { env: 'KNM_API_TIMEOUT_MS', schema: int(100, 600_000), def: '15000' },
   guardMinSchedulable: { env: 'KNM_GUARD_MIN_SCHEDULABLE', schema: ratio, def: '0.7' },
@@ -80,7 +125,22 @@ const FIELDS = {
   sessionMaxHours: { env: 'KNM_SESSION_MAX_HOURS', schema: int(1, 10_000), def: '12' },
   secureCookies: { env: 'KNM_SECURE_COOKIES', schema: bool, def: 'false' },
   allowedOrigins: { env: 'KNM_ALLOWED_ORIGINS', schema: z.string(), def: '' },
+  trustedProxies: { env: 'KNM_TRUSTED_PROXIES', schema: cidrList, def: '' },
+  allowedHosts: { env: 'KNM_ALLOWED_HOSTS', schema: hostList, def: '' },
   podIndex: { env: 'KNM_POD_INDEX', schema: bool, def: 'true' },
+  ...SIGN_IN_FIELDS,
+  // In-cluster mode: empty means what Kubernetes gives every pod (KUBERNETES_SERVICE_HOST/PORT and the mounted
+  // service-account directory); set them to point the "in-cluster" source at any API server and token.
+  inClusterHost: { env: 'KNM_IN_CLUSTER_HOST', schema: z.string().trim(), def: '' },
+  inClusterPort: {
+    env: 'KNM_IN_CLUSTER_PORT',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^(\d{1,5})?$/, 'expected a port number, or empty for KUBERNETES_SERVICE_PORT'),
+    def: '',
+  },
+  inClusterSaDir: { env: 'KNM_IN_CLUSTER_SA_DIR', schema: z.string().trim(), def: '' },
 } as const;
 
 type Fields = typeof FIELDS;
@@ -131,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     if (r.success) out[key] = r.data;
     else problems.push(`${f.env} / ${flagName(key)}: ${r.error.issues.map((i) => i.message).join('; ')}`);
   }
+  if (!problems.length) problems.push(...signInProblems(out));
   if (problems.length) throw new ConfigError(problems);
   out.dataDir = path.resolve(out.dataDir as string);
   return out as Config;
