@@ -1,6 +1,17 @@
 // ClusterInfo = what the registry knows + what the live cache reports. Live fields never override identity.
 import type { ClusterInfo, ClusterRecord, ClusterStatusProvider } from './types.js';
 
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
+
+/** True when a server URL carries `user:password@` (refused when a cluster is added). */
+export const hasUserinfo = (server: string): boolean => USERINFO.test(server);
+
+/**
+ * A server URL fit to show or log: any `user:password@` part is dropped. Adding such a URL is refused, but a
+ * row saved before that rule, or a context listed from a pasted kubeconfig, must not echo it either.
+ */
+export const displayServer = (server: string): string => server.replace(USERINFO, '$1');
+
 export function toClusterInfo(
   record: ClusterRecord,
   provider: ClusterStatusProvider,
@@ -10,7 +21,7 @@ export function toClusterInfo(
   const info: ClusterInfo = {
     name: record.name,
     source: record.source,
-    server: record.server,
+    server: displayServer(record.server),
     context: record.context,
     createdAt: record.createdAt,
     createdBy: record.createdBy,

@@ -15,7 +15,14 @@ import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, nowIso, toJson } from '../store/values.js';
 import type { SecretBox } from './crypto.js';
 import { testConnection } from './connection.js';
-import { alreadyExists, clusterNotFound, clusterUnavailable, invalidName } from './errors.js';
+import {
+  alreadyExists,
+  clusterNotFound,
+  clusterUnavailable,
+  invalidKubeconfig,
+  invalidName,
+} from './errors.js';
+import { displayServer, hasUserinfo } from './info.js';
 import {
   exportMinimal,
   inClusterKubeconfig,
@@ -154,7 +161,10 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
   serverContexts(): { items: KubeContextInfo[]; current: string | null } {
     const server = loadServerKubeconfig(this.deps.config.kubeconfig, this.env);
     if (!server) return { items: [], current: null };
-    return { items: listContexts(server.kc), current: server.kc.getCurrentContext() || null };
+    return {
+      items: withoutUserinfo(listContexts(server.kc)),
+      current: server.kc.getCurrentContext() || null,
+    };
   }
 
   /** Tests the connection without saving anything. */
@@ -349,6 +359,7 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
       case 'kubeconfig': {
         const kc = parseKubeconfigText(input.kubeconfig);
         const context = selectContext(kc, input.context, 'the kubeconfig');
+        refuseUserinfo(kc, context, 'kubeconfig');
         const one = singleContext(kc, context);
         requireSelfContained(one);
         return { kc: one, server: one.getCurrentCluster()!.server, context, secret: exportMinimal(one) };
@@ -356,15 +367,37 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
       case 'server-context': {
         const { kc } = requireServerKubeconfig(this.deps.config.kubeconfig, this.env);
         const context = selectContext(kc, input.context, "the server's kubeconfig");
+        refuseUserinfo(kc, context, 'context');
         const one = singleContext(kc, context, 'context');
         return { kc: one, server: one.getCurrentCluster()!.server, context, secret: null };
       }
       case 'in-cluster': {
         const kc = inClusterKubeconfig(this.env, this.deps.inClusterPathPrefix);
+        refuseUserinfo(kc, kc.getCurrentContext(), 'source');
         return { kc, server: kc.getCurrentCluster()!.server, context: 'in-cluster', secret: null };
       }
     }
   }
+}
+
+/**
+ * `https://user:password@host` puts a password where every display, log line and the clusters table would
+ * show it. Refused before anything else reads the URL; the message names the cluster entry, never the URL.
+ */
+function refuseUserinfo(kc: KubeConfig, context: string, field: string): void {
+  const entry = kc.getContextObject(context)?.cluster;
+  const server = entry === undefined ? undefined : kc.getCluster(entry)?.server;
+  if (server === undefined || !hasUserinfo(server)) return;
+  throw invalidKubeconfig(
+    `cluster "${entry}" has a user name or password in its server URL (${displayServer(server).replace('://', '://***@')}); ` +
+      'remove it from the URL and give the credentials in the user entry (token or client certificate)',
+    field,
+  );
+}
+
+/** Contexts as listed to an admin: server URLs without userinfo. */
+export function withoutUserinfo(items: KubeContextInfo[]): KubeContextInfo[] {
+  return items.map((c) => ({ ...c, server: displayServer(c.server) }));
 }
 
 function rowToRecord(row: ClustersTable): ClusterRecord {
@@ -372,7 +405,8 @@ function rowToRecord(row: ClustersTable): ClusterRecord {
   return {
     name: row.name,
     source: row.source as ClusterSource,
-    server: row.server,
+    // Display only (connections use the credentials); a row saved before userinfo was refused must not echo it.
+    server: displayServer(row.server),
     context: row.context,
     createdAt: row.created_at,
     createdBy: row.created_by,

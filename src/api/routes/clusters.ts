@@ -6,6 +6,7 @@ import type { AppContext } from '../../app.js';
 import { toClusterInfo } from '../../clusters/info.js';
 import { clusterNotFound } from '../../clusters/errors.js';
 import { listContexts, parseKubeconfigText } from '../../clusters/kubeconfig.js';
+import { withoutUserinfo } from '../../clusters/registry.js';
 import type { ClusterInput, ClusterRecord, ClusterTestInput } from '../../clusters/types.js';
 import { canSeeCluster, type RoutePolicy } from '../policy.js';
 
@@ -105,6 +106,6 @@ export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post('/api/v1/kubeconfig/contexts', { config: { policy: ADMIN } }, async (req) => {
     const kc = parseKubeconfigText(contextsBody.parse(req.body).kubeconfig);
-    return { items: listContexts(kc), current: kc.getCurrentContext() || null };
+    return { items: withoutUserinfo(listContexts(kc)), current: kc.getCurrentContext() || null };
   });
 }
