@@ -1,13 +1,12 @@
 // Turning the three cluster sources into a KubeConfig for exactly one context, with errors an admin can act on.
 // Parsing and auth flavours come from @kubernetes/client-node; this file decides what is acceptable.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import type { KubeContextInfo } from './types.js';
-import { invalidKubeconfig, noServerKubeconfig, notInCluster, unknownContext } from './errors.js';
+import { invalidKubeconfig, noServerKubeconfig, unknownContext } from './errors.js';
 
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
 
@@ -186,26 +185,4 @@ export function requireServerKubeconfig(configured: string, env: NodeJS.ProcessE
   const s = loadServerKubeconfig(configured, env);
   if (!s) throw noServerKubeconfig(serverKubeconfigPaths(configured, env));
   return s;
-}
-
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** The pod's service account, as client-go's rest.InClusterConfig reads it. */
-export function inClusterKubeconfig(env: NodeJS.ProcessEnv, pathPrefix = ''): KubeConfig {
-  const host = env.KUBERNETES_SERVICE_HOST;
-  const port = env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port) throw notInCluster('KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set');
-  const dir = pathPrefix + SERVICE_ACCOUNT_DIR;
-  const tokenFile = path.join(dir, 'token');
-  if (!fs.existsSync(tokenFile)) throw notInCluster(`no service account token at ${tokenFile}`);
-  const scheme = ['80', '8080', '8001'].includes(port) ? 'http' : 'https';
-  const server = `${scheme}://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'in-cluster', server, caFile: path.join(dir, 'ca.crt'), skipTLSVerify: false }],
-    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } }],
-    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster' }],
-    currentContext: 'in-cluster',
-  });
-  return kc;
 }

@@ -14,6 +14,7 @@ import type { ClustersTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, nowIso, toJson } from '../store/values.js';
 import type { SecretBox } from './crypto.js';
+import { inClusterKubeconfig, inClusterLocation, type InClusterConfig } from './in-cluster.js';
 import { testConnection } from './connection.js';
 import {
   alreadyExists,
@@ -25,7 +26,6 @@ import {
 import { displayServer, hasUserinfo } from './info.js';
 import {
   exportMinimal,
-  inClusterKubeconfig,
   listContexts,
   loadServerKubeconfig,
   parseKubeconfigText,
@@ -51,7 +51,7 @@ export interface ClusterRegistryDeps {
   store: Store;
   secrets: SecretBox;
   log: Logger;
-  config: Pick<Config, 'kubeconfig' | 'apiTimeoutMs' | 'podIndex'>;
+  config: Pick<Config, 'kubeconfig' | 'apiTimeoutMs' | 'podIndex'> & InClusterConfig;
   /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* are read (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Prefix for the service-account directory (tests point it at a temp dir). */
@@ -348,7 +348,9 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
         return singleContext(kc, selectContext(kc, record.context, "the server's kubeconfig"));
       }
       case 'in-cluster':
-        return inClusterKubeconfig(this.env, this.deps.inClusterPathPrefix);
+        return inClusterKubeconfig(
+          inClusterLocation(this.deps.config, this.env, this.deps.inClusterPathPrefix),
+        );
       default:
         throw new Error(`unknown cluster source "${record.source}"`);
     }
@@ -372,7 +374,9 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
         return { kc: one, server: one.getCurrentCluster()!.server, context, secret: null };
       }
       case 'in-cluster': {
-        const kc = inClusterKubeconfig(this.env, this.deps.inClusterPathPrefix);
+        const kc = inClusterKubeconfig(
+          inClusterLocation(this.deps.config, this.env, this.deps.inClusterPathPrefix),
+        );
         refuseUserinfo(kc, kc.getCurrentContext(), 'source');
         return { kc, server: kc.getCurrentCluster()!.server, context: 'in-cluster', secret: null };
       }
