@@ -3,6 +3,7 @@
  * Services throw ApiError (or KubeError, mapped here once); routes never format errors themselves.
  */
 import { KubeError, type KubeReason } from '../kube/errors.js';
+import { kubeErrorText, missingPermission } from '../kube/forbidden.js';
 import { LockBusyError } from '../store/locks.js';
 
 export class ApiError extends Error {
@@ -43,6 +44,9 @@ export function toApiError(e: unknown): ApiError | undefined {
   if (e instanceof ApiError) return e;
   if (e instanceof LockBusyError) return new ApiError(503, 'Busy', e.message);
   if (e instanceof KubeError) {
+    const missing = missingPermission(e);
+    // The cluster's identity lacks a permission: say which, so an admin knows the rule to grant.
+    if (missing) return new ApiError(403, 'KubeForbidden', kubeErrorText(e), undefined, { missing });
     return new ApiError(KUBE_TO_HTTP[e.reason] ?? 502, `Kube${e.reason}`, e.message);
   }
   return undefined;

@@ -18,6 +18,7 @@
 import type { Logger } from '../log/logger.js';
 import type { KubeClient, WatchEvent, WatchHandle } from '../kube/client.js';
 import { KubeError, errorFromTransport } from '../kube/errors.js';
+import { kubeErrorText } from '../kube/forbidden.js';
 import {
   informerEvents,
   informerLastEvent,
@@ -336,7 +337,7 @@ export class Reflector<T> {
   private fail(err: KubeError): void {
     if (this.st.consecutiveFailures === 0) this.st.failingSince = this.clock.now();
     this.st.consecutiveFailures++;
-    this.st.lastError = err.message;
+    this.st.lastError = kubeErrorText(err);
     this.st.lastErrorReason = err.reason;
     if (!this.stopped) informerSynced.set(this.labels, 0);
     this.notifyState();

@@ -11,6 +11,7 @@
  */
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError, type KubeError } from '../kube/errors.js';
+import { kubeErrorText } from '../kube/forbidden.js';
 import { drainEvictions } from '../metrics/registry.js';
 import {
   blockedSummary,
@@ -250,7 +251,7 @@ export async function runDrain(
             if (active.metadata.deletionTimestamp) break;
           } else {
             drainEvictions.inc({ cluster: client.cluster, result: 'error' });
-            throw new Error(`eviction failed: ${(e as Error).message}`);
+            throw new Error(`eviction failed: ${kubeErrorText(e)}`);
           }
           await clock.sleep(Math.max(0, Math.min(retryDelay, remaining())), signal);
         }
@@ -295,7 +296,7 @@ export async function runDrain(
         if (cancelled()) throw new AbortedError();
         if (!isKubeError(e, 'NotFound')) {
           // kubectl stops at the first failed delete.
-          fail(d, `delete failed: ${(e as Error).message}`);
+          fail(d, `delete failed: ${kubeErrorText(e)}`);
           return;
         }
       }

@@ -7,6 +7,7 @@ import { ApiError, forbidden, notFound } from '../api/errors.js';
 import type { Role } from '../api/policy.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
+import { kubeErrorText, missingPermission } from '../kube/forbidden.js';
 import { nodeOperations } from '../metrics/registry.js';
 import { previewDrain, runDrain, type DrainPreview, type DrainProgress, type DrainResult } from './drain.js';
 import { enforceGuard, type GuardDetails } from './guard.js';
@@ -306,7 +307,14 @@ export function mapNodeError(e: unknown, cluster: string, name: string): unknown
     return notFound(`node "${name}" not found in cluster "${cluster}"`);
   }
   if (isKubeError(e, 'Forbidden')) {
-    return new ApiError(403, 'Forbidden', `cluster "${cluster}" refused: ${e.message}`);
+    const missing = missingPermission(e);
+    return new ApiError(
+      403,
+      'Forbidden',
+      `cluster "${cluster}" refused: ${kubeErrorText(e)}`,
+      undefined,
+      missing ? { missing } : undefined,
+    );
   }
   return e;
 }
