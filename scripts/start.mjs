@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDependencies } from './install-deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -52,13 +53,7 @@ function run(what, args) {
 
 const at = (...p) => path.join(root, ...p);
 
-// npm writes node_modules/.package-lock.json on every install; older than the lock file means stale.
-if (
-  !fs.existsSync(at('node_modules')) ||
-  mtime(at('package-lock.json')) > mtime(at('node_modules', '.package-lock.json'))
-) {
-  run('installing dependencies', ['ci']);
-}
+if (!ensureDependencies(root)) process.exit(1);
 
 const serverOut = at('dist', 'server', 'main.js');
 const serverSources = Math.max(

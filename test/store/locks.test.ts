@@ -6,6 +6,42 @@ import { reportSkippedDialects, testDialects, type TestDatabase } from './databa
 
 reportSkippedDialects();
 
+describe('job admission lock on SQLite', () => {
+  const dbs: TestDatabase[] = [];
+  const stores: Store[] = [];
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+    for (const d of dbs.splice(0)) await d.drop();
+  });
+
+  // One process owns a SQLite file: its in-process serialisation is the whole answer, so the section runs at
+  // once on the store's own connection, however short the wait allowed.
+  it('runs the section at once on the store itself and passes its result and errors through', async () => {
+    const sqlite = testDialects().find((d) => d.name === 'sqlite')!;
+    const d = await sqlite.create();
+    dbs.push(d);
+    const s = await openStore(d.cfg);
+    stores.push(s);
+
+    let seen: unknown;
+    await expect(
+      withJobSubmitLock(
+        s.db,
+        'sqlite',
+        async (db) => {
+          seen = db;
+          return (await sql<{ one: number }>`select 1 as one`.execute(db)).rows[0]?.one;
+        },
+        1,
+      ),
+    ).resolves.toBe(1);
+    expect(seen).toBe(s.db);
+    await expect(
+      withJobSubmitLock(s.db, 'sqlite', () => Promise.reject(new Error('refused by the guard')), 1),
+    ).rejects.toThrow('refused by the guard');
+  });
+});
+
 describe.each(testDialects().filter((d) => d.name === 'postgres'))(
   'job admission lock on $name',
   (dialect) => {
