@@ -27,7 +27,9 @@ export interface Security {
 }
 
 /** Test seams that are not configuration: cheaper scrypt, another throttle, a fixed random source. */
-export type SecurityOverrides = Partial<Pick<AuthOptions, 'scrypt' | 'throttle' | 'random' | 'now'>> & {
+export type SecurityOverrides = Partial<
+  Pick<AuthOptions, 'scrypt' | 'throttle' | 'random' | 'now' | 'sleep'>
+> & {
   /** Where the first-start password goes (default: stdout, never the logger). */
   print?: (text: string) => void;
 };
@@ -51,6 +53,7 @@ export function securityFor(ctx: SecurityContext, overrides: SecurityOverrides =
       random: overrides.random,
       scrypt: overrides.scrypt,
       throttle: overrides.throttle,
+      sleep: overrides.sleep,
     });
     s = { auth, audit, config: ctx.config };
     byDb.set(db, s);

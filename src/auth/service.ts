@@ -2,6 +2,7 @@
  * The account service: login, request authentication, logout, password change, user and token management —
  * each decision recorded in the audit log. HTTP-free: routes and hooks translate to and from requests.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ApiError, forbidden, notFound } from '../api/errors.js';
@@ -35,6 +36,8 @@ export interface AuthOptions {
   random?: RandomSource;
   scrypt?: ScryptParams;
   throttle?: ThrottleOptions;
+  /** How an address's progressive delay is waited out (tests drive a fake clock with it). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Who is acting, for the audit log. */
@@ -63,10 +66,11 @@ export class LoginRefused extends ApiError {
 }
 
 /**
- * Password checks run one at a time per username and a few at a time per address: the lock is decided before
- * the check, so without this a burst of parallel guesses would all be evaluated before the counter caught up.
+ * Password checks run one at a time per username: the lock is decided before the check, so without this a
+ * burst of parallel guesses would all be evaluated before the counter caught up. Beyond this many waiting,
+ * further attempts for the account are refused (and audited) instead of queued.
  */
-const MAX_IN_FLIGHT_PER_IP = 4;
+const MAX_WAITING_PER_ACCOUNT = 16;
 
 const loginSchema = z.object({
   username: z.string().max(200),
@@ -87,12 +91,13 @@ export class AuthService {
   private readonly log: Logger;
   private readonly scrypt: ScryptParams;
   private dummyHash?: Promise<string>;
-  /** Usernames with a password check in flight: a burst of parallel guesses must not outrun the counter. */
-  private readonly inFlight = new Set<string>();
-  private readonly inFlightByIp = new Map<string, number>();
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Sign-in attempts per username, run one after another; `size` counts the running one and those waiting. */
+  private readonly perAccount = new Map<string, { tail: Promise<unknown>; size: number }>();
 
   constructor(opts: AuthOptions) {
     this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? ((ms) => delay(ms));
     const random = opts.random ?? defaultRandom;
     this.scrypt = opts.scrypt ?? DEFAULT_SCRYPT;
     this.users = new Users(opts.db, this.now, this.scrypt);
@@ -127,66 +132,91 @@ export class AuthService {
     const { username: rawName, password } = parse(loginSchema, body);
     const username = rawName.trim().toLowerCase();
     const base = { ip: m.ip, requestId: m.requestId, action: 'auth.login' };
+    // The attempted name is kept only when it is a real account: people type passwords into the name field.
+    const who = async () => (await this.users.getRowByUsername(username))?.username ?? null;
 
-    const lock = await this.throttle.locked(username, m.ip);
-    if (lock) {
-      const row = await this.users.getRowByUsername(username);
+    // An address with many recent failures is slowed down, never refused: it may be a proxy everyone shares.
+    const delayMs = await this.throttle.delayFor(m.ip);
+    if (delayMs > 0) await this.sleep(delayMs);
+
+    const queue = this.perAccount.get(username) ?? { tail: Promise.resolve(), size: 0 };
+    if (queue.size >= MAX_WAITING_PER_ACCOUNT) {
+      authLogins.inc({ result: 'throttled' });
       await this.record({
         ...base,
+        user: await who(),
+        outcome: 'denied',
+        status: 429,
+        message: 'sign-in refused: too many attempts for this account at once',
+      });
+      throw new LoginRefused(429, 1);
+    }
+    queue.size++;
+    this.perAccount.set(username, queue);
+    const attempt = queue.tail.then(() => this.attempt(username, password, base, delayMs));
+    queue.tail = attempt.catch(() => undefined);
+    try {
+      return await attempt;
+    } finally {
+      if (--queue.size === 0) this.perAccount.delete(username);
+    }
+  }
+
+  /** One password check, with the account's lock decided first; every outcome is audited. */
+  private async attempt(
+    username: string,
+    password: string,
+    base: { ip: string; requestId: string; action: string },
+    delayMs: number,
+  ): Promise<{ user: UserView; session: NewSession }> {
+    const delayed = delayMs > 0 ? { params: { delayedMs: delayMs } } : {};
+    const lock = await this.throttle.locked(username);
+    const row = await this.users.getRowByUsername(username);
+    if (lock) {
+      await this.record({
+        ...base,
+        ...delayed,
         user: row?.username ?? null,
         outcome: 'denied',
         status: 429,
-        message: `sign-in refused: ${lock.scope === 'ip' ? 'address' : 'account'} locked for ${lock.retryAfterSeconds}s`,
+        message: `sign-in refused: account locked for ${lock.retryAfterSeconds}s`,
       });
       authLogins.inc({ result: 'locked' });
       throw new LoginRefused(429, lock.retryAfterSeconds);
     }
-    if (this.inFlight.has(username) || (this.inFlightByIp.get(m.ip) ?? 0) >= MAX_IN_FLIGHT_PER_IP) {
-      throw new LoginRefused(429, 1);
-    }
-    this.inFlight.add(username);
-    this.inFlightByIp.set(m.ip, (this.inFlightByIp.get(m.ip) ?? 0) + 1);
-    try {
-      const row = await this.users.getRowByUsername(username);
-      // Unknown users cost the same scrypt as known ones, so timing does not reveal who exists.
-      const ok = row
-        ? await verifyPassword(password, row.password_hash)
-        : (await verifyPassword(password, await this.dummy()), false);
-      if (!row || !ok) {
-        authLogins.inc({ result: 'failure' });
-        const locks = await this.throttle.fail(username, m.ip);
+    // Unknown users cost the same scrypt as known ones, so timing does not reveal who exists.
+    const ok = row
+      ? await verifyPassword(password, row.password_hash)
+      : (await verifyPassword(password, await this.dummy()), false);
+    if (!row || !ok) {
+      authLogins.inc({ result: 'failure' });
+      const started = await this.throttle.fail(username, base.ip);
+      await this.record({
+        ...base,
+        ...delayed,
+        user: row?.username ?? null,
+        outcome: 'failure',
+        status: 401,
+        message: row ? 'wrong password' : 'unknown user',
+      });
+      if (started) {
         await this.record({
           ...base,
-          // The attempted name is kept only when it is a real account: people type passwords into the name field.
+          action: 'auth.lockout',
           user: row?.username ?? null,
-          outcome: 'failure',
-          status: 401,
-          message: row ? 'wrong password' : 'unknown user',
+          outcome: 'denied',
+          status: 429,
+          message: `account locked for ${started.retryAfterSeconds}s after repeated failures`,
+          params: { scope: 'user', seconds: started.retryAfterSeconds },
         });
-        for (const l of locks) {
-          await this.record({
-            ...base,
-            action: 'auth.lockout',
-            user: row?.username ?? null,
-            outcome: 'denied',
-            status: 429,
-            message: `${l.scope === 'ip' ? 'address' : 'account'} locked for ${l.retryAfterSeconds}s after repeated failures`,
-            params: { scope: l.scope, seconds: l.retryAfterSeconds },
-          });
-        }
-        throw new LoginRefused(401);
       }
-      authLogins.inc({ result: 'success' });
-      await this.throttle.succeed(username);
-      const session = await this.sessions.create(row.id, m.ip);
-      await this.record({ ...base, user: row.username, outcome: 'success', status: 200 });
-      return { user: toUserView(row), session };
-    } finally {
-      this.inFlight.delete(username);
-      const n = (this.inFlightByIp.get(m.ip) ?? 1) - 1;
-      if (n > 0) this.inFlightByIp.set(m.ip, n);
-      else this.inFlightByIp.delete(m.ip);
+      throw new LoginRefused(401);
     }
+    authLogins.inc({ result: 'success' });
+    await this.throttle.succeed(username);
+    const session = await this.sessions.create(row.id, base.ip);
+    await this.record({ ...base, ...delayed, user: row.username, outcome: 'success', status: 200 });
+    return { user: toUserView(row), session };
   }
 
   /** Computes the decoy hash up front, so the first unknown-user attempt is not slower than the rest. */

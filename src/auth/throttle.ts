@@ -1,39 +1,51 @@
 /**
- * Login throttling per username and per client address, with exponential lockout: after `maxFailures` failed
- * attempts the key is locked for `baseLockMs`, doubling with every further lock up to `maxLockMs`. Counters
- * live in the store, so a restart does not hand an attacker a fresh budget, and replicas share them.
- * Unknown usernames are throttled exactly like real ones, so the answers never reveal whether a user exists.
+ * Login throttling. An account (username) is locked after `maxFailuresPerUser` failed attempts for
+ * `baseLockMs`, doubling with every further lock up to `maxLockMs`. An address is never locked — behind a
+ * reverse proxy or NAT every user shares one, and an attacker's failures must not lock the admin out — its
+ * attempts are slowed instead: after `freeFailuresPerIp` failures each attempt from it waits `baseDelayMs`,
+ * doubling per further failure, at most `maxDelayMs`. Counters live in the store, so a restart does not hand an
+ * attacker a fresh budget, and replicas share them. Unknown usernames are throttled exactly like real ones, so
+ * the answers never reveal whether a user exists.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
 export interface ThrottleOptions {
   maxFailuresPerUser: number;
-  /** Higher than per user: several people may share one address (NAT, proxy). */
-  maxFailuresPerIp: number;
   baseLockMs: number;
   maxLockMs: number;
+  /** Failures from one address before its attempts are delayed. */
+  freeFailuresPerIp: number;
+  baseDelayMs: number;
+  /** The delay's bound: a correct password behind a busy address waits at most this long. */
+  maxDelayMs: number;
   /** A key with no failure for this long (and not locked) starts again from zero. */
   forgetAfterMs: number;
 }
 
 export const DEFAULT_THROTTLE: ThrottleOptions = {
   maxFailuresPerUser: 5,
-  maxFailuresPerIp: 20,
   baseLockMs: 30_000,
   maxLockMs: 15 * 60_000,
+  freeFailuresPerIp: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 5_000,
   forgetAfterMs: 60 * 60_000,
 };
 
-export type ThrottleScope = 'user' | 'ip';
-
 export interface LockState {
-  scope: ThrottleScope;
   retryAfterSeconds: number;
 }
 
 const userKey = (username: string) => `user:${username.trim().toLowerCase().slice(0, 200)}`;
 const ipKey = (ip: string) => `ip:${ip}`;
+
+/** The wait before an attempt from an address with this many recent failures. */
+export function addressDelay(failures: number, o: ThrottleOptions): number {
+  const over = failures - o.freeFailuresPerIp;
+  if (over <= 0) return 0;
+  return Math.min(o.baseDelayMs * 2 ** Math.min(over - 1, 30), o.maxDelayMs);
+}
 
 export class LoginThrottle {
   constructor(
@@ -42,39 +54,34 @@ export class LoginThrottle {
     readonly opts: ThrottleOptions = DEFAULT_THROTTLE,
   ) {}
 
-  /** The longest lock currently covering this username or address, if any. */
-  async locked(username: string, ip: string): Promise<LockState | null> {
-    const keys = [userKey(username), ipKey(ip)];
-    const rows = await this.db
+  /** The account's current lock, if any. */
+  async locked(username: string): Promise<LockState | null> {
+    const row = await this.db
       .selectFrom('login_throttle')
-      .select(['key', 'locked_until'])
-      .where('key', 'in', keys)
-      .execute();
-    const now = this.now();
-    let worst: LockState | null = null;
-    for (const r of rows) {
-      if (!r.locked_until) continue;
-      const left = Date.parse(r.locked_until) - now;
-      if (left <= 0) continue;
-      const s = Math.ceil(left / 1000);
-      if (!worst || s > worst.retryAfterSeconds) {
-        worst = { scope: r.key.startsWith('ip:') ? 'ip' : 'user', retryAfterSeconds: s };
-      }
-    }
-    return worst;
+      .select(['locked_until'])
+      .where('key', '=', userKey(username))
+      .executeTakeFirst();
+    if (!row?.locked_until) return null;
+    const left = Date.parse(row.locked_until) - this.now();
+    return left > 0 ? { retryAfterSeconds: Math.ceil(left / 1000) } : null;
   }
 
-  /** Counts a failed attempt; returns the locks this failure just started. */
-  async fail(username: string, ip: string): Promise<LockState[]> {
-    const started: LockState[] = [];
-    for (const [scope, key, max] of [
-      ['user', userKey(username), this.opts.maxFailuresPerUser],
-      ['ip', ipKey(ip), this.opts.maxFailuresPerIp],
-    ] as const) {
-      const lockMs = await this.failKey(key, max);
-      if (lockMs !== null) started.push({ scope, retryAfterSeconds: Math.ceil(lockMs / 1000) });
-    }
-    return started;
+  /** How long an attempt from this address waits before its password is checked (ms). */
+  async delayFor(ip: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('login_throttle')
+      .select(['failures', 'updated_at'])
+      .where('key', '=', ipKey(ip))
+      .executeTakeFirst();
+    if (!row || Date.parse(row.updated_at) < this.now() - this.opts.forgetAfterMs) return 0;
+    return addressDelay(Number(row.failures), this.opts);
+  }
+
+  /** Counts a failed attempt for the account and the address; returns the account lock this failure started. */
+  async fail(username: string, ip: string): Promise<LockState | null> {
+    const lockMs = await this.failKey(userKey(username), this.opts.maxFailuresPerUser);
+    await this.failKey(ipKey(ip), Infinity);
+    return lockMs === null ? null : { retryAfterSeconds: Math.ceil(lockMs / 1000) };
   }
 
   private async failKey(key: string, max: number): Promise<number | null> {

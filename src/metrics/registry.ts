@@ -134,7 +134,7 @@ export const jobsRunning = new client.Gauge({
 });
 export const authLogins = new client.Counter({
   name: 'knm_auth_logins_total',
-  help: 'Sign-in attempts, by result (success, failure, locked)',
+  help: 'Sign-in attempts, by result (success, failure, locked, throttled)',
   labelNames: labels('result'),
   registers: [registry],
 });

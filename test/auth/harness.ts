@@ -30,6 +30,12 @@ export class Clock {
   advance(ms: number) {
     this.t += ms;
   }
+  /** Waits asked for by the server (sign-in delays), in order; each is passed at once on this clock. */
+  readonly slept: number[] = [];
+  sleep = async (ms: number) => {
+    this.slept.push(ms);
+    this.advance(ms);
+  };
 }
 
 /** Counts calls, so tests can prove a refused request changed nothing. */
@@ -52,7 +58,7 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
-  overrides?: Omit<SecurityOverrides, 'now' | 'print'>;
+  overrides?: Omit<SecurityOverrides, 'now' | 'print' | 'sleep'>;
   /** Reuse a database (restart tests: close the first app with `close(true)`). */
   database?: TestDatabase;
   /** Where a new database is made (default SQLite); see test/store/databases.ts for PostgreSQL. */
@@ -89,6 +95,7 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     scrypt: FAST_SCRYPT,
     ...o.overrides,
     now: clock.now,
+    sleep: clock.sleep,
     print: (t) => void printed.push(t),
   };
   const app = await buildServer(

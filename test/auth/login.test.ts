@@ -118,8 +118,10 @@ describe.each(dialects)('on $name', (dialect) => {
     it('doubles the lock on repeated lockouts, up to 15 minutes', async () => {
       const seen: string[] = [];
       for (let round = 0; round < 7; round++) {
-        for (let i = 0; i < 5; i++) await login(t.app, 'admin', 'wrong-password-xx');
-        const res = await login(t.app, 'admin', 'wrong-password-xx');
+        // A fresh address per round, so the address's own delay does not move the clock.
+        const ip = `10.0.${round}.1`;
+        for (let i = 0; i < 5; i++) await login(t.app, 'admin', 'wrong-password-xx', ip);
+        const res = await login(t.app, 'admin', 'wrong-password-xx', ip);
         seen.push(String(res.headers['retry-after']));
         t.clock.advance(Number(res.headers['retry-after']) * 1000);
       }
@@ -127,23 +129,51 @@ describe.each(dialects)('on $name', (dialect) => {
     });
 
     it('locks unknown usernames exactly like real ones', async () => {
-      for (let i = 0; i < 5; i++) await login(t.app, 'ghost', `wrong-password-${i}`);
-      const res = await login(t.app, 'ghost', 'wrong-password-9');
+      for (let i = 0; i < 5; i++) await login(t.app, 'ghost', `wrong-password-${i}`, '10.0.0.1');
+      const res = await login(t.app, 'ghost', 'wrong-password-9', '10.0.0.1');
       const real = await (async () => {
-        for (let i = 0; i < 5; i++) await login(t.app, 'admin', `wrong-password-${i}`);
-        return login(t.app, 'admin', 'wrong-password-9');
+        for (let i = 0; i < 5; i++) await login(t.app, 'admin', `wrong-password-${i}`, '10.0.0.2');
+        return login(t.app, 'admin', 'wrong-password-9', '10.0.0.2');
       })();
       expect(res.statusCode).toBe(429);
       expect(res.json()).toEqual(real.json());
       expect(res.headers['retry-after']).toBe(real.headers['retry-after']);
     });
 
-    it('locks an address that tries many usernames', async () => {
-      for (let i = 0; i < 20; i++) await login(t.app, `user${i}`, 'wrong-password-xx', '10.9.9.9');
+    it('never refuses the right password because of an address: 20 made-up usernames only slow it down', async () => {
+      for (let i = 0; i < 20; i++)
+        expect((await login(t.app, `user${i}`, 'wrong-password-xx', '10.9.9.9')).statusCode).toBe(401);
+      // Five free failures, then 250 ms doubling per failure, bounded at 5 s.
+      expect(t.clock.slept).toEqual([
+        250, 500, 1000, 2000, 4000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000, 5000,
+      ]);
+      t.clock.slept.length = 0;
       const fromThere = await login(t.app, 'admin', ADMIN_PASSWORD, '10.9.9.9');
-      expect(fromThere.statusCode).toBe(429);
+      expect(fromThere.statusCode).toBe(200);
+      expect(t.clock.slept).toEqual([5000]);
+      t.clock.slept.length = 0;
       const elsewhere = await login(t.app, 'admin', ADMIN_PASSWORD, '10.1.1.1');
       expect(elsewhere.statusCode).toBe(200);
+      expect(t.clock.slept).toEqual([]);
+      // No lock for the address was recorded, and the delayed success says how long it waited.
+      expect(await auditEntries(t, { operation: 'auth.lockout' })).toEqual([]);
+      const ok = await auditEntries(t, { operation: 'auth.login', outcome: 'success' });
+      expect(ok.map((e) => e.params)).toContainEqual({ delayedMs: 5000 });
+    });
+
+    it('audits every refusal: unknown user, wrong password, locked account', async () => {
+      await login(t.app, 'nobody-here', 'wrong-password-xx');
+      for (let i = 0; i < 5; i++) await login(t.app, 'admin', `wrong-password-${i}`);
+      await login(t.app, 'admin', ADMIN_PASSWORD);
+      const entries = await auditEntries(t, { operation: 'auth.login' });
+      const messages = entries.map((e) => `${e.status} ${e.user ?? '-'} ${e.message}`).sort();
+      expect(messages).toEqual(
+        [
+          '401 - unknown user',
+          ...Array.from({ length: 5 }, () => '401 admin wrong password'),
+          '429 admin sign-in refused: account locked for 30s',
+        ].sort(),
+      );
     });
 
     it('keeps the lock across a restart', async () => {
@@ -154,16 +184,28 @@ describe.each(dialects)('on $name', (dialect) => {
       expect((await login(t.app, 'admin', ADMIN_PASSWORD)).statusCode).toBe(429);
     });
 
-    it('evaluates one password at a time per account: a parallel burst does not outrun the counter', async () => {
+    it('evaluates one password at a time per account: a parallel burst does not outrun the counter, and every refusal is audited', async () => {
       const burst = await Promise.all(
         Array.from({ length: 10 }, (_, i) => login(t.app, 'admin', `wrong-password-burst-${i}`)),
       );
       const codes = burst.map((r) => r.statusCode).sort();
-      expect(codes).toEqual([401, 429, 429, 429, 429, 429, 429, 429, 429, 429]);
-      // One failure counted: four more are needed for the lock.
-      for (let i = 0; i < 3; i++)
-        expect((await login(t.app, 'admin', `wrong-password-${i}`)).statusCode).toBe(401);
-      expect((await login(t.app, 'admin', ADMIN_PASSWORD)).statusCode).toBe(200);
+      expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429, 429]);
+      const entries = await auditEntries(t, { operation: 'auth.login' });
+      expect(entries).toHaveLength(10);
+      expect(entries.filter((e) => e.status === 429 && e.outcome === 'denied')).toHaveLength(5);
+      expect(entries.filter((e) => e.status === 401 && e.outcome === 'failure')).toHaveLength(5);
+      expect(await auditEntries(t, { operation: 'auth.lockout' })).toHaveLength(1);
+    });
+
+    it('a parallel burst of refusals on a locked account is audited one entry per attempt', async () => {
+      for (let i = 0; i < 5; i++) await login(t.app, 'admin', `wrong-password-${i}`);
+      const burst = await Promise.all(
+        Array.from({ length: 10 }, () => login(t.app, 'admin', ADMIN_PASSWORD)),
+      );
+      expect(burst.map((r) => r.statusCode)).toEqual(Array.from({ length: 10 }, () => 429));
+      const denied = await auditEntries(t, { operation: 'auth.login', outcome: 'denied' });
+      expect(denied).toHaveLength(10);
+      expect(new Set(denied.map((e) => e.requestId)).size).toBe(10);
     });
 
     it('a success clears the account counter', async () => {
