@@ -21,7 +21,9 @@ describe('configuration', () => {
       port: 8080,
       demo: true,
       demoNodes: 300,
-      metricsPublic: true,
+      metricsPublic: false,
+      trustedProxies: [],
+      allowedHosts: [],
     });
     expect(c.dataDir).toBe(path.resolve('./data'));
   });
@@ -61,6 +63,9 @@ describe('configuration', () => {
     ['KNM_SESSION_MAX_HOURS', 'x', /KNM_SESSION_MAX_HOURS .*whole number/],
     ['KNM_SECURE_COOKIES', 'y', /KNM_SECURE_COOKIES .*expected true or false/],
     ['KNM_POD_INDEX', 'nope', /KNM_POD_INDEX .*expected true or false/],
+    ['KNM_TRUSTED_PROXIES', '10.0.0.0/40', /KNM_TRUSTED_PROXIES .*addresses or CIDR blocks.*"10.0.0.0\/40"/],
+    ['KNM_TRUSTED_PROXIES', 'proxy.example', /KNM_TRUSTED_PROXIES .*"proxy.example"/],
+    ['KNM_ALLOWED_HOSTS', 'knm.example.com:8080', /KNM_ALLOWED_HOSTS .*without scheme or port/],
   ])('%s=%j is refused with a plain message', (name, value, message) => {
     const p = problems({ [name]: value });
     expect(p).toHaveLength(1);

@@ -116,7 +116,7 @@ describe('operations endpoints', () => {
       'GET /api/v1/kubeconfig/contexts': { role: 'admin' },
       'POST /api/v1/kubeconfig/contexts': { role: 'admin' },
     });
-    const pub = await newApp({ routes: [recorder] });
+    const pub = await newApp({ routes: [recorder], knm: { KNM_METRICS_PUBLIC: 'true' } });
     await pub.call('GET', '/metrics');
     expect(seen.get('GET /metrics')).toEqual({ public: true });
   });

@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
 import { registry as metrics } from '../../metrics/registry.js';
+import { mayReadMetrics, METRICS_REFUSED, metricsPolicy } from '../../metrics/access.js';
+import { forbidden } from '../errors.js';
 import { toClusterInfo } from '../../clusters/info.js';
 import type { RoutePolicy } from '../policy.js';
 
@@ -38,9 +40,10 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       .send({ status: store === 'ok' ? 'ready' : 'not ready', store, clusters });
   });
 
-  // Scrapers without a session need KNM_METRICS_PUBLIC=true or an API token (viewer).
-  const metricsPolicy: RoutePolicy = ctx.config.metricsPublic ? PUBLIC : { role: 'viewer' };
-  app.get('/metrics', { config: { policy: metricsPolicy } }, async (_req, reply) => {
+  // Private by default; who may read it: src/metrics/access.ts.
+  const policy = metricsPolicy(ctx.config);
+  app.get('/metrics', { config: { policy } }, async (req, reply) => {
+    if (!('public' in policy) && !mayReadMetrics(req.user)) throw forbidden(METRICS_REFUSED);
     const body = await metrics.metrics();
     return reply.type(metrics.contentType).send(body);
   });
