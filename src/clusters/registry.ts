@@ -16,6 +16,7 @@ import { fromJson, nowIso, toJson } from '../store/values.js';
 import type { SecretBox } from './crypto.js';
 import { inClusterKubeconfig, inClusterLocation, type InClusterConfig } from './in-cluster.js';
 import { testConnection } from './connection.js';
+import { checkPermissions } from './permissions.js';
 import {
   alreadyExists,
   clusterNotFound,
@@ -174,7 +175,8 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
     const resolved = this.resolve({ ...input, name } as ClusterInput);
     const client = this.factory(name, resolved.kc);
     try {
-      return { ok: true, ...(await testConnection(client)) };
+      const connection = await testConnection(client);
+      return { ok: true, ...connection, permissions: await checkPermissions(client) };
     } finally {
       client.close();
     }

@@ -1,5 +1,6 @@
 // Shapes of the cluster registry shared with the HTTP layer and the live cache. No credential field appears
 // in any type that leaves the registry.
+import type { PermissionMatrix } from './permissions.js';
 
 export type ClusterSource = 'kubeconfig' | 'server-context' | 'in-cluster' | 'demo';
 
@@ -63,6 +64,8 @@ export interface ConnectionTestResult {
   ok: true;
   version: string;
   nodeCount?: number;
+  /** What the identity may do (permission preflight). */
+  permissions?: PermissionMatrix;
 }
 
 /** A context of a kubeconfig, described without credentials. */

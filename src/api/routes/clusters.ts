@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app.js';
 import { toClusterInfo } from '../../clusters/info.js';
 import { clusterNotFound } from '../../clusters/errors.js';
+import { PermissionCache } from '../../clusters/permissions.js';
 import { listContexts, parseKubeconfigText } from '../../clusters/kubeconfig.js';
 import { withoutUserinfo } from '../../clusters/registry.js';
 import type { ClusterInput, ClusterRecord, ClusterTestInput } from '../../clusters/types.js';
@@ -55,6 +56,7 @@ export const addClusterBody = sources(name);
 export const testClusterBody = sources(name.optional());
 const addQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
 const clusterParams = z.object({ cluster: z.string() });
+const refreshQuery = z.object({ refresh: z.enum(['true', 'false']).optional() });
 const contextsBody = z.object({ kubeconfig: z.string({ required_error: 'paste a kubeconfig' }) });
 
 const actor = (req: FastifyRequest) => req.user?.username ?? 'unknown';
@@ -62,6 +64,7 @@ const visible = (req: FastifyRequest, cluster: string) => !req.user || canSeeClu
 
 export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
   const info = (r: ClusterRecord) => toClusterInfo(r, ctx.clusterStatus, ctx.clusters.loadError(r.name));
+  const permissions = new PermissionCache();
 
   app.get('/api/v1/clusters', { config: { policy: VIEWER } }, async (req) => ({
     items: ctx.clusters
@@ -79,7 +82,8 @@ export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
       return ctx.clusters.test(input);
     }
     const record = await ctx.clusters.add(input, actor(req));
-    return reply.status(201).send(info(record));
+    const matrix = await permissions.get(ctx.clusters.client(record.name));
+    return reply.status(201).send({ ...info(record), permissions: matrix });
   });
 
   app.post('/api/v1/clusters/test', { config: { policy: ADMIN } }, async (req) =>
@@ -91,6 +95,14 @@ export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
     const record = ctx.clusters.get(cluster);
     if (!record || !visible(req, cluster)) throw clusterNotFound(cluster);
     return info(record);
+  });
+
+  // The permission preflight of a saved cluster (remembered for a minute; ?refresh=true asks again).
+  app.get('/api/v1/clusters/:cluster/permissions', { config: { policy: VIEWER_OF_CLUSTER } }, async (req) => {
+    const { cluster } = clusterParams.parse(req.params);
+    const { refresh } = refreshQuery.parse(req.query);
+    if (!ctx.clusters.get(cluster) || !visible(req, cluster)) throw clusterNotFound(cluster);
+    return permissions.get(ctx.clusters.client(cluster), { refresh: refresh === 'true' });
   });
 
   app.delete('/api/v1/clusters/:cluster', { config: { policy: ADMIN_OF_CLUSTER } }, async (req, reply) => {

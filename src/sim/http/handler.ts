@@ -42,6 +42,7 @@ import {
   type PatchKind,
 } from '../writes.js';
 import { FaultInjector, RequestCounter, type RequestInfo } from './faults.js';
+import { answerAccessReview, isAccessReviewPath } from './access-review.js';
 import { parseRoute, verbOf, type Route } from './routes.js';
 import { WatchStream } from './watch-stream.js';
 
@@ -202,6 +203,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     throw fault.error;
   }
+  if (isAccessReviewPath(url.pathname)) return answerAccessReview(req, res, user);
   if (route.type === 'nonresource') return handleNonResource(deps, res, url.pathname);
   if (route.type === 'unknown') throw resourceNotFound();
   const state = deps.state();
