@@ -177,6 +177,7 @@ export class Users {
       can_override_system_labels: u.role === 'operator' && u.canOverrideSystemLabels ? 1 : 0,
       created_at: at,
       updated_at: at,
+      source: 'local',
     };
     try {
       await this.db.insertInto('users').values(row).execute();

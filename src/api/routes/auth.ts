@@ -3,6 +3,7 @@
  * Thin: validation and decisions live in src/auth; these handlers map them to cookies and JSON.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../../api/errors.js';
 import type { AuthUser } from '../../api/policy.js';
 import { securityFor, type SecurityContext } from '../../auth/context.js';
 import { clearSessionCookie, setSessionCookie } from '../../auth/cookies.js';
@@ -45,6 +46,14 @@ export function authRoutes(app: FastifyInstance, ctx: SecurityContext): void {
     '/api/v1/auth/login',
     { config: { policy: { public: true }, audit: false } },
     async (req, reply) => {
+      // Break-glass: turning KNM_LOCAL_LOGIN back on (and restarting) reopens local sign-in.
+      if (!ctx.config.localLogin) {
+        throw new ApiError(
+          403,
+          'LocalLoginDisabled',
+          'local accounts are disabled; sign in with your identity provider',
+        );
+      }
       try {
         const { user, session } = await auth.login(req.body, requestMeta(req));
         setSessionCookie(reply, session.sessionId, session.maxAgeSeconds, secureCookie(req, ctx));
