@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { ClusterInfo, ClusterState, ClusterStatusProvider } from '../clusters/types.js';
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
-import { isKubeError, KubeError } from '../kube/errors.js';
+import { isKubeError, KubeError, UNTRUSTED_ANSWER_REASONS, type KubeReason } from '../kube/errors.js';
 import { matchLabels, parseLabelSelector, type LabelSelector } from '../kube/selector.js';
 import { strategyFor } from '../kube/strategy.js';
 import { cacheQueries, queryMemo } from '../metrics/registry.js';
@@ -425,9 +425,11 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   private computeState(e: Entry): ClusterState {
     if (e.stopped) return 'stopped';
     const st = e.nodes.stats();
-    if (!st.hasSynced) return st.consecutiveFailures > 0 ? 'unreachable' : 'syncing';
-    if (this.live(e)) return 'synced';
     const r = st.lastErrorReason;
+    // A server that answers, but with something no API server would send, is reachable and misbehaving.
+    const refused = r !== undefined && UNTRUSTED_ANSWER_REASONS.has(r as KubeReason);
+    if (!st.hasSynced) return st.consecutiveFailures > 0 ? (refused ? 'degraded' : 'unreachable') : 'syncing';
+    if (this.live(e)) return 'synced';
     return r === 'Unreachable' || r === 'Timeout' || r === 'TLSError' ? 'unreachable' : 'degraded';
   }
 

@@ -10,8 +10,21 @@
 import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { errorFromStatus, errorFromTransport, KubeError } from './errors.js';
-import { kubeApiCalls, kubeApiErrors, kubeApiLatency } from '../metrics/registry.js';
+import { errorFromStatus, errorFromTransport, KubeError, UNTRUSTED_ANSWER_REASONS } from './errors.js';
+import {
+  decodeFailure,
+  decodeSuccess,
+  formatBytes,
+  isJsonType,
+  mediaType,
+  parseBoundedJson,
+  readBounded,
+} from './answer.js';
+import { KUBE_LIMITS, type KubeLimits } from './limits.js';
+import { LineSplitter, LineTooLongError } from './lines.js';
+import { kubeApiCalls, kubeApiErrors, kubeApiLatency, kubeRejectedAnswers } from '../metrics/registry.js';
+
+const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -89,12 +102,16 @@ export class HttpKubeClient implements KubeClient {
   private readonly agent: http.Agent;
   private calls = 0;
   private readonly watches = new Set<WatchHandle>();
+  private readonly limits: KubeLimits;
 
   constructor(
     readonly cluster: string,
     private readonly kc: KubeConfig,
     private readonly defaultTimeoutMs = 15_000,
+    /** Tests shrink the bounds to exercise them cheaply; production uses KUBE_LIMITS. */
+    limits: Partial<KubeLimits> = {},
   ) {
+    this.limits = { ...KUBE_LIMITS, ...limits };
     const c = kc.getCurrentCluster();
     if (!c) throw new KubeError('BadRequest', 'kubeconfig has no current cluster', 0);
     this.server = c.server;
@@ -134,6 +151,9 @@ export class HttpKubeClient implements KubeClient {
     kubeApiCalls.inc(labels);
     const end = kubeApiLatency.startTimer(labels);
     const timeoutMs = o.timeoutMs ?? this.defaultTimeoutMs;
+    const what = `${method} ${o.path}`;
+    const limit = o.query?.limit;
+    const pageLimit = typeof limit === 'number' ? limit : limit ? Number(limit) || undefined : undefined;
     try {
       const opts = await this.baseOptions(method, path);
       let payload: string | undefined;
@@ -147,33 +167,33 @@ export class HttpKubeClient implements KubeClient {
         };
       }
       return await new Promise<T>((resolve, reject) => {
+        let settled = false;
+        const settle = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          o.signal?.removeEventListener('abort', onAbort);
+          fn();
+        };
+        const fail = (e: unknown) => settle(() => reject(errorFromTransport(e, what)));
         const req = this.transport().request(opts, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => reject(errorFromTransport(e, `${method} ${o.path}`)));
-          res.on('end', () => {
-            clearTimeout(timer);
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            try {
-              body = text ? JSON.parse(text) : undefined;
-            } catch {
-              /* non-JSON bodies (e.g. proxies) are reported as text */
-            }
+          res.on('error', fail);
+          readBounded(res, this.limits.maxAnswerBytes, what, (e) => {
+            fail(e);
+            req.destroy();
+          }).then((buf) => {
             const code = res.statusCode ?? 0;
-            if (code >= 200 && code < 300) resolve(body as T);
-            else
-              reject(
-                errorFromStatus(
-                  code,
-                  typeof body === 'object'
-                    ? body
-                    : { message: `HTTP ${code}: ${String(text).slice(0, 200)}` },
-                  res.headers['retry-after'] as string | undefined,
-                ),
-              );
-          });
+            try {
+              if (code >= 200 && code < 300) {
+                const body = decodeSuccess(res, buf, this.limits, what, pageLimit);
+                settle(() => resolve(body as T));
+              } else fail(decodeFailure(res, buf, this.limits));
+            } catch (e) {
+              fail(e);
+            }
+          }, fail);
         });
+        // A total deadline, not an idle one: a server dripping a byte at a time is cut off all the same.
         const timer = setTimeout(() => {
           const e = new Error('timeout') as NodeJS.ErrnoException;
           e.code = 'KNM_TIMEOUT';
@@ -181,21 +201,23 @@ export class HttpKubeClient implements KubeClient {
         }, timeoutMs);
         const onAbort = () => req.destroy(Object.assign(new Error('aborted'), { name: 'AbortError' }));
         o.signal?.addEventListener('abort', onAbort, { once: true });
-        req.on('error', (e) => {
-          clearTimeout(timer);
-          o.signal?.removeEventListener('abort', onAbort);
-          reject(errorFromTransport(e, `${method} ${o.path}`));
-        });
-        req.on('close', () => o.signal?.removeEventListener('abort', onAbort));
+        req.on('error', fail);
         if (payload !== undefined) req.write(payload);
         req.end();
       });
     } catch (e) {
-      const err = e instanceof KubeError ? e : errorFromTransport(e, `${method} ${o.path}`);
-      kubeApiErrors.inc({ ...labels, reason: err.reason });
+      const err = e instanceof KubeError ? e : errorFromTransport(e, what);
+      this.countError(labels, err);
       throw err;
     } finally {
       end();
+    }
+  }
+
+  private countError(labels: { cluster: string; verb: string; resource: string }, err: KubeError): void {
+    kubeApiErrors.inc({ ...labels, reason: err.reason });
+    if (UNTRUSTED_ANSWER_REASONS.has(err.reason)) {
+      kubeRejectedAnswers.inc({ cluster: this.cluster, reason: err.reason });
     }
   }
 
@@ -207,6 +229,7 @@ export class HttpKubeClient implements KubeClient {
   ): WatchHandle {
     const resource = resourceOf(path);
     const labels = { cluster: this.cluster, verb: 'watch', resource };
+    const what = `watch ${path}`;
     this.calls++;
     kubeApiCalls.inc(labels);
     let req: http.ClientRequest | undefined;
@@ -219,15 +242,19 @@ export class HttpKubeClient implements KubeClient {
       if (settled) return;
       settled = true;
       clearTimeout(idle);
-      if (e) kubeApiErrors.inc({ ...labels, reason: e.reason });
+      if (e && !aborted) this.countError(labels, e);
       this.watches.delete(handle);
       settle(aborted ? undefined : e);
+    };
+    const refuse = (detail: string) => {
+      finish(new KubeError('MalformedWatch', `MalformedWatch: ${what}: ${detail}`, 0));
+      req?.destroy();
     };
     const armIdle = () => {
       if (!wopts.idleTimeoutMs) return;
       clearTimeout(idle);
       idle = setTimeout(() => {
-        finish(new KubeError('Timeout', `watch ${path}: no data for ${wopts.idleTimeoutMs} ms`, 0));
+        finish(new KubeError('Timeout', `${what}: no data for ${wopts.idleTimeoutMs} ms`, 0));
         req?.destroy();
       }, wopts.idleTimeoutMs);
     };
@@ -248,59 +275,81 @@ export class HttpKubeClient implements KubeClient {
         req = this.transport().request(opts, (res) => {
           end();
           const code = res.statusCode ?? 0;
+          res.on('error', (e) => finish(errorFromTransport(e, what)));
           if (code !== 200) {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              let body: unknown;
-              try {
-                body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-              } catch {
-                body = undefined;
-              }
-              finish(errorFromStatus(code, body));
-            });
+            readBounded(res, this.limits.maxAnswerBytes, what, (e) => {
+              finish(e);
+              req?.destroy();
+            }).then(
+              (buf) => finish(decodeFailure(res, buf, this.limits)),
+              (e) => finish(errorFromTransport(e, what)),
+            );
             return;
           }
-          let buf = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
+          const type = mediaType(res.headers);
+          if (!isJsonType(type)) return refuse(`content type ${type}, not a JSON watch stream`);
+          const lines = new LineSplitter(this.limits.maxWatchLineBytes);
+          res.on('data', (chunk: Buffer) => {
+            if (settled) return;
             armIdle();
-            buf += chunk;
-            let nl: number;
-            while ((nl = buf.indexOf('\n')) >= 0) {
-              const line = buf.slice(0, nl).trim();
-              buf = buf.slice(nl + 1);
-              if (!line) continue;
-              let ev: WatchEvent<T>;
-              try {
-                ev = JSON.parse(line) as WatchEvent<T>;
-              } catch {
-                finish(new KubeError('InternalError', `watch ${path}: malformed event`, 0));
-                req?.destroy();
-                return;
-              }
+            let complete: Buffer[];
+            try {
+              complete = lines.push(chunk);
+            } catch (e) {
+              if (!(e instanceof LineTooLongError)) throw e;
+              return refuse(`an event passed ${formatBytes(e.limit)} without a line end`);
+            }
+            for (const line of complete) {
+              if (settled) return;
+              const ev = this.decodeEvent<T>(line, refuse);
+              if (ev === null) continue;
+              if (ev === undefined) return;
               if (ev.type === 'ERROR') {
                 const st = ev.object as { code?: number };
-                finish(errorFromStatus(st?.code ?? 500, ev.object));
+                finish(errorFromStatus(typeof st?.code === 'number' ? st.code : 500, ev.object));
                 req?.destroy();
                 return;
               }
-              if (!settled) onEvent(ev);
+              onEvent(ev);
             }
           });
           res.on('end', () => finish(undefined));
-          res.on('error', (e) => finish(errorFromTransport(e, `watch ${path}`)));
           res.on('close', () => finish(undefined));
         });
         req.on('error', (e) => {
           end();
-          finish(errorFromTransport(e, `watch ${path}`));
+          finish(errorFromTransport(e, what));
         });
         req.end();
       })
-      .catch((e) => finish(errorFromTransport(e, `watch ${path}`)));
+      .catch((e) => finish(errorFromTransport(e, what)));
     return handle;
+  }
+
+  /** One line of a watch stream: the event, null for a blank line, undefined after refusing the stream. */
+  private decodeEvent<T>(line: Buffer, refuse: (detail: string) => void): WatchEvent<T> | null | undefined {
+    let from = 0;
+    let to = line.length;
+    while (from < to && (line[from] === 0x20 || line[from] === 0x0d || line[from] === 0x09)) from++;
+    while (to > from && (line[to - 1] === 0x20 || line[to - 1] === 0x0d || line[to - 1] === 0x09)) to--;
+    if (from === to) return null;
+    let ev: unknown;
+    try {
+      ev = parseBoundedJson(line.subarray(from, to), this.limits, (detail) => new Error(detail));
+    } catch (e) {
+      refuse((e as Error).message);
+      return undefined;
+    }
+    const o = ev as { type?: unknown; object?: unknown } | null;
+    if (!o || typeof o !== 'object' || typeof o.type !== 'string' || !WATCH_TYPES.has(o.type)) {
+      refuse('a line is not a watch event (no known type)');
+      return undefined;
+    }
+    if (!o.object || typeof o.object !== 'object' || Array.isArray(o.object)) {
+      refuse(`a ${o.type} event carries no object`);
+      return undefined;
+    }
+    return ev as WatchEvent<T>;
   }
 
   close(): void {

@@ -18,7 +18,20 @@ export type KubeReason =
   | 'Unreachable'
   | 'TLSError'
   | 'InternalError'
+  /** The answer broke a bound of limits.ts (size, objects per page, JSON containers). */
+  | 'ResponseTooLarge'
+  /** A 2xx answer that is not JSON of a sane shape (HTML, wrong content type, invalid or too deep JSON). */
+  | 'MalformedResponse'
+  /** A WATCH stream that broke the protocol: a line over the bound, invalid JSON, not a watch event. */
+  | 'MalformedWatch'
   | 'Unknown';
+
+/** Reasons that mean the server sent something no Kubernetes API server would: counted and bulkheaded. */
+export const UNTRUSTED_ANSWER_REASONS: ReadonlySet<KubeReason> = new Set<KubeReason>([
+  'ResponseTooLarge',
+  'MalformedResponse',
+  'MalformedWatch',
+]);
 
 export interface KubeStatus {
   kind?: string;
@@ -59,6 +72,8 @@ const BY_CODE: Record<number, KubeReason> = {
   504: 'Timeout',
 };
 
+const MAX_MESSAGE = 1000;
+
 const KNOWN = new Set<string>([...Object.values(BY_CODE), 'AlreadyExists', 'Expired']);
 
 export function errorFromStatus(code: number, body: unknown, retryAfter?: string | null): KubeError {
@@ -67,7 +82,9 @@ export function errorFromStatus(code: number, body: unknown, retryAfter?: string
   if (st.reason === 'AlreadyExists') reason = 'AlreadyExists';
   else if (st.reason === 'Expired' || st.reason === 'Gone') reason = 'Gone';
   else if (st.reason && KNOWN.has(st.reason)) reason = st.reason as KubeReason;
-  const message = st.message || `HTTP ${code}`;
+  // Even a genuine Status is the server's text: keep it to one readable line's worth.
+  const raw = typeof st.message === 'string' && st.message ? st.message : `HTTP ${code}`;
+  const message = raw.length > MAX_MESSAGE ? `${raw.slice(0, MAX_MESSAGE)}… (truncated)` : raw;
   const ra = retryAfter ? Number(retryAfter) : undefined;
   return new KubeError(
     reason,

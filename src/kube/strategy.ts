@@ -32,8 +32,10 @@ export const STRATEGY = {
     timeoutMs: 15_000,
     pageSize: 500,
     cacheWholeObjects: true,
-    // Few and small, and the watch re-syncs anything the cache was behind on.
-    initialListFromWatchCache: true,
+    // Exact and paged: with rv=0 an older API server ignores `limit` and answers every node at once, and
+    // 5,000 real nodes (tens of MB) would pass the bound on one answer (limits.ts) that keeps a hostile
+    // server from exhausting memory. Ten 500-node pages at start-up cost the API server little.
+    initialListFromWatchCache: false,
   },
   pods: {
     kind: 'Pod',

@@ -144,3 +144,11 @@ export const authRefusals = new client.Counter({
   labelNames: labels('code'),
   registers: [registry],
 });
+
+// ---- bulkheads (src/kube/limits.ts) ----
+export const kubeRejectedAnswers = new client.Counter({
+  name: 'knm_kube_rejected_answers_total',
+  help: 'Answers of a cluster API server refused at the client edge (ResponseTooLarge, MalformedResponse, MalformedWatch), by cluster and reason',
+  labelNames: labels('cluster', 'reason'),
+  registers: [registry],
+});
