@@ -90,7 +90,7 @@ export const wsMessages = new client.Counter({
 });
 export const wsDropped = new client.Counter({
   name: 'knm_ws_slow_clients_total',
-  help: 'Realtime clients resynced or dropped for falling behind',
+  help: 'Realtime clients resynced or closed for falling behind (resync, close) or asking for too much (abuse)',
   labelNames: labels('action'),
   registers: [registry],
 });

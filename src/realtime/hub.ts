@@ -12,6 +12,9 @@
  * - a client whose unsent data passes the high-water mark stops receiving deltas; once it drains below the
  *   low-water mark it gets `resync` and a fresh snapshot; too many resyncs in a row → closed with 1013.
  *   Memory per client is therefore bounded by the high-water mark plus one snapshot.
+ * - what a client asks for counts too: a snapshot asked for while its unsent data is past the high-water mark
+ *   is owed (a resync, counted like any other) instead of queued; more than `maxSubscribes` subscribe requests,
+ *   or more than `maxSnapshotBytes` of snapshots, within `abuseWindowMs` → closed with 1008 and a reason.
  */
 import type { AuthUser } from '../api/policy.js';
 import { canSeeCluster } from '../api/policy.js';
@@ -64,7 +67,15 @@ export interface HubOptions {
   maxResyncs?: number;
   resyncWindowMs?: number;
   pingIntervalMs?: number;
+  /** Subscribe requests a client may send per `abuseWindowMs` (default 120). */
+  maxSubscribes?: number;
+  /** Snapshot bytes a client may be sent per `abuseWindowMs` (default 256 MiB). */
+  maxSnapshotBytes?: number;
+  abuseWindowMs?: number;
 }
+
+/** Close code for a client that asks for more than the rules allow (RFC 6455 "policy violation"). */
+export const CLOSE_ABUSE = 1008;
 
 type PendingKind = 'added' | 'updated' | 'deleted' | 'podCount';
 interface Pending {
@@ -99,6 +110,9 @@ export class HubClient {
   /** Clusters whose deltas were skipped; a resync is owed once the socket drains. */
   readonly behind = new Set<string>();
   readonly resyncs: number[] = [];
+  /** Times of recent subscribe requests, and sizes of recent snapshots, within the abuse window. */
+  readonly subscribes: number[] = [];
+  readonly snapshots: { at: number; bytes: number }[] = [];
   alive = true;
   closed = false;
 
@@ -126,6 +140,9 @@ export class RealtimeHub {
   private readonly detach: () => void;
   private resyncCount = 0;
   private slowClosed = 0;
+  private readonly maxSubscribes: number;
+  private readonly maxSnapshotBytes: number;
+  private readonly abuseWindowMs: number;
 
   constructor(private readonly o: HubOptions) {
     this.clock = o.clock ?? systemClock;
@@ -134,6 +151,9 @@ export class RealtimeHub {
     this.ringSize = o.ringSize ?? 4096;
     this.high = o.highWaterBytes ?? 4 * 1024 * 1024;
     this.low = o.lowWaterBytes ?? Math.min(this.high / 4, 1024 * 1024);
+    this.maxSubscribes = o.maxSubscribes ?? 120;
+    this.maxSnapshotBytes = o.maxSnapshotBytes ?? 256 * 1024 * 1024;
+    this.abuseWindowMs = o.abuseWindowMs ?? 60_000;
     const onChange = (c: NodeChange) => this.onChange(c);
     const onState = (cluster: string) => this.onState(cluster);
     const onSynced = (cluster: string) => this.onSynced(cluster);
@@ -230,6 +250,7 @@ export class RealtimeHub {
           }
           since = m.since as Record<string, number>;
         }
+        if (!this.countSubscribe(c)) return;
         return this.subscribe(c, names as string[], since);
       }
       default:
@@ -259,8 +280,25 @@ export class RealtimeHub {
       if (t.pending.size) this.flush(t, true);
       c.clusters.add(n);
       t.subscribers.add(c);
-      if (first || since[n] !== undefined) this.catchUp(c, t, since[n]);
+      if (first || since[n] !== undefined) this.catchUp(c, t, since[n], first);
     }
+  }
+
+  /** False (and the client closed) when this subscribe request is one too many for the window. */
+  private countSubscribe(c: HubClient): boolean {
+    const now = this.clock.now();
+    while (c.subscribes.length && now - c.subscribes[0]! >= this.abuseWindowMs) c.subscribes.shift();
+    c.subscribes.push(now);
+    if (c.subscribes.length <= this.maxSubscribes) return true;
+    this.abuse(c, `more than ${this.maxSubscribes} subscribe requests in ${this.abuseWindowMs / 1000}s`);
+    return false;
+  }
+
+  private abuse(c: HubClient, why: string): void {
+    wsDropped.inc({ action: 'abuse' });
+    this.o.log.warn({ user: c.user.username, why }, 'realtime client asks for too much; closing');
+    // The reason reaches the client (at most 123 bytes): say what to do, not only what went wrong.
+    this.drop(c, CLOSE_ABUSE, `${why}; reconnect later`.slice(0, 123));
   }
 
   private unsubscribeOne(c: HubClient, name: string): void {
@@ -270,7 +308,15 @@ export class RealtimeHub {
   }
 
   /** State, then either the missed messages (resume) or a snapshot. */
-  private catchUp(c: HubClient, t: Topic, since: unknown): void {
+  private catchUp(c: HubClient, t: Topic, since: unknown, first: boolean): void {
+    // Asked for while the client has not read what it was already sent: the catch-up is owed for when it
+    // drains (a resync, counted toward the slow-client limit), so re-subscribing in a loop cannot queue
+    // snapshot after snapshot. A new subscription still learns the cluster's state (a small message).
+    if (c.pendingBytes > this.high) {
+      if (first) this.sendState(c, t);
+      c.behind.add(t.cluster);
+      return;
+    }
     this.sendState(c, t);
     if (typeof since === 'number' && Number.isSafeInteger(since)) {
       if (since === t.version) return;
@@ -284,6 +330,7 @@ export class RealtimeHub {
   }
 
   private sendSnapshot(c: HubClient, t: Topic): boolean {
+    if (c.closed) return false;
     if (t.snapshot?.version !== t.version) {
       const items = this.o.source.rowsJson
         ? this.o.source.rowsJson(t.cluster)
@@ -300,7 +347,19 @@ export class RealtimeHub {
         ]),
       };
     }
-    this.send(c, 'snapshot', t.snapshot!.data, true);
+    const data = t.snapshot!.data;
+    const now = this.clock.now();
+    while (c.snapshots.length && now - c.snapshots[0]!.at >= this.abuseWindowMs) c.snapshots.shift();
+    const pulled = c.snapshots.reduce((n, x) => n + x.bytes, 0);
+    if (pulled + data.length > this.maxSnapshotBytes) {
+      this.abuse(
+        c,
+        `more than ${byteSize(this.maxSnapshotBytes)} of snapshots in ${this.abuseWindowMs / 1000}s`,
+      );
+      return true;
+    }
+    c.snapshots.push({ at: now, bytes: data.length });
+    this.send(c, 'snapshot', data, true);
     return true;
   }
 
@@ -608,6 +667,10 @@ function merge(p: Pending | undefined, ch: NodeChange): Pending {
       if (p.kind === 'updated') p.changed!.add('podCount');
       return p;
   }
+}
+
+function byteSize(n: number): string {
+  return n >= 1048576 ? `${Math.round(n / 1048576)} MiB` : `${Math.round(n / 1024)} KiB`;
 }
 
 function json(v: unknown): Buffer | undefined {

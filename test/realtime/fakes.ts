@@ -63,8 +63,11 @@ export class FakeSocket implements HubSocket {
   closed?: { code?: number; reason?: string };
   terminated = false;
   pings = 0;
+  /** Every byte handed to this socket. */
+  bytes = 0;
   constructor(public autoFlush = true) {}
   send(data: string | Buffer, cb?: (err?: Error) => void): void {
+    this.bytes += data.length;
     this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
     if (this.autoFlush) cb?.();
     else this.held.push(() => cb?.());

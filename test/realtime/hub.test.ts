@@ -194,6 +194,66 @@ describe('RealtimeHub', () => {
     expect(fast.sock.frames.length).toBe(60);
   });
 
+  it('a client re-subscribing in a loop is closed (1008, with the reason) once it has pulled its snapshot budget', () => {
+    const { connect } = make({ maxSnapshotBytes: 10_000, maxSubscribes: 10_000 });
+    const looper = connect();
+    const other = connect();
+    other.send({ type: 'subscribe', clusters: ['a'] });
+    let sent = 0;
+    while (!looper.sock.closed && sent < 1000) {
+      // A stale version forces a fresh snapshot each time.
+      looper.send({ type: 'subscribe', clusters: ['a'], since: { a: 1 } });
+      sent++;
+    }
+    expect(looper.sock.closed).toEqual({
+      code: 1008,
+      reason: 'more than 10 KiB of snapshots in 60s; reconnect later',
+    });
+    const snapshots = looper.sock.frames.filter((f) => f.type === 'snapshot');
+    const snapshotBytes = snapshots.reduce((n, f) => n + JSON.stringify(f).length, 0);
+    expect(snapshots.length).toBeGreaterThan(1);
+    expect(snapshotBytes).toBeLessThanOrEqual(10_000);
+    expect(sent).toBe(snapshots.length + 1);
+    expect(other.sock.closed).toBeUndefined();
+  });
+
+  it('counts subscribe requests: more than the limit in the window closes the client; spread out they are fine', async () => {
+    const { connect, clock } = make({ maxSubscribes: 10 });
+    const calm = connect();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 10; i++) calm.send({ type: 'subscribe', clusters: ['a'] });
+      await clock.advance(60_000);
+    }
+    expect(calm.sock.closed).toBeUndefined();
+    const eager = connect();
+    for (let i = 0; i < 11; i++) eager.send({ type: 'subscribe', clusters: ['b'] });
+    expect(eager.sock.closed).toEqual({
+      code: 1008,
+      reason: 'more than 10 subscribe requests in 60s; reconnect later',
+    });
+  });
+
+  it('a client that does not read gets no more snapshots queued: they are owed, and resyncs close it (1013)', () => {
+    const { connect } = make({
+      highWaterBytes: 1500,
+      lowWaterBytes: 500,
+      maxResyncs: 2,
+      maxSubscribes: 1000,
+    });
+    const stuck = connect(admin, new FakeSocket(false));
+    for (let i = 0; i < 200; i++) stuck.send({ type: 'subscribe', clusters: ['a'], since: { a: 1 } });
+    // Queued and unread: bounded by the high-water mark plus one snapshot, not 200 snapshots.
+    const queued = stuck.sock.frames.filter((f) => f.type === 'snapshot').length;
+    expect(queued).toBeLessThanOrEqual(2);
+    expect(stuck.sock.bytes).toBeLessThan(1500 + 2 * 1500);
+    for (let round = 0; round < 3 && !stuck.sock.closed; round++) {
+      stuck.sock.drain(); // reads what it was sent: the owed snapshot follows as a resync
+      for (let i = 0; i < 10; i++) stuck.send({ type: 'subscribe', clusters: ['a'], since: { a: 1 } });
+    }
+    expect(stuck.sock.types()).toContain('resync');
+    expect(stuck.sock.closed).toEqual({ code: 1013, reason: 'too slow; reconnect later' });
+  });
+
   it('terminates clients that stop answering pings', async () => {
     const { hub, clock } = make({ pingIntervalMs: 1000 });
     const a = new FakeSocket();
