@@ -1,11 +1,12 @@
 /**
- * The simulated Kubernetes cluster: a plain node:http server that speaks the Kubernetes API for the resources
+ * The simulated Kubernetes cluster: a node:https (or, on request, plain node:http) server that speaks the Kubernetes API for the resources
  * this product touches (nodes, pods, events, namespaces, PodDisruptionBudgets, DaemonSets, ReplicaSets), so
  * `@kubernetes/client-node`, kubectl-style clients and our own client edge work against it unchanged.
  *
  * This folder owns the simulator and nothing else: it must not import product code (informer, cache, API,
  * store) and must not be needed at runtime by anything except the demo mode and tests.
  */
+import { randomBytes } from 'node:crypto';
 import { realClock, type SimClock } from './clock.js';
 import { ChurnGenerator, type ChurnOptions } from './churn.js';
 import { generateCluster } from './demo/cluster.js';
@@ -15,10 +16,12 @@ import { Listener } from './http/server.js';
 import type { WatchStream } from './http/watch-stream.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { SimState } from './state.js';
+import { generateCa, issueServingCert, type SimCa } from './tls.js';
 
 export type { ChurnOptions } from './churn.js';
 export type { SimClock } from './clock.js';
 export type { FailureRule } from './http/faults.js';
+export type { SimCa } from './tls.js';
 export { SimState } from './state.js';
 export type { KObject, NodeObject, PodObject, PdbObject, Taint, Condition } from './types.js';
 
@@ -46,10 +49,16 @@ export interface SimOptions {
    * Default 60 s like the real watch cache.
    */
   bookmarkIntervalMs?: number;
-  /** Bearer token with full access. Default "knm-sim-admin-token". */
+  /** Bearer token with full access. Default: random per start. */
   token?: string;
-  /** Bearer token of user "viewer" that may only get/list/watch. Default "knm-sim-viewer-token". */
+  /** Bearer token of user "viewer" that may only get/list/watch. Default: random per start. */
   readOnlyToken?: string;
+  /**
+   * HTTPS (the default) with a serving certificate for `host` (plus localhost, 127.0.0.1 and ::1, and
+   * `extraNames`) signed by `ca`, or by a CA generated at start. `false` serves plain HTTP, which real clients
+   * (kubectl, client-go) refuse to send a bearer token over.
+   */
+  tls?: false | { ca?: SimCa; extraNames?: string[] };
   /** Requests without a token are user system:anonymous (403 on resources) like a default API server; when false they get 401. Default true. */
   anonymousAuth?: boolean;
   /** Keep PodDisruptionBudget status computed (the disruption controller). Default true. */
@@ -61,12 +70,14 @@ export interface SimOptions {
 }
 
 export interface SimServer {
-  /** http://127.0.0.1:<port> */
+  /** https://127.0.0.1:<port> (http:// with `tls: false`) */
   readonly url: string;
   readonly port: number;
   readonly token: string;
   readonly readOnlyToken: string;
-  /** Kubeconfig YAML pointing at `url` with token auth; context "sim" (or `name`). */
+  /** PEM certificate of the CA that signed the serving certificate; undefined over plain HTTP. */
+  readonly caCertPem: string | undefined;
+  /** Kubeconfig YAML pointing at `url` with token auth and the CA's data; context "sim" (or `name`). */
   kubeconfig(opts?: { readOnly?: boolean; name?: string }): string;
   /** Direct access to the cluster's data (replaced on `restart({resetState: true})`). */
   readonly state: SimState;
@@ -92,8 +103,15 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_TOKEN = 'knm-sim-admin-token';
-const DEFAULT_VIEWER_TOKEN = 'knm-sim-viewer-token';
+/** Random per start: a fixed token would let anything that can reach the port act as cluster admin. */
+const randomToken = (): string => randomBytes(32).toString('base64url');
+
+/** Where clients connect for a bind address: a wildcard bind is reached through loopback. */
+function connectHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
 
 function buildState(o: SimOptions): SimState {
   const state = new SimState({
@@ -115,8 +133,14 @@ function buildState(o: SimOptions): SimState {
 
 export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
   const host = opts.host ?? '127.0.0.1';
-  const token = opts.token ?? DEFAULT_TOKEN;
-  const readOnlyToken = opts.readOnlyToken ?? DEFAULT_VIEWER_TOKEN;
+  const token = opts.token ?? randomToken();
+  const readOnlyToken = opts.readOnlyToken ?? randomToken();
+  let ca: SimCa | undefined;
+  let serving: { certPem: string; keyPem: string } | undefined;
+  if (opts.tls !== false) {
+    ca = opts.tls?.ca ?? (await generateCa());
+    serving = await issueServingCert(ca, host, opts.tls?.extraNames);
+  }
   const faults = new FaultInjector();
   const counter = new RequestCounter();
   const watches = new Set<WatchStream>();
@@ -147,11 +171,10 @@ export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
     watches,
     watchTimeoutMs: () => opts.watchTimeoutMs ?? Math.round(1_800_000 * (1 + Math.random())),
   });
-  const listener = new Listener(handler, host);
+  const listener = new Listener(handler, host, serving);
   const port = await listener.listen(opts.port ?? 0);
   portRef.port = port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${urlHost}:${port}`;
+  const url = `${serving ? 'https' : 'http'}://${connectHost(host)}:${port}`;
 
   const closeWatches = (abrupt: boolean): void => {
     for (const w of [...watches]) w.close(abrupt);
@@ -162,7 +185,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
     port,
     token,
     readOnlyToken,
-    kubeconfig: (o = {}) => kubeconfigYaml(url, o.readOnly ? readOnlyToken : token, o.name ?? 'sim'),
+    caCertPem: ca?.certPem,
+    kubeconfig: (o = {}) =>
+      kubeconfigYaml(url, o.readOnly ? readOnlyToken : token, o.name ?? 'sim', ca?.certPem),
     get state() {
       return state;
     },

@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary Kubernetes JSON */
-// Raw HTTP helpers for talking to the simulator exactly as any client would.
+// Raw HTTP(S) helpers for talking to the simulator exactly as any client would: over HTTPS they trust only
+// the simulator's CA, so every request also checks the serving certificate.
 import http from 'node:http';
+import https from 'node:https';
 import type { SimServer } from '../../src/sim/index.js';
 
 export interface ApiAnswer<T = any> {
@@ -15,6 +17,16 @@ export interface ApiOptions {
   contentType?: string;
   /** Bearer token; defaults to the admin token, `null` sends none. */
   token?: string | null;
+  /** Extra request headers (e.g. a Table Accept header). */
+  headers?: Record<string, string>;
+}
+
+/** http.request or https.request trusting the simulator's CA, by the simulator's scheme. */
+function requestFn(
+  sim: SimServer,
+): (url: URL, opts: https.RequestOptions, cb: (res: http.IncomingMessage) => void) => http.ClientRequest {
+  if (!sim.url.startsWith('https:')) return (url, opts, cb) => http.request(url, opts, cb);
+  return (url, opts, cb) => https.request(url, { ...opts, ca: sim.caCertPem }, cb);
 }
 
 export function api<T = any>(
@@ -30,7 +42,7 @@ export function api<T = any>(
       : typeof opts.body === 'string'
         ? opts.body
         : JSON.stringify(opts.body);
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   const token = opts.token === undefined ? sim.token : opts.token;
   if (token !== null) headers.Authorization = `Bearer ${token}`;
   if (payload !== undefined) {
@@ -38,7 +50,7 @@ export function api<T = any>(
     headers['Content-Length'] = String(Buffer.byteLength(payload));
   }
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
+    const req = requestFn(sim)(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -81,7 +93,7 @@ export function rawWatch(sim: SimServer, path: string, token: string = sim.token
   let resolveStatus!: (n: number) => void;
   const status = new Promise<number>((r) => (resolveStatus = r));
   const ended = new Promise<void>((resolve) => {
-    req = http.get(
+    req = requestFn(sim)(
       new URL(path, sim.url),
       { headers: { Authorization: `Bearer ${token}` }, agent: false },
       (res) => {
@@ -103,6 +115,7 @@ export function rawWatch(sim: SimServer, path: string, token: string = sim.token
       },
     );
     req.on('error', () => resolve());
+    req.end();
   });
   return {
     status,

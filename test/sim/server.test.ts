@@ -43,10 +43,7 @@ describe('simulator server', () => {
     try {
       const accept =
         'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
-      const res = await fetch(`${sim.url}/api/v1/nodes`, {
-        headers: { Accept: accept, Authorization: `Bearer ${sim.token}` },
-      });
-      const t = (await res.json()) as any;
+      const t = (await api(sim, 'GET', '/api/v1/nodes', { headers: { Accept: accept } })).body;
       expect(t.kind).toBe('Table');
       expect(t.columnDefinitions.map((c: any) => c.name).slice(0, 5)).toEqual([
         'Name',
@@ -62,10 +59,9 @@ describe('simulator server', () => {
       expect(row.cells[2]).toBe('worker');
       expect(row.object.kind).toBe('PartialObjectMetadata');
       expect(row.object.metadata.managedFields).toBeUndefined();
-      const pods = await fetch(`${sim.url}/api/v1/namespaces/kube-system/pods`, {
-        headers: { Accept: accept, Authorization: `Bearer ${sim.token}` },
-      });
-      const pt = (await pods.json()) as any;
+      const pt = (
+        await api(sim, 'GET', '/api/v1/namespaces/kube-system/pods', { headers: { Accept: accept } })
+      ).body;
       expect(pt.columnDefinitions.map((c: any) => c.name).slice(0, 5)).toEqual([
         'Name',
         'Ready',

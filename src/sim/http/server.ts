@@ -1,6 +1,15 @@
-/** The listening socket: start, stop, restart on the same port, and an "unreachable" switch for tests. */
+/**
+ * The listening socket (HTTPS with the given certificate, or plain HTTP): start, stop, restart on the same
+ * port, and an "unreachable" switch for tests.
+ */
 import http from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
+
+export interface ListenerTls {
+  certPem: string;
+  keyPem: string;
+}
 
 export class Listener {
   private server: http.Server | undefined;
@@ -11,10 +20,15 @@ export class Listener {
   constructor(
     private readonly handler: http.RequestListener,
     private readonly host: string,
+    private readonly tls?: ListenerTls,
   ) {}
 
   async listen(port: number): Promise<number> {
-    const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, this.handler);
+    const common = { keepAlive: true, requestTimeout: 0 };
+    // No ALPN is offered, so Go clients (which would prefer h2) settle on HTTP/1.1 like every other client.
+    const server: http.Server = this.tls
+      ? https.createServer({ ...common, cert: this.tls.certPem, key: this.tls.keyPem }, this.handler)
+      : http.createServer(common, this.handler);
     // Watches are long-lived; the default per-socket timeouts would cut them.
     server.headersTimeout = 60_000;
     server.keepAliveTimeout = 65_000;
