@@ -45,7 +45,6 @@ export const OPERATION_NEEDS: Record<PermissionOperation, Permission[]> = {
     p('list', 'pods'),
     p('get', 'pods'),
     p('get', 'daemonsets', 'apps'),
-    p('get', 'replicasets', 'apps'),
     p('list', 'poddisruptionbudgets', 'policy'),
     p('create', 'pods', '', 'eviction'),
   ],
