@@ -3,6 +3,7 @@
 // registration errors of errors.ts.
 import type { KubeClient } from '../kube/client.js';
 import { KubeError } from '../kube/errors.js';
+import { kubeErrorText } from '../kube/forbidden.js';
 import { ApiError } from '../api/errors.js';
 import { clusterError, clusterForbidden, tlsError, unauthorized, unreachable } from './errors.js';
 
@@ -58,8 +59,19 @@ export function connectionError(e: unknown, server: string, what: string): ApiEr
     case 'Unauthorized':
       return unauthorized(server, e.message);
     case 'Forbidden':
-      return clusterForbidden(server, e.message);
+      return clusterForbidden(server, kubeErrorText(e));
+    case 'ResponseTooLarge':
+    case 'MalformedResponse':
+    case 'MalformedWatch':
+      // The message names the call, the bound or the defect, and never quotes the answer.
+      return clusterError(server, e.message);
     default:
-      return clusterError(server, `${what}: HTTP ${e.code || '?'} ${e.message}`);
+      // Answers from something that is not an API server already read "HTTP 502 Bad Gateway (…)".
+      return clusterError(
+        server,
+        e.message.startsWith('HTTP ')
+          ? `${what}: ${e.message}`
+          : `${what}: HTTP ${e.code || '?'} ${e.message}`,
+      );
   }
 }
