@@ -5,6 +5,7 @@
  * Each sign-in uses its own connection, closed at the end; nothing about the directory is cached.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Client, EqualityFilter, InvalidCredentialsError, type Entry } from 'ldapts';
 import type { Config } from '../../config/config.js';
 import { mappingFrom, type GroupRoleMapping } from '../group-roles.js';
@@ -80,7 +81,8 @@ export class LdapClient {
       url: s.url,
       timeout: s.timeoutMs,
       connectTimeout: s.timeoutMs,
-      tlsOptions: this.ca ? { ca: this.ca } : undefined,
+      // Only for ldaps://: ldapts opens a TLS socket whenever tlsOptions are given, whatever the scheme.
+      tlsOptions: this.ca && s.url.startsWith('ldaps:') ? { ca: this.ca } : undefined,
     });
   }
 
@@ -92,7 +94,15 @@ export class LdapClient {
     const client = this.connect();
     try {
       try {
-        if (s.startTls) await client.startTLS(this.ca ? { ca: this.ca } : {});
+        if (s.startTls) {
+          // The upgraded socket knows no host name; without one the certificate would be checked against none.
+          const host = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
+          await client.startTLS({
+            ...(this.ca ? { ca: this.ca } : {}),
+            host,
+            ...(isIP(host) ? {} : { servername: host }),
+          });
+        }
         if (s.bindDn) await client.bind(s.bindDn, s.bindPassword);
       } catch (e) {
         throw new LdapUnavailable(`directory not reachable or service bind refused: ${(e as Error).message}`);
