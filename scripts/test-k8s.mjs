@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:k8s`: the real-control-plane tier. Builds (or reuses from the cache) kube-apiserver,
-// kube-controller-manager, etcd and kwok with scripts/k8s/build.sh, then runs the vitest `k8s` project —
+// kube-controller-manager, etcd, kwok and kubectl with scripts/k8s/build.sh, then runs the vitest `k8s` project —
 // the API contract against the simulator and a real kube-apiserver, and the product's own tests against
 // the real one. Arguments are passed to vitest (e.g. `npm run test:k8s -- test/k8s/contract.test.ts`).
 //
@@ -16,12 +16,16 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cache = process.env.KNM_K8S_CACHE ?? path.join(os.homedir(), '.cache', 'knm-k8s');
 const k8s = process.env.KNM_K8S_VERSION ?? 'v1.34.4';
-const binaries = [
+const components = [
   ['etcd', process.env.KNM_ETCD_VERSION ?? 'v3.6.16'],
   ['kwok', process.env.KNM_KWOK_VERSION ?? 'v0.7.0'],
   ['kube-apiserver', k8s],
   ['kube-controller-manager', k8s],
-].map(([name, version]) => path.join(cache, `${name}-${version}`, name));
+  // The same kubectl script runs against the simulator and kube-apiserver (test/k8s/kubectl.test.ts).
+  ['kubectl', k8s],
+];
+const binaries = components.map(([name, version]) => path.join(cache, `${name}-${version}`, name));
+const buildArgs = [path.join(root, 'scripts', 'k8s', 'build.sh'), ...components.map(([name]) => name)];
 // The newest go directive among the modules built (etcd v3.6 asks for the most).
 const MIN_GO = '1.26';
 
@@ -51,7 +55,7 @@ if (!cached) {
   console.log(`Building the control-plane binaries with ${go.version} (cached afterwards in ${cache})…`);
   const env = { ...process.env };
   if (go.bin !== 'go') env.PATH = `${env.PATH ?? ''}${path.delimiter}${path.dirname(go.bin)}`;
-  const build = spawnSync('bash', [path.join(root, 'scripts', 'k8s', 'build.sh')], {
+  const build = spawnSync('bash', buildArgs, {
     cwd: root,
     env,
     encoding: 'utf8',
@@ -66,7 +70,7 @@ if (!cached) {
   }
 } else {
   // Still report what is used; build.sh only checks the cache when everything is there.
-  spawnSync('bash', [path.join(root, 'scripts', 'k8s', 'build.sh')], { cwd: root, stdio: 'inherit' });
+  spawnSync('bash', buildArgs, { cwd: root, stdio: 'inherit' });
 }
 const built = Date.now();
 
