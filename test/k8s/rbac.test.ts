@@ -1,0 +1,493 @@
+// Least privilege, proven on a real kube-apiserver with the RBAC authorizer: a ServiceAccount bound to exactly
+// the chart's ClusterRole (read from the rendered deploy/manifests/sqlite.yaml), its token obtained with the
+// TokenRequest API, and the product started in in-cluster mode pointed at that API server and token through its
+// settings (KNM_IN_CLUSTER_HOST/PORT/SA_DIR). With the whole role every operation passes; then each rule is
+// removed in turn, and the named test that needs it must fail with the product saying which permission is
+// missing ("needs create on pods/eviction"), not a bare 403.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestApp, type TestApp } from '../server/harness.js';
+import type { PermissionMatrix } from '../../src/clusters/permissions.js';
+import {
+  controlPlaneAvailable,
+  createReadyKwokNode,
+  startControlPlane,
+  waitFor,
+  type ControlPlane,
+} from './harness.js';
+import { api, apiRequest, type ApiTarget, type KubeObject } from './http.js';
+import { podManifest } from './targets.js';
+
+const MANIFEST = path.resolve('deploy/manifests/sqlite.yaml');
+const NS = 'knm';
+const SA = 'knm';
+const ROLE = 'knm-under-test';
+const WORK = 'work';
+const SA_USER = `system:serviceaccount:${NS}:${SA}`;
+const SA_GROUPS = ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'];
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** The chart's ClusterRole rules, as rendered into the committed plain manifests. */
+function chartRules(): Rule[] | undefined {
+  if (!fs.existsSync(MANIFEST)) return undefined;
+  const docs = yaml.loadAll(fs.readFileSync(MANIFEST, 'utf8')) as KubeObject[];
+  return (docs.find((d) => d?.kind === 'ClusterRole') as { rules?: Rule[] } | undefined)?.rules;
+}
+
+const ruleName = (r: Rule) =>
+  `${r.verbs.join(',')} on ${r.resources.map((x) => (r.apiGroups[0] ? `${x}.${r.apiGroups[0]}` : x)).join(',')}`;
+
+const rules = chartRules();
+const available = controlPlaneAvailable({ kwok: true }) && !!rules;
+if (!available) {
+  console.log(
+    `rbac tests skipped: ${rules ? 'no control-plane binaries (scripts/k8s/build.sh)' : `${MANIFEST} missing (node deploy/render-manifests.mjs)`}`,
+  );
+}
+const suite = available ? describe : describe.skip;
+
+// The product under test: one app per role variant, so every informer and cache starts from nothing.
+interface Product {
+  app: TestApp;
+  addAnswer: { statusCode: number; body: Record<string, unknown> };
+}
+
+type Scenario = (p: Product) => Promise<void>;
+
+suite('least privilege on a real API server', () => {
+  let cp: ControlPlane;
+  let admin: ApiTarget;
+  let saDir: string;
+  let webPod: KubeObject;
+  const apps: TestApp[] = [];
+
+  async function startProduct(): Promise<Product> {
+    const app = await makeTestApp({
+      knm: {
+        KNM_IN_CLUSTER_HOST: '127.0.0.1',
+        KNM_IN_CLUSTER_PORT: new URL(cp.server).port,
+        KNM_IN_CLUSTER_SA_DIR: saDir,
+        // Two nodes: cordoning one would otherwise trip the default schedulable-share guard.
+        KNM_GUARD_MIN_SCHEDULABLE: '0',
+      },
+    });
+    apps.push(app);
+    const res = await app.call('POST', '/api/v1/clusters', { name: 'self', source: 'in-cluster' });
+    return { app, addAnswer: { statusCode: res.statusCode, body: res.json() } };
+  }
+
+  const expectAdded = (p: Product) =>
+    expect(p.addAnswer.statusCode, JSON.stringify(p.addAnswer.body)).toBe(201);
+
+  async function nodesFromCache(
+    p: Product,
+  ): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    const r = await p.app.call('GET', '/api/v1/clusters/self/nodes');
+    const body = r.json();
+    if (r.statusCode !== 200 || body.degraded)
+      throw new Error(`nodes: ${r.statusCode} ${r.body.slice(0, 300)}`);
+    return body.items;
+  }
+
+  /** Polls the authorizer (as admin) until the service account's permission reads `allowed`. */
+  async function authorizerSays(rule: Rule, allowed: boolean): Promise<void> {
+    const [resource, subresource] = rule.resources[0]!.split('/');
+    await waitFor(
+      async () => {
+        const r = await api(admin, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user: SA_USER,
+              groups: SA_GROUPS,
+              resourceAttributes: { verb: rule.verbs[0], group: rule.apiGroups[0], resource, subresource },
+            },
+          },
+        });
+        return (r.body.status as { allowed?: boolean }).allowed === allowed;
+      },
+      { timeoutMs: 20_000, what: `the authorizer to ${allowed ? 'allow' : 'deny'} ${ruleName(rule)}` },
+    );
+  }
+
+  async function setRole(ruleset: Rule[]): Promise<void> {
+    const current = (await api(admin, 'GET', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ROLE}`)).body;
+    await api(admin, 'PUT', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${ROLE}`, {
+      body: { ...current, rules: ruleset },
+    });
+  }
+
+  beforeAll(async () => {
+    cp = await startControlPlane({ kwok: true });
+    admin = { server: cp.server, token: cp.token };
+    // Every authenticated identity may create SelfSubjectAccessReviews through the default
+    // system:basic-user binding; without it the chart's own rule is the only grant, so it is proven too.
+    await api(admin, 'DELETE', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/system:basic-user');
+
+    await api(admin, 'POST', '/api/v1/namespaces', { body: { metadata: { name: NS } } });
+    await api(admin, 'POST', '/api/v1/namespaces', { body: { metadata: { name: WORK } } });
+    await api(admin, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts`, {
+      body: { metadata: { name: SA } },
+    });
+    await api(admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      body: { metadata: { name: ROLE }, rules },
+    });
+    await api(admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      body: {
+        metadata: { name: ROLE },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE },
+        subjects: [{ kind: 'ServiceAccount', name: SA, namespace: NS }],
+      },
+    });
+    const tr = await api(admin, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts/${SA}/token`, {
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3600 },
+      },
+    });
+    const token = (tr.body.status as { token: string }).token;
+    // What kubelet mounts into a pod: token, the API server's CA, the namespace.
+    saDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-sa-'));
+    fs.writeFileSync(path.join(saDir, 'token'), token, { mode: 0o600 });
+    fs.copyFileSync(path.join(cp.tmpDir, 'certs', 'apiserver.crt'), path.join(saDir, 'ca.crt'));
+    fs.writeFileSync(path.join(saDir, 'namespace'), NS);
+
+    // Two nodes; on node-b a ReplicaSet's pod (evicted by a drain) and a DaemonSet's pod (left alone).
+    await createReadyKwokNode(admin, 'node-a');
+    await createReadyKwokNode(admin, 'node-b');
+    const rs = (
+      await api(admin, 'POST', `/apis/apps/v1/namespaces/${WORK}/replicasets`, {
+        body: {
+          metadata: { name: 'web' },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { app: 'web' } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'main', image: 'registry.invalid/app:1' }] },
+            },
+          },
+        },
+      })
+    ).body;
+    const ds = (
+      await api(admin, 'POST', `/apis/apps/v1/namespaces/${WORK}/daemonsets`, {
+        body: {
+          metadata: { name: 'agent' },
+          spec: {
+            selector: { matchLabels: { app: 'agent' } },
+            template: {
+              metadata: { labels: { app: 'agent' } },
+              spec: { containers: [{ name: 'main', image: 'registry.invalid/agent:1' }] },
+            },
+          },
+        },
+      })
+    ).body;
+    const owned = (name: string, owner: KubeObject, kind: string, app: string) => {
+      const pod = podManifest(WORK, name, { nodeName: 'node-b', labels: { app } });
+      pod.metadata!.ownerReferences = [
+        {
+          apiVersion: 'apps/v1',
+          kind,
+          name: owner.metadata!.name,
+          uid: owner.metadata!.uid,
+          controller: true,
+        },
+      ];
+      return pod;
+    };
+    webPod = owned('web-1', rs, 'ReplicaSet', 'web');
+    await api(admin, 'POST', `/api/v1/namespaces/${WORK}/pods`, { body: webPod });
+    await api(admin, 'POST', `/api/v1/namespaces/${WORK}/pods`, {
+      body: owned('agent-1', ds, 'DaemonSet', 'agent'),
+    });
+    await authorizerSays(rules![0]!, true);
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const a of apps.splice(0)) await a.close();
+    if (saDir) fs.rmSync(saDir, { recursive: true, force: true });
+    await cp?.stop();
+  });
+
+  // ---- the named tests: each one operation through the product's HTTP API ----
+
+  const lists: Scenario = async (p) => {
+    expectAdded(p);
+    const nodes = await waitFor(async () => (await nodesFromCache(p)).length === 2 && nodesFromCache(p), {
+      timeoutMs: 20_000,
+      what: 'both nodes in the live cache',
+    });
+    expect(nodes.map((n) => n.name).sort()).toEqual(['node-a', 'node-b']);
+  };
+
+  const watches: Scenario = async (p) => {
+    await lists(p);
+    const stamp = String(Date.now());
+    await api(admin, 'PATCH', '/api/v1/nodes/node-a', {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { 'example.com/seen': stamp } } },
+    });
+    await waitFor(
+      async () =>
+        (await nodesFromCache(p)).find((n) => n.name === 'node-a')?.labels['example.com/seen'] === stamp,
+      { timeoutMs: 15_000, what: 'the label change to arrive through the watch' },
+    );
+  };
+
+  const cordons: Scenario = async (p) => {
+    expectAdded(p);
+    const r = await p.app.call('POST', '/api/v1/clusters/self/nodes/node-a/cordon', { reason: 'rbac test' });
+    expect(r.statusCode, r.body).toBe(200);
+    expect((await api(admin, 'GET', '/api/v1/nodes/node-a')).body.spec?.unschedulable).toBe(true);
+    const back = await p.app.call('POST', '/api/v1/clusters/self/nodes/node-a/uncordon');
+    expect(back.statusCode, back.body).toBe(200);
+  };
+
+  const labels: Scenario = async (p) => {
+    expectAdded(p);
+    const r = await p.app.call('PATCH', '/api/v1/clusters/self/nodes/node-a/labels', {
+      set: { 'example.com/pool': 'blue' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const node = (await api(admin, 'GET', '/api/v1/nodes/node-a')).body;
+    expect(node.metadata?.labels?.['example.com/pool']).toBe('blue');
+  };
+
+  const taints: Scenario = async (p) => {
+    expectAdded(p);
+    const r = await p.app.call('PATCH', '/api/v1/clusters/self/nodes/node-a/taints', {
+      add: [{ key: 'example.com/maintenance', value: 'rbac', effect: 'NoSchedule' }],
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const node = (await api(admin, 'GET', '/api/v1/nodes/node-a')).body;
+    expect(node.spec?.taints).toContainEqual({
+      key: 'example.com/maintenance',
+      value: 'rbac',
+      effect: 'NoSchedule',
+    });
+    const off = await p.app.call('PATCH', '/api/v1/clusters/self/nodes/node-a/taints', {
+      remove: [{ key: 'example.com/maintenance' }],
+    });
+    expect(off.statusCode, off.body).toBe(200);
+  };
+
+  const drainDryRun: Scenario = async (p) => {
+    expectAdded(p);
+    const r = await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', {
+      dryRun: true,
+      ignoreDaemonSets: true,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const pods = (r.json().pods as Array<{ name: string; action: string; cause: string }>).map((x) => [
+      x.name,
+      x.action,
+      x.cause,
+    ]);
+    expect(pods.sort()).toEqual([
+      ['agent-1', 'skip', 'daemonset'],
+      ['web-1', 'evict', 'removable'],
+    ]);
+    expect(r.json().wouldSucceed).toBe(true);
+  };
+
+  const nodeEvents: Scenario = async (p) => {
+    expectAdded(p);
+    const r = await p.app.call('GET', '/api/v1/clusters/self/nodes/node-a/events');
+    expect(r.statusCode, r.body).toBe(200);
+  };
+
+  const preflight: Scenario = async (p) => {
+    expectAdded(p);
+    const m = (
+      await p.app.call('GET', '/api/v1/clusters/self/permissions?refresh=true')
+    ).json() as PermissionMatrix;
+    expect(m.error).toBeUndefined();
+    expect(m.checked).toBe(true);
+    // Everything the chart grants; deleting pods needs the opt-in rbac.drainDelete rule.
+    expect(Object.fromEntries(m.operations.map((o) => [o.operation, o.missing]))).toEqual({
+      readNodes: [],
+      cordon: [],
+      label: [],
+      taint: [],
+      evict: [],
+      deletePods: ['delete on pods'],
+    });
+  };
+
+  /** Runs last among the full-role tests. */
+  const drains: Scenario = async (p) => {
+    expectAdded(p);
+    const r = await p.app.call('POST', '/api/v1/jobs', {
+      operation: 'drain',
+      targets: [{ cluster: 'self', nodes: ['node-b'] }],
+      params: { ignoreDaemonSets: true, timeoutSeconds: 60 },
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    const id = r.json().job.id as string;
+    const job = await waitFor(
+      async () => {
+        const j = (await p.app.call('GET', `/api/v1/jobs/${id}`)).json().job;
+        return ['succeeded', 'failed', 'partial'].includes(j.status) && j;
+      },
+      { timeoutMs: 60_000, what: 'the drain job to finish' },
+    );
+    expect(job.status, JSON.stringify(job.nodes)).toBe('succeeded');
+    const pod = await apiRequest(admin, 'GET', `/api/v1/namespaces/${WORK}/pods/web-1`);
+    expect(pod.status).toBe(404);
+    // Undo, for the tests that follow: node-b schedulable, web-1 back.
+    await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/uncordon');
+    await api(admin, 'POST', `/api/v1/namespaces/${WORK}/pods`, { body: webPod });
+  };
+
+  const SCENARIOS: Record<string, Scenario> = {
+    'lists nodes': lists,
+    'watches nodes': watches,
+    cordons,
+    labels,
+    taints,
+    'drain dry run': drainDryRun,
+    'node events': nodeEvents,
+    'permission preflight': preflight,
+    drains,
+  };
+
+  describe('bound to the whole ClusterRole, in in-cluster mode', () => {
+    let product: Product;
+    beforeAll(async () => {
+      product = await startProduct();
+    });
+    for (const [name, run] of Object.entries(SCENARIOS)) it(name, () => run(product));
+  });
+
+  // Which named test each rule keeps passing, and the words the product must use when the rule is gone.
+  const REMOVALS: Array<{
+    rule: string;
+    test: string;
+    says: RegExp;
+    check: (p: Product) => Promise<unknown>;
+  }> = [
+    {
+      rule: 'get,list,watch on nodes',
+      test: 'lists nodes',
+      says: /needs list on nodes/,
+      check: async (p) => p.addAnswer,
+    },
+    {
+      rule: 'patch on nodes',
+      test: 'cordons',
+      says: /needs patch on nodes/,
+      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-a/cordon', { reason: 'x' }),
+    },
+    {
+      rule: 'get,list,watch on pods',
+      test: 'drain dry run',
+      says: /needs list on pods/,
+      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody),
+    },
+    {
+      rule: 'create on pods/eviction',
+      test: 'drains',
+      says: /needs create on pods\/eviction/,
+      check: drainJobMessage,
+    },
+    {
+      rule: 'list on events',
+      test: 'node events',
+      says: /needs list on events/,
+      check: (p) => p.app.call('GET', '/api/v1/clusters/self/nodes/node-a/events'),
+    },
+    {
+      rule: 'list on poddisruptionbudgets.policy',
+      test: 'drain dry run',
+      says: /needs list on poddisruptionbudgets\.policy/,
+      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody),
+    },
+    {
+      rule: 'get on daemonsets.apps',
+      test: 'drain dry run',
+      says: /needs get on daemonsets\.apps/,
+      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody),
+    },
+    {
+      rule: 'create on selfsubjectaccessreviews.authorization.k8s.io,selfsubjectrulesreviews.authorization.k8s.io',
+      test: 'permission preflight',
+      says: /needs create on selfsubjectaccessreviews\.authorization\.k8s\.io/,
+      check: (p) => p.app.call('GET', '/api/v1/clusters/self/permissions?refresh=true'),
+    },
+  ];
+
+  const dryRunBody = { dryRun: true, ignoreDaemonSets: true };
+  async function drainJobMessage(p: Product): Promise<unknown> {
+    await api(admin, 'POST', `/api/v1/namespaces/${WORK}/pods`, {
+      body: { ...podManifest(WORK, `solo-${Date.now()}`, { nodeName: 'node-b' }) },
+    });
+    const r = await p.app.call('POST', '/api/v1/jobs', {
+      operation: 'drain',
+      targets: [{ cluster: 'self', nodes: ['node-b'] }],
+      params: { ignoreDaemonSets: true, force: true, timeoutSeconds: 30 },
+    });
+    const id = r.json().job?.id as string;
+    if (!id) return r;
+    try {
+      return await waitFor(
+        async () => {
+          const j = (await p.app.call('GET', `/api/v1/jobs/${id}`)).json().job;
+          return ['succeeded', 'failed', 'partial'].includes(j.status) && j;
+        },
+        { timeoutMs: 60_000, what: 'the drain job to finish' },
+      );
+    } finally {
+      await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/uncordon');
+    }
+  }
+
+  describe('each rule removed in turn', () => {
+    it('every rule of the chart is covered below', () => {
+      expect(rules!.map(ruleName).sort()).toEqual(REMOVALS.map((r) => r.rule).sort());
+    });
+
+    for (const removal of REMOVALS) {
+      it(`without "${removal.rule}", "${removal.test}" fails saying what is missing`, async () => {
+        const index = rules!.findIndex((r) => ruleName(r) === removal.rule);
+        expect(index, `rule ${removal.rule} in the chart`).toBeGreaterThanOrEqual(0);
+        const removed = rules![index]!;
+        await setRole(rules!.filter((_, i) => i !== index));
+        try {
+          await authorizerSays(removed, false);
+          const p = await startProduct();
+          // The named test fails…
+          const outcome = await SCENARIOS[removal.test]!(p).then(
+            () => 'passed',
+            (e: Error) => e.message,
+          );
+          expect(outcome, `"${removal.test}" without ${removal.rule}`).not.toBe('passed');
+          // …and the product names the permission, in the API answer an operator (or the console) sees.
+          const answer = await removal.check(p);
+          expect(JSON.stringify(answer)).toMatch(removal.says);
+          // The preflight already said so when the cluster was added (unless asking is what was removed).
+          const matrix = p.addAnswer.body.permissions as PermissionMatrix | undefined;
+          if (p.addAnswer.statusCode === 201 && !removal.test.includes('preflight')) {
+            const missing = matrix!.operations.flatMap((o) => o.missing);
+            const perm = removal.says.source.replace(/^needs /, '').replace(/\\/g, '');
+            if (!removal.rule.includes('events')) expect(missing).toContain(perm);
+          }
+        } finally {
+          await setRole(rules!);
+          await authorizerSays(removed, true);
+        }
+      });
+    }
+  });
+});
