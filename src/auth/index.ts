@@ -15,7 +15,7 @@ export {
   type SecurityOverrides,
 } from './context.js';
 export { assertClusterAccess, canOverride, type OverrideKind } from './access.js';
-export { authenticateUpgrade, checkOrigin, revalidate } from './upgrade.js';
+export { authenticateUpgrade, checkOrigin, recheck, revalidate } from './upgrade.js';
 export { AuthService, LoginRefused, type RequestMeta, type Authentication } from './service.js';
 export { ensureFirstAdmin, FIRST_ADMIN } from './bootstrap.js';
 export { CONTENT_SECURITY_POLICY } from './headers.js';

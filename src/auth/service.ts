@@ -20,6 +20,7 @@ import {
   type ScryptParams,
 } from './password.js';
 import { constantTimeEqual, csrfTokenFor, defaultRandom, type RandomSource } from './secrets.js';
+import { IdentityChanges } from './changes.js';
 import { Sessions, type NewSession } from './sessions.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttle.js';
 import { Tokens, type TokenView } from './tokens.js';
@@ -48,7 +49,14 @@ export interface RequestMeta {
 }
 
 export type Authentication =
-  | { ok: true; user: AuthUser; /** Only for cookie sessions. */ csrfToken?: string }
+  | {
+      ok: true;
+      user: AuthUser;
+      /** Only for cookie sessions. */
+      csrfToken?: string;
+      /** When a session ends unless used again (ms since epoch): idle or absolute expiry, whichever is first. */
+      validUntil?: number;
+    }
   | { ok: false; reason: 'missing' | 'invalid' };
 
 export class LoginRefused extends ApiError {
@@ -86,6 +94,8 @@ export class AuthService {
   readonly sessions: Sessions;
   readonly tokens: Tokens;
   readonly throttle: LoginThrottle;
+  /** Ended sessions, revoked tokens, changed or removed users: open WebSockets re-check at once. */
+  readonly changes = new IdentityChanges();
   readonly audit: AuditLog;
   readonly now: () => number;
   private readonly log: Logger;
@@ -230,7 +240,10 @@ export class AuthService {
   }
 
   async logout(user: AuthUser, m: RequestMeta): Promise<void> {
-    if (user.via === 'session' && user.sessionId) await this.sessions.revoke(user.sessionId);
+    if (user.via === 'session' && user.sessionId) {
+      await this.sessions.revoke(user.sessionId);
+      this.changes.emit({ sessionId: user.sessionId });
+    }
     await this.record({ ...this.meta(m), action: 'auth.logout', outcome: 'success', status: 204 });
   }
 
@@ -257,6 +270,7 @@ export class AuthService {
       ok: true,
       user: { ...toAuthUser(s.user, 'session'), sessionId: s.idHash },
       csrfToken: csrfTokenFor(sid),
+      validUntil: s.validUntil,
     };
   }
 
@@ -281,6 +295,7 @@ export class AuthService {
     await this.users.setPasswordHash(row.id, await hashPassword(newPassword, this.scrypt));
     // Every other session ends; the one that made the change stays, a token-made change keeps none.
     const ended = await this.sessions.revokeUser(row.id, user.via === 'session' ? user.sessionId : undefined);
+    this.changes.emit({ userId: row.id });
     await this.record({ ...base, outcome: 'success', status: 204, params: { sessionsEnded: ended } });
   }
 
@@ -304,6 +319,8 @@ export class AuthService {
       const { user, passwordChanged, before } = await this.users.update(id, body);
       // A changed password ends all the user's sessions at once, including the editor's own if it is theirs.
       const ended = passwordChanged ? await this.sessions.revokeUser(id) : 0;
+      // Role or cluster changes reach open connections too, not only ended sessions.
+      this.changes.emit({ userId: id });
       await this.record({
         ...base,
         outcome: 'success',
@@ -327,6 +344,7 @@ export class AuthService {
     const base = { ...this.meta(m), action: 'user.delete' };
     try {
       const u = await this.users.remove(id);
+      this.changes.emit({ userId: id });
       await this.record({ ...base, outcome: 'success', status: 204, params: describeUser(u) });
     } catch (e) {
       await this.recordError(base, e, { id });
@@ -370,6 +388,7 @@ export class AuthService {
       const t = await this.tokens.get(id);
       if (t.userId !== user.id && user.role !== 'admin') throw notFound('token not found');
       await this.tokens.revoke(id);
+      this.changes.emit({ tokenId: id });
       await this.record({
         ...base,
         outcome: 'success',

@@ -25,6 +25,8 @@ export interface ResolvedSession {
   idHash: string;
   user: UserRow;
   expiresAt: string;
+  /** When it ends unless used again (ms since epoch): idle or absolute expiry, whichever comes first. */
+  validUntil: number;
 }
 
 export class Sessions {
@@ -93,7 +95,8 @@ export class Sessions {
       await this.revoke(idHash);
       return null;
     }
-    if (touch && now - lastSeen >= this.touchEveryMs) {
+    const touched = touch && now - lastSeen >= this.touchEveryMs;
+    if (touched) {
       await this.db
         .updateTable('sessions')
         .set({ last_seen_at: new Date(now).toISOString() })
@@ -101,7 +104,8 @@ export class Sessions {
         .execute();
     }
     const { last_seen_at: _l, session_expires_at: expiresAt, ...user } = row;
-    return { idHash, user, expiresAt };
+    const validUntil = Math.min(Date.parse(expiresAt), (touched ? now : lastSeen) + this.idleMs);
+    return { idHash, user, expiresAt, validUntil };
   }
 
   async revoke(idHash: string): Promise<void> {

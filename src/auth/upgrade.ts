@@ -62,3 +62,9 @@ export async function revalidate(req: FastifyRequest): Promise<AuthUser | null> 
   const r = await securityOf(req.server).auth.authenticate(req.headers, false);
   return r.ok ? r.user : null;
 }
+
+/** Like `revalidate`, with when the identity lapses unless used (sessions), so a connection can close then. */
+export async function recheck(req: FastifyRequest): Promise<{ user: AuthUser; validUntil?: number } | null> {
+  const r = await securityOf(req.server).auth.authenticate(req.headers, false);
+  return r.ok ? { user: r.user, validUntil: r.validUntil } : null;
+}

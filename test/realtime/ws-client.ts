@@ -63,6 +63,23 @@ export class TestWs {
     return this.messages.length;
   }
 
+  /** Resolves with the close code and reason once the server closes the socket (fails after `ms`). */
+  async closedBy(ms = 10_000): Promise<{ code: number; reason: string }> {
+    const deadline = Date.now() + ms;
+    while (!this.closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`still open after ${ms} ms`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    return this.closed;
+  }
+
   close(): void {
     this.ws.close();
   }

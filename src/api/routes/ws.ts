@@ -6,8 +6,10 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../../app.js';
-import { revalidate as authRevalidate } from '../../auth/upgrade.js';
+import { recheck } from '../../auth/upgrade.js';
+import type { Clock } from '../../informer/clock.js';
 import type { RealtimeHub } from '../../realtime/hub.js';
+import { watchIdentity, type IdentityCheck } from '../../realtime/identity-watch.js';
 import type { AuthUser, RoutePolicy } from '../policy.js';
 import '../../realtime/setup.js';
 
@@ -17,14 +19,20 @@ const MAX_CLIENT_MESSAGE = 64 * 1024;
 
 export interface WsRouteOptions {
   hub: RealtimeHub;
-  /** Who is this connection, now? null = no longer allowed (closes with 4401). Default: the auth layer's. */
+  /**
+   * Who is this connection, now? null = no longer allowed (closes with 4401). Default: the auth layer's, which
+   * also re-checks at once on logout, token revocation, user changes and at session expiry.
+   */
   revalidate?: ((req: FastifyRequest) => Promise<AuthUser | null>) | null;
+  /** Periodic re-check in any case (changes made by another replica). */
   revalidateMs?: number;
+  /** Times the session-expiry re-check (tests). */
+  clock?: Clock;
 }
 
 export function createWsRoutes(o: WsRouteOptions | ((ctx: AppContext) => WsRouteOptions)) {
   return async (app: FastifyInstance, ctx: AppContext): Promise<void> => {
-    const { hub, revalidate = authRevalidate, revalidateMs = 60_000 } = typeof o === 'function' ? o(ctx) : o;
+    const { hub, revalidate, revalidateMs = 60_000, clock } = typeof o === 'function' ? o(ctx) : o;
     if (!app.hasDecorator('websocketServer')) {
       await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE } });
     }
@@ -47,21 +55,28 @@ export function createWsRoutes(o: WsRouteOptions | ((ctx: AppContext) => WsRoute
         },
         user,
       );
-      let timer: NodeJS.Timeout | undefined;
-      if (revalidate && revalidateMs > 0) {
-        timer = setInterval(() => {
-          revalidate(req)
-            .then((u) => {
-              if (client.closed) return;
-              if (!u) socket.close(4401, 'session ended or token revoked');
-              else hub.setUser(client, u);
-            })
-            .catch((e: unknown) =>
-              req.log.warn({ err: (e as Error).message }, 'websocket revalidation failed'),
-            );
-        }, revalidateMs);
-        timer.unref();
+      let check: (() => Promise<IdentityCheck | null>) | undefined;
+      if (revalidate === undefined) check = () => recheck(req);
+      else if (revalidate) {
+        check = async () => {
+          const u = await revalidate(req);
+          return u ? { user: u } : null;
+        };
       }
+      const stopWatch = check
+        ? watchIdentity({
+            user,
+            check,
+            changes: revalidate === undefined ? app.knmSecurity?.auth.changes : undefined,
+            everyMs: revalidateMs,
+            clock,
+            onUser: (u) => hub.setUser(client, u),
+            onEnded: () => {
+              if (!client.closed) socket.close(4401, 'session ended or token revoked');
+            },
+            onError: (e) => req.log.warn({ err: (e as Error).message }, 'websocket revalidation failed'),
+          })
+        : undefined;
       socket.on('message', (data, isBinary) => {
         if (isBinary) {
           socket.close(1003, 'text frames only');
@@ -71,7 +86,7 @@ export function createWsRoutes(o: WsRouteOptions | ((ctx: AppContext) => WsRoute
       });
       socket.on('pong', () => hub.pong(client));
       socket.on('close', () => {
-        clearInterval(timer);
+        stopWatch?.();
         hub.disconnect(client);
       });
       socket.on('error', (e) => req.log.debug({ err: e.message }, 'websocket error'));

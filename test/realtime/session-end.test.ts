@@ -1,0 +1,148 @@
+// Open WebSockets follow the identity they were opened with: logout, token revocation, user removal, a
+// password reset and session expiry close them at once, not at the next periodic re-check (set to a day here).
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWsRoutes } from '../../src/api/routes/ws.js';
+import type { Clock as TimerClock } from '../../src/informer/clock.js';
+import { createLogger } from '../../src/log/logger.js';
+import { RealtimeHub } from '../../src/realtime/hub.js';
+import {
+  ADMIN_PASSWORD,
+  asSession,
+  asToken,
+  createUser,
+  Clock,
+  signIn,
+  startTestApp,
+  type Session,
+  type TestApp,
+} from '../auth/harness.js';
+import { FakeSource } from './fakes.js';
+import { TestWs } from './ws-client.js';
+
+/** Timers on the test's fake clock: they fire when the test moves the clock past them. */
+class ClockTimers implements TimerClock {
+  private seq = 0;
+  private readonly due = new Map<number, { at: number; fn: () => void }>();
+  constructor(private readonly clock: Clock) {}
+  now = () => this.clock.t;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = ++this.seq;
+    this.due.set(id, { at: this.clock.t + ms, fn });
+    return id;
+  };
+  clearTimeout = (h: unknown) => void this.due.delete(h as number);
+  advance(ms: number) {
+    this.clock.advance(ms);
+    for (const [id, e] of [...this.due]) {
+      if (e.at <= this.clock.t) {
+        this.due.delete(id);
+        e.fn();
+      }
+    }
+  }
+}
+
+let t: TestApp;
+let url: string;
+let timers: ClockTimers;
+let admin: Session;
+const sockets: TestWs[] = [];
+
+beforeEach(async () => {
+  const source = new FakeSource();
+  source.add('a', ['n1', 'n2']);
+  const hub = new RealtimeHub({ source, log: createLogger('silent'), pingIntervalMs: 0 });
+  const clock = new Clock();
+  timers = new ClockTimers(clock);
+  t = await startTestApp({
+    clock,
+    modules: [createWsRoutes({ hub, revalidateMs: 24 * 3_600_000, clock: timers })],
+  });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  admin = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+});
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.close();
+  await t.close();
+});
+
+async function open(headers: Record<string, string>): Promise<TestWs> {
+  const ws = await TestWs.open(url, headers);
+  sockets.push(ws);
+  ws.send({ type: 'subscribe', clusters: ['a'] });
+  await ws.next((m) => m.type === 'snapshot');
+  return ws;
+}
+const bySession = (s: Session) => open({ cookie: s.cookie, origin: url });
+const byToken = (secret: string) => open(asToken(secret));
+
+async function newToken(s: Session): Promise<{ id: string; secret: string }> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    headers: asSession(s),
+    payload: { name: 'ws' },
+  });
+  return { id: res.json().token.id, secret: res.json().secret };
+}
+
+const ENDED = { code: 4401, reason: 'session ended or token revoked' };
+
+describe('a WebSocket closes as soon as its identity ends', () => {
+  it('on logout, and only that session’s sockets', async () => {
+    const other = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+    const ws = await bySession(admin);
+    const stays = await bySession(other);
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: asSession(admin) });
+    expect(await ws.closedBy()).toEqual(ENDED);
+    await stays.barrier();
+    expect(stays.closed).toBeUndefined();
+  });
+
+  it('on token revocation, and only that token’s sockets', async () => {
+    const tok = await newToken(admin);
+    const ws = await byToken(tok.secret);
+    const stays = await bySession(admin);
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${tok.id}`,
+      headers: asSession(admin),
+    });
+    expect(del.statusCode).toBe(204);
+    expect(await ws.closedBy()).toEqual(ENDED);
+    await stays.barrier();
+    expect(stays.closed).toBeUndefined();
+  });
+
+  it('on user removal and on a password reset by an admin', async () => {
+    const vera = await createUser(t, admin, 'vera', 'viewer');
+    const veraSession = await signIn(t.app, 'vera', vera.password);
+    const reset = await bySession(veraSession);
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${vera.id}`,
+      headers: asSession(admin),
+      payload: { password: 'a-New-password-0042' },
+    });
+    expect(await reset.closedBy()).toEqual(ENDED);
+
+    const again = await signIn(t.app, 'vera', 'a-New-password-0042');
+    const bySess = await bySession(again);
+    const byTok = await byToken((await newToken(again)).secret);
+    await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${vera.id}`, headers: asSession(admin) });
+    expect(await bySess.closedBy()).toEqual(ENDED);
+    expect(await byTok.closedBy()).toEqual(ENDED);
+  });
+
+  it('when the session reaches its idle limit', async () => {
+    const ws = await bySession(admin);
+    await ws.barrier();
+    timers.advance(59 * 60_000);
+    await ws.barrier();
+    expect(ws.closed).toBeUndefined();
+    timers.advance(60_000 + 1);
+    expect(await ws.closedBy()).toEqual(ENDED);
+  });
+});
