@@ -69,7 +69,7 @@ export interface HubOptions {
   pingIntervalMs?: number;
   /** Subscribe requests a client may send per `abuseWindowMs` (default 120). */
   maxSubscribes?: number;
-  /** Snapshot bytes a client may be sent per `abuseWindowMs` (default 256 MiB). */
+  /** Snapshot bytes a client may be sent per `abuseWindowMs` (default 128 MiB). */
   maxSnapshotBytes?: number;
   abuseWindowMs?: number;
 }
@@ -152,7 +152,7 @@ export class RealtimeHub {
     this.high = o.highWaterBytes ?? 4 * 1024 * 1024;
     this.low = o.lowWaterBytes ?? Math.min(this.high / 4, 1024 * 1024);
     this.maxSubscribes = o.maxSubscribes ?? 120;
-    this.maxSnapshotBytes = o.maxSnapshotBytes ?? 256 * 1024 * 1024;
+    this.maxSnapshotBytes = o.maxSnapshotBytes ?? 128 * 1024 * 1024;
     this.abuseWindowMs = o.abuseWindowMs ?? 60_000;
     const onChange = (c: NodeChange) => this.onChange(c);
     const onState = (cluster: string) => this.onState(cluster);
