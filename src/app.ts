@@ -7,6 +7,7 @@
  * the part's own file), construct it in the marked block of createApp, and list its RouteModule in
  * ROUTE_MODULES. Things to release at shutdown go to `ctx.onStop`.
  */
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
@@ -36,6 +37,10 @@ import { wsRoutes } from './api/routes/ws.js';
 import { operationRoutes } from './api/routes/operations.js';
 import { jobRoutes } from './api/routes/jobs.js';
 import { templateRoutes } from './api/routes/templates.js';
+import { JobRelay } from './operations/job-relay.js';
+import { jobHeartbeatMs } from './operations/context.js';
+import { setupBackground } from './leader/setup.js';
+import { RETENTION_INTERVAL_MS } from './audit/retention.js';
 
 export interface AppContext {
   config: Config;
@@ -147,6 +152,21 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   // The cache subscribes to the registry before it starts, so clusters loaded at boot are followed.
   const cache = setupLiveCache(ctx);
   const hub = setupRealtime(ctx);
+  // One id for this process as job owner, lease holder and relay sender.
+  const instanceId = randomUUID();
+  const background = setupBackground(ctx, instanceId);
+  // Replicas relay job progress to each other's WebSocket clients (job-relay.ts); alone, the hub is enough.
+  const relay =
+    store.dialect === 'postgres'
+      ? new JobRelay({
+          db: store.db,
+          databaseUrl: config.databaseUrl,
+          instanceId,
+          local: hub,
+          log: log.child({ part: 'job-relay' }),
+        })
+      : undefined;
+  const audit = auditLogFor(store.db);
   const operations = createOperations({
     db: store.db,
     dialect: store.dialect,
@@ -160,11 +180,22 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
       },
     },
     config,
-    publisher: hub,
-    audit: auditLogFor(store.db),
+    publisher: relay ?? hub,
+    audit,
     log: log.child({ part: 'operations' }),
+    instanceId,
+    jobOwnerTimeoutMs: config.jobOwnerTimeoutMs,
   });
   ctx.operations = operations;
+  if (store.dialect === 'postgres')
+    background.every('job recovery', jobHeartbeatMs(config.jobOwnerTimeoutMs), () =>
+      operations.jobs.sweep(),
+    );
+  if (config.auditRetentionDays > 0)
+    background.every('audit retention', RETENTION_INTERVAL_MS, async () => {
+      const n = await audit.purge(config.auditRetentionDays);
+      if (n > 0) log.info({ purged: n, retentionDays: config.auditRetentionDays }, 'audit retention purge');
+    });
 
   let server: FastifyInstance;
   try {
@@ -180,9 +211,17 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   async function start(): Promise<{ url: string }> {
     const syncIntervalMs = o.clusterSyncIntervalMs ?? (store.dialect === 'postgres' ? 15_000 : undefined);
     // Unfinished jobs of a previous run are marked interrupted before anything new can start.
+    if (relay) {
+      await relay.start();
+      ctx.onStop('job relay', () => relay.close());
+    }
     await operations.jobs.start();
     ctx.onStop('jobs', () => operations.jobs.shutdown());
     await clusters.start({ syncIntervalMs });
+    // After the clusters are loaded: the leader may adopt jobs on them at once. Stopped before the jobs are,
+    // so a replica going away never adopts anything more.
+    background.lease.start();
+    ctx.onStop('background work', () => background.stop());
     if (config.demo && o.startSim !== null) {
       try {
         sim = await startDemoCluster(config, clusters, log, o.startSim);

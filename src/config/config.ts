@@ -121,6 +121,10 @@ const FIELDS = {
   apiTimeoutMs: { env: 'KNM_API_TIMEOUT_MS', schema: int(100, 600_000), def: '15000' },
   guardMinSchedulable: { env: 'KNM_GUARD_MIN_SCHEDULABLE', schema: ratio, def: '0.7' },
   auditRetentionDays: { env: 'KNM_AUDIT_RETENTION_DAYS', schema: int(0, 36500), def: '365' },
+  // Replicas (PostgreSQL): a job's owner silent this long is taken as dead and its job adopted (heartbeat every
+  // sixth of it); the leader lease behind background work expires this long after its last renewal (every third).
+  jobOwnerTimeoutMs: { env: 'KNM_JOB_OWNER_TIMEOUT_MS', schema: int(1000, 3_600_000), def: '30000' },
+  leaderLeaseMs: { env: 'KNM_LEADER_LEASE_MS', schema: int(1000, 3_600_000), def: '15000' },
   sessionIdleMinutes: { env: 'KNM_SESSION_IDLE_MINUTES', schema: int(1, 100_000), def: '60' },
   sessionMaxHours: { env: 'KNM_SESSION_MAX_HOURS', schema: int(1, 10_000), def: '12' },
   secureCookies: { env: 'KNM_SECURE_COOKIES', schema: bool, def: 'false' },

@@ -127,6 +127,24 @@ export const jobsFinished = new client.Counter({
   labelNames: labels('operation', 'status'),
   registers: [registry],
 });
+export const jobsAdopted = new client.Counter({
+  name: 'knm_jobs_adopted_total',
+  help: 'Batch jobs this replica took over after their owner stopped heartbeating, by operation',
+  labelNames: labels('operation'),
+  registers: [registry],
+});
+export const leaderState = new client.Gauge({
+  name: 'knm_leader',
+  help: 'Whether this replica holds the lease to run background work (1) or not (0), by lease',
+  labelNames: labels('lease'),
+  registers: [registry],
+});
+export const leaderTransitions = new client.Counter({
+  name: 'knm_leader_transitions_total',
+  help: 'Times this replica acquired or lost a leader lease, by lease and what happened',
+  labelNames: labels('lease', 'event'),
+  registers: [registry],
+});
 export const jobsRunning = new client.Gauge({
   name: 'knm_jobs_running',
   help: 'Batch jobs running in this process',

@@ -38,6 +38,11 @@ export interface CreateOperationsDeps {
   /** Test seams for drains (kubectl's 5 s PDB back-off, 1 s deletion polling). */
   drain?: { evictRetryDelayMs?: number; pollIntervalMs?: number };
   instanceId?: string;
+  /**
+   * A job owner silent this long is dead (default 30 s); it heartbeats every sixth of it. With replicas the
+   * leader sweeps at that interval and adopts the dead owner's jobs (JobRunner.sweep).
+   */
+  jobOwnerTimeoutMs?: number;
 }
 
 declare module '../app.js' {
@@ -45,6 +50,11 @@ declare module '../app.js' {
     /** Node operations, batch jobs and templates (src/operations). */
     operations?: OperationsServices;
   }
+}
+
+/** How often a job owner heartbeats (and the leader sweeps) for a given owner timeout. */
+export function jobHeartbeatMs(ownerTimeoutMs: number): number {
+  return Math.max(100, Math.floor(ownerTimeoutMs / 6));
 }
 
 export function createOperations(d: CreateOperationsDeps): OperationsServices {
@@ -71,6 +81,9 @@ export function createOperations(d: CreateOperationsDeps): OperationsServices {
     clock,
     instanceId: d.instanceId,
     sharedStore: d.dialect === 'postgres',
+    ...(d.jobOwnerTimeoutMs
+      ? { staleAfterMs: d.jobOwnerTimeoutMs, heartbeatMs: jobHeartbeatMs(d.jobOwnerTimeoutMs) }
+      : {}),
   });
   return { ops, jobs, templates, audit: d.audit };
 }

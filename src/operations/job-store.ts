@@ -3,13 +3,14 @@
  * and finishes, so what a job did survives the process (see JobRunner.recoverInterrupted). Pure data access:
  * no Kubernetes, no HTTP.
  */
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { fromJson, toJson } from '../store/values.js';
 import type { JobsTable } from './tables.js';
 import {
   countNodes,
   type Job,
+  type JobEvent,
   type JobNode,
   type JobNodeStatus,
   type JobOperation,
@@ -25,6 +26,22 @@ export interface JobRowExtra {
   clusters: string[];
   clientIp?: string;
   requestId?: string;
+  /** The submitter as admitted (JSON-serialisable), for a replica that adopts the job. */
+  actor?: unknown;
+}
+
+/** What a heartbeat learnt about the jobs this process runs. */
+export interface HeartbeatAnswer {
+  /** Someone asked (through any replica) to cancel these. */
+  cancel: string[];
+  /** No longer ours: another replica adopted them while this one was not heartbeating (a pause, a partition). */
+  lost: string[];
+}
+
+/** A job row as claimed by its adopter, with the per-node records saying what is left. */
+export interface ClaimedJob {
+  row: JobsTable;
+  nodes: JobNode[];
 }
 
 export interface JobSummaryPage {
@@ -96,6 +113,9 @@ export class JobStore {
           client_ip: extra.clientIp ?? null,
           request_id: extra.requestId ?? null,
           total: job.total,
+          actor: extra.actor === undefined ? null : toJson(extra.actor),
+          adopted_by: null,
+          events: null,
         })
         .execute();
       const rows = job.nodes.map((n, seq) => ({
@@ -115,6 +135,10 @@ export class JobStore {
     });
   }
 
+  /**
+   * Writes of a running job. With `owner`, a write lands only while that process still owns the job: a
+   * replica that was paused long enough to be taken over cannot overwrite its adopter's records.
+   */
   async updateJob(
     id: string,
     fields: {
@@ -124,6 +148,7 @@ export class JobStore {
       message?: string;
       heartbeatAt?: string;
     },
+    owner?: string,
   ): Promise<void> {
     const set: Record<string, string> = {};
     if (fields.status) set.status = fields.status;
@@ -131,7 +156,10 @@ export class JobStore {
     if (fields.finishedAt) set.finished_at = fields.finishedAt;
     if (fields.message !== undefined) set.message = fields.message;
     if (fields.heartbeatAt) set.heartbeat_at = fields.heartbeatAt;
-    if (Object.keys(set).length) await this.db.updateTable('jobs').set(set).where('id', '=', id).execute();
+    if (!Object.keys(set).length) return;
+    let q = this.db.updateTable('jobs').set(set).where('id', '=', id);
+    if (owner !== undefined) q = q.where('owner', '=', owner);
+    await q.execute();
   }
 
   async updateNode(
@@ -140,35 +168,110 @@ export class JobStore {
     status: JobNodeStatus,
     message: string | undefined,
     at: string,
-  ): Promise<void> {
-    await this.db
+    owner?: string,
+  ): Promise<boolean> {
+    let q = this.db
       .updateTable('job_nodes')
       .set({ status, message: message ?? null, updated_at: at })
       .where('job_id', '=', id)
-      .where('seq', '=', seq)
-      .execute();
+      .where('seq', '=', seq);
+    if (owner !== undefined) q = q.where(this.ownedBy(id, owner));
+    const res = await q.executeTakeFirst();
+    // false: not written (with `owner`: the job belongs to another process now).
+    return Number(res.numUpdatedRows) === 1;
   }
 
   /** Gives every node not yet started one final status (cancel, shutdown). */
-  async updatePending(id: string, status: JobNodeStatus, message: string, at: string): Promise<void> {
-    await this.db
+  async updatePending(
+    id: string,
+    status: JobNodeStatus,
+    message: string,
+    at: string,
+    owner?: string,
+  ): Promise<void> {
+    let q = this.db
       .updateTable('job_nodes')
       .set({ status, message, updated_at: at })
       .where('job_id', '=', id)
-      .where('status', '=', 'pending')
-      .execute();
+      .where('status', '=', 'pending');
+    if (owner !== undefined) q = q.where(this.ownedBy(id, owner));
+    await q.execute();
   }
 
-  async heartbeat(ids: string[], at: string): Promise<string[]> {
-    if (ids.length === 0) return [];
-    await this.db.updateTable('jobs').set({ heartbeat_at: at }).where('id', 'in', ids).execute();
+  private ownedBy(id: string, owner: string) {
+    return ({ exists, selectFrom }: ExpressionBuilder<Database, 'job_nodes'>) =>
+      exists(selectFrom('jobs').select('jobs.id').where('jobs.id', '=', id).where('jobs.owner', '=', owner));
+  }
+
+  /** Proves `owner` alive for its jobs; says which to cancel and which another replica has taken over. */
+  async heartbeat(ids: string[], at: string, owner: string): Promise<HeartbeatAnswer> {
+    if (ids.length === 0) return { cancel: [], lost: [] };
+    await this.db
+      .updateTable('jobs')
+      .set({ heartbeat_at: at })
+      .where('id', 'in', ids)
+      .where('owner', '=', owner)
+      .execute();
     const rows = await this.db
       .selectFrom('jobs')
-      .select('id')
+      .select(['id', 'owner', 'cancel_requested'])
       .where('id', 'in', ids)
-      .where('cancel_requested', '=', 1)
       .execute();
-    return rows.map((r) => r.id);
+    return {
+      cancel: rows.filter((r) => r.owner === owner && r.cancel_requested === 1).map((r) => r.id),
+      lost: rows.filter((r) => r.owner !== owner).map((r) => r.id),
+    };
+  }
+
+  /**
+   * Takes over one abandoned job: it becomes `owner`'s if it is still unfinished, still has the owner we saw
+   * and that owner's heartbeat is not newer than `staleBefore` (so two replicas claiming at once, or a claim
+   * racing a late heartbeat, cannot both win). The hand-over is recorded on the row. Returns the claimed row
+   * and its nodes, or undefined when someone else got there first.
+   */
+  async claim(
+    id: string,
+    from: string,
+    owner: string,
+    staleBefore: string,
+    event: JobEvent,
+  ): Promise<ClaimedJob | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      // The conditional write comes first: on SQLite it takes the write lock at once (a read first would
+      // make two claimers deadlock on the lock upgrade); on both, only one claimer matches.
+      const res = await trx
+        .updateTable('jobs')
+        .set({ owner, heartbeat_at: event.at, adopted_by: owner })
+        .where('id', '=', id)
+        .where('owner', '=', from)
+        .where('status', 'in', ['pending', 'running'])
+        .where('heartbeat_at', '<=', staleBefore)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) return undefined;
+      const before = await trx.selectFrom('jobs').select('events').where('id', '=', id).executeTakeFirst();
+      const events = [...fromJson<JobEvent[]>(before?.events ?? null, []), event];
+      await trx
+        .updateTable('jobs')
+        .set({ events: toJson(events) })
+        .where('id', '=', id)
+        .execute();
+      const row = await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const nodes = await trx
+        .selectFrom('job_nodes')
+        .select(['cluster', 'name', 'status', 'message'])
+        .where('job_id', '=', id)
+        .orderBy('seq')
+        .execute();
+      return {
+        row,
+        nodes: nodes.map((n) => ({
+          cluster: n.cluster,
+          name: n.name,
+          status: n.status as JobNodeStatus,
+          ...(n.message ? { message: n.message } : {}),
+        })),
+      };
+    });
   }
 
   async requestCancel(id: string): Promise<void> {
@@ -200,7 +303,7 @@ export class JobStore {
     };
   }
 
-  private summaryOf(row: JobsTable): Omit<Job, 'nodes' | 'counts' | 'done'> {
+  summaryOf(row: JobsTable): Omit<Job, 'nodes' | 'counts' | 'done'> {
     return {
       id: row.id,
       operation: row.operation as JobOperation,
@@ -214,6 +317,8 @@ export class JobStore {
       ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
       ...(row.message ? { message: row.message } : {}),
       total: row.total,
+      ...(row.adopted_by ? { adoptedBy: row.adopted_by } : {}),
+      ...(row.events ? { events: fromJson<JobEvent[]>(row.events, []) } : {}),
     };
   }
 

@@ -56,6 +56,17 @@ export interface JobCounts {
   interrupted: number;
 }
 
+/** Something that happened to a job as a whole: today the hand-over to another replica. */
+export interface JobEvent {
+  at: string;
+  type: 'adopted';
+  /** Replica that took the job over. */
+  by: string;
+  /** Replica that owned it until its heartbeat stopped. */
+  from: string;
+  message: string;
+}
+
 export interface Job {
   id: string;
   operation: JobOperation;
@@ -70,6 +81,10 @@ export interface Job {
   /** Why the job as a whole ended the way it did (cancel, restart…). */
   message?: string;
   total: number;
+  /** Set when another replica took the job over after its owner stopped (the latest adopter). */
+  adoptedBy?: string;
+  /** Hand-overs, oldest first; absent when there were none. */
+  events?: JobEvent[];
   /** Nodes with a final status. */
   done: number;
   counts: JobCounts;

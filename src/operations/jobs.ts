@@ -11,13 +11,14 @@ import { setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
 import { ApiError, badRequest, conflict, forbidden, notFound, toApiError } from '../api/errors.js';
 import type { Logger } from '../log/logger.js';
-import { jobsFinished, jobsRunning } from '../metrics/registry.js';
+import { jobsAdopted, jobsFinished, jobsRunning } from '../metrics/registry.js';
 import { withJobSubmitLock } from '../store/locks.js';
 import type { Dialect } from '../store/migrate.js';
 import type { Database } from '../store/schema.js';
 import { nowIso } from '../store/values.js';
 import { DrainError } from './drain.js';
-import { JobStore, type ActiveJobNode } from './job-store.js';
+import { actorRecord, resumePlan, type ResumePlan } from './job-adoption.js';
+import { JobStore, type ActiveJobNode, type UnfinishedJob } from './job-store.js';
 import {
   FINAL_JOB_STATUSES,
   JOB_OPERATIONS,
@@ -30,24 +31,12 @@ import {
   type JobStatus,
   type JobTarget,
 } from './job-types.js';
+import { parseParams, type ParsedParams } from './job-params.js';
+import { recordIntent } from './audit-intent.js';
 import { systemClock, type AuditSink, type Clock, type JobPublisher } from './ports.js';
 import { checkSystemLabels, type Actor, type NodeOperations, type TemplateContent } from './service.js';
 import type { TemplateStore } from './templates.js';
-import {
-  asObject,
-  onlyKeys,
-  parseCordonParams,
-  parseDrainOptions,
-  parseEmptyParams,
-  parseLabelSelector,
-  parseLabelsIntent,
-  parseTaintsIntent,
-  validateNodeName,
-  type CordonParams,
-  type DrainOptions,
-  type LabelsIntent,
-  type TaintsIntent,
-} from './validation.js';
+import { asObject, onlyKeys, parseLabelSelector, validateNodeName } from './validation.js';
 
 export const DEFAULT_CONCURRENCY: Record<JobOperation, number> = {
   cordon: 20,
@@ -75,37 +64,6 @@ export interface RequestContext {
   requestId?: string;
   /** Audit action for this submission (`job.create`, `node.drain`, `template.apply`). */
   action?: string;
-}
-
-type ParsedParams =
-  | { operation: 'cordon'; params: CordonParams }
-  | { operation: 'uncordon'; params: Record<string, never> }
-  | { operation: 'labels'; params: LabelsIntent }
-  | { operation: 'taints'; params: TaintsIntent }
-  | { operation: 'drain'; params: DrainOptions }
-  | { operation: 'template'; params: { templateId: string } };
-
-function parseParams(operation: JobOperation, raw: unknown): ParsedParams {
-  const base = 'params';
-  switch (operation) {
-    case 'cordon':
-      return { operation, params: parseCordonParams(raw, base) };
-    case 'uncordon':
-      return { operation, params: parseEmptyParams(raw, base) };
-    case 'labels':
-      return { operation, params: parseLabelsIntent(raw, base) };
-    case 'taints':
-      return { operation, params: parseTaintsIntent(raw, base) };
-    case 'drain':
-      return { operation, params: parseDrainOptions(raw, base) };
-    case 'template': {
-      const o = asObject(raw, base);
-      onlyKeys(o, ['templateId'], base);
-      if (typeof o.templateId !== 'string' || !o.templateId)
-        throw badRequest('templateId is required', 'params.templateId');
-      return { operation, params: { templateId: o.templateId } };
-    }
-  }
 }
 
 /** Validates a POST /jobs body; 400 naming the field. */
@@ -187,6 +145,13 @@ interface ActiveJob {
   cancelled: boolean;
   /** Stopped because this process is shutting down: reported as interrupted, not cancelled. */
   stopping?: boolean;
+  /**
+   * Stopped because this process is shutting down and replicas share the store: left unfinished for another
+   * replica to adopt at once (nodes in flight stay `running`, so the adopter applies them again).
+   */
+  handoff?: boolean;
+  /** Another replica adopted it (this one stopped heartbeating for too long): nothing more is written. */
+  lost?: boolean;
   publishTimer?: NodeJS.Timeout;
   lastPublish: number;
   done: Promise<void>;
@@ -209,7 +174,13 @@ export interface JobRunnerDeps {
    * interrupted once its heartbeat is stale. Otherwise (SQLite) every job not run by this process is.
    */
   sharedStore?: boolean;
+  /** How often this process proves it is alive for its jobs (default 5 s). */
   heartbeatMs?: number;
+  /**
+   * A job whose owner has not heartbeated for this long is abandoned (default 30 s): on a shared store
+   * another replica adopts it at its next sweep, so a dead owner's job resumes within staleAfterMs plus the
+   * sweep interval of the replica that sweeps (the leader, every heartbeatMs).
+   */
   staleAfterMs?: number;
   /** Minimum interval between progress publications of one job (default 200 ms: ≤ 5 a second). */
   publishIntervalMs?: number;
@@ -232,6 +203,8 @@ class Mutex {
   }
 }
 
+/** A heartbeat every replica sees as stale: the job is free to adopt at the next sweep. */
+const RELEASED_HEARTBEAT = '1970-01-01T00:00:00.000Z';
 const NOT_STARTED = 'not started: the server stopped before this node was processed';
 const IN_FLIGHT = 'in progress when the server stopped; the outcome is unknown — check the node';
 
@@ -259,9 +232,12 @@ export class JobRunner {
     this.instanceId = deps.instanceId ?? randomUUID();
   }
 
-  /** Marks abandoned jobs interrupted and starts the heartbeat. Call once at start. */
+  /**
+   * Starts the heartbeat. Alone on the store (SQLite) it first marks the jobs of a previous run interrupted;
+   * with replicas, abandoned jobs are adopted by whichever replica runs `sweep()` (the leader). Call once.
+   */
   async start(): Promise<number> {
-    const n = await this.recoverInterrupted();
+    const n = this.deps.sharedStore ? 0 : await this.recoverInterrupted();
     const every = this.deps.heartbeatMs ?? 5000;
     this.heartbeat = setInterval(() => void this.beat(), every);
     this.heartbeat.unref();
@@ -363,12 +339,116 @@ export class JobRunner {
     if (this.dead) return;
     try {
       const ids = [...this.active.keys()];
-      const cancel = await this.store.heartbeat(ids, nowIso(this.clock.now()));
+      const { cancel, lost } = await this.store.heartbeat(ids, nowIso(this.clock.now()), this.instanceId);
       for (const id of cancel) this.abortJob(id);
-      if (this.deps.sharedStore) await this.recoverInterrupted();
+      for (const id of lost) this.loseJob(id);
     } catch (e) {
       this.deps.log?.warn({ err: (e as Error).message }, 'job heartbeat failed');
     }
+  }
+
+  /** Another replica owns this job now: stop it here without writing or publishing anything more. */
+  private loseJob(id: string): void {
+    const a = this.active.get(id);
+    if (!a) return;
+    a.lost = true;
+    a.abort.abort();
+    clearTimeout(a.publishTimer);
+    this.active.delete(id);
+    this.deps.log?.warn({ job: id }, 'job taken over by another replica (this one missed its heartbeats)');
+  }
+
+  /**
+   * Deals with jobs whose owner is gone: adopts and finishes them when replicas share the store, otherwise
+   * marks them interrupted. Returns how many. On a shared store one replica at a time should call this (the
+   * leader's background work); claims are conditional, so two at once still cannot both take a job.
+   */
+  async sweep(): Promise<number> {
+    if (this.dead) return 0;
+    return this.deps.sharedStore ? this.adoptAbandoned() : this.recoverInterrupted();
+  }
+
+  private async adoptAbandoned(): Promise<number> {
+    const now = this.clock.now();
+    const stale = this.aliveSince(now);
+    let n = 0;
+    for (const j of await this.store.unfinished()) {
+      if (j.owner === this.instanceId || j.heartbeatAt > stale || this.active.has(j.id)) continue;
+      if (await this.adopt(j, stale, now)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Takes one abandoned job over and runs what is left: nodes with a result keep it, nodes never started run
+   * now, and nodes that were in flight when the owner stopped are applied again (every operation is an
+   * intent; see job-adoption.ts). The row records the hand-over (`adoptedBy`, `events`), and the audit log
+   * gets a `job.adopt` entry before anything is sent to a cluster.
+   */
+  private async adopt(j: UnfinishedJob, stale: string, now: Date): Promise<boolean> {
+    const at = nowIso(now);
+    const claimed = await this.store.claim(j.id, j.owner, this.instanceId, stale, {
+      at,
+      type: 'adopted',
+      by: this.instanceId,
+      from: j.owner,
+      message: `adopted by ${this.instanceId}: its owner ${j.owner} last heartbeated at ${j.heartbeatAt}`,
+    });
+    if (!claimed || this.dead) return false;
+    let plan: ResumePlan;
+    try {
+      plan = resumePlan(claimed.row);
+    } catch (e) {
+      this.deps.log?.error({ job: j.id, err: (e as Error).message }, 'adopted job cannot be resumed');
+      await this.interrupt(j, now, this.instanceId);
+      return true;
+    }
+    const job: Job = {
+      ...this.store.summaryOf(claimed.row),
+      ...countNodes(claimed.nodes),
+      nodes: claimed.nodes,
+    };
+    for (const n of job.nodes)
+      if (n.status === 'running') {
+        n.status = 'pending';
+        n.message = `in progress on ${j.owner} when it stopped; applied again`;
+      }
+    const left = job.nodes.filter((n) => n.status === 'pending');
+    const a: ActiveJob = {
+      job,
+      actor: plan.actor,
+      parsed: plan.parsed,
+      template: plan.template,
+      abort: abortController(),
+      cancelled: false,
+      lastPublish: 0,
+      done: Promise.resolve(),
+    };
+    this.active.set(job.id, a);
+    jobsRunning.inc();
+    jobsAdopted.inc({ operation: job.operation });
+    const clusters = [...new Set(job.nodes.map((n) => n.cluster))];
+    await this.safeAudit({
+      user: job.createdBy,
+      ip: j.clientIp ?? undefined,
+      requestId: j.requestId ?? undefined,
+      action: 'job.adopt',
+      cluster: clusters.length === 1 ? clusters[0] : undefined,
+      nodes: left.map((n) => n.name).slice(0, 1000),
+      params: { job: job.id, operation: job.operation, from: j.owner, by: this.instanceId },
+      outcome: 'success',
+      message: `job ${job.id} adopted by ${this.instanceId} from ${j.owner}: ${left.length} of ${job.total} nodes left`,
+    });
+    this.deps.log?.info(
+      { job: job.id, from: j.owner, left: left.length, total: job.total },
+      'adopted a job whose replica stopped',
+    );
+    a.done = this.execute(a, { ip: j.clientIp ?? undefined, requestId: j.requestId ?? undefined }).catch(
+      (e: unknown) => {
+        this.deps.log?.error({ job: job.id, err: (e as Error).message }, 'job runner failed');
+      },
+    );
+    return true;
   }
 
   /**
@@ -382,29 +462,33 @@ export class JobRunner {
     for (const j of await this.store.unfinished()) {
       if (j.owner === this.instanceId) continue;
       if (this.deps.sharedStore && j.heartbeatAt > stale) continue;
-      const ok = await this.store.markInterrupted(
-        j.id,
-        j.owner,
-        nowIso(now),
-        { notStarted: NOT_STARTED, inProgress: IN_FLIGHT },
-        (done, total) =>
-          `interrupted: the server stopped while this job ran; ${done} of ${total} nodes had finished`,
-      );
-      if (!ok) continue;
-      n++;
-      const job = await this.store.get(j.id);
-      jobsFinished.inc({ operation: j.operation, status: 'interrupted' });
-      if (job) {
-        this.deps.publisher?.publishJob(stripJob(job));
-        await this.auditFinish(job, {
-          user: j.createdBy,
-          ip: j.clientIp ?? undefined,
-          requestId: j.requestId ?? undefined,
-        });
-      }
-      this.deps.log?.warn({ job: j.id }, 'job marked interrupted (its server stopped while it ran)');
+      if (await this.interrupt(j, now, j.owner)) n++;
     }
     return n;
+  }
+
+  private async interrupt(j: UnfinishedJob, now: Date, owner: string): Promise<boolean> {
+    const ok = await this.store.markInterrupted(
+      j.id,
+      owner,
+      nowIso(now),
+      { notStarted: NOT_STARTED, inProgress: IN_FLIGHT },
+      (done, total) =>
+        `interrupted: the server stopped while this job ran; ${done} of ${total} nodes had finished`,
+    );
+    if (!ok) return false;
+    const job = await this.store.get(j.id);
+    jobsFinished.inc({ operation: j.operation, status: 'interrupted' });
+    if (job) {
+      this.deps.publisher?.publishJob(stripJob(job));
+      await this.auditFinish(job, {
+        user: j.createdBy,
+        ip: j.clientIp ?? undefined,
+        requestId: j.requestId ?? undefined,
+      });
+    }
+    this.deps.log?.warn({ job: j.id }, 'job marked interrupted (its server stopped while it ran)');
+    return true;
   }
 
   /** Validates, resolves targets, applies the guard, persists and starts a job. Refusals are audited. */
@@ -415,6 +499,8 @@ export class JobRunner {
       req = parseJobRequest(body);
       return await this.accept(actor, req, ctx);
     } catch (e) {
+      // Its intent entry already says how it ended, or the audit log cannot take an entry at all.
+      if (e !== null && typeof e === 'object' && auditedRefusals.has(e)) throw e;
       const api = toApiError(e);
       await this.safeAudit({
         user: actor.username,
@@ -504,10 +590,39 @@ export class JobRunner {
       );
 
     const clusters = [...new Set(nodes.map((n) => n.cluster))];
+    // Audit before act: the complete change, every target node included, is on record before the job can
+    // exist; a store that cannot take it refuses the job (503) and nothing is sent to any cluster.
+    const jobId = randomUUID();
+    let intent;
+    try {
+      intent = await recordIntent(
+        this.deps.audit,
+        {
+          user: actor.username,
+          ip: ctx.ip,
+          requestId: ctx.requestId,
+          action: ctx.action ?? 'job.create',
+          cluster: clusters.length === 1 ? clusters[0] : undefined,
+          nodes: nodes.map((n) => n.name),
+          params: {
+            job: jobId,
+            operation: req.operation,
+            params,
+            targets: req.targets,
+            concurrency: req.concurrency,
+            override: req.override,
+          },
+        },
+        this.deps.log,
+      );
+    } catch (e) {
+      auditedRefusals.add(e as object);
+      throw e;
+    }
     const insert = async (store: JobStore): Promise<Job> => {
       const createdAt = nowIso(this.clock.now());
       const job: Job = {
-        id: randomUUID(),
+        id: jobId,
         operation: req.operation,
         params,
         targets: req.targets,
@@ -526,6 +641,7 @@ export class JobRunner {
         clusters,
         clientIp: ctx.ip,
         requestId: ctx.requestId,
+        actor: actorRecord(actor),
       });
       return job;
     };
@@ -545,45 +661,42 @@ export class JobRunner {
       return a;
     };
 
-    let a: ActiveJob;
-    if (req.operation === 'cordon' || req.operation === 'drain') {
-      const operation = req.operation;
-      const byCluster = new Map<string, string[]>();
-      for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
-      a = await this.admit(async (store) => {
-        const live = await this.liveNodes([...byCluster.keys()], ['cordon', 'drain'], store);
-        if (operation === 'drain') {
-          const clash = live.find((n) => n.operation === 'drain' && seen.has(`${n.cluster}/${n.name}`));
-          if (clash)
-            throw conflict(
-              `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${clash.jobId}`,
-              { job: clash.jobId },
-            );
-        }
-        for (const [cluster, names] of byCluster)
-          await ops.guard(actor, cluster, names, req.override, operation, this.reservedIn(cluster, live));
-        return insert(store);
-      }, register);
-    } else {
-      a = register(await insert(this.store));
+    let a!: ActiveJob;
+    try {
+      if (req.operation === 'cordon' || req.operation === 'drain') {
+        const operation = req.operation;
+        const byCluster = new Map<string, string[]>();
+        for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
+        a = await this.admit(async (store) => {
+          const live = await this.liveNodes([...byCluster.keys()], ['cordon', 'drain'], store);
+          if (operation === 'drain') {
+            const clash = live.find((n) => n.operation === 'drain' && seen.has(`${n.cluster}/${n.name}`));
+            if (clash)
+              throw conflict(
+                `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${clash.jobId}`,
+                { job: clash.jobId },
+              );
+          }
+          for (const [cluster, names] of byCluster)
+            await ops.guard(actor, cluster, names, req.override, operation, this.reservedIn(cluster, live));
+          return insert(store);
+        }, register);
+      } else {
+        a = register(await insert(this.store));
+      }
+    } catch (e) {
+      const api = toApiError(e);
+      await intent.complete({
+        outcome: api && (api.status === 403 || api.code === 'GuardRefused') ? 'denied' : 'failure',
+        status: api?.status ?? 500,
+        message: (e as Error).message,
+      });
+      if (e !== null && typeof e === 'object') auditedRefusals.add(e);
+      throw e;
     }
     const { job } = a;
     const accepted = snapshot(job);
-    await this.safeAudit({
-      user: actor.username,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      action: ctx.action ?? 'job.create',
-      cluster: clusters.length === 1 ? clusters[0] : undefined,
-      nodes: nodes.map((n) => n.name).slice(0, 1000),
-      params: {
-        job: job.id,
-        operation: job.operation,
-        params,
-        targets: req.targets,
-        concurrency: req.concurrency,
-        override: req.override,
-      },
+    await intent.complete({
       outcome: 'success',
       status: 202,
       message: `job ${job.id} accepted: ${job.operation} on ${nodes.length} node(s)`,
@@ -596,21 +709,32 @@ export class JobRunner {
 
   private async execute(a: ActiveJob, ctx: { ip?: string; requestId?: string }): Promise<void> {
     const { job } = a;
+    const me = this.instanceId;
     try {
-      job.status = 'running';
-      job.startedAt = nowIso(this.clock.now());
-      await this.persist(() => this.store.updateJob(job.id, { status: 'running', startedAt: job.startedAt }));
+      if (job.status !== 'running') {
+        job.status = 'running';
+        job.startedAt = nowIso(this.clock.now());
+        await this.persist(a, () =>
+          this.store.updateJob(job.id, { status: 'running', startedAt: job.startedAt }, me),
+        );
+      }
       this.publish(a);
       let next = 0;
       const worker = async () => {
-        while (!a.abort.signal.aborted && !this.dead) {
+        while (!a.abort.signal.aborted && !this.dead && !a.lost) {
           const seq = next++;
           if (seq >= job.nodes.length) return;
+          // An adopted job keeps the results its first owner recorded.
+          if (job.nodes[seq]!.status !== 'pending') continue;
           await this.runNode(a, seq);
         }
       };
       await Promise.all(Array.from({ length: Math.min(job.concurrency, job.nodes.length) }, worker));
-      if (this.dead) return;
+      if (this.dead || a.lost) return;
+      if (a.handoff) {
+        await this.release(a);
+        return;
+      }
       const at = nowIso(this.clock.now());
       const leftover: JobNodeStatus = a.stopping ? 'interrupted' : 'cancelled';
       const why = a.stopping ? NOT_STARTED : 'not started: the job was cancelled';
@@ -621,17 +745,17 @@ export class JobRunner {
         n.message = why;
         left++;
       }
-      if (left) await this.persist(() => this.store.updatePending(job.id, leftover, why, at));
+      if (left) await this.persist(a, () => this.store.updatePending(job.id, leftover, why, at, me));
       job.status = a.stopping ? 'interrupted' : finalStatus(job.nodes, a.cancelled);
       job.finishedAt = at;
       if (a.cancelled) job.message = job.message ?? 'cancelled';
-      await this.persist(() =>
-        this.store.updateJob(job.id, { status: job.status, finishedAt: at, message: job.message }),
+      await this.persist(a, () =>
+        this.store.updateJob(job.id, { status: job.status, finishedAt: at, message: job.message }, me),
       );
       jobsFinished.inc({ operation: job.operation, status: job.status });
       await this.auditFinish(job, { user: job.createdBy, ...ctx });
     } finally {
-      if (!this.dead) {
+      if (!this.dead && !a.lost) {
         this.active.delete(job.id);
         clearTimeout(a.publishTimer);
         this.deps.publisher?.publishJob(snapshot(job));
@@ -644,16 +768,34 @@ export class JobRunner {
     const { job } = a;
     const n = job.nodes[seq]!;
     n.status = 'running';
-    await this.persist(() =>
-      this.store.updateNode(job.id, seq, 'running', undefined, nowIso(this.clock.now())),
-    );
+    delete n.message;
+    // The start record doubles as a fence: it lands only while this process owns the job, so an owner that
+    // was paused long enough to be adopted stops here instead of acting on the cluster next to its adopter.
+    let owned = true;
+    await this.persist(a, async () => {
+      owned = await this.store.updateNode(
+        job.id,
+        seq,
+        'running',
+        undefined,
+        nowIso(this.clock.now()),
+        this.instanceId,
+      );
+    });
+    if (!owned) {
+      this.loseJob(job.id);
+      return;
+    }
     this.publish(a);
     let status: JobNodeStatus;
     let message: string | undefined;
     try {
       ({ status, message } = await this.perform(a, n));
     } catch (e) {
-      if (e instanceof DrainError && e.kind === 'cancelled') {
+      if (e instanceof DrainError && e.kind === 'cancelled' && a.handoff) {
+        // Left `running` for the replica that adopts the job: it drains this node again.
+        return;
+      } else if (e instanceof DrainError && e.kind === 'cancelled') {
         status = a.stopping ? 'interrupted' : 'cancelled';
         message = a.stopping ? `${e.message} (the server was shutting down)` : e.message;
       } else if (e instanceof ApiError && e.status === 404) {
@@ -664,11 +806,13 @@ export class JobRunner {
         message = (e as Error).message;
       }
     }
-    if (this.dead) return;
+    if (this.dead || a.lost) return;
     n.status = status;
     if (message) n.message = message;
     else delete n.message;
-    await this.persist(() => this.store.updateNode(job.id, seq, status, message, nowIso(this.clock.now())));
+    await this.persist(a, () =>
+      this.store.updateNode(job.id, seq, status, message, nowIso(this.clock.now()), this.instanceId),
+    );
     this.publish(a);
   }
 
@@ -704,10 +848,21 @@ export class JobRunner {
     }
   }
 
-  /** Store writes of a job; skipped once this runner is abandoned. */
-  private async persist(fn: () => Promise<unknown>): Promise<void> {
-    if (this.dead) return;
+  /** Store writes of a job; skipped once this runner is abandoned or the job was taken over. */
+  private async persist(a: ActiveJob, fn: () => Promise<unknown>): Promise<void> {
+    if (this.dead || a.lost) return;
     await fn();
+  }
+
+  /**
+   * Leaves a job for another replica (graceful shutdown with a shared store): still running, with a heartbeat
+   * old enough that the next sweep adopts it at once. Nothing is audited as finished here; the adopter does that.
+   */
+  private async release(a: ActiveJob): Promise<void> {
+    await this.persist(a, () =>
+      this.store.updateJob(a.job.id, { heartbeatAt: RELEASED_HEARTBEAT }, this.instanceId),
+    );
+    this.deps.log?.info({ job: a.job.id }, 'job left for another replica (this one is shutting down)');
   }
 
   private publish(a: ActiveJob): void {
@@ -807,13 +962,22 @@ export class JobRunner {
     await this.active.get(id)?.done;
   }
 
-  /** Graceful stop: stops running jobs (recorded as interrupted, with what was done) and waits for them. */
+  /**
+   * Graceful stop: stops running jobs and waits for them. Alone on the store, they are recorded as interrupted
+   * with what was done; with replicas, they are left for another replica to adopt and finish (a rolling update
+   * does not end a batch).
+   */
   async shutdown(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const a of this.active.values()) {
-      a.job.message = 'interrupted: the server was shutting down';
-      a.stopping = true;
-      this.abortJob(a.job.id);
+      if (this.deps.sharedStore) {
+        a.handoff = true;
+        a.abort.abort();
+      } else {
+        a.job.message = 'interrupted: the server was shutting down';
+        a.stopping = true;
+        this.abortJob(a.job.id);
+      }
     }
     await Promise.all([...this.active.values()].map((a) => a.done));
   }
@@ -870,6 +1034,9 @@ export class JobRunner {
     }
   }
 }
+
+/** Errors whose audit entry is already written (their intent was completed with them), or cannot be. */
+const auditedRefusals = new WeakSet<object>();
 
 /** A drain listens on the job's signal once per pod and request (110+ at once is normal). */
 function abortController(): AbortController {

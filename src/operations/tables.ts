@@ -26,6 +26,12 @@ export interface JobsTable {
   client_ip: string | null;
   request_id: string | null;
   total: number;
+  /** JSON: the submitter's Actor as admitted, so a replica adopting the job acts with the same rights (007). */
+  actor: string | null;
+  /** Replica that adopted the job after its owner stopped heartbeating (the latest, if several). */
+  adopted_by: string | null;
+  /** JSON: JobEvent[] (hand-overs), oldest first. */
+  events: string | null;
 }
 
 export interface JobNodesTable {

@@ -701,7 +701,7 @@ describe('several processes on one store', () => {
     expect(done.nodes.map((n) => n.status)).toEqual(['cancelled', 'cancelled']);
   });
 
-  it('a process whose heartbeat stopped has its jobs declared interrupted by a live one, without a restart', async () => {
+  it('a process whose heartbeat stopped has its jobs adopted by a live one at its sweep, without a restart', async () => {
     f = await simFixture({ nodes: 10 });
     stuckDrainSetup();
     // Heartbeats and staleness in real time here (the drain itself keeps the fast virtual clock).
@@ -717,23 +717,26 @@ describe('several processes on one store', () => {
       10_000,
       'the drain to start',
     );
-    const b = newRunner({ sharedStore: true, heartbeatMs: 20, staleAfterMs: 200, clock: systemClock });
+    const b = newRunner({ sharedStore: true, heartbeatMs: 20, staleAfterMs: 1000, clock: systemClock });
     await b.start();
     // While a is alive, b leaves its job alone.
+    expect(await b.sweep()).toBe(0);
     expect((await b.get(operator, job.id)).status).toBe('running');
     a.abandon();
-    const rec = await until(
-      async () => {
-        const j = await b.get(operator, job.id);
-        return j.status === 'interrupted' ? j : undefined;
-      },
+    const evictionsBefore = f.sim.requestCount({ verb: 'create', resource: 'pods/eviction' });
+    await until(async () => ((await b.sweep()) === 1 ? true : undefined), 10_000, 'the job to be adopted');
+    // b drains the node again from the start: its pod, still protected by its budget, is tried again.
+    await until(
+      () => f.sim.requestCount({ verb: 'create', resource: 'pods/eviction' }) > evictionsBefore,
       10_000,
-      'the job to be declared interrupted',
+      'the adopted drain to evict',
     );
-    expect(rec.nodes[0]).toMatchObject({
-      status: 'interrupted',
-      message: expect.stringContaining('outcome is unknown'),
-    });
+    const rec = await b.get(operator, job.id);
+    expect(rec).toMatchObject({ status: 'running', adoptedBy: b.instanceId });
+    expect(rec.nodes[0]).toMatchObject({ status: 'running' });
+    await b.cancel(operator, job.id);
+    await b.waitFor(job.id);
+    expect((await b.get(operator, job.id)).status).toBe('cancelled');
   });
 
   it('a graceful shutdown records running jobs as interrupted, saying what was done', async () => {
