@@ -67,6 +67,7 @@ export async function startIdp(opts: {
     jwks: { keys: [signingKey] },
     cookies: { keys: ['test-only-cookie-signing-key'] },
     pkce: { required: () => true },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     scopes: ['openid', 'profile', 'email', 'groups'],
     claims: {
       openid: ['sub'],

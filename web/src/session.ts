@@ -22,16 +22,19 @@ export async function loadSession(): Promise<void> {
   }
 }
 
-export async function login(username: string, password: string): Promise<void> {
-  accept(await auth.login(username, password));
+export async function login(username: string, password: string, directory = false): Promise<void> {
+  accept(await (directory ? auth.ldapLogin(username, password) : auth.login(username, password)));
 }
 
+/** Ends our session; a provider account then goes on to the provider's own sign-out page when it has one. */
 export async function logout(): Promise<void> {
+  let redirectTo: string | null = null;
   try {
-    await auth.logout();
+    redirectTo = (await auth.endSession()).redirectTo;
   } finally {
     clearSession();
   }
+  if (redirectTo) window.location.assign(redirectTo);
 }
 
 export function clearSession(): void {

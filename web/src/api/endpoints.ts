@@ -32,6 +32,12 @@ export const auth = {
   login: (username: string, password: string) =>
     request<MeAnswer>('POST', '/auth/login', { username, password }, { allow401: true }),
   logout: () => post<void>('/auth/logout'),
+  /** Which ways to sign in the server offers (public). */
+  providers: () => get<{ local: boolean; oidc: { name: string } | null; ldap: boolean }>('/auth/providers'),
+  ldapLogin: (username: string, password: string) =>
+    request<MeAnswer>('POST', '/auth/ldap/login', { username, password }, { allow401: true }),
+  /** Ends the session; for provider accounts answers the provider's sign-out page to go to. */
+  endSession: () => post<{ redirectTo: string | null }>('/auth/end-session'),
   me: () => request<MeAnswer>('GET', '/me', undefined, { allow401: true }),
   changePassword: (currentPassword: string, newPassword: string) =>
     post<void>('/me/password', { currentPassword, newPassword }),
