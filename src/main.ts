@@ -6,6 +6,7 @@
  */
 import { ConfigError, helpText, loadConfig, type Config } from './config/config.js';
 import { createApp, type App } from './app.js';
+import { installLastResort } from './last-resort.js';
 
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
     // Key, store and migration problems are the operator's to fix; a stack trace would only hide the message.
     fail((e as Error).message, 1);
   }
+
+  // From here on an error nobody caught is logged and the process keeps serving (bounded: see last-resort.ts).
+  installLastResort({ log: app.ctx.log });
 
   let stopping = false;
   const shutdown = (signal: string) => {

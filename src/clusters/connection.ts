@@ -60,7 +60,18 @@ export function connectionError(e: unknown, server: string, what: string): ApiEr
       return unauthorized(server, e.message);
     case 'Forbidden':
       return clusterForbidden(server, kubeErrorText(e));
+    case 'ResponseTooLarge':
+    case 'MalformedResponse':
+    case 'MalformedWatch':
+      // The message names the call, the bound or the defect, and never quotes the answer.
+      return clusterError(server, e.message);
     default:
-      return clusterError(server, `${what}: HTTP ${e.code || '?'} ${e.message}`);
+      // Answers from something that is not an API server already read "HTTP 502 Bad Gateway (…)".
+      return clusterError(
+        server,
+        e.message.startsWith('HTTP ')
+          ? `${what}: ${e.message}`
+          : `${what}: HTTP ${e.code || '?'} ${e.message}`,
+      );
   }
 }

@@ -170,3 +170,9 @@ export const kubeRejectedAnswers = new client.Counter({
   labelNames: labels('cluster', 'reason'),
   registers: [registry],
 });
+export const uncaughtErrors = new client.Counter({
+  name: 'knm_uncaught_errors_total',
+  help: 'Exceptions and promise rejections nobody handled, caught by the last-resort handler (the process kept serving), by kind',
+  labelNames: labels('kind'),
+  registers: [registry],
+});

@@ -105,7 +105,8 @@ export async function startHostileServer(
     const url = new URL(req.url ?? '/', 'http://x');
     const route = routeOf(url);
     requests[route]++;
-    const mode = modes[route];
+    // Watches of other kinds (the pod index's) stay open and quiet: each test aims at one route.
+    const mode = route === 'other' && url.searchParams.get('watch') === 'true' ? 'polite' : modes[route];
     const json = (body: unknown, type = 'application/json', code = 200) => {
       const text = JSON.stringify(body);
       count(text.length);
@@ -123,7 +124,7 @@ export async function startHostileServer(
             metadata: { resourceVersion: '10' },
             items: [NODE(0), NODE(1)],
           });
-        if (route === 'watch') {
+        if (route === 'watch' || url.searchParams.get('watch') === 'true') {
           // An open, quiet watch: headers now, events never.
           res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
           res.flushHeaders();
