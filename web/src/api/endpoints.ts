@@ -1,4 +1,5 @@
 /** Typed calls of docs/API.md, one function per route the console uses. */
+import type { PermissionMatrix } from '../../../src/clusters/permissions';
 import { del, enc, get, patch, post, put, request, type Query } from './http';
 import type {
   ApiToken,
@@ -83,7 +84,15 @@ export const clusters = {
   get: (name: string) => get<ClusterInfo>(`/clusters/${enc(name)}`),
   add: (body: ClusterSource) => post<ClusterInfo | { cluster: ClusterInfo }>('/clusters', body),
   test: (body: ClusterSource) =>
-    post<{ ok: boolean; version?: string; nodeCount?: number; message?: string }>('/clusters/test', body),
+    post<{
+      ok: boolean;
+      version?: string;
+      nodeCount?: number;
+      message?: string;
+      permissions?: PermissionMatrix;
+    }>('/clusters/test', body),
+  permissions: (name: string, refresh = false) =>
+    get<PermissionMatrix>(`/clusters/${enc(name)}/permissions`, refresh ? { refresh: 'true' } : undefined),
   remove: (name: string) => del<void>(`/clusters/${enc(name)}`),
   serverContexts: () => get<{ items: KubeContext[]; current?: string | null }>('/kubeconfig/contexts'),
   parseContexts: (kubeconfig: string) =>
