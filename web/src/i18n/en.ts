@@ -55,6 +55,19 @@ export default {
     submit: 'Sign in',
     failed: 'Wrong username or password',
     throttled: 'Too many attempts. Wait a moment and try again.',
+    local: 'Local account',
+    directory: 'Directory (LDAP)',
+    withProvider: 'Sign in with {name}',
+    or: 'or',
+    localDisabled: 'Local accounts are turned off; sign in with your identity provider.',
+    refused: {
+      NoAccess:
+        'Your groups give no access to this console. Ask an administrator to add you to a mapped group.',
+      AccountConflict: 'A different account with your user name already exists here. Ask an administrator.',
+      InvalidUsername: 'The identity provider sent no usable user name.',
+      SignInFailed: 'Sign-in with the identity provider failed. Please try again.',
+      ProviderUnavailable: 'The identity provider cannot be reached. Try again later.',
+    },
   },
   user: {
     clusterScope: 'Clusters',

@@ -55,6 +55,18 @@ export default {
     submit: '登录',
     failed: '用户名或密码错误',
     throttled: '尝试次数过多，请稍后再试。',
+    local: '本地账号',
+    directory: '目录服务 (LDAP)',
+    withProvider: '使用 {name} 登录',
+    or: '或',
+    localDisabled: '本地账号已停用，请使用身份提供方登录。',
+    refused: {
+      NoAccess: '您所在的组没有访问本控制台的权限，请联系管理员将您加入已映射的组。',
+      AccountConflict: '此处已存在同名的其他账号，请联系管理员。',
+      InvalidUsername: '身份提供方未提供可用的用户名。',
+      SignInFailed: '通过身份提供方登录失败，请重试。',
+      ProviderUnavailable: '无法连接身份提供方，请稍后再试。',
+    },
   },
   user: {
     clusterScope: '集群',
