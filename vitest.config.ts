@@ -11,6 +11,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/k8s/**', 'test/e2e/**'],
           environment: 'node',
+          setupFiles: ['test/setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -21,6 +22,9 @@ export default defineConfig({
           name: 'web',
           include: ['web/**/*.test.ts'],
           environment: 'happy-dom',
+          setupFiles: ['web/src/test-setup.ts'],
+          // Component tests mount Element Plus: seconds each on a busy two-core machine.
+          testTimeout: 30_000,
         },
       },
       {
@@ -28,6 +32,7 @@ export default defineConfig({
           name: 'k8s',
           include: ['test/k8s/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

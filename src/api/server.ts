@@ -210,7 +210,10 @@ export async function buildServer(
       !/\.[a-z0-9]+$/i.test(pathOnly); // a missing file is a 404, not the console
     if (isPage && webDir) {
       // SPA fallback: client-side routes (e.g. /clusters/prod/nodes) load the console, which routes itself.
-      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+      // sendFile's reply is not returned: a returned reply is awaited, and every await of a reply whose file
+      // is still streaming adds listeners to the response (11 on a fallback page: MaxListenersExceededWarning).
+      void reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+      return;
     }
     return reply
       .status(404)
@@ -221,11 +224,14 @@ export async function buildServer(
     app.get('/*', { config: { policy: { public: true } } }, (req, reply) => {
       const p = req.url.split('?')[0]!;
       if (p.startsWith('/api/')) return reply.callNotFound();
-      if (p === '/' || p === '/index.html')
-        return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+      // As in the not-found handler, sendFile's reply is not returned (nor awaited).
+      if (p === '/' || p === '/index.html') {
+        void reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+        return;
+      }
       // Vite fingerprints everything under /assets/, so those may be cached for good.
       const immutable = p.startsWith('/assets/');
-      return reply.sendFile(p, immutable ? { maxAge: '365d', immutable: true } : { maxAge: 0 });
+      void reply.sendFile(p, immutable ? { maxAge: '365d', immutable: true } : { maxAge: 0 });
     });
   } else {
     app.get('/', { config: { policy: { public: true } } }, (_req, reply) =>

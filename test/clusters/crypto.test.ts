@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   CredentialsError,
   KEY_FILE_NAME,
@@ -12,7 +12,15 @@ import {
   SecretKeyError,
 } from '../../src/clusters/crypto.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'knm-key-'));
+const made: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-key-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** Flips one bit inside the base64url part `index` of an envelope. */
 function flip(envelope: string, index: number): string {

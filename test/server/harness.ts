@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
+import { afterAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createApp, type App, type AppOverrides } from '../../src/app.js';
@@ -86,8 +87,19 @@ export interface TestAppOptions extends AppOverrides {
   listen?: boolean;
 }
 
+// Data directories made here outlive close(): a test may restart an app on the same one. They go when the
+// test file is done.
+const madeDirs: string[] = [];
+afterAll(() => {
+  for (const d of madeDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
 export async function makeTestApp(o: TestAppOptions = {}): Promise<TestApp> {
-  const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knm-app-'));
+  let dataDir = o.dataDir;
+  if (!dataDir) {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-app-'));
+    madeDirs.push(dataDir);
+  }
   const config = loadConfig({
     KNM_DATA_DIR: dataDir,
     KNM_DEMO: 'false',

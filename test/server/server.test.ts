@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { RouteModule } from '../../src/api/server.js';
 import type { RoutePolicy } from '../../src/api/policy.js';
 import { ApiError } from '../../src/api/errors.js';
@@ -200,6 +200,7 @@ describe('errors', () => {
 describe('web console', () => {
   it('serves the built console with SPA fallback, long-lived assets, and JSON 404s for the API', async () => {
     const web = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-web-'));
+    onTestFinished(() => fs.rmSync(web, { recursive: true, force: true }));
     fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>console</title>');
     fs.mkdirSync(path.join(web, 'assets'));
     fs.writeFileSync(path.join(web, 'assets', 'app-1a2b.js'), 'console.log(1)');

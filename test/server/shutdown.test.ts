@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RouteModule } from '../../src/api/server.js';
 import { makeTestApp } from './harness.js';
 
@@ -73,6 +73,7 @@ describe('graceful shutdown', () => {
 
   it('the process exits 0 on SIGTERM after printing where to open the console', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-main-'));
+    onTestFinished(() => fs.rmSync(dataDir, { recursive: true, force: true }));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--port', '0', '--no-demo'], {
       cwd: ROOT,
       env: { ...process.env, KNM_DATA_DIR: dataDir, KNM_LOG_LEVEL: 'info', HOME: dataDir },

@@ -423,7 +423,7 @@ export default {
   tokens: {
     new: 'New token',
     none: 'No tokens',
-    help: 'Tokens authenticate scripts with "Authorization: Bearer <token>". A token never has more rights than you.',
+    help: 'Tokens authenticate scripts with "Authorization: Bearer knm_…" (the secret shown once). A token never has more rights than you.',
     expires: 'Expires',
     never: 'Never',
     lastUsed: 'Last used',

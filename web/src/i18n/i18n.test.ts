@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createI18n } from 'vue-i18n';
 import en from './en';
 import zhCN from './zh-CN';
 import { detectLocale } from './index';
@@ -24,6 +25,16 @@ describe('interface languages', () => {
       );
     const zh = new Map(flat(zhCN));
     for (const [k, v] of flat(en)) expect(placeholders(zh.get(k) ?? ''), k).toEqual(placeholders(v));
+  });
+
+  it('render every message in both languages without a vue-i18n warning (nothing it takes for HTML)', () => {
+    const i18n = createI18n({ legacy: false, locale: 'en', messages: { en, 'zh-CN': zhCN } });
+    for (const locale of ['en', 'zh-CN'] as const) {
+      for (const k of keys(en)) expect(i18n.global.t(k, {}, { locale }), `${locale} ${k}`).not.toBe('');
+    }
+    // console.warn is a spy of the setup file (web/src/test-setup.ts) for every console test.
+    const warned = vi.mocked(console.warn).mock.calls.map((c) => c.map(String).join(' '));
+    expect(warned.filter((w) => w.startsWith('[intlify]'))).toEqual([]);
   });
 
   it('default to the browser language, remembered choice first', () => {

@@ -417,7 +417,7 @@ export default {
   tokens: {
     new: '新建令牌',
     none: '没有令牌',
-    help: '脚本使用 "Authorization: Bearer <令牌>" 进行认证。令牌的权限不会超过你本人。',
+    help: '脚本使用 "Authorization: Bearer knm_…"（创建时只显示一次的令牌）进行认证。令牌的权限不会超过你本人。',
     expires: '过期时间',
     never: '永不过期',
     lastUsed: '最近使用',
