@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:k8s`: the real-control-plane tier. Builds (or reuses from the cache) kube-apiserver,
-// kube-controller-manager, etcd, kwok and kubectl with scripts/k8s/build.sh, then runs the vitest `k8s` project —
+// kube-controller-manager, etcd, kwok, kubectl and helm with scripts/k8s/build.sh, then runs the vitest `k8s` project —
 // the API contract against the simulator and a real kube-apiserver, and the product's own tests against
 // the real one. Arguments are passed to vitest (e.g. `npm run test:k8s -- test/k8s/contract.test.ts`).
 //
@@ -23,6 +23,8 @@ const components = [
   ['kube-controller-manager', k8s],
   // The same kubectl script runs against the simulator and kube-apiserver (test/k8s/kubectl.test.ts).
   ['kubectl', k8s],
+  // The chart's tests (test/k8s/chart.test.ts): helm lint and helm template.
+  ['helm', process.env.KNM_HELM_VERSION ?? 'v4.3.2'],
 ];
 const binaries = components.map(([name, version]) => path.join(cache, `${name}-${version}`, name));
 const buildArgs = [path.join(root, 'scripts', 'k8s', 'build.sh'), ...components.map(([name]) => name)];
