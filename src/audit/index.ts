@@ -11,6 +11,7 @@ import './tables.js';
 export { AuditLog, AUDIT_OUTCOMES, AUDIT_MAX_LIMIT, AUDIT_DEFAULT_LIMIT } from './log.js';
 export type {
   AuditRecord,
+  AuditCompletion,
   AuditEntry,
   AuditFilters,
   AuditOutcome,

@@ -6,10 +6,15 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { badRequest } from '../api/errors.js';
 import type { Database } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
 import { sanitizeParams } from './redact.js';
 
-export type AuditOutcome = 'success' | 'failure' | 'denied' | 'partial';
-export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'denied', 'partial'];
+/**
+ * `pending`: an intent recorded before a change was sent to a cluster and not completed since — the process
+ * stopped, or the store failed, between the change and its result. Check the target.
+ */
+export type AuditOutcome = 'success' | 'failure' | 'denied' | 'partial' | 'pending';
+export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'denied', 'partial', 'pending'];
 
 export interface AuditNodeResult {
   cluster?: string;
@@ -31,6 +36,14 @@ export interface AuditRecord {
   /** Request parameters; secret-named keys are redacted on the way in. */
   params?: unknown;
   outcome: AuditOutcome;
+  status?: number;
+  message?: string;
+  results?: AuditNodeResult[];
+}
+
+/** What completes an intent: the result of the change it announced. */
+export interface AuditCompletion {
+  outcome: Exclude<AuditOutcome, 'pending'>;
   status?: number;
   message?: string;
   results?: AuditNodeResult[];
@@ -164,7 +177,7 @@ export class AuditLog {
       results: r.results ? JSON.stringify(r.results) : null,
     };
     const targets = targetsOf(r).map((t) => ({ entry_id: id, ...t }));
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       await trx.insertInto('audit_log').values(row).execute();
       for (let i = 0; i < targets.length; i += TARGET_CHUNK) {
         await trx
@@ -188,6 +201,60 @@ export class AuditLog {
       message,
       results: r.results ?? null,
     };
+  }
+
+  /**
+   * Records the intent of a change before it is sent (outcome `pending`) and returns the entry's id. Throws
+   * the store's own error when it cannot be written; the caller must then send nothing.
+   */
+  async begin(r: Omit<AuditRecord, 'outcome' | 'status' | 'results'>): Promise<string> {
+    return (await this.record({ ...r, outcome: 'pending' })).id;
+  }
+
+  /**
+   * Completes an intent with the change's result. Only a pending entry can be completed, once: a finished
+   * entry never changes. Throws the store's error when the result cannot be written (the intent stays).
+   */
+  async complete(id: string, c: AuditCompletion): Promise<void> {
+    const targets = c.results?.map((res) => ({ cluster: res.cluster ?? '', node: res.name })) ?? [];
+    await inTransaction(this.db, async (trx) => {
+      const res = await trx
+        .updateTable('audit_log')
+        .set({
+          outcome: c.outcome,
+          status: c.status ?? null,
+          message: c.message ? c.message.slice(0, MAX_MESSAGE) : null,
+          results: c.results ? JSON.stringify(c.results) : null,
+        })
+        .where('id', '=', id)
+        .where('outcome', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new Error(`audit entry ${id} is not pending`);
+      // Results may name nodes the intent did not list (a selector resolved later): they are targets too.
+      const row = await trx.selectFrom('audit_log').select('cluster').where('id', '=', id).executeTakeFirst();
+      const known = new Set(
+        (
+          await trx
+            .selectFrom('audit_targets')
+            .select(['cluster', 'node'])
+            .where('entry_id', '=', id)
+            .execute()
+        ).map((t) => `${t.cluster}\u0000${t.node}`),
+      );
+      const fresh: { entry_id: string; cluster: string; node: string }[] = [];
+      for (const t of targets) {
+        const cluster = t.cluster || row?.cluster || '';
+        const k = `${cluster}\u0000${t.node}`;
+        if (known.has(k)) continue;
+        known.add(k);
+        fresh.push({ entry_id: id, cluster, node: t.node });
+      }
+      for (let i = 0; i < fresh.length; i += TARGET_CHUNK)
+        await trx
+          .insertInto('audit_targets')
+          .values(fresh.slice(i, i + TARGET_CHUNK))
+          .execute();
+    });
   }
 
   async list(filters: AuditFilters = {}, reader?: AuditReader): Promise<AuditPage> {

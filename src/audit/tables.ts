@@ -13,7 +13,7 @@ export interface AuditLogTable {
   nodes: string | null;
   /** JSON object */
   params: string | null;
-  outcome: 'success' | 'failure' | 'denied' | 'partial';
+  outcome: 'success' | 'failure' | 'denied' | 'partial' | 'pending';
   status: number | null;
   message: string | null;
   /** JSON array of per-node outcomes */

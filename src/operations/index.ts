@@ -8,6 +8,7 @@
  * templates.
  */
 export * from './ports.js';
+export * from './audit-intent.js';
 export * from './kube-types.js';
 export * from './validation.js';
 export * from './intent.js';
@@ -20,6 +21,7 @@ export * from './job-types.js';
 export * from './job-store.js';
 export * from './jobs.js';
 export * from './templates.js';
+export * from './template-preview.js';
 export * from './direct-node-source.js';
 export type * from './tables.js';
 export * from './context.js';

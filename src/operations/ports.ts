@@ -4,7 +4,7 @@
  * (direct-node-source.ts). Nothing here knows about HTTP.
  */
 import type { KubeClient } from '../kube/client.js';
-import type { AuditRecord } from '../audit/log.js';
+import type { AuditCompletion, AuditRecord } from '../audit/log.js';
 import type { KubeNode } from './kube-types.js';
 import type { Job } from './job-types.js';
 
@@ -53,6 +53,13 @@ export interface JobPublisher {
 
 export interface AuditSink {
   record(entry: AuditRecord): Promise<unknown> | unknown;
+  /**
+   * Records a change's intent (outcome `pending`) before it is sent and returns its id; throws when the store
+   * cannot take it. A sink without it gets one complete entry once the change is done (see audit-intent.ts).
+   */
+  begin?(entry: Omit<AuditRecord, 'outcome' | 'status' | 'results'>): Promise<string>;
+  /** Completes an intent with its result. */
+  complete?(id: string, result: AuditCompletion): Promise<unknown>;
 }
 
 /** Time and waiting, injected so tests run drains and back-offs without real delays. */

@@ -105,6 +105,13 @@ export function parseEmptyParams(
 
 // ---- labels ---------------------------------------------------------------------------------------------
 
+/**
+ * Bounds of one write (documented in docs/API.md): an audit entry records every key and value of a change,
+ * so a change must stay small enough to record whole. Kubernetes' own 63/253-character rules bound each key.
+ */
+export const MAX_LABEL_KEYS = 100;
+export const MAX_TAINTS = 100;
+
 export interface LabelsIntent {
   set: Record<string, string>;
   remove: string[];
@@ -115,9 +122,18 @@ export function parseLabelsIntent(body: unknown, base = '', extra: readonly stri
   const o = asObject(body, base);
   onlyKeys(o, ['set', 'remove', 'allowSystem', ...extra], base);
   const set: Record<string, string> = {};
-  if (o.set !== undefined && o.set !== null) {
-    const s = asObject(o.set, join(base, 'set'), 'an object of label keys to values');
-    for (const [k, v] of Object.entries(s)) {
+  const setObject =
+    o.set === undefined || o.set === null
+      ? undefined
+      : asObject(o.set, join(base, 'set'), 'an object of label keys to values');
+  const keyCount = Object.keys(setObject ?? {}).length + (Array.isArray(o.remove) ? o.remove.length : 0);
+  if (keyCount > MAX_LABEL_KEYS)
+    throw badRequest(
+      `at most ${MAX_LABEL_KEYS} label keys per request (set and remove together); this one has ${keyCount}`,
+      join(base, 'set'),
+    );
+  if (setObject) {
+    for (const [k, v] of Object.entries(setObject)) {
       const f = join(base, `set.${k}`);
       const kp = qualifiedNameProblem(k);
       if (kp) throw badRequest(`invalid label key "${k}": ${kp}`, f);
@@ -187,6 +203,13 @@ function parseTaintKey(v: unknown, field: string): string {
 export function parseTaintsIntent(body: unknown, base = '', extra: readonly string[] = []): TaintsIntent {
   const o = asObject(body, base);
   onlyKeys(o, ['add', 'remove', ...extra], base);
+  const taintCount =
+    (Array.isArray(o.add) ? o.add.length : 0) + (Array.isArray(o.remove) ? o.remove.length : 0);
+  if (taintCount > MAX_TAINTS)
+    throw badRequest(
+      `at most ${MAX_TAINTS} taints per request (add and remove together); this one has ${taintCount}`,
+      join(base, 'add'),
+    );
   const add: Taint[] = [];
   if (o.add !== undefined && o.add !== null) {
     if (!Array.isArray(o.add))

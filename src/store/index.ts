@@ -3,6 +3,7 @@
  * PostgreSQL (`KNM_DATABASE_URL=postgres://…`, needed for several replicas). Owns connections, dialect choice
  * and migrations; it holds no business rules and must not import services or the HTTP layer.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -13,9 +14,11 @@ import type { Logger } from '../log/logger.js';
 import type { Database } from './schema.js';
 import { runMigrations, type Dialect, type Migration } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { inTransaction } from './transaction.js';
 
 export type { Database } from './schema.js';
 export type { Dialect, Migration } from './migrate.js';
+export { inTransaction, storeErrorCode } from './transaction.js';
 
 export interface Store {
   db: Kysely<Database>;
@@ -24,6 +27,11 @@ export interface Store {
   location: string;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * Resolves when the database can take a write that needs new space (a scratch row of a few pages, inserted,
+   * deleted and committed); rejects with the database's own error otherwise (disk full, read-only, …).
+   */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,6 +123,9 @@ export async function openStore(
   return store;
 }
 
+/** Larger than two 4 KiB pages, so the probe cannot fit in the free bytes of a page already in use. */
+const PROBE_PAYLOAD = 'x'.repeat(9000);
+
 function makeStore(db: Kysely<Database>, dialect: Dialect, location: string): Store {
   let closed = false;
   return {
@@ -124,6 +135,14 @@ function makeStore(db: Kysely<Database>, dialect: Dialect, location: string): St
     async ping() {
       if (closed) throw new StoreError('store is closed');
       await sql`select 1`.execute(db);
+    },
+    async probeWrite() {
+      if (closed) throw new StoreError('store is closed');
+      const id = randomUUID();
+      await inTransaction(db, async (trx) => {
+        await trx.insertInto('store_probe').values({ id, payload: PROBE_PAYLOAD }).execute();
+        await trx.deleteFrom('store_probe').where('id', '=', id).execute();
+      });
     },
     async close() {
       if (closed) return;

@@ -36,7 +36,14 @@ export interface ClustersTable {
   options: string;
 }
 
+/** Scratch rows of the readiness write check; always empty between probes (migration 8). */
+export interface StoreProbeTable {
+  id: string;
+  payload: string;
+}
+
 export interface Database {
   schema_migrations: SchemaMigrationsTable;
   clusters: ClustersTable;
+  store_probe: StoreProbeTable;
 }

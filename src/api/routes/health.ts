@@ -5,10 +5,12 @@ import { registry as metrics } from '../../metrics/registry.js';
 import { mayReadMetrics, METRICS_REFUSED, metricsPolicy } from '../../metrics/access.js';
 import { forbidden } from '../errors.js';
 import { toClusterInfo } from '../../clusters/info.js';
+import { storeErrorCode } from '../../store/index.js';
 import type { RoutePolicy } from '../policy.js';
 
 const PUBLIC: RoutePolicy = { public: true };
 const STORE_PING_TIMEOUT_MS = 2_000;
+const WRITE_PROBE_REUSE_MS = 1_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -21,13 +23,35 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/healthz', { config: { policy: PUBLIC } }, async () => ({ status: 'ok' }));
 
+  // A load balancer may ask every second or two; one write probe at a time, its answer reused briefly.
+  let probe: { at: number; result: Promise<void> } | undefined;
+  const probeWrite = () => {
+    const now = Date.now();
+    if (!probe || now - probe.at >= WRITE_PROBE_REUSE_MS) {
+      probe = { at: now, result: withTimeout(ctx.store.probeWrite(), STORE_PING_TIMEOUT_MS) };
+      probe.result.catch(() => undefined);
+    }
+    return probe.result;
+  };
+
   app.get('/readyz', { config: { policy: PUBLIC } }, async (req, reply) => {
-    let store: 'ok' | 'unreachable' = 'ok';
+    let store: 'ok' | 'unreachable' | 'not writable' = 'ok';
+    let storeError: string | undefined;
     try {
       await withTimeout(ctx.store.ping(), STORE_PING_TIMEOUT_MS);
     } catch (e) {
       store = 'unreachable';
-      req.log.warn({ err: (e as Error).message }, 'readiness: store unreachable');
+      req.log.warn({ err: e }, 'readiness: store unreachable');
+    }
+    // Every change is recorded before it is sent: a store that reads but cannot write takes nothing but 503s.
+    if (store === 'ok') {
+      try {
+        await probeWrite();
+      } catch (e) {
+        store = 'not writable';
+        storeError = storeErrorCode(e) ?? 'write failed';
+        req.log.error({ err: e }, 'readiness: the store cannot write');
+      }
     }
     // Cluster states are reported, not judged: one unreachable cluster must not take the console out of a
     // load balancer, the store being down must.
@@ -35,9 +59,12 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
     for (const r of ctx.clusters.list()) {
       clusters[r.name] = toClusterInfo(r, ctx.clusterStatus, ctx.clusters.loadError(r.name)).state;
     }
-    return reply
-      .status(store === 'ok' ? 200 : 503)
-      .send({ status: store === 'ok' ? 'ready' : 'not ready', store, clusters });
+    return reply.status(store === 'ok' ? 200 : 503).send({
+      status: store === 'ok' ? 'ready' : 'not ready',
+      store,
+      ...(storeError ? { storeError } : {}),
+      clusters,
+    });
   });
 
   // Private by default; who may read it: src/metrics/access.ts.

@@ -1,7 +1,6 @@
 /**
- * Single-node operations over HTTP (docs/API.md "Operations"): validate → call the operation service →
- * answer `{node, changed}`. Each request writes its own audit entry with the per-node result, refusals
- * included. A real drain is handed to the job runner (202 with the job); only the dry run answers inline.
+ * Single-node operations over HTTP (docs/API.md "Operations"): validate → record the intent → call the
+ * operation service → complete the audit entry → answer `{node, changed}`. Refusals are audited too. A real drain is handed to the job runner (202 with the job); only the dry run answers inline.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app.js';
@@ -14,6 +13,7 @@ import {
   parseLabelsIntent,
   parseTaintsIntent,
   readBool,
+  recordIntent,
   validateNodeName,
   type Actor,
   type NodeWriteAnswer,
@@ -45,19 +45,25 @@ export function operationsOf(ctx: AppContext): OperationsServices {
   return ctx.operations;
 }
 
-export const outcomeFor = (e: unknown): { outcome: AuditOutcome; status: number } => {
+export const outcomeFor = (
+  e: unknown,
+): { outcome: Extract<AuditOutcome, 'failure' | 'denied'>; status: number } => {
   const api = toApiError(e);
   const status = api?.status ?? 500;
   return { outcome: status === 403 || api?.code === 'GuardRefused' ? 'denied' : 'failure', status };
 };
 
 export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
-  /** Runs one single-node write and records it in the audit log whatever happens. */
-  async function audited(
+  /**
+   * One single-node write, audited before it acts: the request is validated (a refusal is recorded as such),
+   * then its intent — actor, target and the complete parsed change — is stored, and only then is anything
+   * sent to the cluster; the entry is completed with the result. No intent stored, nothing sent: 503.
+   */
+  async function audited<P>(
     req: FastifyRequest<NodeParams>,
     action: string,
-    params: () => unknown,
-    fn: () => Promise<NodeWriteAnswer>,
+    parse: () => P,
+    run: (p: P) => Promise<NodeWriteAnswer>,
   ): Promise<NodeWriteAnswer> {
     const { cluster, name } = req.params;
     const sink = operationsOf(ctx).audit;
@@ -69,30 +75,36 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
       cluster,
       nodes: [name],
     };
+    let p: P;
     try {
       validateNodeName(name, 'name');
-      const r = await fn();
-      await sink?.record({
-        ...base,
-        params: params(),
+      p = parse();
+    } catch (e) {
+      try {
+        await sink?.record({
+          ...base,
+          params: req.body ?? {},
+          ...outcomeFor(e),
+          message: (e as Error).message,
+          results: [{ cluster, name, outcome: 'failed', message: (e as Error).message }],
+        });
+      } catch (err) {
+        req.log.error({ err, action }, 'audit record failed');
+      }
+      throw e;
+    }
+    const intent = await recordIntent(sink, { ...base, params: p }, req.log);
+    try {
+      const r = await run(p);
+      await intent.complete({
         outcome: 'success',
         status: 200,
         results: [{ cluster, name, outcome: r.changed ? 'ok' : 'unchanged' }],
       });
       return r;
     } catch (e) {
-      const { outcome, status } = outcomeFor(e);
-      let p: unknown;
-      try {
-        p = params();
-      } catch {
-        p = req.body;
-      }
-      await sink?.record({
-        ...base,
-        params: p,
-        outcome,
-        status,
+      await intent.complete({
+        ...outcomeFor(e),
         message: (e as Error).message,
         results: [{ cluster, name, outcome: 'failed', message: (e as Error).message }],
       });
@@ -101,17 +113,16 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
   }
 
   app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/cordon', { config }, async (req) => {
-    const { ops } = operationsOf(ctx);
     const body = req.body === undefined || req.body === null ? {} : req.body;
     return audited(
       req,
       'node.cordon',
-      () => body,
-      async () => {
-        const p = parseCordonParams(body, '', ['override']);
-        const override = readBool(asObject(body, ''), 'override');
-        return ops.cordon(actorOf(req), req.params.cluster, req.params.name, p, { override });
-      },
+      () => ({
+        ...parseCordonParams(body, '', ['override']),
+        override: readBool(asObject(body, ''), 'override'),
+      }),
+      ({ override, ...p }) =>
+        operationsOf(ctx).ops.cordon(actorOf(req), req.params.cluster, req.params.name, p, { override }),
     );
   });
 
@@ -119,11 +130,8 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
     audited(
       req,
       'node.uncordon',
-      () => req.body ?? {},
-      async () => {
-        parseEmptyParams(req.body);
-        return operationsOf(ctx).ops.uncordon(actorOf(req), req.params.cluster, req.params.name);
-      },
+      () => parseEmptyParams(req.body),
+      () => operationsOf(ctx).ops.uncordon(actorOf(req), req.params.cluster, req.params.name),
     ),
   );
 
@@ -131,11 +139,8 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
     audited(
       req,
       'node.labels',
-      () => req.body,
-      async () => {
-        const intent = parseLabelsIntent(req.body);
-        return operationsOf(ctx).ops.labels(actorOf(req), req.params.cluster, req.params.name, intent);
-      },
+      () => parseLabelsIntent(req.body),
+      (intent) => operationsOf(ctx).ops.labels(actorOf(req), req.params.cluster, req.params.name, intent),
     ),
   );
 
@@ -143,11 +148,8 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
     audited(
       req,
       'node.taints',
-      () => req.body,
-      async () => {
-        const intent = parseTaintsIntent(req.body);
-        return operationsOf(ctx).ops.taints(actorOf(req), req.params.cluster, req.params.name, intent);
-      },
+      () => parseTaintsIntent(req.body),
+      (intent) => operationsOf(ctx).ops.taints(actorOf(req), req.params.cluster, req.params.name, intent),
     ),
   );
 

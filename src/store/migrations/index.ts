@@ -11,6 +11,7 @@ import { jobs } from './004_jobs.js';
 import { tokenClusters } from './005-token-clusters.js';
 import { signInProviders } from './006-sign-in-providers.js';
 import { jobHandover } from './007-job-handover.js';
+import { storeProbe } from './008-store-probe.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   tokenClusters, // 5: api_tokens.clusters
   signInProviders, // 6: users.source, oidc_logins
   jobHandover, // 7: jobs.actor/adopted_by/events, leases
+  storeProbe, // 8: store_probe (readiness write check), templates.owner/clusters
 ];
