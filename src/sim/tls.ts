@@ -14,7 +14,22 @@ import path from 'node:path';
 import './reflect-metadata.js';
 import * as x509 from '@peculiar/x509';
 
-const crypto = webcrypto as unknown as Crypto;
+// Node's WebCrypto types, so this builds without the DOM library.
+type Crypto = webcrypto.Crypto;
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type Algorithm = webcrypto.Algorithm;
+type EcdsaParams = webcrypto.EcdsaParams;
+const crypto: Crypto = webcrypto;
+// @peculiar/x509 is typed against the DOM's WebCrypto, which Node's implements; these only restate the types.
+type WithKey = x509.X509CertificateCreateWithKeyParams;
+const xCrypto = webcrypto as unknown as NonNullable<
+  Parameters<typeof x509.X509CertificateGenerator.create>[1]
+>;
+const xKey = (k: CryptoKey): WithKey['signingKey'] => k as unknown as WithKey['signingKey'];
+const xKeys = (k: CryptoKeyPair): x509.X509CertificateCreateSelfSignedParams['keys'] =>
+  k as unknown as x509.X509CertificateCreateSelfSignedParams['keys'];
+const xAlg = (a: Algorithm | EcdsaParams): WithKey['signingAlgorithm'] => a as WithKey['signingAlgorithm'];
 const EC_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN_EC = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
@@ -57,7 +72,7 @@ export async function generateCa(commonName = 'knm-sim-ca'): Promise<SimCa> {
       name: `CN=${commonName}`,
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(now + 3650 * DAY_MS),
-      keys,
+      keys: xKeys(keys),
       signingAlgorithm: SIGN_EC,
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
@@ -65,10 +80,10 @@ export async function generateCa(commonName = 'knm-sim-ca'): Promise<SimCa> {
           x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
           true,
         ),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+        await x509.SubjectKeyIdentifierExtension.create(xKey(keys.publicKey), false, xCrypto),
       ],
     },
-    crypto,
+    xCrypto,
   );
   return {
     certPem: cert.toString('pem'),
@@ -142,9 +157,9 @@ export async function issueServingCert(
       issuer: caCert.subject,
       notBefore: new Date(now - BACKDATE_MS),
       notAfter: new Date(Math.min(now + 365 * DAY_MS, caCert.notAfter.getTime())),
-      publicKey: keys.publicKey,
-      signingKey: caKey,
-      signingAlgorithm: alg,
+      publicKey: xKey(keys.publicKey),
+      signingKey: xKey(caKey),
+      signingAlgorithm: xAlg(alg),
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(
@@ -156,11 +171,11 @@ export async function issueServingCert(
           ...dns.map((value) => ({ type: 'dns' as const, value })),
           ...ips.map((value) => ({ type: 'ip' as const, value })),
         ]),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
-        await x509.AuthorityKeyIdentifierExtension.create(caCert, false, crypto),
+        await x509.SubjectKeyIdentifierExtension.create(xKey(keys.publicKey), false, xCrypto),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert, false, xCrypto),
       ],
     },
-    crypto,
+    xCrypto,
   );
   return {
     certPem: cert.toString('pem'),

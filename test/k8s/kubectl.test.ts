@@ -86,8 +86,8 @@ async function buildScene(t: Target): Promise<string> {
   await t.makeNode(NODES.c, { labels: { pool: 'green', gpu: 'true' } });
   const rs = await createOwner(t, ns, 'ReplicaSet', 'web');
   const ds = await createOwner(t, ns, 'DaemonSet', 'agent');
-  const rsRef = ownerRef('ReplicaSet', 'web', rs.metadata.uid);
-  const dsRef = ownerRef('DaemonSet', 'agent', ds.metadata.uid);
+  const rsRef = ownerRef('ReplicaSet', 'web', String(rs.metadata?.uid));
+  const dsRef = ownerRef('DaemonSet', 'agent', String(ds.metadata?.uid));
   const pods: Array<[string, string, Parameters<typeof createPod>[4]]> = [
     ['web-a1', NODES.a, { labels: WEB, owner: rsRef }],
     ['cache-a1', NODES.a, { labels: { ...WEB, tier: 'cache' }, owner: rsRef, emptyDir: true }],
