@@ -168,11 +168,19 @@ describe('route policies', () => {
     expect(missing).toEqual([]);
   });
 
-  it('only login is public under /api', () => {
+  it('only the sign-in routes are public under /api', () => {
     const pub = apiRoutes()
-      .filter((r) => r.policy && 'public' in r.policy)
+      // Fastify answers HEAD wherever GET is declared; the GETs stand for both.
+      .filter((r) => r.policy && 'public' in r.policy && r.method !== 'HEAD')
       .map((r) => `${r.method} ${r.url}`);
-    expect(pub).toEqual(['POST /api/v1/auth/login']);
+    expect(pub).toEqual([
+      'POST /api/v1/auth/login',
+      // Identity providers: which exist, the OpenID Connect redirect and callback, the LDAP password check.
+      'GET /api/v1/auth/providers',
+      'GET /api/v1/auth/oidc/login',
+      'GET /api/v1/auth/oidc/callback',
+      'POST /api/v1/auth/ldap/login',
+    ]);
   });
 
   it('refuses or admits each caller on each route exactly as its policy says', async () => {
