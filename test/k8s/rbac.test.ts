@@ -4,7 +4,10 @@
 // settings (KNM_IN_CLUSTER_HOST/PORT/SA_DIR). With the whole role every operation passes; then each rule is
 // removed in turn, and the named test that needs it must fail with the product saying which permission is
 // missing ("needs create on pods/eviction"), not a bare 403.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -53,6 +56,14 @@ if (!available) {
   );
 }
 const suite = available ? describe : describe.skip;
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
 
 // The product under test: one app per role variant, so every informer and cache starts from nothing.
 interface Product {
@@ -452,6 +463,81 @@ suite('least privilege on a real API server', () => {
       await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/uncordon');
     }
   }
+
+  // What the image runs (deploy/Containerfile): `node dist/server/main.js` (the TypeScript source through tsx when
+  // dist is not built), configured only by environment as the chart's Deployment does, writing only its data
+  // directory, and managing its own cluster through the in-cluster source.
+  it('the server process, started as the image starts it, manages the cluster in in-cluster mode', async () => {
+    const built = fs.existsSync('dist/server/main.js');
+    const args = built ? ['dist/server/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-data-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, args, {
+      env: {
+        PATH: process.env.PATH,
+        HOME: data,
+        KNM_HOST: '127.0.0.1',
+        KNM_PORT: String(port),
+        KNM_DATA_DIR: data,
+        KNM_DEMO: 'false',
+        KNM_LOG_LEVEL: 'warn',
+        KNM_SECRET_KEY: randomBytes(32).toString('base64'),
+        KNM_ADMIN_PASSWORD: 'rbac-process-password',
+        KNM_IN_CLUSTER_HOST: '127.0.0.1',
+        KNM_IN_CLUSTER_PORT: new URL(cp.server).port,
+        KNM_IN_CLUSTER_SA_DIR: saDir,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, {
+        timeoutMs: 60_000,
+        what: `the server to be ready (${stderr.slice(-500)})`,
+      });
+      const login = await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'rbac-process-password' }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const { csrfToken } = (await login.json()) as { csrfToken: string };
+      const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+      const add = await fetch(`${base}/api/v1/clusters`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'self', source: 'in-cluster' }),
+      });
+      const added = (await add.json()) as { server: string; permissions: PermissionMatrix };
+      expect(add.status, JSON.stringify(added)).toBe(201);
+      expect(added.server).toBe(cp.server);
+      expect(added.permissions.checked).toBe(true);
+      const names = await waitFor(
+        async () => {
+          const r = (await (await fetch(`${base}/api/v1/clusters/self/nodes`, { headers })).json()) as {
+            items?: Array<{ name: string }>;
+            degraded?: boolean;
+          };
+          return !r.degraded && r.items?.length === 2 && r.items.map((n) => n.name).sort();
+        },
+        { timeoutMs: 20_000, what: 'the nodes from the live cache' },
+      );
+      expect(names).toEqual(['node-a', 'node-b']);
+      // The data directory holds the SQLite store; no key file is written when the key comes from the Secret.
+      expect(fs.readdirSync(data).filter((f) => !f.startsWith('.'))).toContain('knm.sqlite');
+      expect(fs.existsSync(path.join(data, 'secret.key'))).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(data, { recursive: true, force: true });
+    }
+  });
 
   describe('each rule removed in turn', () => {
     it('every rule of the chart is covered below', () => {
