@@ -35,7 +35,7 @@ import { parseParams, type ParsedParams } from './job-params.js';
 import { recordIntent } from './audit-intent.js';
 import { systemClock, type AuditSink, type Clock, type JobPublisher } from './ports.js';
 import { checkSystemLabels, type Actor, type NodeOperations, type TemplateContent } from './service.js';
-import type { TemplateStore } from './templates.js';
+import { checkTemplateTarget, type TemplateStore } from './templates.js';
 import { asObject, onlyKeys, parseLabelSelector, validateNodeName } from './validation.js';
 
 export const DEFAULT_CONCURRENCY: Record<JobOperation, number> = {
@@ -544,7 +544,9 @@ export class JobRunner {
       checkSystemLabels(actor, req.parsed.params, req.parsed.params.allowSystem);
     if (req.parsed.operation === 'template') {
       if (!this.deps.templates) throw badRequest('templates are not available', 'params.templateId');
-      const t = await this.deps.templates.get(req.parsed.params.templateId);
+      const t = await this.deps.templates.getFor(actor, req.parsed.params.templateId);
+      for (const [i, target] of req.targets.entries())
+        checkTemplateTarget(t, target.cluster, `targets[${i}].cluster`);
       template = { ...(t.labels ? { labels: t.labels } : {}), ...(t.taints ? { taints: t.taints } : {}) };
       if (template.labels) checkSystemLabels(actor, template.labels, template.labels.allowSystem ?? false);
       // The job keeps what it applied, even if the template is edited later.

@@ -52,6 +52,10 @@ export interface TemplatesTable {
   labels: string | null;
   /** JSON: {add, remove} or null. */
   taints: string | null;
+  /** Username; null on rows made before migration 8 (their owner is created_by). */
+  owner: string | null;
+  /** JSON list of the clusters it may be applied to; null = every cluster. */
+  clusters: string | null;
   created_by: string;
   created_at: string;
   updated_by: string;

@@ -4,7 +4,7 @@
  * permission to use system label keys is checked when a template is saved and again when it is applied.
  */
 import type { Kysely } from 'kysely';
-import { ApiError, badRequest, notFound } from '../api/errors.js';
+import { ApiError, badRequest, forbidden, notFound } from '../api/errors.js';
 import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, newId, nowIso, toJson } from '../store/values.js';
@@ -16,6 +16,10 @@ export interface Template extends TemplateContent {
   id: string;
   name: string;
   description?: string;
+  /** Who made it (or took it over); shown, never a permission by itself. */
+  owner: string;
+  /** The clusters it may be applied to; null = every cluster (only unrestricted users may make such one). */
+  clusters: string[] | null;
   createdBy: string;
   createdAt: string;
   updatedBy: string;
@@ -25,6 +29,53 @@ export interface Template extends TemplateContent {
 export interface TemplateInput extends TemplateContent {
   name: string;
   description?: string;
+  /** Absent or null: every cluster. */
+  clusters?: string[] | null;
+}
+
+/** Who is acting on a template: their clusters (null = every cluster) and role. */
+export interface TemplateActor {
+  username: string;
+  role: string;
+  clusters: string[] | null;
+}
+
+const MAX_SCOPE = 100;
+
+/** Every cluster a template can reach is one the user may act on; a template for every cluster needs an unrestricted user. */
+export function mayManageTemplate(actor: Pick<TemplateActor, 'clusters'>, scope: string[] | null): boolean {
+  if (actor.clusters === null) return true;
+  return scope !== null && scope.every((c) => actor.clusters!.includes(c));
+}
+
+/** A template is listed to users who may act on at least one cluster it reaches. */
+export function maySeeTemplate(actor: Pick<TemplateActor, 'clusters'>, scope: string[] | null): boolean {
+  return actor.clusters === null || scope === null || scope.some((c) => actor.clusters!.includes(c));
+}
+
+/** 403 when a template is applied (or previewed) on a cluster outside its scope. */
+export function checkTemplateTarget(
+  t: Pick<Template, 'name' | 'clusters'>,
+  cluster: string,
+  field: string,
+): void {
+  if (t.clusters === null || t.clusters.includes(cluster)) return;
+  throw new ApiError(
+    403,
+    'Forbidden',
+    `template "${t.name}" may only be applied to cluster(s) ${t.clusters.join(', ')}, not "${cluster}"`,
+    field,
+  );
+}
+
+/** 403 unless the user may act on every cluster of `scope` (the template's now, or the one they ask for). */
+export function checkTemplateScope(actor: TemplateActor, scope: string[] | null, what: string): void {
+  if (mayManageTemplate(actor, scope)) return;
+  throw forbidden(
+    scope === null
+      ? `${what}: the template reaches every cluster and you may act on ${actor.clusters!.length ? actor.clusters!.join(', ') : 'none'} only; give "clusters" within yours`
+      : `${what}: the template reaches cluster(s) ${scope.filter((c) => !actor.clusters!.includes(c)).join(', ')}, which you may not act on`,
+  );
 }
 
 const NAME_MAX = 100;
@@ -33,7 +84,7 @@ const DESCRIPTION_MAX = 1000;
 /** Validates a create/replace body; 400 with the field on any problem. */
 export function parseTemplateInput(body: unknown): TemplateInput {
   const o = asObject(body, '');
-  onlyKeys(o, ['name', 'description', 'labels', 'taints'], '');
+  onlyKeys(o, ['name', 'description', 'labels', 'taints', 'clusters'], '');
   if (typeof o.name !== 'string' || o.name.trim() === '') throw badRequest('name is required', 'name');
   const name = o.name.trim();
   if (name.length > NAME_MAX) throw badRequest(`name must be at most ${NAME_MAX} characters`, 'name');
@@ -47,7 +98,22 @@ export function parseTemplateInput(body: unknown): TemplateInput {
       throw badRequest(`description must be at most ${DESCRIPTION_MAX} characters`, 'description');
     description = o.description.trim() || undefined;
   }
-  const out: TemplateInput = { name, ...(description ? { description } : {}) };
+  let clusters: string[] | null = null;
+  if (o.clusters !== undefined && o.clusters !== null) {
+    if (!Array.isArray(o.clusters) || o.clusters.length === 0 || o.clusters.length > MAX_SCOPE)
+      throw badRequest(
+        `clusters must be a list of 1 to ${MAX_SCOPE} cluster names (leave it out for every cluster)`,
+        'clusters',
+      );
+    clusters = [];
+    for (const [i, c] of (o.clusters as unknown[]).entries()) {
+      if (typeof c !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(c))
+        throw badRequest('a cluster name is a DNS label (lower-case letters, digits, -)', `clusters[${i}]`);
+      if (!clusters.includes(c)) clusters.push(c);
+    }
+    clusters.sort();
+  }
+  const out: TemplateInput = { name, ...(description ? { description } : {}), clusters };
   if (o.labels !== undefined && o.labels !== null) {
     const l = parseLabelsIntent(o.labels, 'labels');
     out.labels = { set: l.set, remove: l.remove, ...(l.allowSystem ? { allowSystem: true } : {}) };
@@ -66,6 +132,8 @@ function fromRow(r: TemplatesTable): Template {
     ...(r.description ? { description: r.description } : {}),
     ...(labels ? { labels } : {}),
     ...(taints ? { taints } : {}),
+    owner: r.owner ?? r.created_by,
+    clusters: fromJson<string[] | null>(r.clusters, null),
     createdBy: r.created_by,
     createdAt: r.created_at,
     updatedBy: r.updated_by,
@@ -82,9 +150,17 @@ export class TemplateStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async list(): Promise<Template[]> {
+  /** Templates the user may see (see maySeeTemplate); all of them without `actor`. */
+  async list(actor?: Pick<TemplateActor, 'clusters'>): Promise<Template[]> {
     const rows = await this.db.selectFrom('templates').selectAll().orderBy('name').execute();
-    return rows.map(fromRow);
+    return rows.map(fromRow).filter((t) => !actor || maySeeTemplate(actor, t.clusters));
+  }
+
+  /** One template as the user may see it: 404 when it reaches none of their clusters. */
+  async getFor(actor: Pick<TemplateActor, 'clusters'>, id: string): Promise<Template> {
+    const t = await this.get(id);
+    if (!maySeeTemplate(actor, t.clusters)) throw notFound(`template "${id}" not found`);
+    return t;
   }
 
   async get(id: string): Promise<Template> {
@@ -101,6 +177,8 @@ export class TemplateStore {
       description: input.description ?? null,
       labels: input.labels ? toJson(input.labels) : null,
       taints: input.taints ? toJson(input.taints) : null,
+      owner: by,
+      clusters: input.clusters ? toJson(input.clusters) : null,
       created_by: by,
       created_at: at,
       updated_by: by,
@@ -126,6 +204,7 @@ export class TemplateStore {
           description: input.description ?? null,
           labels: input.labels ? toJson(input.labels) : null,
           taints: input.taints ? toJson(input.taints) : null,
+          clusters: input.clusters ? toJson(input.clusters) : null,
           updated_by: by,
           updated_at: at,
         })

@@ -1,10 +1,21 @@
 /**
- * Label/taint templates over HTTP: CRUD (audited by the generic mutation hook under `template.*`) and apply,
- * which starts a batch job (audited by the job runner as `template.apply`).
+ * Label/taint templates over HTTP: CRUD (audited by the generic mutation hook under `template.*`), a preview
+ * of what applying would change on each node, and apply, which starts a batch job (audited by the job runner
+ * as `template.apply`). Templates have an owner and a cluster scope (templates.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
-import { checkSystemLabels, parseTemplateInput } from '../../operations/index.js';
+import { forbidden } from '../errors.js';
+import {
+  asObject,
+  checkSystemLabels,
+  checkTemplateScope,
+  checkTemplateTarget,
+  onlyKeys,
+  parseTargets,
+  parseTemplateInput,
+  previewTemplate,
+} from '../../operations/index.js';
 import type { RoutePolicy } from '../policy.js';
 import { actorOf, operationsOf } from './operations.js';
 
@@ -14,12 +25,13 @@ const OPERATOR: RoutePolicy = { role: 'operator' };
 type IdParams = { Params: { id: string } };
 
 export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/api/v1/templates', { config: { policy: VIEWER } }, async () => ({
-    items: await operationsOf(ctx).templates.list(),
+  // Listed and read by users who may act on at least one cluster a template reaches.
+  app.get('/api/v1/templates', { config: { policy: VIEWER } }, async (req) => ({
+    items: await operationsOf(ctx).templates.list(actorOf(req)),
   }));
 
   app.get<IdParams>('/api/v1/templates/:id', { config: { policy: VIEWER } }, async (req) => ({
-    template: await operationsOf(ctx).templates.get(req.params.id),
+    template: await operationsOf(ctx).templates.getFor(actorOf(req), req.params.id),
   }));
 
   app.post(
@@ -28,20 +40,27 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (req, reply) => {
       const input = parseTemplateInput(req.body);
       const actor = actorOf(req);
+      checkTemplateScope(actor, input.clusters ?? null, 'cannot create this template');
       if (input.labels) checkSystemLabels(actor, input.labels, input.labels.allowSystem ?? false);
       const template = await operationsOf(ctx).templates.create(input, actor.username);
       return reply.code(201).send({ template });
     },
   );
 
+  // Editing or deleting a template changes what it does on every cluster it reaches: only a user who may
+  // act on all of them may (before and after the edit).
   app.put<IdParams>(
     '/api/v1/templates/:id',
     { config: { policy: OPERATOR, auditAction: 'template.update' } },
     async (req) => {
       const input = parseTemplateInput(req.body);
       const actor = actorOf(req);
+      const { templates } = operationsOf(ctx);
+      const current = await templates.getFor(actor, req.params.id);
+      checkTemplateScope(actor, current.clusters, `cannot edit template "${current.name}"`);
+      checkTemplateScope(actor, input.clusters ?? null, `cannot edit template "${current.name}"`);
       if (input.labels) checkSystemLabels(actor, input.labels, input.labels.allowSystem ?? false);
-      return { template: await operationsOf(ctx).templates.replace(req.params.id, input, actor.username) };
+      return { template: await templates.replace(req.params.id, input, actor.username) };
     },
   );
 
@@ -49,8 +68,33 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
     '/api/v1/templates/:id',
     { config: { policy: OPERATOR, auditAction: 'template.delete' } },
     async (req, reply) => {
-      await operationsOf(ctx).templates.remove(req.params.id);
+      const actor = actorOf(req);
+      const { templates } = operationsOf(ctx);
+      const current = await templates.getFor(actor, req.params.id);
+      checkTemplateScope(actor, current.clusters, `cannot delete template "${current.name}"`);
+      await templates.remove(req.params.id);
       return reply.code(204).send();
+    },
+  );
+
+  // What applying would change on each node, read fresh; changes nothing (so no audit entry).
+  app.post<IdParams>(
+    '/api/v1/templates/:id/preview',
+    { config: { policy: OPERATOR, audit: false } },
+    async (req) => {
+      const actor = actorOf(req);
+      const { ops, templates } = operationsOf(ctx);
+      const body = asObject(req.body, '');
+      onlyKeys(body, ['targets'], '');
+      const targets = parseTargets(body.targets);
+      const template = await templates.getFor(actor, req.params.id);
+      for (const [i, t] of targets.entries()) {
+        if (actor.clusters !== null && !actor.clusters.includes(t.cluster))
+          throw forbidden(`you have no access to cluster "${t.cluster}"`);
+        checkTemplateTarget(template, t.cluster, `targets[${i}].cluster`);
+        ops.client(t.cluster);
+      }
+      return previewTemplate(ops, template, targets);
     },
   );
 
