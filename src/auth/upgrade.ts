@@ -63,8 +63,21 @@ export async function revalidate(req: FastifyRequest): Promise<AuthUser | null> 
   return r.ok ? r.user : null;
 }
 
-/** Like `revalidate`, with when the identity lapses unless used (sessions), so a connection can close then. */
+/**
+ * Like `revalidate`, with when the identity lapses unless used (a session's idle or absolute expiry, a token's
+ * expiry), so a long-lived connection can close at that moment.
+ */
 export async function recheck(req: FastifyRequest): Promise<{ user: AuthUser; validUntil?: number } | null> {
-  const r = await securityOf(req.server).auth.authenticate(req.headers, false);
-  return r.ok ? { user: r.user, validUntil: r.validUntil } : null;
+  const { auth } = securityOf(req.server);
+  const r = await auth.authenticate(req.headers, false);
+  if (!r.ok) return null;
+  let validUntil = r.validUntil;
+  if (r.user.via === 'token' && r.user.tokenId) {
+    const expiresAt = await auth.tokens.get(r.user.tokenId).then(
+      (t) => t.expiresAt,
+      () => null, // revoked meanwhile: the next check says so
+    );
+    if (expiresAt) validUntil = Date.parse(expiresAt);
+  }
+  return { user: r.user, validUntil };
 }

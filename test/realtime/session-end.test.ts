@@ -1,5 +1,6 @@
 // Open WebSockets follow the identity they were opened with: logout, token revocation, user removal, a
-// password reset and session expiry close them at once, not at the next periodic re-check (set to a day here).
+// password reset, session expiry and token expiry close them at once, not at the next periodic re-check (set
+// to a week here, so only the immediate paths can close them).
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWsRoutes } from '../../src/api/routes/ws.js';
@@ -57,7 +58,7 @@ beforeEach(async () => {
   timers = new ClockTimers(clock);
   t = await startTestApp({
     clock,
-    modules: [createWsRoutes({ hub, revalidateMs: 24 * 3_600_000, clock: timers })],
+    modules: [createWsRoutes({ hub, revalidateMs: 7 * 24 * 3_600_000, clock: timers })],
   });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -78,12 +79,12 @@ async function open(headers: Record<string, string>): Promise<TestWs> {
 const bySession = (s: Session) => open({ cookie: s.cookie, origin: url });
 const byToken = (secret: string) => open(asToken(secret));
 
-async function newToken(s: Session): Promise<{ id: string; secret: string }> {
+async function newToken(s: Session, extra: object = {}): Promise<{ id: string; secret: string }> {
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/tokens',
     headers: asSession(s),
-    payload: { name: 'ws' },
+    payload: { name: 'ws', ...extra },
   });
   return { id: res.json().token.id, secret: res.json().secret };
 }
@@ -134,6 +135,16 @@ describe('a WebSocket closes as soon as its identity ends', () => {
     await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${vera.id}`, headers: asSession(admin) });
     expect(await bySess.closedBy()).toEqual(ENDED);
     expect(await byTok.closedBy()).toEqual(ENDED);
+  });
+
+  it('when its token expires', async () => {
+    const ws = await byToken((await newToken(admin, { expiresInDays: 1 })).secret);
+    await ws.barrier();
+    timers.advance(24 * 3_600_000 - 60_000);
+    await ws.barrier();
+    expect(ws.closed).toBeUndefined();
+    timers.advance(60_000 + 1);
+    expect(await ws.closedBy()).toEqual(ENDED);
   });
 
   it('when the session reaches its idle limit', async () => {
