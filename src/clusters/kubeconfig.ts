@@ -6,6 +6,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import type { KubeContextInfo } from './types.js';
+import { tokenExpiry, whyNotRefreshable, type OidcProviderConfig } from '../kube/oidc.js';
 import { invalidKubeconfig, noServerKubeconfig, unknownContext } from './errors.js';
 
 const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0]!;
@@ -121,7 +122,7 @@ export function requireSelfContained(kc: KubeConfig, field = 'kubeconfig'): void
       field,
     );
   }
-  const provider = user.authProvider as { name?: string } | undefined;
+  const provider = user.authProvider as { name?: string; config?: OidcProviderConfig } | undefined;
   if (provider && provider.name !== 'oidc') {
     throw invalidKubeconfig(
       `user "${user.name}" uses the "${provider.name ?? 'unknown'}" auth-provider, which is not supported for ` +
@@ -129,6 +130,27 @@ export function requireSelfContained(kc: KubeConfig, field = 'kubeconfig'): void
       field,
     );
   }
+  if (provider) requireUsableOidc(user.name, provider.config ?? {}, field, fix);
+}
+
+/**
+ * An oidc user must work now and keep working: its id-token is valid, or it can be refreshed (refresh-token,
+ * https issuer, client-id). A token that expired with no way to renew it is refused here rather than
+ * registering a cluster that can never be reached.
+ */
+function requireUsableOidc(name: string, c: OidcProviderConfig, field: string, fix: string): void {
+  if (c['idp-certificate-authority'] && !c['idp-certificate-authority-data']) {
+    throw invalidKubeconfig(`idp-certificate-authority refers to a file on your machine; ${fix}`, field);
+  }
+  const exp = tokenExpiry(c['id-token']);
+  const valid = !!c['id-token'] && (exp === undefined || exp * 1000 > Date.now());
+  const why = whyNotRefreshable(c);
+  if (valid || !why) return;
+  throw invalidKubeconfig(
+    `user "${name}" uses the oidc auth-provider, but its id-token ${c['id-token'] ? 'has expired' : 'is missing'} ` +
+      `and cannot be refreshed (${why}); run a kubectl command to refresh it and export again, or use a token`,
+    field,
+  );
 }
 
 /** Minimal kubeconfig (JSON text) for the one context: what is encrypted and stored. */

@@ -22,6 +22,7 @@ import {
 } from './answer.js';
 import { KUBE_LIMITS, type KubeLimits } from './limits.js';
 import { LineSplitter, LineTooLongError } from './lines.js';
+import { OidcTokenSource, type OidcProviderConfig } from './oidc.js';
 import { kubeApiCalls, kubeApiErrors, kubeApiLatency, kubeRejectedAnswers } from '../metrics/registry.js';
 
 const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
@@ -103,15 +104,24 @@ export class HttpKubeClient implements KubeClient {
   private calls = 0;
   private readonly watches = new Set<WatchHandle>();
   private readonly limits: KubeLimits;
+  private readonly kc: KubeConfig;
+  /** Set for users with the `oidc` auth-provider, whose tokens this client renews itself (see oidc.ts). */
+  private readonly oidc?: OidcTokenSource;
 
   constructor(
     readonly cluster: string,
-    private readonly kc: KubeConfig,
+    kc: KubeConfig,
     private readonly defaultTimeoutMs = 15_000,
     /** Tests shrink the bounds to exercise them cheaply; production uses KUBE_LIMITS. */
     limits: Partial<KubeLimits> = {},
   ) {
     this.limits = { ...KUBE_LIMITS, ...limits };
+    const user = kc.getCurrentUser();
+    if (user?.authProvider?.name === 'oidc') {
+      this.oidc = new OidcTokenSource((user.authProvider.config ?? {}) as OidcProviderConfig);
+      kc = withoutAuthProvider(kc, user.name);
+    }
+    this.kc = kc;
     const c = kc.getCurrentCluster();
     if (!c) throw new KubeError('BadRequest', 'kubeconfig has no current cluster', 0);
     this.server = c.server;
@@ -135,6 +145,7 @@ export class HttpKubeClient implements KubeClient {
       headers: { Accept: 'application/json', 'User-Agent': 'kube-node-manager' },
     };
     await this.kc.applyToHTTPSOptions(opts);
+    if (this.oidc) opts.headers = { ...opts.headers, Authorization: `Bearer ${await this.oidc.token()}` };
     return opts;
   }
 
@@ -356,6 +367,18 @@ export class HttpKubeClient implements KubeClient {
     for (const w of [...this.watches]) w.abort();
     this.agent.destroy();
   }
+}
+
+/** The same KubeConfig with one user's auth-provider removed (its TLS settings and other fields kept). */
+function withoutAuthProvider(kc: KubeConfig, userName: string): KubeConfig {
+  const out = new KubeConfig();
+  out.loadFromOptions({
+    clusters: kc.clusters,
+    users: kc.users.map((u) => (u.name === userName ? { ...u, authProvider: undefined } : u)),
+    contexts: kc.contexts,
+    currentContext: kc.getCurrentContext(),
+  });
+  return out;
 }
 
 /** Build a KubeConfig from kubeconfig text and pick a context (throws KubeError 'BadRequest'/'NotFound'). */
