@@ -301,3 +301,38 @@ describe('Reflector', () => {
     expect(log.at(-1)).toBe('updated a red->green');
   });
 });
+
+describe('Reflector and refused answers', () => {
+  it('a MalformedWatch or ResponseTooLarge is a failure: recorded with its reason, re-watched after back-off, no relist', async () => {
+    const client = new FakeKubeClient();
+    client.put('a');
+    const clock = new FakeClock();
+    const { r } = make(client, clock);
+    r.start();
+    await r.waitForSync(1000);
+    await flush();
+    const lists = client.requests.length;
+    const watches = client.watchQueries.length;
+    client.failNext.push(new KubeError('ResponseTooLarge', 'ResponseTooLarge: watch: over 16 MiB', 0));
+    client.cutWatches(
+      new KubeError('MalformedWatch', 'MalformedWatch: watch /api/v1/things: a line is not JSON', 0),
+    );
+    await flush();
+    expect(r.isSynced()).toBe(false);
+    expect(r.stats()).toMatchObject({ lastErrorReason: 'MalformedWatch', consecutiveFailures: 1 });
+    // Not a hot loop: nothing is asked again until the back-off delay has passed.
+    const first = clock.nextDelay()!;
+    expect(first).toBe(440);
+    expect(client.watchQueries.length).toBe(watches);
+    await clock.advance(first);
+    expect(client.watchQueries.length).toBe(watches + 1);
+    expect(r.stats()).toMatchObject({ lastErrorReason: 'ResponseTooLarge', consecutiveFailures: 2 });
+    // The delay grows; the store is kept and no relist is made (the refused answer says nothing of the data).
+    expect(clock.nextDelay()).toBe(880);
+    await clock.advance(880);
+    await clock.advance(1000);
+    expect(r.isSynced()).toBe(true);
+    expect(client.requests.length).toBe(lists);
+    expect(r.stats().reconnects).toMatchObject({ MalformedWatch: 1, ResponseTooLarge: 1 });
+  });
+});
