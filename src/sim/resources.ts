@@ -197,10 +197,33 @@ export const RESOURCES: ResourceDef[] = [
     generation: true,
     storageVersionHash: 'P1RzHs8/mWQ=',
   },
+  // Node heartbeats in kube-node-lease. Nothing here renews them (nor does kwok on the real side), but
+  // `kubectl describe node` reads the node's Lease and must get a NotFound for it, not an unknown resource.
+  {
+    resource: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    listKind: 'LeaseList',
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    subresources: [],
+    fields: metaFields,
+    generation: false,
+    storageVersionHash: 'gqkMMb/YqFM=',
+  },
 ];
 
 export type ResourceName =
-  'nodes' | 'pods' | 'namespaces' | 'events' | 'poddisruptionbudgets' | 'daemonsets' | 'replicasets';
+  | 'nodes'
+  | 'pods'
+  | 'namespaces'
+  | 'events'
+  | 'poddisruptionbudgets'
+  | 'daemonsets'
+  | 'replicasets'
+  | 'leases';
 
 export const RESOURCE_BY_NAME = new Map(RESOURCES.map((r) => [r.resource, r]));
 
