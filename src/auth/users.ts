@@ -200,6 +200,13 @@ export class Users {
     if (p.password !== undefined) {
       const current = await this.getRow(id);
       if (!current) throw notFound('user not found');
+      // A local password would let a provider's account sign in past its provider (and its groups).
+      if ((current.source ?? 'local') !== 'local') {
+        throw badRequest(
+          `this account signs in through ${current.source}; it has no local password`,
+          'password',
+        );
+      }
       checkPasswordPolicy(p.password, current.username);
       newHash = await hashPassword(p.password, this.scrypt);
     }

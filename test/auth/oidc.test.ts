@@ -322,6 +322,17 @@ describe('OpenID Connect sign-in', () => {
     expect(admin.user.role).toBe('admin');
     const res = await login(t.app, 'bob', '!external');
     expect(res.statusCode).toBe(401);
+    // Nor can an admin give it one: it would sign in past the provider and its groups.
+    const bob = await t.sec.auth.users.getRowByUsername('bob');
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${bob!.id}`,
+      headers: asSession(admin),
+      payload: { password: 'a-brand-new-password-1' },
+    });
+    expect(patch.statusCode).toBe(400);
+    expect(patch.json().error.field).toBe('password');
+    expect((await login(t.app, 'bob', 'a-brand-new-password-1')).statusCode).toBe(401);
   });
 
   it('turns local sign-in off when told to, providers still work', async () => {

@@ -147,7 +147,9 @@ export function signInRoutesWith(opts: SignInRouteOptions = {}) {
         const { username, password } = parse(ldapLoginSchema, req.body);
         const m = requestMeta(req);
         const base = { ip: m.ip, requestId: m.requestId, action: 'auth.login' };
-        // The same lockout as local sign-in: a directory must not become an unthrottled password oracle.
+        // The same throttle as local sign-in: a directory must not become an unthrottled password oracle.
+        const delayMs = await auth.throttle.delayFor(m.ip);
+        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
         const lock = await auth.throttle.locked(username);
         if (lock) {
           authLogins.inc({ result: 'locked' });
