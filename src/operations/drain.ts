@@ -50,6 +50,11 @@ export interface DrainPreview {
   node: string;
   pods: PodDecision[];
   wouldSucceed: boolean;
+  /**
+   * With `disableEviction`: pods are deleted, not evicted, and these PodDisruptionBudgets (namespace/name)
+   * cover pods that would go regardless of what they allow.
+   */
+  bypassesBudgets?: string[];
 }
 
 export interface DrainResult {
@@ -90,8 +95,40 @@ export async function previewDrain(
 ): Promise<DrainPreview> {
   const pods = await listNodePods(client, node, opts.podSelector, deps.signal);
   const decisions = await classifyPods(client, pods, opts, deps.clock.now(), deps.signal);
-  if (!opts.disableEviction) await markBudgetBlocks(client, decisions, deps.signal);
-  return { node, pods: decisions.map(strip), wouldSucceed: !decisions.some((d) => d.action === 'blocked') };
+  const bypassed = opts.disableEviction
+    ? await markBudgetBypass(client, decisions, deps.signal)
+    : (await markBudgetBlocks(client, decisions, deps.signal), undefined);
+  return {
+    node,
+    pods: decisions.map(strip),
+    wouldSucceed: !decisions.some((d) => d.action === 'blocked'),
+    ...(bypassed ? { bypassesBudgets: bypassed } : {}),
+  };
+}
+
+/** Deletes ignore budgets: say so on every pod one covers, and name the budgets. */
+async function markBudgetBypass(
+  client: KubeClient,
+  decisions: ClassifiedPod[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const deleting = decisions.filter((d) => d.action === 'delete');
+  const namespaces = [...new Set(deleting.map((d) => d.namespace))];
+  const pdbsByNs = new Map(
+    await Promise.all(namespaces.map(async (ns) => [ns, await listPdbs(client, ns, signal)] as const)),
+  );
+  const bypassed = new Set<string>();
+  for (const d of deleting) {
+    const covering = (pdbsByNs.get(d.namespace) ?? []).filter(
+      (p) => selectorMatches(p.spec?.selector, d.pod.metadata.labels) && pdbApplies(d.pod, p),
+    );
+    if (covering.length === 0) continue;
+    const names = covering.map((p) => p.metadata.name);
+    for (const n of names) bypassed.add(`${d.namespace}/${n}`);
+    d.cause = 'pdb';
+    d.reason = `will be deleted, bypassing PodDisruptionBudget ${names.map((n) => `"${n}"`).join(', ')} (disableEviction)`;
+  }
+  return [...bypassed].sort();
 }
 
 async function markBudgetBlocks(

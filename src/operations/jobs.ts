@@ -34,7 +34,13 @@ import {
 import { parseParams, type ParsedParams } from './job-params.js';
 import { recordIntent } from './audit-intent.js';
 import { systemClock, type AuditSink, type Clock, type JobPublisher } from './ports.js';
-import { checkSystemLabels, type Actor, type NodeOperations, type TemplateContent } from './service.js';
+import {
+  checkDisableEviction,
+  checkSystemLabels,
+  type Actor,
+  type NodeOperations,
+  type TemplateContent,
+} from './service.js';
 import { checkTemplateTarget, type TemplateStore } from './templates.js';
 import { asObject, onlyKeys, parseLabelSelector, validateNodeName } from './validation.js';
 
@@ -542,6 +548,7 @@ export class JobRunner {
     let params = req.params;
     if (req.parsed.operation === 'labels')
       checkSystemLabels(actor, req.parsed.params, req.parsed.params.allowSystem);
+    if (req.parsed.operation === 'drain') checkDisableEviction(actor, req.parsed.params);
     if (req.parsed.operation === 'template') {
       if (!this.deps.templates) throw badRequest('templates are not available', 'params.templateId');
       const t = await this.deps.templates.getFor(actor, req.parsed.params.templateId);

@@ -30,6 +30,11 @@ export interface Actor {
   clusters: string[] | null;
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
+  /**
+   * May drain with `disableEviction` (plain deletes, bypassing PodDisruptionBudgets). Admins always may;
+   * operators only when their account carries this grant.
+   */
+  canDisableEviction?: boolean;
 }
 
 export interface NodeWriteAnswer {
@@ -67,6 +72,21 @@ export interface OperationsDeps {
 
 export const mayOverrideSystemLabels = (a: Pick<Actor, 'role' | 'canOverrideSystemLabels'>) =>
   a.role === 'admin' || (a.role === 'operator' && a.canOverrideSystemLabels);
+
+export const mayDisableEviction = (a: Pick<Actor, 'role' | 'canDisableEviction'>) =>
+  a.role === 'admin' || (a.role === 'operator' && a.canDisableEviction === true);
+
+/**
+ * Deleting pods instead of evicting them bypasses every PodDisruptionBudget, the one promise drain makes: it
+ * is a grant like the guard override, refused (403) to anyone without it, preview included.
+ */
+export function checkDisableEviction(actor: Actor, opts: { disableEviction: boolean }): void {
+  if (!opts.disableEviction || mayDisableEviction(actor)) return;
+  throw forbidden(
+    'disableEviction deletes pods instead of evicting them, bypassing PodDisruptionBudgets; it needs the admin ' +
+      'role. Drain without it (evictions respect the budgets).',
+  );
+}
 
 /** 403 unless system keys are both asked for explicitly and allowed for this user. */
 export function checkSystemLabels(actor: Actor, changes: LabelChanges, allowSystem: boolean): void {

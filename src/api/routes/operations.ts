@@ -7,6 +7,7 @@ import type { AppContext } from '../../app.js';
 import type { AuditOutcome } from '../../audit/log.js';
 import {
   asObject,
+  checkDisableEviction,
   parseCordonParams,
   parseDrainOptions,
   parseEmptyParams,
@@ -37,6 +38,8 @@ export function actorOf(req: FastifyRequest): Actor {
     clusters: u.clusters,
     canOverrideGuard: u.canOverrideGuard,
     canOverrideSystemLabels: u.canOverrideSystemLabels,
+    // Admins hold it by role; an operator only if the account carries the grant.
+    canDisableEviction: (u as { canDisableEviction?: boolean }).canDisableEviction === true,
   };
 }
 
@@ -182,8 +185,12 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
       }
       throw e;
     }
-    // A preview changes nothing: no audit entry, no job.
-    if (dryRun) return ops.previewDrain(cluster, name, opts);
+    // A preview changes nothing: no audit entry, no job. Deleting instead of evicting is refused to a user
+    // without the grant here too, so nobody plans a drain they may not run.
+    if (dryRun) {
+      checkDisableEviction(actorOf(req), opts);
+      return ops.previewDrain(cluster, name, opts);
+    }
     const job = await jobs.submit(
       actorOf(req),
       { operation: 'drain', targets: [{ cluster, nodes: [name] }], params: opts, override },
