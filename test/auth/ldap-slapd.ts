@@ -41,7 +41,7 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
-function entries(users: DirUser[], groups: string[]): string {
+function entries(users: DirUser[]): string {
   const out = [
     `dn: ${SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example`,
     `dn: ou=people,${SUFFIX}\nobjectClass: organizationalUnit\nou: people`,
@@ -54,16 +54,20 @@ function entries(users: DirUser[], groups: string[]): string {
       `dn: uid=${u.uid},ou=people,${SUFFIX}\nobjectClass: inetOrgPerson\nuid: ${u.uid}\ncn: ${u.uid}\nsn: ${u.uid}\nuserPassword: ${u.password}`,
     );
   }
-  for (const g of groups) {
-    const members = users
-      .filter((u) => u.groups.includes(g))
-      .map((u) => `member: uid=${u.uid},ou=people,${SUFFIX}`);
-    // groupOfNames needs at least one member; the root DN stands in for an empty group.
-    out.push(
-      `dn: cn=${g},ou=groups,${SUFFIX}\nobjectClass: groupOfNames\ncn: ${g}\n${(members.length ? members : [`member: ${ROOT_DN}`]).join('\n')}`,
-    );
-  }
   return out.join('\n\n') + '\n';
+}
+
+/** Groups are added online, not by slapadd, so the memberof overlay writes each member's memberOf. */
+async function addGroups(admin: Client, users: DirUser[], groups: string[]) {
+  for (const g of groups) {
+    const members = users.filter((u) => u.groups.includes(g)).map((u) => `uid=${u.uid},ou=people,${SUFFIX}`);
+    await admin.add(`cn=${g},ou=groups,${SUFFIX}`, {
+      objectClass: 'groupOfNames',
+      cn: g,
+      // groupOfNames needs at least one member; the root DN stands in for an empty group.
+      member: members.length ? members : [ROOT_DN],
+    });
+  }
 }
 
 export async function startSlapd(users: DirUser[], groups: string[]): Promise<Slapd> {
@@ -82,7 +86,7 @@ export async function startSlapd(users: DirUser[], groups: string[]): Promise<Sl
     conf,
     [
       ...['core', 'cosine', 'inetorgperson'].map((s) => `include ${SCHEMA_DIR}/${s}.schema`),
-      ...(MODULE_DIR ? [`modulepath ${MODULE_DIR}`, 'moduleload back_mdb'] : []),
+      ...(MODULE_DIR ? [`modulepath ${MODULE_DIR}`, 'moduleload back_mdb', 'moduleload memberof'] : []),
       `pidfile ${dir}/slapd.pid`,
       `TLSCACertificateFile ${caFile}`,
       `TLSCertificateFile ${dir}/cert.pem`,
@@ -96,11 +100,17 @@ export async function startSlapd(users: DirUser[], groups: string[]): Promise<Sl
       `rootpw ${ROOT_PW}`,
       `directory ${data}`,
       'maxsize 10485760',
+      // memberOf on users, kept up to date as groups change (what Active Directory does natively).
+      'overlay memberof',
+      'memberof-group-oc groupOfNames',
+      'memberof-member-ad member',
+      'memberof-memberof-ad memberOf',
+      'memberof-refint TRUE',
       '',
     ].join('\n'),
   );
   const ldif = path.join(dir, 'data.ldif');
-  writeFileSync(ldif, entries(users, groups));
+  writeFileSync(ldif, entries(users));
   const add = spawnSync(SLAPADD, ['-f', conf, '-l', ldif], { encoding: 'utf8' });
   if (add.status !== 0) throw new Error(`slapadd failed: ${add.stderr}`);
 
@@ -138,6 +148,12 @@ export async function startSlapd(users: DirUser[], groups: string[]): Promise<Sl
       if (Date.now() > deadline) throw new Error(`slapd did not start: ${(e as Error).message} ${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+  const c = await admin();
+  try {
+    await addGroups(c, users, groups);
+  } finally {
+    await c.unbind();
   }
   return {
     url,

@@ -148,6 +148,14 @@ if (!SLAPD) {
       expect(denied!.params).toMatchObject({ source: 'ldap', sessionsEnded: 2 });
     });
 
+    it('reads groups from memberOf when no group base is set', async () => {
+      const a = await app({ KNM_LDAP_GROUP_BASE: '' });
+      const res = await ldapLogin(a, 'alice', 'alice-ldap-pw');
+      expect(res.json().user).toMatchObject({ role: 'admin' });
+      expect((await ldapLogin(a, 'bob', 'bob-ldap-pw')).json().user).toMatchObject({ role: 'operator' });
+      expect((await ldapLogin(a, 'carol', 'carol-ldap-pw')).statusCode).toBe(403);
+    });
+
     it('says the directory is unavailable when the service account is refused', async () => {
       const a = await app({ KNM_LDAP_BIND_PASSWORD: 'wrong-service-password' });
       const res = await ldapLogin(a, 'alice', 'alice-ldap-pw');
