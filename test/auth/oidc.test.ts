@@ -11,6 +11,7 @@ import {
   auditEntries,
   cookieFrom,
   createUser,
+  dialects,
   login,
   signIn,
   startTestApp,
@@ -70,13 +71,6 @@ function oidcEnv(extra: Record<string, string> = {}) {
 }
 
 let t: TestApp;
-beforeEach(async () => {
-  tamper = undefined;
-  t = await startTestApp({ env: oidcEnv(), modules: [signInRoutesWith({ oidcFetch })] });
-});
-afterEach(async () => {
-  await t.close();
-});
 
 /** Starts a sign-in at the console, signs in at the provider as `who`, and answers the callback request. */
 async function startAndAuthorize(who: string) {
@@ -116,7 +110,15 @@ async function me(cookie: string) {
   return t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie } });
 }
 
-describe('OpenID Connect sign-in', () => {
+describe.each(dialects)('OpenID Connect sign-in on $name', (dialect) => {
+  beforeEach(async () => {
+    tamper = undefined;
+    t = await startTestApp({ env: oidcEnv(), dialect, modules: [signInRoutesWith({ oidcFetch })] });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
   it('lists the provider for the login page', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/auth/providers' });
     expect(res.json()).toEqual({ local: true, oidc: { name: 'OpenID Connect' }, ldap: false });
@@ -199,6 +201,7 @@ describe('OpenID Connect sign-in', () => {
     await t.close();
     t = await startTestApp({
       env: oidcEnv({ KNM_OIDC_DEFAULT_ROLE: 'viewer:prod-a' }),
+      dialect,
       modules: [signInRoutesWith({ oidcFetch })],
     });
     const { session } = await oidcSignIn('outsider');
