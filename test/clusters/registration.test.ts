@@ -75,6 +75,7 @@ describe('adding a cluster from a kubeconfig', () => {
       'createdBy',
       'name',
       'nodeCount',
+      'permissions',
       'podIndex',
       'readyNodeCount',
       'server',
@@ -161,9 +162,11 @@ describe('adding a cluster from a kubeconfig', () => {
     const body = { name: 'prod', source: 'kubeconfig', kubeconfig: good() };
     const dry = await a.call('POST', '/api/v1/clusters?dryRun=true', body);
     expect(dry.statusCode).toBe(200);
-    expect(dry.json()).toEqual({ ok: true, version: 'v1.31.4', nodeCount: 7 });
+    // This fake API server has no SelfSubjectAccessReview: the permission matrix says it could not ask.
+    const unknown = expect.objectContaining({ checked: false, operations: [] });
+    expect(dry.json()).toEqual({ ok: true, version: 'v1.31.4', nodeCount: 7, permissions: unknown });
     const test = await a.call('POST', '/api/v1/clusters/test', { source: 'kubeconfig', kubeconfig: good() });
-    expect(test.json()).toEqual({ ok: true, version: 'v1.31.4', nodeCount: 7 });
+    expect(test.json()).toEqual({ ok: true, version: 'v1.31.4', nodeCount: 7, permissions: unknown });
     expect(await storedRows(a)).toHaveLength(0);
     expect(a.app.ctx.clusters.list()).toHaveLength(0);
     // A dry run checks the name like an add would.

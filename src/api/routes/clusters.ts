@@ -82,8 +82,10 @@ export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
       return ctx.clusters.test(input);
     }
     const record = await ctx.clusters.add(input, actor(req));
+    // The cluster as it was when added; the preflight's round trips must not change the snapshot.
+    const added = info(record);
     const matrix = await permissions.get(ctx.clusters.client(record.name));
-    return reply.status(201).send({ ...info(record), permissions: matrix });
+    return reply.status(201).send({ ...added, permissions: matrix });
   });
 
   app.post('/api/v1/clusters/test', { config: { policy: ADMIN } }, async (req) =>
