@@ -137,6 +137,28 @@ describe('a WebSocket closes as soon as its identity ends', () => {
     expect(await byTok.closedBy()).toEqual(ENDED);
   });
 
+  it('a change of the user’s clusters applies to the open connection without closing it', async () => {
+    const vera = await createUser(t, admin, 'vera', 'viewer');
+    const ws = await bySession(await signIn(t.app, 'vera', vera.password));
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${vera.id}`,
+      headers: asSession(admin),
+      payload: { clusters: ['b'] },
+    });
+    expect(patch.statusCode).toBe(200);
+    // The re-check runs as the change is made; a round trip or two later cluster "a" is out of reach.
+    let refused = false;
+    for (let i = 0; i < 50 && !refused; i++) {
+      const from = ws.messages.length;
+      ws.send({ type: 'subscribe', clusters: ['a'] });
+      await ws.barrier();
+      refused = ws.messages.slice(from).some((m) => m.type === 'error');
+    }
+    expect(refused).toBe(true);
+    expect(ws.closed).toBeUndefined();
+  });
+
   it('when its token expires', async () => {
     const ws = await byToken((await newToken(admin, { expiresInDays: 1 })).secret);
     await ws.barrier();
