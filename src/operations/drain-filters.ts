@@ -6,6 +6,7 @@
  */
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
+import { kubeErrorText } from '../kube/forbidden.js';
 import { controllerOf, type KubeList, type KubePod } from './kube-types.js';
 import type { PodAction, PodCause } from './drain-types.js';
 import type { DrainOptions } from './validation.js';
@@ -136,7 +137,7 @@ export async function classifyPods(
           delete: false,
           action: 'blocked',
           cause: isKubeError(err, 'NotFound') ? 'daemonset-missing' : 'error',
-          message: `${err.message}${hint}`,
+          message: `${kubeErrorText(err)}${hint}`,
         };
       }
       if (!opts.ignoreDaemonSets) {
