@@ -30,16 +30,7 @@ export function localNodeHeaders() {
   }
 }
 
-/** Runs `npm ci` in `root` if needed; returns false when it failed (npm has said why). */
-export function ensureDependencies(root) {
-  const at = (...p) => path.join(root, ...p);
-  // npm writes node_modules/.package-lock.json on every install; older than the lock file means stale.
-  if (
-    fs.existsSync(at('node_modules')) &&
-    mtime(at('package-lock.json')) <= mtime(at('node_modules', '.package-lock.json'))
-  ) {
-    return true;
-  }
+function npmEnv() {
   const env = { ...process.env };
   const headers = localNodeHeaders();
   // A nodedir given in the environment wins. One in an .npmrc does not: it may name another Node.js version's
@@ -47,14 +38,43 @@ export function ensureDependencies(root) {
   if (headers && !env.npm_config_nodedir && !env.NPM_CONFIG_NODEDIR) {
     env.npm_config_nodedir = headers;
   }
+  return env;
+}
+
+function npm(what, args, root) {
+  const env = npmEnv();
   const win = process.platform === 'win32';
-  console.log(
-    `> installing dependencies: npm ci${env.npm_config_nodedir ? ` (node headers: ${env.npm_config_nodedir})` : ''}`,
-  );
-  const r = spawnSync(win ? 'npm.cmd' : 'npm', ['ci'], { cwd: root, stdio: 'inherit', env, shell: win });
-  if (r.status !== 0) {
-    console.error(`npm ci failed (exit ${r.status ?? r.signal}).`);
-    return false;
+  const headers = env.npm_config_nodedir ? ` (node headers: ${env.npm_config_nodedir})` : '';
+  console.log(`> ${what}: npm ${args.join(' ')}${headers}`);
+  const r = spawnSync(win ? 'npm.cmd' : 'npm', args, { cwd: root, stdio: 'inherit', env, shell: win });
+  if (r.status !== 0) console.error(`npm ${args[0]} failed (exit ${r.status ?? r.signal}).`);
+  return r.status === 0;
+}
+
+/**
+ * Runs `npm ci` in `root` if needed, and rebuilds better-sqlite3 when it was compiled for another Node.js
+ * version (a checkout installed with one version and started with another). False when npm failed (it has
+ * said why).
+ */
+export function ensureDependencies(root) {
+  const at = (...p) => path.join(root, ...p);
+  // npm writes node_modules/.package-lock.json on every install; older than the lock file means stale.
+  if (
+    !fs.existsSync(at('node_modules')) ||
+    mtime(at('package-lock.json')) > mtime(at('node_modules', '.package-lock.json'))
+  ) {
+    return npm('installing dependencies', ['ci'], root);
+  }
+  const probe = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (probe.status !== 0 && /NODE_MODULE_VERSION|compiled against a different Node/.test(probe.stderr)) {
+    return npm(
+      `better-sqlite3 was built for another Node.js version, rebuilding it for ${process.version}`,
+      ['rebuild', 'better-sqlite3'],
+      root,
+    );
   }
   return true;
 }

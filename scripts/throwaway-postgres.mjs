@@ -196,6 +196,7 @@ export async function startThrowawayPostgres({ root, choice = postgresChoice() }
       if (server) {
         return {
           url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+          dir: tmp,
           version,
           source: found.source,
           stop: () => server.stop().finally(removeTmp),
