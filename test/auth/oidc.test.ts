@@ -5,6 +5,7 @@ import { decodeJwt, generateKeyPair, importJWK, SignJWT, type JWTPayload } from 
 import type { CustomFetch } from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signInRoutesWith } from '../../src/api/routes/sign-in.js';
+import { MAX_PENDING } from '../../src/auth/oidc/client.js';
 import {
   ADMIN_PASSWORD,
   asSession,
@@ -246,6 +247,32 @@ describe.each(dialects)('OpenID Connect sign-in on $name', (dialect) => {
     t.clock.advance(11 * 60_000);
     const res = await callback(back, stateCookie);
     expect(errorCodeOf(res)).toBe('SignInFailed');
+  });
+
+  it('stops starting sign-ins when a flood has filled the pending table, until they expire', async () => {
+    const at = new Date(t.clock.now()).toISOString();
+    const expires = new Date(t.clock.now() + 60_000).toISOString();
+    const rows = Array.from({ length: MAX_PENDING }, (_, i) => ({
+      state_hash: `flood-${i}`,
+      nonce: 'n',
+      code_verifier: 'v',
+      redirect_uri: CALLBACK,
+      created_at: at,
+      expires_at: expires,
+    }));
+    for (let i = 0; i < rows.length; i += 500) {
+      await t.store.db
+        .insertInto('oidc_logins')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    }
+    const refused = await t.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/login' });
+    expect(refused.statusCode).toBe(503);
+    t.clock.advance(61_000);
+    const started = await t.app.inject({ method: 'GET', url: '/api/v1/auth/oidc/login' });
+    expect(started.statusCode).toBe(302);
+    const left = await t.store.db.selectFrom('oidc_logins').select('state_hash').execute();
+    expect(left).toHaveLength(1);
   });
 
   describe('ID token checks (openid-client against the provider’s JWKS)', () => {

@@ -16,6 +16,11 @@ import './tables.js';
 export const OIDC_CALLBACK_PATH = '/api/v1/auth/oidc/callback';
 /** How long a person may take at the provider's login page. */
 export const PENDING_TTL_SECONDS = 600;
+/**
+ * Starting a sign-in is public and writes a row; past this many live ones (a flood, not people) new sign-ins
+ * are refused until they expire, so the table cannot be grown without bound.
+ */
+export const MAX_PENDING = 10_000;
 
 export interface OidcSettings {
   issuer: string;
@@ -109,6 +114,13 @@ export class OidcClient {
     const redirectUri = redirectBase + OIDC_CALLBACK_PATH;
     const now = this.o.now();
     await this.purgeExpired();
+    const live = await this.o.db
+      .selectFrom('oidc_logins')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    if (Number(live?.n ?? 0) >= MAX_PENDING) {
+      throw new OidcFailure(`more than ${MAX_PENDING} sign-ins are pending; refusing new ones`, 'provider');
+    }
     await this.o.db
       .insertInto('oidc_logins')
       .values({
