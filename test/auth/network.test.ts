@@ -39,6 +39,20 @@ describe('trusted proxies', () => {
     expect(ips).toEqual(['192.0.2.50', '203.0.113.7', '203.0.113.8']);
   });
 
+  it('marks cookies Secure when a trusted proxy says the client used https, not when anyone else says so', async () => {
+    t = await startTestApp({ env: { KNM_TRUSTED_PROXIES: '10.0.0.0/8' } });
+    const via = (remoteAddress: string) =>
+      t!.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'admin', password: ADMIN_PASSWORD },
+        remoteAddress,
+        headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' },
+      });
+    expect(String((await via('10.0.0.2')).headers['set-cookie'])).toMatch(/; Secure/);
+    expect(String((await via('192.0.2.50')).headers['set-cookie'])).not.toMatch(/Secure/);
+  });
+
   it('is off by default: the connection address is the client', async () => {
     t = await startTestApp();
     await loginVia(t.app, '10.0.0.2', '203.0.113.7', 'wrong-password-1');
