@@ -399,13 +399,15 @@ suite('least privilege on a real API server', () => {
       rule: 'patch on nodes',
       test: 'cordons',
       says: /needs patch on nodes/,
-      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-a/cordon', { reason: 'x' }),
+      check: async (p) =>
+        (await p.app.call('POST', '/api/v1/clusters/self/nodes/node-a/cordon', { reason: 'x' })).body,
     },
     {
       rule: 'get,list,watch on pods',
       test: 'drain dry run',
       says: /needs list on pods/,
-      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody),
+      check: async (p) =>
+        (await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody)).body,
     },
     {
       rule: 'create on pods/eviction',
@@ -417,25 +419,27 @@ suite('least privilege on a real API server', () => {
       rule: 'list on events',
       test: 'node events',
       says: /needs list on events/,
-      check: (p) => p.app.call('GET', '/api/v1/clusters/self/nodes/node-a/events'),
+      check: async (p) => (await p.app.call('GET', '/api/v1/clusters/self/nodes/node-a/events')).body,
     },
     {
       rule: 'list on poddisruptionbudgets.policy',
       test: 'drain dry run',
       says: /needs list on poddisruptionbudgets\.policy/,
-      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody),
+      check: async (p) =>
+        (await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody)).body,
     },
     {
       rule: 'get on daemonsets.apps',
       test: 'drain dry run',
       says: /needs get on daemonsets\.apps/,
-      check: (p) => p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody),
+      check: async (p) =>
+        (await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody)).body,
     },
     {
       rule: 'create on selfsubjectaccessreviews.authorization.k8s.io,selfsubjectrulesreviews.authorization.k8s.io',
       test: 'permission preflight',
       says: /needs create on selfsubjectaccessreviews\.authorization\.k8s\.io/,
-      check: (p) => p.app.call('GET', '/api/v1/clusters/self/permissions?refresh=true'),
+      check: async (p) => (await p.app.call('GET', '/api/v1/clusters/self/permissions?refresh=true')).body,
     },
   ];
 
@@ -450,7 +454,7 @@ suite('least privilege on a real API server', () => {
       params: { ignoreDaemonSets: true, force: true, timeoutSeconds: 30 },
     });
     const id = r.json().job?.id as string;
-    if (!id) return r;
+    if (!id) return r.body;
     try {
       return await waitFor(
         async () => {
