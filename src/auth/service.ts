@@ -142,8 +142,6 @@ export class AuthService {
     const { username: rawName, password } = parse(loginSchema, body);
     const username = rawName.trim().toLowerCase();
     const base = { ip: m.ip, requestId: m.requestId, action: 'auth.login' };
-    // The attempted name is kept only when it is a real account: people type passwords into the name field.
-    const who = async () => (await this.users.getRowByUsername(username))?.username ?? null;
 
     // An address with many recent failures is slowed down, never refused: it may be a proxy everyone shares.
     const delayMs = await this.throttle.delayFor(m.ip);
@@ -154,7 +152,8 @@ export class AuthService {
       authLogins.inc({ result: 'throttled' });
       await this.record({
         ...base,
-        user: await who(),
+        // The attempted name is kept only for a real account: people type passwords into the name field.
+        user: (await this.users.getRowByUsername(username))?.username ?? null,
         outcome: 'denied',
         status: 429,
         message: 'sign-in refused: too many attempts for this account at once',
