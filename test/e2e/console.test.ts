@@ -413,6 +413,12 @@ describe('web console', () => {
     const apply = page.locator('[data-testid="template-apply-dialog"]');
     await apply.locator('label', { hasText: 'Node names' }).click();
     await apply.locator('textarea[data-testid="template-apply-names"]').fill(target.name);
+    // Applying waits for a preview of exactly what changes on each node.
+    expect(await apply.locator('[data-testid="template-apply-submit"]').isDisabled()).toBe(true);
+    await apply.locator('[data-testid="template-preview"]').click();
+    await apply
+      .locator('[data-testid="template-preview-change"]', { hasText: '+ e2e.example.com/tier=gold' })
+      .waitFor();
     await apply.locator('[data-testid="template-apply-submit"]').click();
     await page.locator('.knm-confirm-ok').click();
     const panel = page.locator('[data-testid="job-panel"]');

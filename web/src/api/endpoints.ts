@@ -21,6 +21,7 @@ import type {
   Role,
   TaintChange,
   Template,
+  TemplatePreview,
   User,
 } from './types';
 
@@ -144,7 +145,7 @@ export const jobs = {
   cancel: (id: string) => post<unknown>(`/jobs/${enc(id)}/cancel`),
 };
 
-export type TemplateInput = Omit<Template, 'id' | 'createdBy' | 'createdAt' | 'updatedAt'>;
+export type TemplateInput = Omit<Template, 'id' | 'owner' | 'createdBy' | 'createdAt' | 'updatedAt'>;
 
 const unwrapTemplate = (a: { template: Template } | Template): Template =>
   'template' in a && a.template ? a.template : (a as Template);
@@ -155,6 +156,8 @@ export const templates = {
   update: async (id: string, t: TemplateInput) =>
     unwrapTemplate(await put<{ template: Template }>(`/templates/${enc(id)}`, t)),
   remove: (id: string) => del<void>(`/templates/${enc(id)}`),
+  preview: (id: string, targets: JobTarget[]) =>
+    post<TemplatePreview>(`/templates/${enc(id)}/preview`, { targets }),
   apply: async (id: string, targets: JobTarget[], concurrency?: number, override?: boolean) =>
     unwrapJob(
       await post<{ job: Job }>(`/templates/${enc(id)}/apply`, {

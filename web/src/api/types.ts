@@ -26,6 +26,8 @@ export interface User {
   clusters: string[] | null;
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
+  /** Provider accounts get their role from their groups at every sign-in. */
+  source?: 'local' | 'oidc' | 'ldap';
   createdAt?: string;
   lastLoginAt?: string;
 }
@@ -142,6 +144,8 @@ export interface DrainPreview {
   node: NodeRow | string;
   pods: { namespace: string; name: string; action: DrainAction; reason: string; cause?: DrainCause }[];
   wouldSucceed: boolean;
+  /** With disableEviction: the PodDisruptionBudgets (namespace/name) the deletes would bypass. */
+  bypassesBudgets?: string[];
 }
 
 export interface JobTarget {
@@ -193,9 +197,40 @@ export interface Template {
   description?: string;
   labels?: LabelChange;
   taints?: TaintChange;
+  /** Who made it. */
+  owner?: string;
+  /** The clusters it may be applied to; null = every cluster. */
+  clusters?: string[] | null;
   createdBy?: string;
   createdAt?: string;
   updatedAt?: string;
+}
+
+/** POST /templates/{id}/preview: what applying would change on each node (docs/API.md). */
+export interface TemplateNodePreview {
+  cluster: string;
+  name: string;
+  changed: boolean;
+  labels: {
+    added: Record<string, string>;
+    changed: Record<string, { from: string; to: string }>;
+    removed: Record<string, string>;
+  };
+  taints: {
+    added: { key: string; value?: string; effect: string }[];
+    changed: {
+      from: { key: string; value?: string; effect: string };
+      to: { key: string; value?: string; effect: string };
+    }[];
+    removed: { key: string; value?: string; effect: string }[];
+  };
+  error?: string;
+}
+
+export interface TemplatePreview {
+  template: { id: string; name: string };
+  changing: number;
+  nodes: TemplateNodePreview[];
 }
 
 export interface AuditEntry {
