@@ -163,6 +163,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
           databaseUrl: config.databaseUrl,
           instanceId,
           local: hub,
+          isLocal: (id) => ctx.operations?.jobs.runs(id) ?? false,
           log: log.child({ part: 'job-relay' }),
         })
       : undefined;

@@ -1,11 +1,12 @@
 /**
  * Job progress across replicas (PostgreSQL). A job runs on one replica, but WebSocket clients are spread over
- * all of them: every progress publication is passed to this replica's hub and announced with NOTIFY on one
- * channel (payload: the job id and the sender, never the job — payloads are capped at 8 kB and the table is
- * the truth). Every other replica LISTENs on a dedicated connection, reads the job from the store and passes
- * it to its own hub. Announcements follow the store writes they describe (the runner publishes after it has
- * written), so a reader always sees at least the announced state; reads of one job are coalesced (one in
- * flight, one more queued), which keeps a busy job to a few reads a second per replica.
+ * all of them. The runner's writes announce themselves with NOTIFY in the same statement (JobStore
+ * `announceAs`), and every progress publication passes through here to this replica's hub and is announced
+ * too (payload: the job id and the sender, never the job — payloads are capped at 8 kB and the table is the
+ * truth). Every other replica LISTENs on a dedicated connection, reads the job from the store and passes it to
+ * its own hub. An announcement is delivered only once the write it follows has committed, so a reader always
+ * sees at least the announced state; reads of one job are coalesced (one in flight, one more queued, at most
+ * one every `minReadIntervalMs`), which keeps a busy job to a few reads a second per replica.
  *
  * On a lost connection the relay reconnects with back-off and, once listening again, republishes every
  * unfinished job and those finished while it was away, read from the store: nothing missed stays missed.
@@ -16,11 +17,11 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
 import { nowIso } from '../store/values.js';
-import { JobStore } from './job-store.js';
+import { JOB_CHANNEL, JobStore } from './job-store.js';
 import type { Job } from './job-types.js';
 import type { JobPublisher } from './ports.js';
 
-export const JOB_CHANNEL = 'knm_job_progress';
+export { JOB_CHANNEL };
 
 export interface JobRelayOptions {
   db: Kysely<Database>;
@@ -33,6 +34,10 @@ export interface JobRelayOptions {
   log?: Logger;
   /** First reconnect delay; doubles up to 30 s. */
   reconnectMs?: number;
+  /** Shortest interval between two reads of one job (default 100 ms). */
+  minReadIntervalMs?: number;
+  /** Jobs this replica runs itself: its hub already has them first-hand (a store read could be older). */
+  isLocal?: (jobId: string) => boolean;
 }
 
 interface Announcement {
@@ -118,7 +123,7 @@ export class JobRelay implements JobPublisher {
     c.on('notification', (m) => {
       if (m.channel !== JOB_CHANNEL) return;
       const a = parseAnnouncement(m.payload);
-      if (a && a.o !== this.o.instanceId) this.read(a.j);
+      if (a && a.o !== this.o.instanceId && !this.o.isLocal?.(a.j)) this.read(a.j);
     });
     try {
       await c.connect();
@@ -168,14 +173,19 @@ export class JobRelay implements JobPublisher {
     this.reading.set(id, state);
     void (async () => {
       try {
-        do {
+        const every = this.o.minReadIntervalMs ?? 100;
+        for (;;) {
           state.again = false;
+          const started = Date.now();
           const job = await this.store.get(id);
-          if (job && !this.closed) {
+          if (job && !this.closed && !this.o.isLocal?.(id)) {
             const { clusters: _c, ...rest } = job;
             this.o.local.publishJob(rest);
           }
-        } while (state.again && !this.closed);
+          if (!state.again || this.closed) break;
+          const wait = every - (Date.now() - started);
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
       } catch (e) {
         this.o.log?.warn({ job: id, err: (e as Error).message }, 'job progress relay: read failed');
       } finally {

@@ -3,7 +3,7 @@
  * and finishes, so what a job did survives the process (see JobRunner.recoverInterrupted). Pure data access:
  * no Kubernetes, no HTTP.
  */
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { fromJson, toJson } from '../store/values.js';
 import type { JobsTable } from './tables.js';
@@ -19,6 +19,9 @@ import {
 } from './job-types.js';
 
 const CHUNK = 200;
+
+/** The PostgreSQL channel that announces job changes to the other replicas (job-relay.ts listens). */
+export const JOB_CHANNEL = 'knm_job_progress';
 
 export interface JobRowExtra {
   owner: string;
@@ -84,7 +87,21 @@ function parseCursor(c: string): [string, string] | undefined {
 }
 
 export class JobStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * `announceAs` (PostgreSQL replicas: this process's id): every write of a running job also NOTIFYs the
+   * other replicas, in the same statement, so the announcement is delivered exactly when the write commits —
+   * even if this process dies right after (it then never gets to publish what it wrote).
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly announceAs?: string,
+  ) {}
+
+  private announcement(id: string) {
+    return sql<unknown>`pg_notify(${JOB_CHANNEL}, ${JSON.stringify({ j: id, o: this.announceAs })})`.as(
+      'announced',
+    );
+  }
 
   /** One transaction for the job and its nodes; inside the caller's when this store runs on one. */
   async insert(job: Job, extra: JobRowExtra): Promise<void> {
@@ -159,7 +176,8 @@ export class JobStore {
     if (!Object.keys(set).length) return;
     let q = this.db.updateTable('jobs').set(set).where('id', '=', id);
     if (owner !== undefined) q = q.where('owner', '=', owner);
-    await q.execute();
+    if (this.announceAs !== undefined) await q.returning(this.announcement(id)).execute();
+    else await q.execute();
   }
 
   async updateNode(
@@ -176,8 +194,10 @@ export class JobStore {
       .where('job_id', '=', id)
       .where('seq', '=', seq);
     if (owner !== undefined) q = q.where(this.ownedBy(id, owner));
-    const res = await q.executeTakeFirst();
     // false: not written (with `owner`: the job belongs to another process now).
+    if (this.announceAs !== undefined)
+      return (await q.returning(this.announcement(id)).execute()).length === 1;
+    const res = await q.executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 

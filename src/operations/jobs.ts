@@ -233,9 +233,13 @@ export class JobRunner {
   private dead = false;
 
   constructor(private readonly deps: JobRunnerDeps) {
-    this.store = new JobStore(deps.db);
-    this.clock = deps.clock ?? systemClock;
     this.instanceId = deps.instanceId ?? randomUUID();
+    // Replicas on PostgreSQL: every write of a job announces itself to the others (job-relay.ts).
+    this.store = new JobStore(
+      deps.db,
+      deps.sharedStore && deps.dialect === 'postgres' ? this.instanceId : undefined,
+    );
+    this.clock = deps.clock ?? systemClock;
   }
 
   /**
@@ -964,6 +968,11 @@ export class JobRunner {
       operation: q.operation,
       clusters: actor.clusters,
     });
+  }
+
+  /** Whether this process runs the job (its progress is published here first-hand). */
+  runs(id: string): boolean {
+    return this.active.has(id);
   }
 
   /** Resolves when a job started by this runner has finished (tests, shutdown). */

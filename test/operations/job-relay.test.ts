@@ -88,6 +88,23 @@ describe.skipIf(!pgDialect)('job progress relay on PostgreSQL', () => {
     expect(a.hub.published.filter((j) => j.id === job.id)).toHaveLength(20);
   });
 
+  it('a write announces itself: the others see it even when the writer never publishes (it died right after)', async () => {
+    const a = await replica('a');
+    const b = await replica('b');
+    const writer = new JobStore(a.store.db, 'a');
+    const job = newJob(5);
+    await writer.insert(job, { owner: 'a', override: false, clusters: ['c1'] });
+    expect(await writer.updateNode(job.id, 0, 'ok', undefined, new Date().toISOString(), 'a')).toBe(true);
+    const seen = await until(
+      () => b.hub.published.find((j) => j.id === job.id && j.counts.ok === 1),
+      2_000,
+      'the write on b',
+    );
+    expect(seen.done).toBe(1);
+    // A write that does not land (another owner) announces nothing and says so.
+    expect(await writer.updateNode(job.id, 1, 'ok', undefined, new Date().toISOString(), 'z')).toBe(false);
+  });
+
   it('a replica whose listening connection drops reconnects and republishes what changed meanwhile', async () => {
     const a = await replica('a');
     const b = await replica('b');
