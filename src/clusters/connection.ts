@@ -7,6 +7,9 @@ import { kubeErrorText } from '../kube/forbidden.js';
 import { ApiError } from '../api/errors.js';
 import { clusterError, clusterForbidden, tlsError, unauthorized, unreachable } from './errors.js';
 
+/** /version is a few hundred bytes; anything near this is not an API server. */
+const VERSION_MAX_BYTES = 1024 * 1024;
+
 interface VersionInfo {
   gitVersion?: string;
   major?: string;
@@ -22,7 +25,7 @@ export async function testConnection(client: KubeClient): Promise<{ version: str
   const server = client.server;
   let version: VersionInfo | undefined;
   try {
-    version = await client.request<VersionInfo>({ path: '/version' });
+    version = await client.request<VersionInfo>({ path: '/version', maxBytes: VERSION_MAX_BYTES });
   } catch (e) {
     throw connectionError(e, server, 'GET /version');
   }

@@ -44,6 +44,8 @@ export interface RequestOptions {
   patchType?: PatchType;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** A tighter bound on this answer than the client's (e.g. /version is tiny); never a looser one. */
+  maxBytes?: number;
 }
 
 export interface WatchEvent<T = unknown> {
@@ -189,7 +191,7 @@ export class HttpKubeClient implements KubeClient {
         const fail = (e: unknown) => settle(() => reject(errorFromTransport(e, what)));
         const req = this.transport().request(opts, (res) => {
           res.on('error', fail);
-          readBounded(res, this.limits.maxAnswerBytes, what, (e) => {
+          readBounded(res, Math.min(this.limits.maxAnswerBytes, o.maxBytes ?? Infinity), what, (e) => {
             fail(e);
             req.destroy();
           }).then((buf) => {

@@ -166,7 +166,7 @@ describe('bulkheads: hostile clusters next to a healthy one', () => {
     expect(test.statusCode).toBe(502);
     expect(test.json().error).toMatchObject({
       code: 'ClusterError',
-      message: expect.stringContaining('ResponseTooLarge: GET /version: the answer passed 64 MiB'),
+      message: expect.stringContaining('ResponseTooLarge: GET /version: the answer passed 1 MiB'),
     });
     probe.set('version', 'html-error');
     test = await a.call('POST', '/api/v1/clusters/test', {
