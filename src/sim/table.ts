@@ -157,6 +157,8 @@ export function toTable(
   listMeta: Record<string, unknown>,
   nowMs: number,
   withObject: 'None' | 'Metadata' | 'Object',
+  /** False for a watch event after the first: the real server then leaves columnDefinitions out (null). */
+  headers = true,
 ): unknown {
   const row = (o: KObject): unknown[] =>
     def.resource === 'nodes'
@@ -168,7 +170,7 @@ export function toTable(
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: listMeta,
-    columnDefinitions: columns(def),
+    columnDefinitions: headers ? columns(def) : null,
     rows: items.map((o) => ({
       cells: row(o),
       ...(withObject === 'None'

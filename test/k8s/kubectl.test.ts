@@ -3,6 +3,8 @@
 // Each step's output is normalised (ages, uids, resourceVersions, times, addresses) and the two transcripts
 // must be equal; a difference is a divergence to fix in the simulator. Each target also has to do what a
 // user of kubectl would expect, so a one-sided run (no kube-apiserver built) still tests the simulator.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './harness.js';
 import { api, apiRequest, type ApiTarget, type KubeObject } from './http.js';
@@ -291,6 +293,13 @@ describe.skipIf(!kubectlBin)(`kubectl ${KUBECTL_VERSION} against both API server
       const k = new Kubectl(kubectlBin!, t.kubeconfigYaml);
       kubectls.push(k);
       transcripts.set(f.name, await runScript(t, k));
+    }
+    // KNM_KUBECTL_TRANSCRIPTS=<dir> keeps each target's normalised transcript, to read a divergence whole.
+    const keep = process.env.KNM_KUBECTL_TRANSCRIPTS;
+    if (keep) {
+      fs.mkdirSync(keep, { recursive: true });
+      for (const [name, tr] of transcripts)
+        fs.writeFileSync(path.join(keep, `${name}.json`), JSON.stringify([...tr.values()], null, 2));
     }
   }, 600_000);
 

@@ -191,7 +191,7 @@ export function normaliseDescribe(s: string): string {
   const out: string[] = [];
   let skipping = false;
   for (const line of normaliseText(s).split('\n')) {
-    const section = /^([A-Z][A-Za-z ]*):/.exec(line);
+    const section = /^([A-Z][A-Za-z -]*):/.exec(line);
     if (section) skipping = agentSections.has(section[1]!);
     if (skipping) continue;
     // Requests/limits percentages depend on the agent-reported allocatable; ages on timing.

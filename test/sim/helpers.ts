@@ -86,7 +86,12 @@ export interface RawWatch {
 }
 
 /** A streaming watch over raw HTTP; events accumulate in `events`. */
-export function rawWatch(sim: SimServer, path: string, token: string = sim.token): RawWatch {
+export function rawWatch(
+  sim: SimServer,
+  path: string,
+  token: string = sim.token,
+  headers: Record<string, string> = {},
+): RawWatch {
   const events: WatchEvent[] = [];
   const waiters = new Set<() => void>();
   let req!: http.ClientRequest;
@@ -95,7 +100,7 @@ export function rawWatch(sim: SimServer, path: string, token: string = sim.token
   const ended = new Promise<void>((resolve) => {
     req = requestFn(sim)(
       new URL(path, sim.url),
-      { headers: { Authorization: `Bearer ${token}` }, agent: false },
+      { headers: { ...headers, Authorization: `Bearer ${token}` }, agent: false },
       (res) => {
         resolveStatus(res.statusCode ?? 0);
         let buf = '';

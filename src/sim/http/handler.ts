@@ -218,7 +218,14 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'list':
       return handleList(state, res, route, q, wantsTable(req.headers.accept));
     case 'watch':
-      return handleWatch(deps, state, res, route, q);
+      return handleWatch(
+        deps,
+        state,
+        res,
+        route,
+        q,
+        wantsTable(req.headers.accept) && route.sub === undefined,
+      );
     case 'create': {
       const body = parseJsonBody(await readBody(req), 'object', req.headers['content-type']);
       if (route.sub === 'eviction') {
@@ -469,6 +476,7 @@ async function handleWatch(
   res: ServerResponse,
   route: Extract<Route, { type: 'resource' }>,
   q: URLSearchParams,
+  table = false,
 ): Promise<void> {
   const { def } = route;
   watchValidation(q);
@@ -506,6 +514,19 @@ async function handleWatch(
     startRv: fromRv !== undefined && !sendInitial ? fromRv : state.resourceVersion,
     latestRv: () => store.latestRv,
     onClose: (x) => deps.watches.delete(x),
+    ...(table
+      ? {
+          table: (o: KObject, headers: boolean) =>
+            toTable(
+              def,
+              [o],
+              { resourceVersion: o.metadata.resourceVersion },
+              state.clock.now(),
+              includeObject(q),
+              headers,
+            ),
+        }
+      : {}),
   });
   deps.watches.add(w);
   if (errorStatus) {

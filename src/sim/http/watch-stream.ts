@@ -32,6 +32,11 @@ export interface WatchStreamOptions {
   startRv: number;
   /** The kind's latest resourceVersion (what a bookmark carries). */
   latestRv(): number;
+  /**
+   * Server-side printing (kubectl get -w): each event's object as a one-row Table, the column definitions
+   * only in the first, as the real server omits headers after it.
+   */
+  table?: (obj: KObject, headers: boolean) => unknown;
   onClose(w: WatchStream): void;
 }
 
@@ -47,6 +52,7 @@ export class WatchStream implements WatchSink {
   private paused = false;
   private immediate: NodeJS.Immediate | undefined;
   private closed = false;
+  private tableHeadersSent = false;
   private readonly timeout: unknown;
   private readonly preTimeout: unknown;
   /** Events written (for tests and benchmarks). */
@@ -103,10 +109,19 @@ export class WatchStream implements WatchSink {
     if (type === 'DELETED' && ev.type === 'MODIFIED' && ev.prev) {
       // Leaving the selection: the real server sends the object as it was (still matching), at the new version.
       const last = { ...ev.prev, metadata: { ...ev.prev.metadata, resourceVersion: String(ev.rv) } };
-      this.push(Buffer.from(`{"type":"DELETED","object":${serializeObject(this.o.def, last)}}\n`));
+      this.push(Buffer.from(this.eventLine('DELETED', last)));
       return;
     }
-    this.push(ser.line(type, ev));
+    this.push(this.o.table ? Buffer.from(this.eventLine(type, ev.obj)) : ser.line(type, ev));
+  }
+
+  private eventLine(type: string, obj: KObject): string {
+    let json: string;
+    if (this.o.table) {
+      json = JSON.stringify(this.o.table(obj, !this.tableHeadersSent));
+      this.tableHeadersSent = true;
+    } else json = serializeObject(this.o.def, obj);
+    return `{"type":"${type}","object":${json}}\n`;
   }
 
   /** Sends a bookmark at `rv` unless it says nothing new; annotated ones (initial-events-end) always go. */
@@ -152,7 +167,7 @@ export class WatchStream implements WatchSink {
       const end = Math.min(this.snapshot.length, this.snapIdx + SNAPSHOT_BATCH);
       let chunk = '';
       for (let i = this.snapIdx; i < end; i++) {
-        chunk += `{"type":"ADDED","object":${serializeObject(this.o.def, this.snapshot[i]!)}}\n`;
+        chunk += this.eventLine('ADDED', this.snapshot[i]!);
       }
       this.delivered += end - this.snapIdx;
       this.snapIdx = end;
