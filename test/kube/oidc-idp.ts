@@ -3,7 +3,6 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { selfSignedCert } from '../clusters/fake-apiserver.js';
 
 export const CLIENT_ID = 'kubernetes';
 export const CLIENT_SECRET = 'idp-client-secret';
@@ -22,9 +21,7 @@ export interface TestIdp {
   close(): Promise<void>;
 }
 
-export async function startIdp(): Promise<TestIdp> {
-  const tls = selfSignedCert();
-  if (!tls) throw new Error('openssl is needed to make the test provider a certificate');
+export async function startIdp(tls: { key: string; cert: string }): Promise<TestIdp> {
   const { privateKey } = await generateKeyPair('RS256');
   const key: CryptoKey = privateKey;
   const accepted = new Set<string>();
