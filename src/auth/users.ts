@@ -67,6 +67,8 @@ export interface UserView {
   clusters: string[] | null;
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
+  /** Where the account comes from: a local password, or an identity provider (its role follows its groups). */
+  source: 'local' | 'oidc' | 'ldap';
   createdAt: string;
   updatedAt: string;
 }
@@ -99,6 +101,7 @@ export function toUserView(row: UserRow): UserView {
     role: row.role,
     clusters: clustersOf(row),
     ...grants(row),
+    source: row.source ?? 'local',
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
