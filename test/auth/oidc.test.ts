@@ -138,6 +138,11 @@ describe.each(dialects)('OpenID Connect sign-in on $name', (dialect) => {
 
     const row = await t.sec.auth.users.getRowByUsername('alice');
     expect(row?.source).toBe('oidc');
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: { cookie: session! } });
+    const sources = Object.fromEntries(
+      (list.json().items as { username: string; source: string }[]).map((u) => [u.username, u.source]),
+    );
+    expect(sources).toEqual({ admin: 'local', alice: 'oidc' });
     const [entry] = await auditEntries(t, { operation: 'auth.login' });
     expect(entry).toMatchObject({ user: 'alice', outcome: 'success' });
     expect(entry!.params).toMatchObject({
