@@ -34,6 +34,8 @@ export interface AuthUser {
   /** Extra grants an operator may hold. */
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
+  /** May drain with disableEviction (deletes bypassing PodDisruptionBudgets). */
+  canDisableEviction?: boolean;
   /** How this request was authenticated. */
   via: 'session' | 'token';
   sessionId?: string;

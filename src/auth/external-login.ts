@@ -124,6 +124,7 @@ export async function signInExternal(
             clusters: '[]',
             can_override_guard: 0,
             can_override_system_labels: 0,
+            can_disable_eviction: 0,
             updated_at: at,
           })
           .where('id', '=', row.id)
@@ -143,6 +144,7 @@ export async function signInExternal(
           clusters,
           can_override_guard: 0,
           can_override_system_labels: 0,
+          can_disable_eviction: 0,
           created_at: at,
           updated_at: at,
           source: id.source,
@@ -158,6 +160,7 @@ export async function signInExternal(
         // Extra grants an admin gave an operator survive; they mean nothing for other roles.
         can_override_guard: operator ? Number(row.can_override_guard) : 0,
         can_override_system_labels: operator ? Number(row.can_override_system_labels) : 0,
+        can_disable_eviction: operator ? Number(row.can_disable_eviction ?? 0) : 0,
         updated_at: at,
       };
       await trx.updateTable('users').set(next).where('id', '=', row.id).execute();

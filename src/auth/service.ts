@@ -426,5 +426,6 @@ function describeUser(u: UserView) {
     clusters: u.clusters,
     canOverrideGuard: u.canOverrideGuard,
     canOverrideSystemLabels: u.canOverrideSystemLabels,
+    canDisableEviction: u.canDisableEviction,
   };
 }

@@ -12,6 +12,8 @@ export interface UsersTable {
   clusters: string | null;
   can_override_guard: number;
   can_override_system_labels: number;
+  /** Migration 9: may drain with disableEviction (operators; admins hold every grant). */
+  can_disable_eviction?: number;
   created_at: string;
   updated_at: string;
   /** Where the account comes from (migration 006): a local password, or an identity provider. */

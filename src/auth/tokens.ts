@@ -235,6 +235,7 @@ export class Tokens {
       // Grants are operator rights: a viewer token holds none, whoever created it.
       canOverrideGuard: rank >= ROLE_RANK.operator && owner.canOverrideGuard,
       canOverrideSystemLabels: rank >= ROLE_RANK.operator && owner.canOverrideSystemLabels,
+      canDisableEviction: rank >= ROLE_RANK.operator && owner.canDisableEviction === true,
       tokenId: token_id,
     };
   }

@@ -41,6 +41,7 @@ const newUserSchema = z
     clusters: clustersSchema.optional(),
     canOverrideGuard: z.boolean().optional(),
     canOverrideSystemLabels: z.boolean().optional(),
+    canDisableEviction: z.boolean().optional(),
   })
   .strict();
 
@@ -52,6 +53,7 @@ const userPatchSchema = z
     clusters: clustersSchema.optional(),
     canOverrideGuard: z.boolean().optional(),
     canOverrideSystemLabels: z.boolean().optional(),
+    canDisableEviction: z.boolean().optional(),
     password: z.string().optional(),
   })
   .strict();
@@ -67,6 +69,8 @@ export interface UserView {
   clusters: string[] | null;
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
+  /** May drain with disableEviction (deletes that bypass PodDisruptionBudgets). */
+  canDisableEviction: boolean;
   /** Where the account comes from: a local password, or an identity provider (its role follows its groups). */
   source: 'local' | 'oidc' | 'ldap';
   createdAt: string;
@@ -85,12 +89,17 @@ export function clustersOf(row: { clusters: string | null }): string[] | null {
   }
 }
 
-function grants(row: UserRow): { canOverrideGuard: boolean; canOverrideSystemLabels: boolean } {
+function grants(row: UserRow): {
+  canOverrideGuard: boolean;
+  canOverrideSystemLabels: boolean;
+  canDisableEviction: boolean;
+} {
   const admin = row.role === 'admin';
   const operator = row.role === 'operator';
   return {
     canOverrideGuard: admin || (operator && Number(row.can_override_guard) === 1),
     canOverrideSystemLabels: admin || (operator && Number(row.can_override_system_labels) === 1),
+    canDisableEviction: admin || (operator && Number(row.can_disable_eviction) === 1),
   };
 }
 
@@ -178,6 +187,7 @@ export class Users {
       clusters: u.clusters ? JSON.stringify(u.clusters) : null,
       can_override_guard: u.role === 'operator' && u.canOverrideGuard ? 1 : 0,
       can_override_system_labels: u.role === 'operator' && u.canOverrideSystemLabels ? 1 : 0,
+      can_disable_eviction: u.role === 'operator' && u.canDisableEviction ? 1 : 0,
       created_at: at,
       updated_at: at,
       source: 'local',
@@ -233,6 +243,8 @@ export class Users {
           role === 'operator' && (p.canOverrideSystemLabels ?? Number(row.can_override_system_labels) === 1)
             ? 1
             : 0,
+        can_disable_eviction:
+          role === 'operator' && (p.canDisableEviction ?? Number(row.can_disable_eviction) === 1) ? 1 : 0,
         updated_at: this.iso(),
       };
       if (newHash) next.password_hash = newHash;

@@ -84,7 +84,7 @@ export function checkDisableEviction(actor: Actor, opts: { disableEviction: bool
   if (!opts.disableEviction || mayDisableEviction(actor)) return;
   throw forbidden(
     'disableEviction deletes pods instead of evicting them, bypassing PodDisruptionBudgets; it needs the admin ' +
-      'role. Drain without it (evictions respect the budgets).',
+      'role or an operator with the disable-eviction grant. Drain without it (evictions respect the budgets).',
   );
 }
 

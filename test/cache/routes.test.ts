@@ -81,7 +81,8 @@ describe('node routes', () => {
       const r = await get(`/api/v1/clusters/c1/nodes?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.error, q).toMatchObject({ code: 'BadRequest', field });
-      if (field === 'sort') expect(r.body.error!.message, q).toContain('podCount, kubeletVersion');
+      if (field === 'sort')
+        expect((r.body.error as { message: string }).message, q).toContain('podCount, kubeletVersion');
     }
     const t = await get('/api/v1/clusters/c1/nodes?status=Ready&limit=1');
     const wrong = await get(`/api/v1/clusters/c1/nodes?status=NotReady&limit=1&continue=${t.body.continue}`);

@@ -22,6 +22,7 @@ let t: TestApp;
 let f: Fixture;
 let admin: Session;
 let op: Session;
+let granted: Session;
 
 beforeAll(async () => {
   f = await simFixture({ nodes: 6 });
@@ -54,6 +55,8 @@ beforeAll(async () => {
   admin = await signIn(t.app, 'admin', ADMIN_PASSWORD);
   const o = await createUser(t, admin, 'oscar', 'operator', { canOverrideGuard: true });
   op = await signIn(t.app, 'oscar', o.password);
+  const g = await createUser(t, admin, 'greta', 'operator', { canDisableEviction: true });
+  granted = await signIn(t.app, 'greta', g.password);
 });
 
 afterAll(async () => {
@@ -82,7 +85,9 @@ describe('disableEviction is a grant', () => {
     ] as const) {
       const res = await call(op, url, body);
       expect(res.statusCode, JSON.stringify(body)).toBe(403);
-      expect(res.json().error.message).toMatch(/bypassing PodDisruptionBudgets; it needs the admin role/);
+      expect(res.json().error.message).toMatch(
+        /bypassing PodDisruptionBudgets; it needs the admin role or an operator with the disable-eviction grant/,
+      );
     }
     expect(removals()).toBe(before);
     expect(f.sim.state.getPod('data', 'db-0')).toBeDefined();
@@ -94,6 +99,14 @@ describe('disableEviction is a grant', () => {
   });
 
   it('with it, the dry run shows the delete and the budget it bypasses; the job is audited with disableEviction', async () => {
+    // An operator whose account carries the grant, as an admin would.
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: asSession(granted) });
+    expect(me.json().user).toMatchObject({ role: 'operator', canDisableEviction: true });
+    const byGranted = await call(granted, '/clusters/c1/nodes/n1/drain', {
+      dryRun: true,
+      disableEviction: true,
+    });
+    expect(byGranted.statusCode).toBe(200);
     const preview = await call(admin, '/clusters/c1/nodes/n1/drain', { dryRun: true, disableEviction: true });
     expect(preview.statusCode).toBe(200);
     expect(preview.json()).toMatchObject({ wouldSucceed: true, bypassesBudgets: ['data/db'] });

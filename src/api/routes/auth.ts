@@ -18,6 +18,7 @@ export interface MeUser {
   clusters: string[] | null;
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
+  canDisableEviction?: boolean;
 }
 
 export function meUser(u: MeUser): MeUser {
@@ -28,6 +29,7 @@ export function meUser(u: MeUser): MeUser {
     clusters: u.clusters,
     canOverrideGuard: u.canOverrideGuard,
     canOverrideSystemLabels: u.canOverrideSystemLabels,
+    canDisableEviction: u.canDisableEviction === true,
   };
 }
 

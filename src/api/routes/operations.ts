@@ -38,8 +38,7 @@ export function actorOf(req: FastifyRequest): Actor {
     clusters: u.clusters,
     canOverrideGuard: u.canOverrideGuard,
     canOverrideSystemLabels: u.canOverrideSystemLabels,
-    // Admins hold it by role; an operator only if the account carries the grant.
-    canDisableEviction: (u as { canDisableEviction?: boolean }).canDisableEviction === true,
+    canDisableEviction: u.canDisableEviction === true,
   };
 }
 

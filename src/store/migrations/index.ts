@@ -12,6 +12,7 @@ import { tokenClusters } from './005-token-clusters.js';
 import { signInProviders } from './006-sign-in-providers.js';
 import { jobHandover } from './007-job-handover.js';
 import { storeProbe } from './008-store-probe.js';
+import { disableEvictionGrant } from './009-disable-eviction-grant.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   signInProviders, // 6: users.source, oidc_logins
   jobHandover, // 7: jobs.actor/adopted_by/events, leases
   storeProbe, // 8: store_probe (readiness write check), templates.owner/clusters
+  disableEvictionGrant, // 9: users.can_disable_eviction
 ];

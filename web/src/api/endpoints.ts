@@ -52,6 +52,7 @@ export interface UserInput {
   clusters?: string[] | null;
   canOverrideGuard?: boolean;
   canOverrideSystemLabels?: boolean;
+  canDisableEviction?: boolean;
 }
 
 export const users = {

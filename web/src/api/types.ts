@@ -26,6 +26,8 @@ export interface User {
   clusters: string[] | null;
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
+  /** May drain with disableEviction (deletes bypassing PodDisruptionBudgets); absent from older servers. */
+  canDisableEviction?: boolean;
   /** Provider accounts get their role from their groups at every sign-in. */
   source?: 'local' | 'oidc' | 'ldap';
   createdAt?: string;
