@@ -138,13 +138,21 @@ export function decodeFailure(res: http.IncomingMessage, buf: Buffer, limits: Ku
     return errorFromStatus(code, st, res.headers['retry-after'] as string | undefined);
   }
   const kind = buf.length === 0 ? 'an empty answer' : `a ${type || 'untyped'} answer`;
-  return errorFromStatus(
-    code,
-    {
-      message:
-        `HTTP ${code} ${http.STATUS_CODES[code] ?? ''}`.trim() +
-        ` (${kind}, not a Kubernetes Status; body not shown)`,
-    },
-    res.headers['retry-after'] as string | undefined,
+  return markNonKubernetes(
+    errorFromStatus(
+      code,
+      {
+        message:
+          `HTTP ${code} ${http.STATUS_CODES[code] ?? ''}`.trim() +
+          ` (${kind}, not a Kubernetes Status; body not shown)`,
+      },
+      res.headers['retry-after'] as string | undefined,
+    ),
   );
 }
+
+const nonKubernetes = new WeakSet<KubeError>();
+const markNonKubernetes = (e: KubeError): KubeError => (nonKubernetes.add(e), e);
+
+/** The error answer did not come from a Kubernetes API server (an HTML page, plain text): counted apart. */
+export const isNonKubernetesAnswer = (e: KubeError): boolean => nonKubernetes.has(e);

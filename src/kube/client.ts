@@ -16,6 +16,7 @@ import {
   decodeSuccess,
   formatBytes,
   isJsonType,
+  isNonKubernetesAnswer,
   mediaType,
   parseBoundedJson,
   readBounded,
@@ -231,6 +232,8 @@ export class HttpKubeClient implements KubeClient {
     kubeApiErrors.inc({ ...labels, reason: err.reason });
     if (UNTRUSTED_ANSWER_REASONS.has(err.reason)) {
       kubeRejectedAnswers.inc({ cluster: this.cluster, reason: err.reason });
+    } else if (isNonKubernetesAnswer(err)) {
+      kubeRejectedAnswers.inc({ cluster: this.cluster, reason: 'NonKubernetesAnswer' });
     }
   }
 

@@ -166,7 +166,7 @@ export const authRefusals = new client.Counter({
 // ---- bulkheads (src/kube/limits.ts) ----
 export const kubeRejectedAnswers = new client.Counter({
   name: 'knm_kube_rejected_answers_total',
-  help: 'Answers of a cluster API server refused at the client edge (ResponseTooLarge, MalformedResponse, MalformedWatch), by cluster and reason',
+  help: 'Answers of a cluster API server refused at the client edge (ResponseTooLarge, MalformedResponse, MalformedWatch) or errors that came from something else (NonKubernetesAnswer: an HTML or text error page), by cluster and reason',
   labelNames: labels('cluster', 'reason'),
   registers: [registry],
 });

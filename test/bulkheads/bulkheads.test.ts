@@ -203,6 +203,7 @@ describe('bulkheads: hostile clusters next to a healthy one', () => {
       ['h-wrong-type', 'MalformedResponse'],
       ['h-deep-json', 'MalformedResponse'],
       ['h-endless-line', 'MalformedWatch'],
+      ['h-html-error', 'NonKubernetesAnswer'],
     ]) {
       expect(metrics).toMatch(
         new RegExp(`knm_kube_rejected_answers_total\\{cluster="${cluster}",reason="${reason}"\\} [1-9]`),

@@ -90,7 +90,9 @@ describe('direct calls are bounded', () => {
 
   it('an HTML error page is described by status code and type, never by its body', async () => {
     srv.set('list', 'html-error');
+    const counted = await rejected('NonKubernetesAnswer');
     const e = await failure(listNodes());
+    expect(await rejected('NonKubernetesAnswer')).toBe(counted + 1);
     expect(e.code).toBe(502);
     expect(e.message).toBe(
       'HTTP 502 Bad Gateway (a text/html answer, not a Kubernetes Status; body not shown)',
