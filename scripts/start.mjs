@@ -72,9 +72,15 @@ if (fs.existsSync(at('web', 'index.html'))) {
   console.log('> no web console sources (web/index.html); serving the API only');
 }
 
-const child = spawn(process.execPath, [serverOut, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+// The server gets its own process group: a Ctrl-C in the terminal signals the whole foreground group, and the
+// server must see it once (this process passes it on), since a second signal means "exit without waiting".
+const child = spawn(process.execPath, [serverOut, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  detached: true,
+});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  // The server shuts down gracefully on its own signal; this process only waits for it.
-  process.on(sig, () => child.kill(sig));
+  // The server shuts down gracefully on SIGINT and SIGTERM; a closed terminal (SIGHUP) stops it the same way.
+  process.on(sig, () => child.kill(sig === 'SIGHUP' ? 'SIGTERM' : sig));
 }
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
