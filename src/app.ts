@@ -7,8 +7,9 @@
  * the part's own file), construct it in the marked block of createApp, and list its RouteModule in
  * ROUTE_MODULES. Things to release at shutdown go to `ctx.onStop`.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -152,8 +153,9 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   // The cache subscribes to the registry before it starts, so clusters loaded at boot are followed.
   const cache = setupLiveCache(ctx);
   const hub = setupRealtime(ctx);
-  // One id for this process as job owner, lease holder and relay sender.
-  const instanceId = randomUUID();
+  // One id for this process as job owner, lease holder and relay sender. Shown as a job's `adoptedBy`: the host
+  // name (a pod's name in Kubernetes) says which replica, the random part tells its restarts apart.
+  const instanceId = `${os.hostname()}-${randomBytes(4).toString('hex')}`;
   const background = setupBackground(ctx, instanceId);
   // Replicas relay job progress to each other's WebSocket clients (job-relay.ts); alone, the hub is enough.
   const relay =
@@ -189,9 +191,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   });
   ctx.operations = operations;
   if (store.dialect === 'postgres')
-    background.every('job recovery', jobHeartbeatMs(config.jobOwnerTimeoutMs), () =>
-      operations.jobs.sweep(),
-    );
+    background.every('job recovery', jobHeartbeatMs(config.jobOwnerTimeoutMs), () => operations.jobs.sweep());
   if (config.auditRetentionDays > 0)
     background.every('audit retention', RETENTION_INTERVAL_MS, async () => {
       const n = await audit.purge(config.auditRetentionDays);
