@@ -177,22 +177,6 @@ describe('bulkheads: hostile clusters next to a healthy one', () => {
     for (let j = 0; j < 10; j++) during.push((await timed(PAGES[j % PAGES.length]!)).ms);
     clearInterval(sampler);
 
-    // The healthy cluster: still synced, whole, and as quick as before (a generous ratio over its own baseline;
-    // the floor keeps sub-millisecond jitter from deciding).
-    expect((await status('healthy')).state).toBe('synced');
-    expect((await a.call('GET', '/api/v1/clusters/healthy/nodes?limit=1')).json().total).toBe(300);
-    const ratio = median(during) / Math.max(baseMedian, 2);
-    expect(
-      ratio,
-      `median ${median(during).toFixed(1)} ms during vs ${baseMedian.toFixed(1)} ms before`,
-    ).toBeLessThan(5);
-    expect(health.every((c) => c === 200)).toBe(true);
-    expect(health.length).toBeGreaterThanOrEqual(base.length);
-    // 1 GB answers were offered several times over; what this process ever held stayed near the 64 MiB bound.
-    const grownMb = (rssMax - rssBefore) / 2 ** 20;
-    expect(grownMb, `RSS grew ${grownMb.toFixed(0)} MB`).toBeLessThan(512);
-    expect(servers.reduce((n, s) => n + s.bytesSent, 0)).toBeGreaterThan(2 ** 30 / 8);
-
     // Counted, per cluster and reason; and no hostile body leaked into anything we said or logged.
     const metrics = (await a.call('GET', '/metrics')).body;
     for (const [cluster, reason] of [
@@ -212,6 +196,30 @@ describe('bulkheads: hostile clusters next to a healthy one', () => {
     expect(metrics).not.toMatch(/knm_kube_rejected_answers_total\{cluster="healthy"/);
     expect(a.bodies.join('\n')).not.toContain(PAGE_SECRET);
     expect(a.logs.text).not.toContain(PAGE_SECRET);
+
+    // A second baseline once the hostile clusters are gone (all but the one the next test follows, which only
+    // retries every few seconds): work of other processes on this machine then weighs on both sides.
+    for (const name of Object.keys(HOSTILE))
+      if (name !== 'h-invalid-json') await a.app.ctx.clusters.remove(name);
+    const after: number[] = [];
+    for (let j = 0; j < base.length; j++) after.push((await timed(PAGES[j % PAGES.length]!)).ms);
+    const normal = Math.max(baseMedian, median(after));
+
+    // The healthy cluster: still synced, whole, and as quick as without hostile neighbours (a generous ratio over
+    // its own baselines; the floor keeps sub-millisecond jitter from deciding).
+    expect((await status('healthy')).state).toBe('synced');
+    expect((await a.call('GET', '/api/v1/clusters/healthy/nodes?limit=1')).json().total).toBe(300);
+    const ratio = median(during) / Math.max(normal, 2);
+    expect(
+      ratio,
+      `median ${median(during).toFixed(1)} ms during vs ${baseMedian.toFixed(1)} ms before, ${median(after).toFixed(1)} ms after`,
+    ).toBeLessThan(5);
+    expect(health.every((c) => c === 200)).toBe(true);
+    expect(health.length).toBeGreaterThanOrEqual(base.length);
+    // 1 GB answers were offered several times over; what this process ever held stayed near the 64 MiB bound.
+    const grownMb = (rssMax - rssBefore) / 2 ** 20;
+    expect(grownMb, `RSS grew ${grownMb.toFixed(0)} MB`).toBeLessThan(512);
+    expect(servers.reduce((n, s) => n + s.bytesSent, 0)).toBeGreaterThan(2 ** 30 / 8);
   }, 180_000);
 
   it('a refused cluster reconnects with back-off, and recovers once its server behaves', async () => {
