@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from './harness.js';
+import { controlPlaneAvailable, startControlPlane, waitFor } from './harness.js';
 import { api, apiRequest, type ApiTarget, type KubeObject } from './http.js';
 import {
   findKubectl,
@@ -18,14 +18,23 @@ import {
   requestLog,
   type KubectlResult,
 } from './kubectl.js';
-import { TARGETS, isPodRunningReady, type Target } from './targets.js';
+import { isPodRunningReady, realTargetOf, simTarget, type Target, type TargetFactory } from './targets.js';
+
+// The scene has no PodDisruptionBudget, so the real side needs no controller manager: etcd, kube-apiserver and
+// kwok (which runs the pods and removes evicted ones) are enough.
+const realPlain: TargetFactory = {
+  name: 'kube-apiserver',
+  available: controlPlaneAvailable(),
+  start: async () => realTargetOf(await startControlPlane()),
+};
+const TARGETS: TargetFactory[] = [simTarget, realPlain];
 
 const kubectlBin = findKubectl();
 if (!kubectlBin)
   console.log(
     `kubectl tier skipped: no kubectl ${KUBECTL_VERSION} (build it with scripts/k8s/build.sh kubectl, or set KNM_KUBECTL_BIN)`,
   );
-const realAvailable = TARGETS.find((t) => t.name === 'kube-apiserver')!.available;
+const realAvailable = realPlain.available;
 if (kubectlBin && !realAvailable)
   console.log(
     'kubectl tier: kube-apiserver not built; the script runs against the simulator only (no comparison)',
