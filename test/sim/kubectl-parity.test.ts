@@ -31,6 +31,18 @@ describe('what kubectl needs from the simulator', () => {
     });
   });
 
+  it('words an invalid label key exactly as apimachinery does (kubectl prints the message as it comes)', async () => {
+    await api(sim, 'POST', '/api/v1/nodes', { body: node('n1') });
+    const r = await api(sim, 'PATCH', '/api/v1/nodes/n1', {
+      body: { metadata: { labels: { 'bad key!': 'x' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.message).toContain(
+      "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    );
+  });
+
   it('prints watch events as one-row Tables (kubectl get -w), with column definitions only in the first', async () => {
     await api(sim, 'POST', '/api/v1/nodes', { body: node('n1') });
     await api(sim, 'POST', '/api/v1/namespaces', { body: { metadata: { name: 'w' } } });
