@@ -140,10 +140,18 @@ async function runScript(t: Target, k: Kubectl): Promise<Transcript> {
     const r = await k.run(args);
     record(name, r, { rows: normaliseTable(r.stdout, drop), stderr: lines(r.stderr) });
   };
-  /** Drain prints evictions as they happen, in parallel: the set of lines is what is compared. */
+  /**
+   * Drain prints evictions as they happen, in parallel, and lists the reasons a node cannot be drained in Go
+   * map order, which differs from run to run on either server: sets are what is compared.
+   */
+  const sortReasons = (l: string): string =>
+    l.replace(/due to error: \[(.*)\], continuing/, (_m, inner: string) => {
+      const reasons = inner.split(/, (?=cannot )/).sort();
+      return `due to error: [${reasons.join(', ')}], continuing`;
+    });
   const unordered = async (name: string, args: string[]): Promise<void> => {
     const r = await k.run(args);
-    record(name, r, { stdout: lines(r.stdout).sort(), stderr: lines(r.stderr).sort() });
+    record(name, r, { stdout: lines(r.stdout).sort(), stderr: lines(r.stderr).map(sortReasons).sort() });
   };
 
   // --- reading: tables, selectors, paging ---

@@ -89,7 +89,7 @@ export class Kubectl {
     const child = this.start(args);
     let out = '';
     let err = '';
-    let acted = false;
+    let acted: Promise<void> | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -101,8 +101,8 @@ export class Kubectl {
         );
         const check = (): void => {
           if (!acted && ready(out)) {
-            acted = true;
-            act().catch(reject);
+            acted = act();
+            acted.catch(reject);
           }
           if (acted && done(out)) {
             clearTimeout(timer);
@@ -124,6 +124,9 @@ export class Kubectl {
       child.kill('SIGTERM');
       await closed;
     }
+    // The change may show in the watch before the command that made it has exited (and stopped writing
+    // its discovery cache under this kubectl's HOME).
+    await acted;
     return out;
   }
 
