@@ -289,9 +289,12 @@ async function runScript(t: Target, k: Kubectl): Promise<Transcript> {
         const r = await k.run(['label', 'pod', '-n', ns, 'web-b1', 'stage=canary']);
         if (r.code !== 0) throw new Error(`label during watch failed: ${r.stderr}`);
       },
-      (o) => lines(o).length >= 5,
+      (o) => /MODIFIED\s+web-b1\s/.test(o),
     );
-    steps.set('get pods -w', { name: 'get pods -w', code: 0, out: normaliseTable(out) });
+    // Status updates from the node agent (kwok or the simulated kubelet) may interleave; only the initial
+    // list and the change made here are the API server's doing.
+    const rows = normaliseTable(out).filter((r, i) => i === 0 || r[0] === 'ADDED' || r[1] === 'web-b1');
+    steps.set('get pods -w', { name: 'get pods -w', code: 0, out: rows });
   }
   return steps;
 }
