@@ -1,0 +1,76 @@
+// A selection across clusters: an action is disabled when any selected node's cluster denies it, and the reason
+// names that cluster; a drain counts as possible while either eviction or deleting pods is allowed.
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises } from '@vue/test-utils';
+import type { OperationPermission, PermissionMatrix } from '../../../src/clusters/permissions';
+import en from '../i18n/en';
+import { createI18n } from 'vue-i18n';
+
+const answers: Record<string, PermissionMatrix | Error> = {};
+vi.mock('../api/endpoints', () => ({
+  clusters: {
+    permissions: (c: string) => {
+      const a = answers[c]!;
+      return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
+    },
+  },
+}));
+
+const { deniedReason } = await import('./permissionGate');
+const { resetPermissions, syncPermissions, permissionStore } = await import('../stores/permissions');
+const t = createI18n({ legacy: false, locale: 'en', messages: { en } }).global.t as (
+  k: string,
+  n: Record<string, unknown>,
+) => string;
+
+const deny = (operation: OperationPermission['operation'], missing: string[]): OperationPermission => ({
+  operation,
+  allowed: false,
+  missing,
+});
+const allow = (operation: OperationPermission['operation']): OperationPermission => ({
+  operation,
+  allowed: true,
+  missing: [],
+});
+const matrix = (...operations: OperationPermission[]): PermissionMatrix => ({
+  checked: true,
+  checkedAt: '2026-01-01T00:00:00.000Z',
+  operations,
+});
+
+beforeEach(() => resetPermissions());
+
+describe('deniedReason', () => {
+  it('names the denying cluster when the selection spans several', async () => {
+    answers.a = matrix(deny('cordon', ['patch on nodes']), allow('evict'), allow('deletePods'));
+    answers.b = matrix(allow('cordon'), deny('evict', ['create on pods/eviction']), allow('deletePods'));
+    syncPermissions(['a', 'b']);
+    await flushPromises();
+    expect(deniedReason('cordon', ['a', 'b'], t)).toBe('a: needs patch on nodes');
+    expect(deniedReason('uncordon', ['a'], t)).toBe('needs patch on nodes');
+    expect(deniedReason('cordon', ['b'], t)).toBe('');
+    // b may still drain by deleting pods.
+    expect(deniedReason('drain', ['a', 'b'], t)).toBe('');
+  });
+
+  it('denies a drain only when neither eviction nor deleting is allowed', async () => {
+    answers.c = matrix(deny('evict', ['create on pods/eviction']), deny('deletePods', ['delete on pods']));
+    syncPermissions(['c']);
+    await flushPromises();
+    expect(deniedReason('drain', ['c'], t)).toBe('needs create on pods/eviction');
+  });
+
+  it('treats a failed fetch or an unchecked matrix as unknown, and forgets removed clusters', async () => {
+    answers.x = new Error('502 Bad Gateway');
+    answers.y = { checked: false, checkedAt: '2026-01-01T00:00:00.000Z', operations: [], error: 'timeout' };
+    answers.z = matrix(deny('label', ['patch on nodes']));
+    syncPermissions(['x', 'y', 'z']);
+    await flushPromises();
+    expect(deniedReason('labels', ['x', 'y'], t)).toBe('');
+    expect(deniedReason('labels', ['z'], t)).toBe('needs patch on nodes');
+    syncPermissions(['x', 'y']);
+    expect(permissionStore.byCluster.z).toBeUndefined();
+    expect(deniedReason('labels', ['z'], t)).toBe('');
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The permission preflight of each cluster in view, asked once per cluster and kept until the cluster leaves
+ * the list. A matrix that could not be fetched (or that the API server could not answer) counts as unknown:
+ * nothing is disabled for it, since the server still refuses what the identity may not do.
+ */
+import { reactive } from 'vue';
+import type { PermissionMatrix, PermissionOperation } from '../../../src/clusters/permissions';
+import { clusters as clustersApi } from '../api/endpoints';
+
+export const permissionStore = reactive({
+  /** A cluster's matrix; null while it is being asked or when asking failed. */
+  byCluster: {} as Record<string, PermissionMatrix | null>,
+});
+
+const asked = new Set<string>();
+
+function ask(name: string): void {
+  asked.add(name);
+  permissionStore.byCluster[name] = null;
+  clustersApi
+    .permissions(name)
+    .then((m) => {
+      if (asked.has(name)) permissionStore.byCluster[name] = m;
+    })
+    .catch(() => undefined);
+}
+
+/** Ask for the clusters not asked yet. */
+export function ensurePermissions(names: Iterable<string>): void {
+  for (const name of names) if (name && !asked.has(name)) ask(name);
+}
+
+/** Follow the cluster list: forget removed clusters (a re-added one is asked again), ask new ones. */
+export function syncPermissions(names: string[]): void {
+  const keep = new Set(names);
+  for (const name of [...asked]) {
+    if (keep.has(name)) continue;
+    asked.delete(name);
+    delete permissionStore.byCluster[name];
+  }
+  ensurePermissions(names);
+}
+
+export interface Denial {
+  cluster: string;
+  missing: string[];
+}
+
+/**
+ * The clusters among `clusters` whose identity may do none of `alternatives` (a drain may evict or delete
+ * pods), each with what the first alternative lacks. Unknown matrices deny nothing.
+ */
+export function denials(clusters: Iterable<string>, alternatives: PermissionOperation[]): Denial[] {
+  const out: Denial[] = [];
+  for (const cluster of new Set(clusters)) {
+    const m = permissionStore.byCluster[cluster];
+    if (!m?.checked) continue;
+    const ops = alternatives.map((a) => m.operations.find((o) => o.operation === a));
+    if (ops.some((o) => !o || o.allowed)) continue;
+    out.push({ cluster, missing: ops[0]!.missing });
+  }
+  return out;
+}
+
+/** Forget every matrix, so the next view asks again. */
+export function resetPermissions(): void {
+  asked.clear();
+  for (const k of Object.keys(permissionStore.byCluster)) delete permissionStore.byCluster[k];
+}
