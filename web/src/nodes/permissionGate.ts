@@ -6,20 +6,23 @@ import type { PermissionOperation } from '../../../src/clusters/permissions';
 import { denials } from '../stores/permissions';
 
 export type NodeAction = 'cordon' | 'uncordon' | 'labels' | 'taints' | 'drain' | 'template';
+/** Node actions, and the drain option that deletes pods instead of evicting them. */
+export type GatedAction = NodeAction | 'disableEviction';
 
 /** Alternatives: an action is denied only when every one of them is (a drain can delete instead of evict). */
-const ACTION_NEEDS: Record<NodeAction, PermissionOperation[]> = {
+const ACTION_NEEDS: Record<GatedAction, PermissionOperation[]> = {
   cordon: ['cordon'],
   uncordon: ['cordon'],
   labels: ['label'],
   taints: ['taint'],
   drain: ['evict', 'deletePods'],
   template: ['label', 'taint', 'cordon'],
+  disableEviction: ['deletePods'],
 };
 
 /** '' when allowed (or unknown); otherwise the reason, naming the cluster when the selection spans several. */
 export function deniedReason(
-  action: NodeAction,
+  action: GatedAction,
   clusters: string[],
   t: (key: string, named: Record<string, unknown>) => string,
 ): string {
