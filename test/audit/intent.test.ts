@@ -14,13 +14,11 @@ import {
   type TestApp,
 } from '../auth/harness.js';
 import { makeTestApp, type TestApp as ServerApp } from '../server/harness.js';
-import { operationRoutes } from '../../src/api/routes/operations.js';
-import { jobRoutes } from '../../src/api/routes/jobs.js';
-import { templateRoutes } from '../../src/api/routes/templates.js';
-import { AuditLog, auditLogFor } from '../../src/audit/index.js';
+import { AuditLog } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/index.js';
-import { createOperations, type KubeNode } from '../../src/operations/index.js';
+import type { KubeNode } from '../../src/operations/index.js';
 import { simFixture, until, type Fixture } from '../operations/fixtures.js';
+import { operationsModule } from '../operations/app-module.js';
 
 /**
  * Caps the SQLite file at its current size and fills it with audit entries shaped like `like` until the
@@ -52,23 +50,7 @@ let op: Session;
 beforeAll(async () => {
   f = await simFixture({ nodes: 10 });
   t = await startTestApp({
-    modules: [
-      (app, ctx) => {
-        ctx.operations = createOperations({
-          db: ctx.store.db,
-          dialect: 'sqlite',
-          clients: f.clients,
-          nodes: f.nodes,
-          config: { guardMinSchedulable: 0.5 },
-          audit: auditLogFor(ctx.store.db),
-          clock: f.clock,
-          log: ctx.log,
-        });
-        operationRoutes(app, ctx);
-        jobRoutes(app, ctx);
-        templateRoutes(app, ctx);
-      },
-    ],
+    modules: [operationsModule(f, 0.5)],
   });
   const admin = await signIn(t.app, 'admin', ADMIN_PASSWORD);
   const o = await createUser(t, admin, 'oscar', 'operator');

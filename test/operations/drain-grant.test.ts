@@ -12,11 +12,8 @@ import {
   type Session,
   type TestApp,
 } from '../auth/harness.js';
-import { operationRoutes } from '../../src/api/routes/operations.js';
-import { jobRoutes } from '../../src/api/routes/jobs.js';
-import { auditLogFor } from '../../src/audit/index.js';
-import { createOperations } from '../../src/operations/index.js';
 import { pod, readyNode, simFixture, until, type Fixture } from './fixtures.js';
+import { operationsModule } from './app-module.js';
 
 let t: TestApp;
 let f: Fixture;
@@ -36,21 +33,7 @@ beforeAll(async () => {
     spec: { minAvailable: 1, selector: { matchLabels: db } },
   });
   t = await startTestApp({
-    modules: [
-      (app, ctx) => {
-        ctx.operations = createOperations({
-          db: ctx.store.db,
-          dialect: 'sqlite',
-          clients: f.clients,
-          nodes: f.nodes,
-          config: { guardMinSchedulable: 0.5 },
-          audit: auditLogFor(ctx.store.db),
-          clock: f.clock,
-        });
-        operationRoutes(app, ctx);
-        jobRoutes(app, ctx);
-      },
-    ],
+    modules: [operationsModule(f, 0.5)],
   });
   admin = await signIn(t.app, 'admin', ADMIN_PASSWORD);
   const o = await createUser(t, admin, 'oscar', 'operator', { canOverrideGuard: true });

@@ -11,12 +11,9 @@ import {
   type Session,
   type TestApp,
 } from '../auth/harness.js';
-import { operationRoutes } from '../../src/api/routes/operations.js';
-import { jobRoutes } from '../../src/api/routes/jobs.js';
-import { templateRoutes } from '../../src/api/routes/templates.js';
-import { auditLogFor } from '../../src/audit/index.js';
-import { createOperations, type KubeNode } from '../../src/operations/index.js';
+import type { KubeNode } from '../../src/operations/index.js';
 import { pod, readyNode, simFixture, until, type Fixture } from './fixtures.js';
+import { operationsModule } from './app-module.js';
 
 let t: TestApp;
 let f: Fixture;
@@ -28,22 +25,7 @@ let viewer: Session;
 beforeAll(async () => {
   f = await simFixture({ nodes: 10 });
   t = await startTestApp({
-    modules: [
-      (app, ctx) => {
-        ctx.operations = createOperations({
-          db: ctx.store.db,
-          dialect: 'sqlite',
-          clients: f.clients,
-          nodes: f.nodes,
-          config: { guardMinSchedulable: 0.7 },
-          audit: auditLogFor(ctx.store.db),
-          clock: f.clock,
-        });
-        operationRoutes(app, ctx);
-        jobRoutes(app, ctx);
-        templateRoutes(app, ctx);
-      },
-    ],
+    modules: [operationsModule(f, 0.7)],
   });
   admin = await signIn(t.app, 'admin', ADMIN_PASSWORD);
   const o = await createUser(t, admin, 'oscar', 'operator');
