@@ -20,7 +20,7 @@ import { ZodError } from 'zod';
 import type { AppContext } from '../app.js';
 import { hostAllowed, hostPolicy } from '../auth/hosts.js';
 import { httpRequests } from '../metrics/registry.js';
-import { ApiError, toApiError } from './errors.js';
+import { ApiError, toApiError } from '../errors.js';
 
 /** Registers routes (and hooks) of one domain. Every route declares `config.policy` (see policy.ts). */
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;

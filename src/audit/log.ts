@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { badRequest } from '../api/errors.js';
+import { badRequest } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { sanitizeParams } from './redact.js';

@@ -2,8 +2,8 @@
  * Access checks services call inside handlers, where the route policy alone cannot decide (bodies naming
  * several clusters, override flags).
  */
-import { ApiError } from '../api/errors.js';
-import { canSeeCluster, type AuthUser } from '../api/policy.js';
+import { ApiError } from '../errors.js';
+import { canSeeCluster, type AuthUser } from './identity.js';
 
 export type OverrideKind = 'guard' | 'systemLabels';
 

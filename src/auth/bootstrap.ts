@@ -3,7 +3,7 @@
  * to the console (never to the log). There is no default password.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../errors.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { AuthService } from './service.js';

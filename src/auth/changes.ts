@@ -4,7 +4,7 @@
  * and close when it is gone — instead of finding out at their next periodic re-check. Other replicas sharing the
  * store hear nothing and fall back to that periodic re-check.
  */
-import type { AuthUser } from '../api/policy.js';
+import type { AuthUser } from './identity.js';
 
 export interface IdentityChange {
   /** Hash of an ended session (AuthUser.sessionId). */

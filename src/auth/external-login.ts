@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../errors.js';
 import { authLogins } from '../metrics/registry.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Database } from '../store/schema.js';

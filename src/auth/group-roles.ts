@@ -4,7 +4,7 @@
  * a default for users whose groups match no rule (`none` = no access). Pure: parses settings and decides; it
  * knows nothing about users, sessions or providers.
  */
-import type { Role } from '../api/policy.js';
+import type { Role } from './identity.js';
 
 const ROLE_NAMES: readonly Role[] = ['viewer', 'operator', 'admin'];
 const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };

@@ -3,7 +3,7 @@
  * parameters so the cost can be raised later without invalidating stored hashes.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { badRequest } from '../api/errors.js';
+import { badRequest } from '../errors.js';
 
 export interface ScryptParams {
   /** log2 of the CPU/memory cost N. */

@@ -5,7 +5,8 @@
  * Call `registerAuth` on the root instance before any route is registered.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { canSeeCluster, roleAtLeast, type RoutePolicy } from '../api/policy.js';
+import { canSeeCluster, roleAtLeast } from './identity.js';
+import { type RoutePolicy } from '../api/policy.js';
 import { auditMutation, refusedBeforeHandler } from '../audit/hook.js';
 import { startRetention } from '../audit/retention.js';
 import { ensureFirstAdmin } from './bootstrap.js';

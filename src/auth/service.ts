@@ -5,8 +5,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ApiError, forbidden, notFound } from '../api/errors.js';
-import type { AuthUser } from '../api/policy.js';
+import { ApiError, forbidden, notFound } from '../errors.js';
+import type { AuthUser } from './identity.js';
 import type { AuditLog, AuditRecord } from '../audit/log.js';
 import type { Logger } from '../log/logger.js';
 import { authLogins } from '../metrics/registry.js';

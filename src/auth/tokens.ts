@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
-import { ApiError, badRequest, forbidden, notFound } from '../api/errors.js';
-import { ROLE_RANK, type AuthUser, type Role } from '../api/policy.js';
+import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
+import { ROLE_RANK, type AuthUser, type Role } from './identity.js';
 import { isValidClusterName } from '../clusters/registry.js';
 import type { Database } from '../store/schema.js';
 import { defaultRandom, newTokenSecret, sha256Hex, TOKEN_PREFIX, type RandomSource } from './secrets.js';

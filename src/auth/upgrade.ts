@@ -1,10 +1,10 @@
 /**
  * WebSocket admission: the upgrade request's Origin must be this server (or a configured origin), and the
  * caller must hold a live session or token. Per-cluster subscriptions are checked by the realtime hub with
- * `canSeeCluster` from api/policy.ts.
+ * `canSeeCluster` from auth/identity.ts.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AuthUser } from '../api/policy.js';
+import type { AuthUser } from './identity.js';
 import type { Config } from '../config/config.js';
 import { securityOf } from './context.js';
 

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
-import { ApiError, badRequest, conflict, notFound } from '../api/errors.js';
-import type { AuthUser, Role } from '../api/policy.js';
+import { ApiError, badRequest, conflict, notFound } from '../errors.js';
+import type { AuthUser, Role } from './identity.js';
 import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { checkPasswordPolicy, DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './password.js';

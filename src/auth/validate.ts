@@ -2,7 +2,7 @@
  * Request-shape validation for the account routes: zod schemas in, 400 with the offending field out.
  */
 import type { z } from 'zod';
-import { badRequest } from '../api/errors.js';
+import { badRequest } from '../errors.js';
 
 export function parse<S extends z.ZodTypeAny>(schema: S, value: unknown, prefix = ''): z.output<S> {
   const r = schema.safeParse(value ?? {});

@@ -4,7 +4,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { KubeError } from '../kube/errors.js';
 import { kubeErrorText } from '../kube/forbidden.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../errors.js';
 import { clusterError, clusterForbidden, tlsError, unauthorized, unreachable } from './errors.js';
 
 /** /version is a few hundred bytes; anything near this is not an API server. */

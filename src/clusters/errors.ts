@@ -1,7 +1,7 @@
 // The distinct, stable errors of cluster registration. Each tells the admin what to fix; none carries a
 // credential. Credential problems reported by the cluster (401, 403) answer 400, not 401/403: the admin's own
 // session and role are fine, the submitted credentials are not — a console must not read them as "log in again".
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../errors.js';
 
 export const invalidName = (name: string) =>
   new ApiError(

@@ -105,9 +105,7 @@ const FIELDS = {
   },
   logLevel: {
     env: 'KNM_LOG_LEVEL',
-    schema: z.enum(LOG_LEVELS, {
-      errorMap: () => ({ message: `expected one of: ${LOG_LEVELS.join(', ')}` }),
-    }),
+    schema: z.enum(LOG_LEVELS, { error: () => `expected one of: ${LOG_LEVELS.join(', ')}` }),
     def: 'info',
   },
   demo: { env: 'KNM_DEMO', schema: bool, def: 'true' },

@@ -5,7 +5,8 @@
  * clusters, is refused: they would learn the names of clusters they cannot see. KNM_METRICS_PUBLIC=true opens
  * it to anyone who can reach the port.
  */
-import type { AuthUser, RoutePolicy } from '../api/policy.js';
+import type { AuthUser } from '../auth/identity.js';
+import type { RoutePolicy } from '../api/policy.js';
 import type { Config } from '../config/config.js';
 
 export function metricsPolicy(config: Pick<Config, 'metricsPublic'>): RoutePolicy {

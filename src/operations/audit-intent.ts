@@ -5,7 +5,7 @@
  * than a change refused. The store's own error (SQLITE_FULL, PostgreSQL 53100 …) goes to the log.
  */
 import type { AuditCompletion, AuditRecord } from '../audit/log.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../errors.js';
 import { storeErrorCode } from '../store/transaction.js';
 import type { AuditSink } from './ports.js';
 

@@ -3,7 +3,7 @@
  * schedulable. It counts the nodes the request would newly take out (Ready and not yet cordoned) plus those
  * that running cordon/drain jobs are still about to take out, so two parallel batches cannot each pass alone.
  */
-import { ApiError, forbidden } from '../api/errors.js';
+import { ApiError, forbidden } from '../errors.js';
 import type { NodeSource } from './ports.js';
 
 export interface GuardDetails {

@@ -7,7 +7,7 @@
  * node that already has them change nothing (`unchanged`), and a drain cordons again and re-lists the node's
  * pods, so it evicts only what is still there.
  */
-import type { Role } from '../api/policy.js';
+import type { Role } from '../auth/identity.js';
 import { fromJson } from '../store/values.js';
 import { parseParams, type ParsedParams } from './job-params.js';
 import type { JobOperation } from './job-types.js';

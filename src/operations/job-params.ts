@@ -15,7 +15,7 @@ import {
   type LabelsIntent,
   type TaintsIntent,
 } from './validation.js';
-import { badRequest } from '../api/errors.js';
+import { badRequest } from '../errors.js';
 import type { JobOperation } from './job-types.js';
 
 export type ParsedParams =

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
-import { ApiError, badRequest, conflict, forbidden, notFound, toApiError } from '../api/errors.js';
+import { ApiError, badRequest, conflict, forbidden, notFound, toApiError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { jobsAdopted, jobsFinished, jobsRunning } from '../metrics/registry.js';
 import { withJobSubmitLock } from '../store/locks.js';

@@ -3,8 +3,8 @@
  * execution. Permission rules that depend on the request (system label keys, the guard override) are
  * enforced here so routes and batch jobs share them; validation of raw input is validation.ts's.
  */
-import { ApiError, forbidden, notFound } from '../api/errors.js';
-import type { Role } from '../api/policy.js';
+import { ApiError, forbidden, notFound } from '../errors.js';
+import type { Role } from '../auth/identity.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { kubeErrorText, missingPermission } from '../kube/forbidden.js';

@@ -3,7 +3,7 @@
  * changed and removed, taints added, changed and removed. Nothing is written. Computed with the same rules
  * the write uses (intent.ts), so the preview and the change cannot disagree about kubectl's taint semantics.
  */
-import { badRequest } from '../api/errors.js';
+import { badRequest } from '../errors.js';
 import type { Taint } from './kube-types.js';
 import { applyTaintChanges } from './intent.js';
 import type { JobTarget } from './job-types.js';

@@ -4,7 +4,7 @@
  * permission to use system label keys is checked when a template is saved and again when it is applied.
  */
 import type { Kysely } from 'kysely';
-import { ApiError, badRequest, forbidden, notFound } from '../api/errors.js';
+import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, newId, nowIso, toJson } from '../store/values.js';

@@ -4,7 +4,7 @@
  * here runs before any Kubernetes call; a failure is a 400 naming the offending field (`set.example.com/key`,
  * `add[2].effect`, `params.timeoutSeconds`).
  */
-import { badRequest } from '../api/errors.js';
+import { badRequest } from '../errors.js';
 import { dns1123SubdomainProblem, labelValueProblem, qualifiedNameProblem } from '../kube/names.js';
 import { parseLabelSelector as parseSelector, SelectorError, type LabelSelector } from '../kube/selector.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from './kube-types.js';

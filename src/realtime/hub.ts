@@ -16,8 +16,8 @@
  *   is owed (a resync, counted like any other) instead of queued; more than `maxSubscribes` subscribe requests,
  *   or more than `maxSnapshotBytes` of snapshots, within `abuseWindowMs` → closed with 1008 and a reason.
  */
-import type { AuthUser } from '../api/policy.js';
-import { canSeeCluster } from '../api/policy.js';
+import type { AuthUser } from '../auth/identity.js';
+import { canSeeCluster } from '../auth/identity.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
 import { wsConnections, wsDropped, wsMessages } from '../metrics/registry.js';

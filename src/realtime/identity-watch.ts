@@ -4,7 +4,7 @@
  * at that moment), and every `everyMs` in any case (changes made by another replica, expired tokens).
  * A lapsed identity ends the connection; changed rights are handed on.
  */
-import type { AuthUser } from '../api/policy.js';
+import type { AuthUser } from '../auth/identity.js';
 import { affects, type IdentityChanges } from '../auth/changes.js';
 import { systemClock, type Clock } from '../informer/clock.js';
 

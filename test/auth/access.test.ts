@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthUser } from '../../src/api/policy.js';
+import type { AuthUser } from '../../src/auth/identity.js';
 import { assertClusterAccess, canOverride } from '../../src/auth/index.js';
 
 const user = (o: Partial<AuthUser>): AuthUser => ({

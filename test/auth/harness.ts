@@ -12,7 +12,7 @@ import { authRoutes } from '../../src/api/routes/auth.js';
 import { userRoutes } from '../../src/api/routes/users.js';
 import { tokenRoutes } from '../../src/api/routes/tokens.js';
 import { auditRoutes } from '../../src/api/routes/audit.js';
-import type { Role } from '../../src/api/policy.js';
+import type { Role } from '../../src/auth/identity.js';
 import { testDialects, type TestDatabase, type TestDialect } from '../store/databases.js';
 
 const sqliteDialect = testDialects()[0]!;

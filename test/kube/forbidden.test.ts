@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KubeError, errorFromStatus } from '../../src/kube/errors.js';
 import { describePermission, kubeErrorText, missingPermission } from '../../src/kube/forbidden.js';
-import { toApiError } from '../../src/api/errors.js';
+import { toApiError } from '../../src/errors.js';
 
 // Denials worded exactly as kube-apiserver's RBAC authorizer words them.
 const denial = (message: string) =>

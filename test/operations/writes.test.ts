@@ -1,7 +1,7 @@
 // Cordon, labels and taints against the simulated API server: semantics users see on the node, no-op
 // repeats without writes, and conflict safety under real concurrency.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/api/errors.js';
+import { ApiError } from '../../src/errors.js';
 import type { KubeClient, RequestOptions } from '../../src/kube/client.js';
 import {
   CORDONED_AT_ANNOTATION,

@@ -1,6 +1,6 @@
 // A scripted node source and sockets for hub tests.
 import { EventEmitter } from 'node:events';
-import type { AuthUser } from '../../src/api/policy.js';
+import type { AuthUser } from '../../src/auth/identity.js';
 import type { NodeChange } from '../../src/cache/manager.js';
 import type { NodeRow } from '../../src/cache/types.js';
 import type { HubSocket, HubSource } from '../../src/realtime/hub.js';

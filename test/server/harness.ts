@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createApp, type App, type AppOverrides } from '../../src/app.js';
 import { openStore } from '../../src/store/index.js';
-import type { Role } from '../../src/api/policy.js';
+import type { Role } from '../../src/auth/identity.js';
 import { securityFor } from '../../src/auth/context.js';
 import { toAuthUser } from '../../src/auth/users.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { RouteModule } from '../../src/api/server.js';
 import type { RoutePolicy } from '../../src/api/policy.js';
-import { ApiError } from '../../src/api/errors.js';
+import { ApiError } from '../../src/errors.js';
 import { KubeError } from '../../src/kube/errors.js';
 import { makeTestApp, type TestApp } from './harness.js';
 

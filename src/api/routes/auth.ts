@@ -3,8 +3,8 @@
  * Thin: validation and decisions live in src/auth; these handlers map them to cookies and JSON.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../../api/errors.js';
-import type { AuthUser } from '../../api/policy.js';
+import { ApiError } from '../../errors.js';
+import type { AuthUser } from '../../auth/identity.js';
 import { securityFor, type SecurityContext } from '../../auth/context.js';
 import { clearSessionCookie, setSessionCookie } from '../../auth/cookies.js';
 import { csrfTokenOf } from '../../auth/plugin.js';

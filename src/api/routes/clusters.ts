@@ -9,7 +9,8 @@ import { PermissionCache } from '../../clusters/permissions.js';
 import { listContexts, parseKubeconfigText } from '../../clusters/kubeconfig.js';
 import { withoutUserinfo } from '../../clusters/registry.js';
 import type { ClusterInput, ClusterRecord, ClusterTestInput } from '../../clusters/types.js';
-import { canSeeCluster, type RoutePolicy } from '../policy.js';
+import { canSeeCluster } from '../../auth/identity.js';
+import { type RoutePolicy } from '../policy.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
@@ -17,7 +18,9 @@ const ADMIN: RoutePolicy = { role: 'admin' };
 const ADMIN_OF_CLUSTER: RoutePolicy = { role: 'admin', clusterParam: 'cluster' };
 
 /** Name format is checked by the registry (distinct InvalidName error); here only its type. */
-const name = z.string({ required_error: 'a cluster name is required' }).max(253);
+const name = z
+  .string({ error: (i) => (i.input === undefined ? 'a cluster name is required' : undefined) })
+  .max(253);
 const optionalContext = z
   .string()
   .max(253)
@@ -25,30 +28,36 @@ const optionalContext = z
   .transform((v) => (v && v.trim() ? v.trim() : undefined));
 const podIndex = z.boolean().optional();
 
-const sources = <N extends z.ZodTypeAny>(nameSchema: N) =>
+const sources = <N extends z.ZodType>(nameSchema: N) =>
   z.discriminatedUnion(
     'source',
     [
       z.object({
         source: z.literal('kubeconfig'),
         name: nameSchema,
-        kubeconfig: z.string({ required_error: 'paste a kubeconfig' }).min(1, 'paste a kubeconfig'),
+        kubeconfig: z
+          .string({ error: (i) => (i.input === undefined ? 'paste a kubeconfig' : undefined) })
+          .min(1, 'paste a kubeconfig'),
         context: optionalContext,
         podIndex,
       }),
       z.object({
         source: z.literal('server-context'),
         name: nameSchema,
-        context: z.string({ required_error: 'choose a context' }).trim().min(1, 'choose a context').max(253),
+        context: z
+          .string({ error: (i) => (i.input === undefined ? 'choose a context' : undefined) })
+          .trim()
+          .min(1, 'choose a context')
+          .max(253),
         podIndex,
       }),
       z.object({ source: z.literal('in-cluster'), name: nameSchema, podIndex }),
     ],
     {
-      errorMap: (issue, c) =>
-        issue.code === 'invalid_union_discriminator'
-          ? { message: 'source must be one of: kubeconfig, server-context, in-cluster' }
-          : { message: c.defaultError },
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? 'source must be one of: kubeconfig, server-context, in-cluster'
+          : undefined,
     },
   );
 
@@ -57,7 +66,9 @@ export const testClusterBody = sources(name.optional());
 const addQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
 const clusterParams = z.object({ cluster: z.string() });
 const refreshQuery = z.object({ refresh: z.enum(['true', 'false']).optional() });
-const contextsBody = z.object({ kubeconfig: z.string({ required_error: 'paste a kubeconfig' }) });
+const contextsBody = z.object({
+  kubeconfig: z.string({ error: (i) => (i.input === undefined ? 'paste a kubeconfig' : undefined) }),
+});
 
 const actor = (req: FastifyRequest) => req.user?.username ?? 'unknown';
 const visible = (req: FastifyRequest, cluster: string) => !req.user || canSeeCluster(req.user, cluster);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
 import { registry as metrics } from '../../metrics/registry.js';
 import { mayReadMetrics, METRICS_REFUSED, metricsPolicy } from '../../metrics/access.js';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../errors.js';
 import { toClusterInfo } from '../../clusters/info.js';
 import { storeErrorCode } from '../../store/index.js';
 import type { RoutePolicy } from '../policy.js';

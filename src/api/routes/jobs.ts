@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
 import { JOB_OPERATIONS, JOB_STATUSES, type JobOperation, type JobStatus } from '../../operations/index.js';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../errors.js';
 import type { RoutePolicy } from '../policy.js';
 import { actorOf, operationsOf } from './operations.js';
 

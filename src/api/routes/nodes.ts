@@ -7,8 +7,9 @@ import { ClusterUnavailableError, type CacheManager } from '../../cache/manager.
 import { parseNodeQuery } from '../../cache/query-parse.js';
 import { QueryError } from '../../cache/query.js';
 import { isKubeError } from '../../kube/errors.js';
-import { ApiError, badRequest, notFound } from '../errors.js';
-import { canSeeCluster, type RoutePolicy } from '../policy.js';
+import { ApiError, badRequest, notFound } from '../../errors.js';
+import { canSeeCluster } from '../../auth/identity.js';
+import { type RoutePolicy } from '../policy.js';
 import '../../cache/setup.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };

@@ -20,7 +20,7 @@ import {
   type NodeWriteAnswer,
   type OperationsServices,
 } from '../../operations/index.js';
-import { ApiError, toApiError } from '../errors.js';
+import { ApiError, toApiError } from '../../errors.js';
 import type { RoutePolicy } from '../policy.js';
 
 const OPERATOR_OF_CLUSTER: RoutePolicy = { role: 'operator', clusterParam: 'cluster' };

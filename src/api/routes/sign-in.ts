@@ -16,7 +16,7 @@ import { OidcClient, OidcFailure, oidcSettingsFrom, PENDING_TTL_SECONDS } from '
 import { LoginRefused } from '../../auth/service.js';
 import { parse } from '../../auth/validate.js';
 import { authLogins } from '../../metrics/registry.js';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import { meUser, requestMeta, secureCookie } from './auth.js';
 
 /** Holds the `state` between the redirect to the provider and its callback; only the callback path sees it. */

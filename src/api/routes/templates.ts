@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app.js';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../errors.js';
 import {
   asObject,
   checkSystemLabels,

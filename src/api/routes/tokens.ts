@@ -3,7 +3,7 @@
  * creation answer only.
  */
 import type { FastifyInstance } from 'fastify';
-import { forbidden } from '../errors.js';
+import { forbidden } from '../../errors.js';
 import { securityFor, type SecurityContext } from '../../auth/context.js';
 import { requestMeta } from './auth.js';
 

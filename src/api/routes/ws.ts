@@ -10,7 +10,8 @@ import { recheck } from '../../auth/upgrade.js';
 import type { Clock } from '../../informer/clock.js';
 import type { RealtimeHub } from '../../realtime/hub.js';
 import { watchIdentity, type IdentityCheck } from '../../realtime/identity-watch.js';
-import type { AuthUser, RoutePolicy } from '../policy.js';
+import type { AuthUser } from '../../auth/identity.js';
+import type { RoutePolicy } from '../policy.js';
 import '../../realtime/setup.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };

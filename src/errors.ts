@@ -1,10 +1,11 @@
 /**
- * The stable JSON error shape of the HTTP API: `{ "error": { "code", "message", "field"?, "details"? } }`.
- * Services throw ApiError (or KubeError, mapped here once); routes never format errors themselves.
+ * The errors services throw, carrying the stable JSON error shape of the HTTP API:
+ * `{ "error": { "code", "message", "field"?, "details"? } }`. They live below every layer so services, auth and
+ * realtime never import from the HTTP layer; routes never format errors themselves.
  */
-import { KubeError, type KubeReason } from '../kube/errors.js';
-import { kubeErrorText, missingPermission } from '../kube/forbidden.js';
-import { LockBusyError } from '../store/locks.js';
+import { KubeError, type KubeReason } from './kube/errors.js';
+import { kubeErrorText, missingPermission } from './kube/forbidden.js';
+import { LockBusyError } from './store/locks.js';
 
 export class ApiError extends Error {
   constructor(
