@@ -3,7 +3,7 @@
 # (kube-apiserver, kube-controller-manager, etcd, kwok) from Go modules, because release binaries
 # cannot be downloaded here but the Go module proxy can be reached.
 #
-# Usage: scripts/k8s/build.sh [kube-apiserver|kube-controller-manager|etcd|kwok|helm|kubectl ...]
+# Usage: scripts/k8s/build.sh [kube-apiserver|kube-controller-manager|kube-scheduler|etcd|kwok|helm|kubectl ...]
 #        (default: the control plane: etcd, kwok, kube-apiserver, kube-controller-manager)
 #
 # Environment:
@@ -156,6 +156,12 @@ build_kube_controller_manager() {
     NewControllerManagerCommand
 }
 
+# The scheduler binds the pods the replicaset and statefulset controllers recreate after an
+# eviction, so workloads recover on the real control plane as they do in the simulator.
+build_kube_scheduler() {
+  build_k8s_command kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler/app NewSchedulerCommand
+}
+
 # kubectl at the control plane's version, for the tier that drives the simulator and
 # kube-apiserver with the same kubectl script; its main package is taken as published.
 build_kubectl() {
@@ -246,10 +252,11 @@ for c in "${components[@]}"; do
     kube-apiserver) build_kube_apiserver ;;
     etcd) build_etcd ;;
     kube-controller-manager) build_kube_controller_manager ;;
+    kube-scheduler) build_kube_scheduler ;;
     kwok) build_kwok ;;
     kubectl) build_kubectl ;;
     helm) build_helm ;;
-    *) die "unknown component '$c' (expected kube-apiserver, kube-controller-manager, etcd, kwok, helm or kubectl)" ;;
+    *) die "unknown component '$c' (expected kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok, helm or kubectl)" ;;
   esac
 done
 log "done in $(( $(now) - total0 ))s"
