@@ -23,6 +23,7 @@ import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
 import { wsConnections, wsDropped, wsMessages } from '../metrics/registry.js';
 import type { NodeChange } from '../cache/manager.js';
 import type { NodeRow } from '../cache/types.js';
+import { JobDeltas } from './job-deltas.js';
 
 /** What the hub needs from the node cache (CacheManager implements it). */
 export interface HubSource {
@@ -109,6 +110,8 @@ export class HubClient {
   exemptBytes = 0;
   /** Clusters whose deltas were skipped; a resync is owed once the socket drains. */
   readonly behind = new Set<string>();
+  /** Jobs whose deltas were skipped; the client is told to read them again once the socket drains. */
+  readonly jobsBehind = new Set<string>();
   readonly resyncs: number[] = [];
   /** Times of recent subscribe requests, and sizes of recent snapshots, within the abuse window. */
   readonly subscribes: number[] = [];
@@ -129,6 +132,7 @@ export class RealtimeHub {
   private readonly topics = new Map<string, Topic>();
   private readonly jobPending = new Map<string, JobLike>();
   private jobTimer?: unknown;
+  private readonly jobDeltas = new JobDeltas();
   private readonly clock: Clock;
   private readonly timers: TimerSet;
   private readonly windowMs: number;
@@ -223,7 +227,8 @@ export class RealtimeHub {
         return this.send(c, 'pong', '{"type":"pong"}');
       case 'subscribe-jobs':
         c.jobs = true;
-        return;
+        // Acknowledged, so the client reads the jobs it watches only once no change can slip past it.
+        return this.send(c, 'jobs.subscribed', '{"type":"jobs.subscribed"}');
       case 'unsubscribe-jobs':
         c.jobs = false;
         return;
@@ -526,12 +531,17 @@ export class RealtimeHub {
     this.jobPending.clear();
     for (const job of jobs) {
       const clusters = new Set([...(job.nodes ?? []), ...(job.targets ?? [])].map((n) => n.cluster));
-      const data = JSON.stringify({ type: 'job.progress', job });
+      const delta = this.jobDeltas.next(job);
+      if (!delta) continue;
+      const data = JSON.stringify(delta);
       for (const c of this.clients) {
         if (!c.jobs) continue;
         if (![...clusters].every((cl) => canSeeCluster(c.user, cl))) continue;
-        if (c.pendingBytes - c.exemptBytes > this.high) continue; // the final state will follow
-        this.send(c, 'job.progress', data);
+        if (c.pendingBytes - c.exemptBytes > this.high) {
+          c.jobsBehind.add(job.id);
+          continue;
+        }
+        this.send(c, 'job.delta', data);
       }
     }
   }
@@ -550,6 +560,7 @@ export class RealtimeHub {
         if (exempt) c.exemptBytes -= n;
         if (err) return this.drop(c, 1011, 'send failed');
         if (c.behind.size && c.pendingBytes - c.exemptBytes <= this.low) this.resync(c);
+        if (c.jobsBehind.size && c.pendingBytes - c.exemptBytes <= this.low) this.jobGap(c);
       });
     } catch {
       this.drop(c, 1011, 'send failed');
@@ -577,6 +588,12 @@ export class RealtimeHub {
       this.send(c, 'resync', JSON.stringify({ type: 'resync', cluster: cl, reason: 'client fell behind' }));
       this.sendSnapshot(c, t);
     }
+  }
+
+  private jobGap(c: HubClient): void {
+    const ids = [...c.jobsBehind];
+    c.jobsBehind.clear();
+    this.send(c, 'job.gap', JSON.stringify({ type: 'job.gap', ids }));
   }
 
   private drop(c: HubClient, code: number, reason: string): void {

@@ -292,10 +292,10 @@ describe('RealtimeHub', () => {
     hub.publishJob({ id: 'j2', nodes: [{ cluster: 'a' }], done: 0 } as never);
     await clock.advance(50);
     expect(all.sock.take()).toMatchObject([
-      { type: 'job.progress', job: { id: 'j1', done: 2 } },
-      { type: 'job.progress', job: { id: 'j2' } },
+      { type: 'job.delta', seq: 1, job: { id: 'j1', done: 2 } },
+      { type: 'job.delta', seq: 1, job: { id: 'j2' } },
     ]);
-    expect(bob.sock.take()).toMatchObject([{ type: 'job.progress', job: { id: 'j2' } }]);
+    expect(bob.sock.take()).toMatchObject([{ type: 'job.delta', job: { id: 'j2' } }]);
     expect(quiet.sock.frames).toEqual([]);
   });
 

@@ -203,7 +203,8 @@ describe.skipIf(!!skip)('three replicas on one PostgreSQL', () => {
     const ws = new WebSocket(`${c.url.replace('http', 'ws')}/api/v1/ws`, { headers: auth });
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as { type: string; job?: JobView };
-      if (m.type === 'job.progress' && m.job) seen.push({ at: Date.now(), job: m.job });
+      // Deltas carry the job's counts and status; the per-node changes are not needed here.
+      if (m.type === 'job.delta' && m.job) seen.push({ at: Date.now(), job: m.job });
     });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
