@@ -1,0 +1,43 @@
+/**
+ * Outgoing webhooks (admins): /api/v1/webhooks. Endpoints, their recent deliveries, and a test message.
+ * Rules and the audit of changes live in src/notify/admin.ts; answers never contain a URL's path or a secret.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebhookAdmin, Who } from '../../notify/admin.js';
+
+const admin = { policy: { role: 'admin' as const } };
+// The handler writes its own entry: the generic one would keep the body's URL, which may carry a token.
+const adminSelfAudited = { policy: { role: 'admin' as const }, audit: false };
+
+type IdParams = { Params: { id: string } };
+
+export interface WebhookRouteOptions {
+  webhooks: WebhookAdmin;
+}
+
+function who(req: FastifyRequest): Who {
+  return { username: req.user!.username, ip: req.ip, requestId: String(req.id) };
+}
+
+export async function webhookRoutes(app: FastifyInstance, { webhooks }: WebhookRouteOptions): Promise<void> {
+  app.get('/api/v1/webhooks', { config: admin }, async () => webhooks.list());
+
+  app.get<IdParams>('/api/v1/webhooks/:id', { config: admin }, async (req) => webhooks.get(req.params.id));
+
+  app.post('/api/v1/webhooks', { config: adminSelfAudited }, async (req, reply) =>
+    reply.code(201).send({ webhook: await webhooks.create(req.body, who(req)) }),
+  );
+
+  app.patch<IdParams>('/api/v1/webhooks/:id', { config: adminSelfAudited }, async (req) => ({
+    webhook: await webhooks.update(req.params.id, req.body, who(req)),
+  }));
+
+  app.delete<IdParams>('/api/v1/webhooks/:id', { config: adminSelfAudited }, async (req, reply) => {
+    await webhooks.remove(req.params.id, who(req));
+    return reply.code(204).send();
+  });
+
+  app.post<IdParams>('/api/v1/webhooks/:id/test', { config: adminSelfAudited }, async (req, reply) =>
+    reply.code(202).send({ delivery: await webhooks.test(req.params.id, who(req)) }),
+  );
+}
