@@ -11,6 +11,7 @@ import { ApiError } from '../errors.js';
 import { authLogins } from '../metrics/registry.js';
 import { isUniqueViolation } from '../store/errors.js';
 import type { Database } from '../store/schema.js';
+import { sendableGroups } from '../kube/impersonation.js';
 import { resolveGrant, type Grant, type GroupRoleMapping } from './group-roles.js';
 import type { AuthService, RequestMeta } from './service.js';
 import type { NewSession } from './sessions.js';
@@ -97,6 +98,8 @@ export async function signInExternal(
   const username = name.data;
   const grant = resolveGrant(mapping, groups);
   const at = new Date(auth.now()).toISOString();
+  // Kept for clusters that act as the signed-in user (Impersonate-Group); bounded like the audit entry.
+  const storedGroups = JSON.stringify(sendableGroups(groups));
 
   type Outcome =
     | { kind: 'conflict'; source: string }
@@ -148,6 +151,7 @@ export async function signInExternal(
           created_at: at,
           updated_at: at,
           source: id.source,
+          groups: storedGroups,
         };
         await trx.insertInto('users').values(fresh).execute();
         return { kind: 'ok', row: fresh, created: true };
@@ -161,6 +165,7 @@ export async function signInExternal(
         can_override_guard: operator ? Number(row.can_override_guard) : 0,
         can_override_system_labels: operator ? Number(row.can_override_system_labels) : 0,
         can_disable_eviction: operator ? Number(row.can_disable_eviction ?? 0) : 0,
+        groups: storedGroups,
         updated_at: at,
       };
       await trx.updateTable('users').set(next).where('id', '=', row.id).execute();

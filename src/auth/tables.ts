@@ -18,6 +18,8 @@ export interface UsersTable {
   updated_at: string;
   /** Where the account comes from (migration 006): a local password, or an identity provider. */
   source?: 'local' | 'oidc' | 'ldap';
+  /** Migration 11: the provider's groups at the last sign-in (JSON list); null for local accounts. */
+  groups?: string | null;
 }
 export interface SessionsTable {
   /** SHA-256 (hex) of the cookie value; the value itself is never stored. */

@@ -89,6 +89,17 @@ export function clustersOf(row: { clusters: string | null }): string[] | null {
   }
 }
 
+/** Stored provider groups; a damaged list means none (the cluster then grants less, never more). */
+function providerGroupsOf(row: Pick<UserRow, 'groups'>): string[] {
+  if (!row.groups) return [];
+  try {
+    const v: unknown = JSON.parse(row.groups);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 function grants(row: UserRow): {
   canOverrideGuard: boolean;
   canOverrideSystemLabels: boolean;
@@ -123,6 +134,8 @@ export function toAuthUser(row: UserRow, via: AuthUser['via']): AuthUser {
     role: row.role,
     clusters: clustersOf(row),
     ...grants(row),
+    source: row.source ?? 'local',
+    groups: providerGroupsOf(row),
     via,
   };
 }
@@ -191,6 +204,7 @@ export class Users {
       created_at: at,
       updated_at: at,
       source: 'local',
+      groups: null,
     };
     try {
       await this.db.insertInto('users').values(row).execute();

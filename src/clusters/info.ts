@@ -30,8 +30,10 @@ export function toClusterInfo(
     nodeCount: live.nodeCount ?? 0,
     readyNodeCount: live.readyNodeCount ?? 0,
     podIndex: record.options.podIndex,
+    impersonate: record.options.impersonate === true,
   };
   if (live.version) info.version = live.version;
+  if (live.usage) info.usage = live.usage;
   if (live.lastEventAt) info.lastEventAt = live.lastEventAt;
   const lastError = loadError ?? live.lastError;
   if (lastError) info.lastError = lastError;

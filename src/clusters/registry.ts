@@ -9,6 +9,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { HttpKubeClient, type KubeClient } from '../kube/client.js';
+import { impersonating } from '../kube/impersonation.js';
+import type { ActingIdentity } from '../auth/identity.js';
+import { impersonationFor, type ImpersonationConfig } from './impersonation.js';
 import type { Store } from '../store/index.js';
 import type { ClustersTable } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
@@ -39,6 +42,7 @@ import type {
   ClusterChangeOrigin,
   ClusterInput,
   ClusterOptions,
+  ClusterOptionsPatch,
   ClusterRecord,
   ClusterSource,
   ClusterTestInput,
@@ -52,7 +56,7 @@ export interface ClusterRegistryDeps {
   store: Store;
   secrets: SecretBox;
   log: Logger;
-  config: Pick<Config, 'kubeconfig' | 'apiTimeoutMs' | 'podIndex'> & InClusterConfig;
+  config: Pick<Config, 'kubeconfig' | 'apiTimeoutMs' | 'podIndex'> & InClusterConfig & ImpersonationConfig;
   /** Where KUBECONFIG, HOME and KUBERNETES_SERVICE_* are read (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Prefix for the service-account directory (tests point it at a temp dir). */
@@ -122,7 +126,10 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
     const rows = await this.deps.store.db.selectFrom('clusters').selectAll().orderBy('name').execute();
     const inDb = new Set(rows.map((r) => r.name));
     for (const row of rows) {
-      if (this.entries.has(row.name) || this.pending.has(row.name)) continue;
+      const known = this.entries.get(row.name);
+      // Options another replica changed (e.g. impersonation) take effect here too.
+      if (known && !known.ephemeral) known.record = { ...known.record, options: rowToRecord(row).options };
+      if (known || this.pending.has(row.name)) continue;
       this.attach(rowToRecord(row), row, origin);
     }
     for (const [name, e] of this.entries) {
@@ -150,12 +157,42 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
     return this.entries.get(name)?.error;
   }
 
-  /** The cluster's client; 404 when unknown, 503 when registered but not loadable. */
-  client(name: string): KubeClient {
+  /**
+   * The cluster's client; 404 when unknown, 503 when registered but not loadable. With `actingFor`, and when
+   * the cluster acts as the signed-in user, every request through it is sent as that user; without it (the
+   * informers, the permission preflight) the product's own identity is used.
+   */
+  client(name: string, actingFor?: ActingIdentity): KubeClient {
     const e = this.entries.get(name);
     if (!e) throw clusterNotFound(name);
     if (!e.client) throw clusterUnavailable(name, e.error ?? 'not loaded');
+    if (actingFor && e.record.options.impersonate)
+      return impersonating(e.client, impersonationFor(actingFor, this.deps.config));
     return e.client;
+  }
+
+  /** Whether requests for users are sent as those users on this cluster. */
+  impersonates(name: string): boolean {
+    return this.entries.get(name)?.record.options.impersonate === true;
+  }
+
+  /** Changes a saved cluster's options; other replicas pick them up at their next sync. */
+  async setOptions(name: string, patch: ClusterOptionsPatch, by: string): Promise<ClusterRecord> {
+    const e = this.entries.get(name);
+    if (!e) throw clusterNotFound(name);
+    const options: ClusterOptions = { ...e.record.options };
+    if (patch.impersonate !== undefined) options.impersonate = patch.impersonate;
+    if (!e.ephemeral) {
+      const r = await this.deps.store.db
+        .updateTable('clusters')
+        .set({ options: toJson(options) })
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw clusterNotFound(name);
+    }
+    e.record = { ...e.record, options };
+    this.deps.log.info({ cluster: name, options, by }, 'cluster options changed');
+    return e.record;
   }
 
   /** Contexts of the server's own kubeconfig (no credentials); empty when the server has none. */
@@ -218,7 +255,10 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
           context: resolved.context,
           createdAt: nowIso(this.now()),
           createdBy: by,
-          options: { podIndex: input.podIndex ?? this.deps.config.podIndex },
+          options: {
+            podIndex: input.podIndex ?? this.deps.config.podIndex,
+            ...(input.impersonate ? { impersonate: true } : {}),
+          },
         };
         const row: ClustersTable = {
           name,
@@ -292,7 +332,10 @@ export class ClusterRegistry extends EventEmitter<ClusterRegistryEvents> {
       context,
       createdAt: nowIso(this.now()),
       createdBy: 'system',
-      options: { podIndex: options?.podIndex ?? this.deps.config.podIndex },
+      options: {
+        podIndex: options?.podIndex ?? this.deps.config.podIndex,
+        ...(options?.impersonate ? { impersonate: true } : {}),
+      },
     };
     const client = this.factory(name, one);
     this.entries.set(name, { record, client, ephemeral: true });
@@ -416,6 +459,9 @@ function rowToRecord(row: ClustersTable): ClusterRecord {
     context: row.context,
     createdAt: row.created_at,
     createdBy: row.created_by,
-    options: { podIndex: options.podIndex ?? true },
+    options: {
+      podIndex: options.podIndex ?? true,
+      ...(options.impersonate === true ? { impersonate: true } : {}),
+    },
   };
 }

@@ -1,6 +1,7 @@
 // Shapes of the cluster registry shared with the HTTP layer and the live cache. No credential field appears
 // in any type that leaves the registry.
 import type { PermissionMatrix } from './permissions.js';
+import type { ClusterUsageStatus } from '../usage/types.js';
 
 export type ClusterSource = 'kubeconfig' | 'server-context' | 'in-cluster' | 'demo';
 
@@ -9,6 +10,11 @@ export type ClusterState = 'syncing' | 'synced' | 'degraded' | 'unreachable' | '
 export interface ClusterOptions {
   /** Keep a live pod index (pod uid → node, phase) for per-node pod counts. */
   podIndex: boolean;
+  /**
+   * Act as the signed-in user: requests made for a user carry Impersonate-User/Group, so the cluster's own
+   * RBAC decides as well, and cached reads are filtered by an access review per user (impersonation.ts).
+   */
+  impersonate?: boolean;
 }
 
 /** A registered cluster as the rest of the product sees it: no credentials, ever. */
@@ -37,6 +43,10 @@ export interface ClusterInfo {
   lastEventAt?: string;
   lastError?: string;
   podIndex: boolean;
+  /** Whether node usage (metrics.k8s.io) could be read, and why not; absent while the poller is off. */
+  usage?: ClusterUsageStatus;
+  /** Requests for a user are sent as that user (ClusterOptions.impersonate). */
+  impersonate: boolean;
 }
 
 /** Live fields of a cluster, supplied by the node cache. Fields it does not know are simply left out. */
@@ -44,7 +54,10 @@ export interface ClusterStatusProvider {
   status(
     name: string,
   ): Partial<
-    Pick<ClusterInfo, 'state' | 'version' | 'nodeCount' | 'readyNodeCount' | 'lastEventAt' | 'lastError'>
+    Pick<
+      ClusterInfo,
+      'state' | 'version' | 'nodeCount' | 'readyNodeCount' | 'lastEventAt' | 'lastError' | 'usage'
+    >
   >;
 }
 
@@ -52,9 +65,21 @@ export interface ClusterStatusProvider {
 export const noClusterStatus: ClusterStatusProvider = { status: () => ({}) };
 
 export type ClusterInput =
-  | { source: 'kubeconfig'; name: string; kubeconfig: string; context?: string; podIndex?: boolean }
-  | { source: 'server-context'; name: string; context: string; podIndex?: boolean }
-  | { source: 'in-cluster'; name: string; podIndex?: boolean };
+  | {
+      source: 'kubeconfig';
+      name: string;
+      kubeconfig: string;
+      context?: string;
+      podIndex?: boolean;
+      impersonate?: boolean;
+    }
+  | { source: 'server-context'; name: string; context: string; podIndex?: boolean; impersonate?: boolean }
+  | { source: 'in-cluster'; name: string; podIndex?: boolean; impersonate?: boolean };
+
+/** What an admin may change on a saved cluster. */
+export interface ClusterOptionsPatch {
+  impersonate?: boolean;
+}
 
 /** Same as ClusterInput, but a connection test does not need a name. */
 export type ClusterTestInput = DistributiveOmit<ClusterInput, 'name'> & { name?: string };

@@ -130,6 +130,18 @@ const FIELDS = {
   trustedProxies: { env: 'KNM_TRUSTED_PROXIES', schema: cidrList, def: '' },
   allowedHosts: { env: 'KNM_ALLOWED_HOSTS', schema: hostList, def: '' },
   podIndex: { env: 'KNM_POD_INDEX', schema: bool, def: 'true' },
+  // Groups a local account is sent as on clusters that act as the signed-in user; {role} is its role here.
+  impersonateLocalGroups: {
+    env: 'KNM_IMPERSONATE_LOCAL_GROUPS',
+    schema: z
+      .string()
+      .transform(commaList)
+      .refine(
+        (l) => l.every((g) => /^[\x21-\x7e]{1,256}$/.test(g)),
+        'expected comma-separated group names (printable ASCII, no spaces), e.g. knm:{role}, or empty for none',
+      ),
+    def: 'knm:{role}',
+  },
   ...SIGN_IN_FIELDS,
   // In-cluster mode: empty means what Kubernetes gives every pod (KUBERNETES_SERVICE_HOST/PORT and the mounted
   // service-account directory); set them to point the "in-cluster" source at any API server and token.

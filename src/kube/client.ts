@@ -24,6 +24,7 @@ import {
 import { KUBE_LIMITS, type KubeLimits } from './limits.js';
 import { LineSplitter, LineTooLongError } from './lines.js';
 import { OidcTokenSource, type OidcProviderConfig } from './oidc.js';
+import { impersonationHeaders, type Impersonation } from './impersonation.js';
 import { kubeApiCalls, kubeApiErrors, kubeApiLatency, kubeRejectedAnswers } from '../metrics/registry.js';
 
 const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
@@ -47,6 +48,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** A tighter bound on this answer than the client's (e.g. /version is tiny); never a looser one. */
   maxBytes?: number;
+  /** Send as this user (Impersonate-User/Group headers), so the cluster's own RBAC decides too. */
+  impersonate?: Impersonation;
 }
 
 export interface WatchEvent<T = unknown> {
@@ -64,6 +67,7 @@ export interface WatchHandle {
 export interface WatchOptions {
   /** Close the stream (with a Timeout error) when nothing arrives for this long. */
   idleTimeoutMs?: number;
+  impersonate?: Impersonation;
 }
 
 /** What the rest of the product needs from a cluster connection; tests may provide their own. */
@@ -137,7 +141,11 @@ export class HttpKubeClient implements KubeClient {
     return this.calls;
   }
 
-  private async baseOptions(method: string, path: string): Promise<https.RequestOptions> {
+  private async baseOptions(
+    method: string,
+    path: string,
+    impersonate?: Impersonation,
+  ): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = {
       method,
       protocol: this.url.protocol,
@@ -149,6 +157,7 @@ export class HttpKubeClient implements KubeClient {
     };
     await this.kc.applyToHTTPSOptions(opts);
     if (this.oidc) opts.headers = { ...opts.headers, Authorization: `Bearer ${await this.oidc.token()}` };
+    if (impersonate) opts.headers = { ...opts.headers, ...impersonationHeaders(impersonate) };
     return opts;
   }
 
@@ -169,7 +178,7 @@ export class HttpKubeClient implements KubeClient {
     const limit = o.query?.limit;
     const pageLimit = typeof limit === 'number' ? limit : limit ? Number(limit) || undefined : undefined;
     try {
-      const opts = await this.baseOptions(method, path);
+      const opts = await this.baseOptions(method, path, o.impersonate);
       let payload: string | undefined;
       if (o.body !== undefined) {
         payload = JSON.stringify(o.body);
@@ -284,7 +293,7 @@ export class HttpKubeClient implements KubeClient {
     };
     this.watches.add(handle);
     const end = kubeApiLatency.startTimer(labels);
-    this.baseOptions('GET', path + qs({ ...query, watch: 'true' }))
+    this.baseOptions('GET', path + qs({ ...query, watch: 'true' }), wopts.impersonate)
       .then((opts) => {
         if (aborted) return;
         armIdle();

@@ -31,6 +31,9 @@ export function actorRecord(actor: Actor): Record<string, unknown> {
     clusters: actor.clusters,
   };
   for (const [k, v] of Object.entries(actor)) if (/^can[A-Z]/.test(k) && typeof v === 'boolean') out[k] = v;
+  // An adopted job still acts as its submitter on clusters that act as the signed-in user.
+  if (actor.source) out.source = actor.source;
+  if (actor.groups) out.groups = actor.groups;
   return out;
 }
 
@@ -47,6 +50,8 @@ function storedActor(row: JobsTable, params: Record<string, unknown>): Actor {
       clusters,
       canOverrideGuard: raw.canOverrideGuard === true,
       canOverrideSystemLabels: raw.canOverrideSystemLabels === true,
+      source: raw.source === 'oidc' || raw.source === 'ldap' ? raw.source : 'local',
+      groups: Array.isArray(raw.groups) ? raw.groups.filter((g): g is string => typeof g === 'string') : [],
     };
   }
   // A job written before the submitter was recorded: what its admission must have allowed.

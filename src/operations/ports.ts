@@ -4,6 +4,7 @@
  * (direct-node-source.ts). Nothing here knows about HTTP.
  */
 import type { KubeClient } from '../kube/client.js';
+import type { ActingIdentity } from '../auth/identity.js';
 import type { AuditCompletion, AuditRecord } from '../audit/log.js';
 import type { KubeNode } from './kube-types.js';
 import type { Job } from './job-types.js';
@@ -43,8 +44,11 @@ export interface NodeSource {
 }
 
 export interface ClusterClients {
-  /** undefined = unknown cluster (→ 404). */
-  client(cluster: string): KubeClient | undefined;
+  /**
+   * undefined = unknown cluster (→ 404). With `actingFor`, a cluster that acts as the signed-in user gets
+   * every request through the returned client as that user (impersonation); without it, as the product.
+   */
+  client(cluster: string, actingFor?: ActingIdentity): KubeClient | undefined;
 }
 
 export interface JobPublisher {

@@ -4,7 +4,7 @@
  * enforced here so routes and batch jobs share them; validation of raw input is validation.ts's.
  */
 import { ApiError, forbidden, notFound } from '../errors.js';
-import type { Role } from '../auth/identity.js';
+import { actingIdentity, type IdentitySource, type Role } from '../auth/identity.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { kubeErrorText, missingPermission } from '../kube/forbidden.js';
@@ -35,6 +35,9 @@ export interface Actor {
    * operators only when their account carries this grant.
    */
   canDisableEviction?: boolean;
+  /** Where the account comes from and its provider groups: who the request is sent as on a cluster that acts as the signed-in user. */
+  source?: IdentitySource;
+  groups?: string[];
 }
 
 export interface NodeWriteAnswer {
@@ -121,8 +124,9 @@ export class NodeOperations {
     return this.deps.nodes;
   }
 
-  client(cluster: string): KubeClient {
-    const c = this.deps.clients.client(cluster);
+  /** With `actor`, a cluster that acts as the signed-in user receives the request as that user. */
+  client(cluster: string, actor?: Actor): KubeClient {
+    const c = this.deps.clients.client(cluster, actor && actingIdentity(actor));
     if (!c) throw notFound(`cluster "${cluster}" not found`);
     return c;
   }
@@ -172,15 +176,16 @@ export class NodeOperations {
     }
   }
 
-  /** Applies one intent to one node; `operation` labels metrics. */
+  /** Applies one intent to one node, for `actor`; `operation` labels metrics. */
   async write(
+    actor: Actor | undefined,
     cluster: string,
     name: string,
     intent: NodeIntent,
     signal?: AbortSignal,
   ): Promise<NodeWriteAnswer> {
     validateNodeName(name, 'name');
-    const client = this.client(cluster);
+    const client = this.client(cluster, actor);
     try {
       const base = await this.viewOf(cluster, name, intent);
       const r = await writeNodeIntent(client, name, intent, { ...this.writeDeps(signal), base });
@@ -201,7 +206,13 @@ export class NodeOperations {
     opts: { override?: boolean; signal?: AbortSignal; skipGuard?: boolean } = {},
   ): Promise<NodeWriteAnswer> {
     const write = () =>
-      this.write(cluster, name, { kind: 'cordon', reason: params.reason, by: actor.username }, opts.signal);
+      this.write(
+        actor,
+        cluster,
+        name,
+        { kind: 'cordon', reason: params.reason, by: actor.username },
+        opts.signal,
+      );
     if (opts.skipGuard) return write();
     await this.requireNode(cluster, name);
     const decide = (reserved?: ReadonlySet<string>) =>
@@ -223,12 +234,12 @@ export class NodeOperations {
   }
 
   async uncordon(
-    _actor: Actor,
+    actor: Actor,
     cluster: string,
     name: string,
     signal?: AbortSignal,
   ): Promise<NodeWriteAnswer> {
-    return this.write(cluster, name, { kind: 'uncordon' }, signal);
+    return this.write(actor, cluster, name, { kind: 'uncordon' }, signal);
   }
 
   async labels(
@@ -240,6 +251,7 @@ export class NodeOperations {
   ): Promise<NodeWriteAnswer> {
     checkSystemLabels(actor, intent, intent.allowSystem);
     return this.write(
+      actor,
       cluster,
       name,
       { kind: 'labels', labels: { set: intent.set, remove: intent.remove } },
@@ -248,13 +260,13 @@ export class NodeOperations {
   }
 
   async taints(
-    _actor: Actor,
+    actor: Actor,
     cluster: string,
     name: string,
     intent: TaintsIntent,
     signal?: AbortSignal,
   ): Promise<NodeWriteAnswer> {
-    return this.write(cluster, name, { kind: 'taints', taints: intent }, signal);
+    return this.write(actor, cluster, name, { kind: 'taints', taints: intent }, signal);
   }
 
   async template(
@@ -266,6 +278,7 @@ export class NodeOperations {
   ): Promise<NodeWriteAnswer> {
     if (tpl.labels) checkSystemLabels(actor, tpl.labels, tpl.labels.allowSystem ?? false);
     return this.write(
+      actor,
       cluster,
       name,
       {
@@ -282,9 +295,10 @@ export class NodeOperations {
     name: string,
     opts: DrainOptions,
     signal?: AbortSignal,
+    actor?: Actor,
   ): Promise<DrainPreview> {
     validateNodeName(name, 'name');
-    const client = this.client(cluster);
+    const client = this.client(cluster, actor);
     try {
       await client.request({ path: `/api/v1/nodes/${encodeURIComponent(name)}`, signal });
       return await previewDrain(client, name, opts, { clock: this.clock, signal });
@@ -302,7 +316,7 @@ export class NodeOperations {
     run: { signal?: AbortSignal; onProgress?: (p: DrainProgress) => void } = {},
   ): Promise<DrainResult> {
     validateNodeName(name, 'name');
-    const client = this.client(cluster);
+    const client = this.client(cluster, actor);
     try {
       const r = await runDrain(client, name, opts, {
         clock: this.clock,
@@ -310,7 +324,13 @@ export class NodeOperations {
         onProgress: run.onProgress,
         ...this.deps.drain,
         cordon: () =>
-          this.write(cluster, name, { kind: 'cordon', reason: 'drain', by: actor.username }, run.signal),
+          this.write(
+            actor,
+            cluster,
+            name,
+            { kind: 'cordon', reason: 'drain', by: actor.username },
+            run.signal,
+          ),
       });
       nodeOperations.inc({ operation: 'drain', outcome: 'changed' });
       return r;

@@ -7,7 +7,7 @@ import { badRequest } from '../errors.js';
 import type { Taint } from './kube-types.js';
 import { applyTaintChanges } from './intent.js';
 import type { JobTarget } from './job-types.js';
-import type { NodeOperations, TemplateContent } from './service.js';
+import type { Actor, NodeOperations, TemplateContent } from './service.js';
 import { mapNodeError } from './service.js';
 import { readNode } from './write.js';
 
@@ -91,6 +91,7 @@ export async function previewTemplate(
   template: { id: string; name: string } & TemplateContent,
   targets: JobTarget[],
   signal?: AbortSignal,
+  actor?: Actor,
 ): Promise<TemplatePreview> {
   const wanted: { cluster: string; name: string }[] = [];
   const seen = new Set<string>();
@@ -118,7 +119,7 @@ export async function previewTemplate(
     for (let i = next++; i < wanted.length; i = next++) {
       const { cluster, name } = wanted[i]!;
       try {
-        const node = await readNode(ops.client(cluster), name, signal);
+        const node = await readNode(ops.client(cluster, actor), name, signal);
         nodes[i] = {
           cluster,
           name,

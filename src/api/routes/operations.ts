@@ -39,6 +39,8 @@ export function actorOf(req: FastifyRequest): Actor {
     canOverrideGuard: u.canOverrideGuard,
     canOverrideSystemLabels: u.canOverrideSystemLabels,
     canDisableEviction: u.canDisableEviction === true,
+    source: u.source ?? 'local',
+    groups: u.groups ?? [],
   };
 }
 
@@ -187,8 +189,9 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
     // A preview changes nothing: no audit entry, no job. Deleting instead of evicting is refused to a user
     // without the grant here too, so nobody plans a drain they may not run.
     if (dryRun) {
-      checkDisableEviction(actorOf(req), opts);
-      return ops.previewDrain(cluster, name, opts);
+      const actor = actorOf(req);
+      checkDisableEviction(actor, opts);
+      return ops.previewDrain(cluster, name, opts, undefined, actor);
     }
     const job = await jobs.submit(
       actorOf(req),

@@ -94,7 +94,7 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
         checkTemplateTarget(template, t.cluster, `targets[${i}].cluster`);
         ops.client(t.cluster);
       }
-      return previewTemplate(ops, template, targets);
+      return previewTemplate(ops, template, targets, undefined, actor);
     },
   );
 

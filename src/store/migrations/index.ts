@@ -13,6 +13,7 @@ import { signInProviders } from './006-sign-in-providers.js';
 import { jobHandover } from './007-job-handover.js';
 import { storeProbe } from './008-store-probe.js';
 import { disableEvictionGrant } from './009-disable-eviction-grant.js';
+import { providerGroups } from './011-provider-groups.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   jobHandover, // 7: jobs.actor/adopted_by/events, leases
   storeProbe, // 8: store_probe (readiness write check), templates.owner/clusters
   disableEvictionGrant, // 9: users.can_disable_eviction
+  providerGroups, // 11: users.groups
 ];
