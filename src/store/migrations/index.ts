@@ -14,6 +14,7 @@ import { jobHandover } from './007-job-handover.js';
 import { storeProbe } from './008-store-probe.js';
 import { disableEvictionGrant } from './009-disable-eviction-grant.js';
 import { providerGroups } from './011-provider-groups.js';
+import { webhooks } from './012-webhooks.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   storeProbe, // 8: store_probe (readiness write check), templates.owner/clusters
   disableEvictionGrant, // 9: users.can_disable_eviction
   providerGroups, // 11: users.groups
+  webhooks, // 12: webhooks, webhook_deliveries
 ];
