@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
 import { JobRunner } from './jobs.js';
+import type { Job } from './job-types.js';
 import {
   systemClock,
   type AuditSink,
@@ -43,6 +44,8 @@ export interface CreateOperationsDeps {
    * leader sweeps at that interval and adopts the dead owner's jobs (JobRunner.sweep).
    */
   jobOwnerTimeoutMs?: number;
+  /** Told once when a job reaches its final state (notifications). */
+  onJobFinished?: (job: Job) => void;
 }
 
 declare module '../app.js' {
@@ -81,6 +84,7 @@ export function createOperations(d: CreateOperationsDeps): OperationsServices {
     clock,
     instanceId: d.instanceId,
     sharedStore: d.dialect === 'postgres',
+    onFinished: d.onJobFinished,
     ...(d.jobOwnerTimeoutMs
       ? { staleAfterMs: d.jobOwnerTimeoutMs, heartbeatMs: jobHeartbeatMs(d.jobOwnerTimeoutMs) }
       : {}),

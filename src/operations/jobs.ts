@@ -190,6 +190,8 @@ export interface JobRunnerDeps {
   staleAfterMs?: number;
   /** Minimum interval between progress publications of one job (default 200 ms: ≤ 5 a second). */
   publishIntervalMs?: number;
+  /** Told once when a job reaches its final state, on the replica that finished it (notifications). */
+  onFinished?: (job: Job) => void;
 }
 
 /** One holder at a time, in arrival order: a promise chain. */
@@ -1015,6 +1017,7 @@ export class JobRunner {
   }
 
   private async auditFinish(job: Job, who: { user: string; ip?: string; requestId?: string }): Promise<void> {
+    this.deps.onFinished?.(job);
     const { counts } = countNodes(job.nodes);
     const outcome =
       job.status === 'succeeded'
