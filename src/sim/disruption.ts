@@ -145,6 +145,9 @@ export class DisruptionController {
         total += rs
           ? Number((rs.spec as { replicas?: number } | undefined)?.replicas ?? 1)
           : pods.filter((x) => x.metadata.ownerReferences?.some((r) => r.uid === ref.uid)).length;
+      } else if (ref.kind === 'StatefulSet' && this.state.raw('statefulsets', ref.name, ns)) {
+        const sts = this.state.raw('statefulsets', ref.name, ns)!;
+        total += Number((sts.spec as { replicas?: number } | undefined)?.replicas ?? 1);
       } else if (ref.kind === 'DaemonSet') {
         const ds = this.state.raw('daemonsets', ref.name, ns);
         total +=

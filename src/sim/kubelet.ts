@@ -40,6 +40,29 @@ export class KubeletSim {
     });
   }
 
+  /** A pod the simulated scheduler just bound starts, Running and Ready, `delayMs` later on the sim's clock. */
+  startPod(pod: PodObject, delayMs: number): void {
+    const { name, namespace, uid } = pod.metadata;
+    this.state.timers.after(delayMs, () => {
+      const cur = this.state.raw('pods', name, namespace) as PodObject | undefined;
+      if (
+        !cur ||
+        cur.metadata.uid !== uid ||
+        cur.metadata.deletionTimestamp ||
+        cur.status?.phase === 'Running'
+      )
+        return;
+      const node = this.state.raw('nodes', cur.spec.nodeName ?? '') as NodeObject | undefined;
+      if (!node) return;
+      const status = this.runningStatus(cur, node);
+      // The scheduler's PodScheduled condition keeps its time, as a kubelet leaves it.
+      const scheduled = cur.status?.conditions?.find((c) => c.type === 'PodScheduled');
+      if (scheduled && status.conditions)
+        status.conditions = status.conditions.map((c) => (c.type === 'PodScheduled' ? scheduled : c));
+      this.state.commit(resourceDef('pods'), 'MODIFIED', { ...cur, status }, cur);
+    });
+  }
+
   runningStatus(pod: PodObject, node: NodeObject): PodObject['status'] {
     const now = this.state.now();
     const hostIP = node.status.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1';

@@ -197,6 +197,38 @@ export const RESOURCES: ResourceDef[] = [
     generation: true,
     storageVersionHash: 'P1RzHs8/mWQ=',
   },
+  {
+    resource: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    listKind: 'DeploymentList',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: [{ name: 'status', kind: 'Deployment', verbs: STATUS_VERBS }],
+    fields: metaFields,
+    generation: true,
+    storageVersionHash: '8aSe+NMegvE=',
+  },
+  {
+    resource: 'statefulsets',
+    singular: 'statefulset',
+    kind: 'StatefulSet',
+    listKind: 'StatefulSetList',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['sts'],
+    categories: ['all'],
+    subresources: [{ name: 'status', kind: 'StatefulSet', verbs: STATUS_VERBS }],
+    fields: metaFields,
+    generation: true,
+    storageVersionHash: 'H+vl74LkKdo=',
+  },
   // Node heartbeats in kube-node-lease. Nothing here renews them (nor does kwok on the real side), but
   // `kubectl describe node` reads the node's Lease and must get a NotFound for it, not an unknown resource.
   {
@@ -223,6 +255,8 @@ export type ResourceName =
   | 'poddisruptionbudgets'
   | 'daemonsets'
   | 'replicasets'
+  | 'deployments'
+  | 'statefulsets'
   | 'leases';
 
 export const RESOURCE_BY_NAME = new Map(RESOURCES.map((r) => [r.resource, r]));

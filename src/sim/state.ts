@@ -18,6 +18,7 @@ import {
   type ResourceName,
 } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { WorkloadControllers, type WorkloadOptions } from './workloads/index.js';
 import { cloneJson, type KObject, type NodeObject, type PdbObject, type PodObject } from './types.js';
 import { createObject, deleteObject, mutateObject, type DeleteOptions } from './writes.js';
 
@@ -31,6 +32,8 @@ export interface StateOptions {
   disruptionController: boolean;
   /** Move pods created through the API to Running/Ready like a kubelet (kwok) would. */
   simulateKubelet: boolean;
+  /** ReplicaSet/Deployment/StatefulSet controllers and a scheduler (off when undefined). */
+  workloads?: WorkloadOptions;
 }
 
 export interface ListFilter {
@@ -67,6 +70,7 @@ export class SimState {
   readonly rng: Rng;
   readonly disruption: DisruptionController;
   readonly kubelet: KubeletSim;
+  readonly workloads: WorkloadControllers | undefined;
   private rv = 1;
   private readonly stores = new Map<string, KindStore>();
   private waiters: { rv: number; resolve: (ok: boolean) => void; timer: unknown }[] = [];
@@ -79,6 +83,7 @@ export class SimState {
     for (const d of RESOURCES) this.stores.set(d.resource, new KindStore(d, opts.historyLimit));
     this.disruption = new DisruptionController(this);
     this.kubelet = new KubeletSim(this);
+    this.workloads = opts.workloads ? new WorkloadControllers(this, opts.workloads) : undefined;
   }
 
   get clock(): SimClock {
@@ -192,6 +197,7 @@ export class SimState {
 
   close(): void {
     this.disruption.close();
+    this.workloads?.close();
     this.timers.close();
     for (const w of this.waiters) w.resolve(false);
     this.waiters = [];
@@ -230,6 +236,12 @@ export class SimState {
   }
   createReplicaSet(obj: unknown): KObject {
     return this.create('replicasets', obj);
+  }
+  createDeployment(obj: unknown): KObject {
+    return this.create('deployments', obj);
+  }
+  createStatefulSet(obj: unknown): KObject {
+    return this.create('statefulsets', obj);
   }
   createNamespace(obj: unknown): KObject {
     return this.create('namespaces', obj);

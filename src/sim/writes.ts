@@ -25,6 +25,7 @@ import { applyJsonPatch, decodeJsonPatch, PatchApplyError, PatchDecodeError } fr
 import { applyMergePatch } from './patch/merge-patch.js';
 import { applyStrategicMergePatch, StrategicPatchError } from './patch/strategic-merge.js';
 import { unprocessablePatch } from './status.js';
+import { applyWorkloadDefaults } from './workloads/defaults.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -198,8 +199,19 @@ function applyCreateDefaults(state: SimState, def: ResourceDef, obj: KObject, ap
     }
     case 'poddisruptionbudgets':
     case 'daemonsets':
-    case 'replicasets':
       if (api || !isObject(obj.status)) obj.status = {};
+      break;
+    case 'replicasets':
+    case 'deployments':
+    case 'statefulsets':
+      applyWorkloadDefaults(def.resource, obj);
+      if (api || !isObject(obj.status))
+        obj.status =
+          def.resource === 'statefulsets'
+            ? { replicas: 0, availableReplicas: 0 }
+            : def.resource === 'replicasets'
+              ? { replicas: 0 }
+              : {};
       break;
     case 'nodes':
       obj.spec ??= {};

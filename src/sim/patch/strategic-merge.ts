@@ -62,6 +62,8 @@ const SCHEMAS: Record<string, Record<string, FieldStrategy>> = {
   },
   daemonsets: { ...withPrefix('spec.template.spec.', POD_SPEC), 'status.conditions': { mergeKey: 'type' } },
   replicasets: { ...withPrefix('spec.template.spec.', POD_SPEC), 'status.conditions': { mergeKey: 'type' } },
+  deployments: { ...withPrefix('spec.template.spec.', POD_SPEC), 'status.conditions': { mergeKey: 'type' } },
+  statefulsets: { ...withPrefix('spec.template.spec.', POD_SPEC), 'status.conditions': { mergeKey: 'type' } },
   events: {},
 };
 
