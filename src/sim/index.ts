@@ -16,12 +16,14 @@ import { Listener } from './http/server.js';
 import type { WatchStream } from './http/watch-stream.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { SimState } from './state.js';
+import type { WorkloadOptions } from './workloads/index.js';
 import { generateCa, issueServingCert, type SimCa } from './tls.js';
 
 export type { ChurnOptions } from './churn.js';
 export type { SimClock } from './clock.js';
 export type { FailureRule } from './http/faults.js';
 export type { SimCa } from './tls.js';
+export type { WorkloadOptions } from './workloads/index.js';
 export { SimState } from './state.js';
 export type { KObject, NodeObject, PodObject, PdbObject, Taint, Condition } from './types.js';
 
@@ -67,6 +69,11 @@ export interface SimOptions {
   simulateKubelet?: boolean;
   /** Watch duration when a client sets no timeoutSeconds. Default 30-60 min like --min-request-timeout. */
   watchTimeoutMs?: number;
+  /**
+   * ReplicaSet, Deployment and StatefulSet controllers and a scheduler, so evicted or deleted pods of a
+   * workload are recreated, bound to a node that fits and become Ready `readyDelayMs` later. Off unless given.
+   */
+  workloads?: WorkloadOptions | false;
 }
 
 export interface SimServer {
@@ -121,6 +128,7 @@ function buildState(o: SimOptions): SimState {
     seed: o.seed ?? 1,
     disruptionController: o.disruptionController ?? true,
     simulateKubelet: o.simulateKubelet ?? true,
+    workloads: o.workloads || undefined,
   });
   generateCluster(state, {
     nodes: o.nodes ?? 20,
