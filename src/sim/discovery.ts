@@ -35,15 +35,19 @@ function groupDoc(group: string, version: string): unknown {
   return { name: group, versions: [gv], preferredVersion: gv };
 }
 
-export function apiGroupList(): unknown {
+/** `extra`: groups served outside the resource table (an aggregated API such as metrics.k8s.io). */
+export function apiGroupList(extra: unknown[] = []): unknown {
   const names = [...new Set(RESOURCES.filter((r) => r.group).map((r) => `${r.group}/${r.version}`))];
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: names.map((gv) => {
-      const [g, v] = gv.split('/') as [string, string];
-      return groupDoc(g, v);
-    }),
+    groups: [
+      ...names.map((gv) => {
+        const [g, v] = gv.split('/') as [string, string];
+        return groupDoc(g, v);
+      }),
+      ...extra,
+    ],
   };
 }
 

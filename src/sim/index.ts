@@ -15,6 +15,7 @@ import { createRequestHandler } from './http/handler.js';
 import { Listener } from './http/server.js';
 import type { WatchStream } from './http/watch-stream.js';
 import { kubeconfigYaml } from './kubeconfig.js';
+import { SimMetrics } from './metrics.js';
 import { SimState } from './state.js';
 import type { WorkloadOptions } from './workloads/index.js';
 import { generateCa, issueServingCert, type SimCa } from './tls.js';
@@ -69,6 +70,8 @@ export interface SimOptions {
   simulateKubelet?: boolean;
   /** Watch duration when a client sets no timeoutSeconds. Default 30-60 min like --min-request-timeout. */
   watchTimeoutMs?: number;
+  /** Serve metrics.k8s.io (NodeMetrics, PodMetrics) as metrics-server would. Default true. */
+  metrics?: boolean;
   /**
    * ReplicaSet, Deployment and StatefulSet controllers and a scheduler, so evicted or deleted pods of a
    * workload are recreated, bound to a node that fits and become Ready `readyDelayMs` later. Off unless given.
@@ -96,6 +99,8 @@ export interface SimServer {
   restart(opts?: { resetState?: boolean }): Promise<void>;
   /** While on, connections are reset as soon as they arrive and open ones are dropped. */
   setUnreachable(on: boolean): void;
+  /** Serve metrics.k8s.io, or answer 404 for it as a cluster without metrics-server does. */
+  setMetrics(on: boolean): void;
   injectFailures(rule: FailureRule): void;
   clearFailures(): void;
   /** API requests received (all, or those matching a verb and/or resource such as "pods/eviction"). */
@@ -167,7 +172,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
   startTickers();
 
   const portRef = { port: 0 };
+  const metrics = new SimMetrics(() => state, { enabled: opts.metrics ?? true, seed: opts.seed });
   const handler = createRequestHandler({
+    metrics,
     state: () => state,
     adminToken: token,
     viewerToken: readOnlyToken,
@@ -219,6 +226,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
     setUnreachable: (on) => {
       listener.setUnreachable(on);
       if (on) closeWatches(true);
+    },
+    setMetrics: (on) => {
+      metrics.enabled = on;
     },
     injectFailures: (rule) => faults.add(rule),
     clearFailures: () => faults.clear(),

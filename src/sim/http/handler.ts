@@ -45,6 +45,7 @@ import { FaultInjector, RequestCounter, type RequestInfo } from './faults.js';
 import { answerAccessReview, isAccessReviewPath } from './access-review.js';
 import { parseRoute, verbOf, type Route } from './routes.js';
 import { WatchStream } from './watch-stream.js';
+import type { SimMetrics } from '../metrics.js';
 
 export interface HandlerDeps {
   state(): SimState;
@@ -58,6 +59,8 @@ export interface HandlerDeps {
   watches: Set<WatchStream>;
   /** Default watch duration when the client sets no timeoutSeconds. */
   watchTimeoutMs(): number;
+  /** metrics.k8s.io (absent: the group is never served). */
+  metrics?: SimMetrics;
 }
 
 type User = { name: string; admin: boolean } | null;
@@ -188,10 +191,16 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
   const method = (req.method ?? 'GET').toUpperCase();
   const route = parseRoute(url.pathname);
   const verb = verbOf(method, route, url.searchParams);
+  const metricsPath = deps.metrics?.handles(url.pathname) ?? false;
   const info: RequestInfo = {
     verb,
     method,
-    resource: route.type === 'resource' ? route.def.resource + (route.sub ? `/${route.sub}` : '') : '',
+    resource:
+      route.type === 'resource'
+        ? route.def.resource + (route.sub ? `/${route.sub}` : '')
+        : metricsPath
+          ? 'metrics.k8s.io'
+          : '',
     name: route.type === 'resource' ? route.name : undefined,
     namespace: route.type === 'resource' ? route.namespace : undefined,
   };
@@ -204,6 +213,10 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     throw fault.error;
   }
   if (isAccessReviewPath(url.pathname)) return answerAccessReview(req, res, user);
+  if (metricsPath) {
+    const a = deps.metrics!.answer(url.pathname, method);
+    return sendJson(res, a.code, a.body);
+  }
   if (route.type === 'nonresource') return handleNonResource(deps, res, url.pathname);
   if (route.type === 'unknown') throw resourceNotFound();
   const state = deps.state();
@@ -311,7 +324,7 @@ function handleNonResource(deps: HandlerDeps, res: ServerResponse, path: string)
   let doc: unknown;
   if (p === '/version') doc = SIM_VERSION;
   else if (p === '/api') doc = apiVersions(deps.serverAddress());
-  else if (p === '/apis') doc = apiGroupList();
+  else if (p === '/apis') doc = apiGroupList(deps.metrics?.group());
   else if (p === '/api/v1') doc = resourceList('v1');
   else if (p.startsWith('/apis/')) {
     const parts = p.split('/').filter(Boolean);
