@@ -8,6 +8,7 @@ import { strategyFor } from '../kube/strategy.js';
 import type { KubeList, KubeObject } from '../informer/types.js';
 import { transformNode } from './node-transform.js';
 import type { NodeRecord } from './types.js';
+import { podResources, type PodResources } from '../usage/pod-resources.js';
 
 /** LIST every page of a collection; `each` sees raw items (so callers keep only what they need). */
 export async function listAll(
@@ -89,13 +90,20 @@ export interface PodSummary {
   terminating: boolean;
   priorityClassName?: string;
   qosClass?: string;
+  /** What the pod asks of its node: millicores and bytes (usage/pod-resources.ts). */
+  resources: PodResources;
 }
 
 interface RawPod extends KubeObject {
   metadata?: KubeObject['metadata'] & {
     ownerReferences?: { kind: string; name: string; controller?: boolean }[];
   };
-  spec?: { containers?: unknown[]; priorityClassName?: string };
+  spec?: {
+    containers?: unknown[];
+    initContainers?: unknown[];
+    overhead?: unknown;
+    priorityClassName?: string;
+  };
   status?: {
     phase?: string;
     podIP?: string;
@@ -122,6 +130,7 @@ export function summarizePod(p: RawPod): PodSummary {
     terminating: !!m.deletionTimestamp,
     priorityClassName: p.spec?.priorityClassName,
     qosClass: p.status?.qosClass,
+    resources: podResources(p.spec),
   };
 }
 

@@ -37,6 +37,10 @@ import { ageRowJson, carryRowJson, rowsJson, rowsJsonParts } from './row-json.js
 const ITEMS_OPEN = Buffer.from('{"items":');
 import { naturalCompare } from './sort.js';
 import type { NodeDetail, NodeRecord, NodeRow, PodCountSource } from './types.js';
+import { resourceShares } from '../usage/shares.js';
+import { StepGate } from '../usage/step.js';
+import type { UsageReader } from '../usage/store.js';
+import type { NodeResourceShares } from '../usage/types.js';
 
 export type NodeChange =
   | { kind: 'added'; cluster: string; name: string }
@@ -45,7 +49,10 @@ export type NodeChange =
   | { kind: 'podCount'; cluster: string; name: string; podCount: number };
 
 export type ClusterLiveStatus = Partial<
-  Pick<ClusterInfo, 'state' | 'version' | 'nodeCount' | 'readyNodeCount' | 'lastEventAt' | 'lastError'>
+  Pick<
+    ClusterInfo,
+    'state' | 'version' | 'nodeCount' | 'readyNodeCount' | 'lastEventAt' | 'lastError' | 'usage'
+  >
 > & {
   podIndex?: boolean;
 };
@@ -100,6 +107,10 @@ export interface CacheManagerOptions {
   podCountFlushMs?: number;
   /** Serialised rows unused for two of these periods are released (default 60 s; 0 = never). */
   rowJsonAgeMs?: number;
+  /** Node usage from the usage poller (src/usage); without it rows show no usage. */
+  usage?: UsageReader;
+  /** Resource shares are pushed when one moves by at least this much (default 0.02). */
+  usageStep?: number;
 }
 
 export interface StartOptions {
@@ -168,9 +179,11 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   readonly informers = new SharedInformers();
 
   private readonly timers: TimerSet;
+  private readonly gate: StepGate;
 
   constructor(private readonly o: CacheManagerOptions) {
     super();
+    this.gate = new StepGate(o.usageStep);
     this.clock = o.clock ?? systemClock;
     this.log = o.log;
     this.timers = new TimerSet(this.clock);
@@ -278,6 +291,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       },
       deleted: (_k, old) => {
         e.cache.deleted(old);
+        this.gate.forget(name, old.name);
         this.emit('change', { kind: 'deleted', cluster: name, name: old.name });
       },
       listed: () => {
@@ -311,6 +325,10 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
           if (e.cache.get(node))
             this.emit('change', { kind: 'podCount', cluster: e.name, name: node, podCount });
         }
+        this.pushMovedShares(
+          e,
+          changes.map(([n]) => n),
+        );
       },
     });
     e.pods = pods;
@@ -327,6 +345,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
             podCount: pods.count(rec.name) ?? 0,
           });
         }
+        this.pushMovedShares(e);
       },
     });
     pods.start();
@@ -361,6 +380,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     e.nodes.store.clear();
     e.direct = undefined;
     e.listCounts = { at: 0 };
+    this.gate.forget(name);
     this.log.info({ cluster: name }, 'node cache stopped');
     this.emit('removed', name);
     this.emit('state', name);
@@ -470,6 +490,8 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       podIndex: e.podIndexOn,
     };
     if (e.version) out.version = e.version;
+    const usage = this.o.usage?.status(name);
+    if (usage) out.usage = usage;
     if (st.lastEventAt !== undefined || st.lastListAt !== undefined) {
       out.lastEventAt = new Date(Math.max(st.lastEventAt ?? 0, st.lastListAt ?? 0)).toISOString();
     }
@@ -558,6 +580,32 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       });
   }
 
+  // ---- resource shares (requests from the pod index, usage from src/usage) ---------------------------------
+
+  private sharesFn(e: Entry): ((rec: NodeRecord) => NodeResourceShares) | undefined {
+    const pods = e.pods?.synced ? e.pods : undefined;
+    const usage = this.o.usage?.status(e.name)?.available ? this.o.usage : undefined;
+    if (!pods && !usage) return undefined;
+    return (rec) =>
+      resourceShares(rec, pods ? pods.requests(rec.name) : null, usage?.usage(e.name, rec.name));
+  }
+
+  /** The usage poller finished a scrape of `cluster`: push the nodes whose shares moved by a step. */
+  usageScraped(cluster: string): void {
+    const e = this.entries.get(cluster);
+    if (e?.nodes.everSynced) this.pushMovedShares(e);
+  }
+
+  private pushMovedShares(e: Entry, names?: Iterable<string>): void {
+    const fn = this.sharesFn(e);
+    for (const name of names ?? e.cache.sortedNames()) {
+      const rec = e.cache.get(name);
+      if (!rec) continue;
+      if (this.gate.moved(e.name, name, fn ? fn(rec) : resourceShares(rec, null, undefined)))
+        this.emit('change', { kind: 'updated', cluster: e.name, name, changed: ['resources'] });
+    }
+  }
+
   // ---- reads ----------------------------------------------------------------------------------------------
 
   private directRecords(e: Entry): Promise<NodeRecord[]> {
@@ -574,7 +622,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   /** Rows for a query over `clusters` (already filtered to what the caller may see). */
   async query(q: NodeQuery, clusters: readonly string[]): Promise<NodeQueryResult> {
     const { hits, ...rest } = await this.queryPage(q, clusters);
-    return { items: hits.map((h) => toRow(h.cluster, h.rec, h.podCount)), ...rest };
+    return { items: hits.map((h) => toRow(h.cluster, h.rec, h.podCount, h.shares)), ...rest };
   }
 
   /** The same answer as `query`, already serialised (what the HTTP route sends; much cheaper for big pages). */
@@ -603,15 +651,16 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
         }
         states[name] = this.computeState(e);
         const podCount = this.podCountFn(e);
+        const shares = this.sharesFn(e);
         podSrc[name] = this.podCountSource(name);
         if (this.live(e)) {
-          views.push(e.cache.view(podCount));
+          views.push({ ...e.cache.view(podCount), shares });
           return;
         }
         try {
           const recs = await this.directRecords(e);
           direct = true;
-          views.push({ cluster: name, size: recs.length, all: () => recs, podCount });
+          views.push({ cluster: name, size: recs.length, all: () => recs, podCount, shares });
         } catch (err) {
           errors[name] = isKubeError(err) ? `${err.reason}: ${err.message}` : (err as Error).message;
         }
@@ -639,7 +688,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       const e = this.entries.get(v.cluster);
       // Without the pod index, counts come from a periodically refreshed LIST with no generation to key on.
       if (!e?.pods || q.limit > MEMO_MAX_LIMIT) return runQuery(views, q);
-      gens.push(`${e.cache.generation}.${e.pods.generation}`);
+      gens.push(`${e.cache.generation}.${e.pods.generation}.${this.o.usage?.generation(v.cluster) ?? 0}`);
     }
     const key = `${q.limit}\n${q.continue ?? ''}\n${queryIdentity(
       q,
@@ -667,15 +716,18 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     const e = this.entries.get(cluster);
     if (!e) throw new ClusterUnavailableError({ [cluster]: 'cluster is not connected' });
     const podCount = this.podCountFn(e)(name);
+    const shares = this.sharesFn(e);
     if (this.live(e)) {
       const rec = e.cache.get(name);
       cacheQueries.inc({ source: 'cache' });
-      return rec ? { node: toDetail(cluster, rec, podCount), source: 'cache', degraded: false } : undefined;
+      return rec
+        ? { node: toDetail(cluster, rec, podCount, shares?.(rec)), source: 'cache', degraded: false }
+        : undefined;
     }
     try {
       const rec = await getNodeRecord(e.client, name);
       cacheQueries.inc({ source: 'direct' });
-      return { node: toDetail(cluster, rec, podCount), source: 'direct', degraded: true };
+      return { node: toDetail(cluster, rec, podCount, shares?.(rec)), source: 'direct', degraded: true };
     } catch (err) {
       if (isKubeError(err, 'NotFound')) return undefined;
       throw new ClusterUnavailableError({
@@ -688,7 +740,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   row(cluster: string, name: string): NodeRow | undefined {
     const e = this.entries.get(cluster);
     const rec = e?.cache.get(name);
-    return e && rec ? toRow(cluster, rec, this.podCountFn(e)(name)) : undefined;
+    return e && rec ? toRow(cluster, rec, this.podCountFn(e)(name), this.sharesFn(e)?.(rec)) : undefined;
   }
 
   /** Every cached row of a cluster, by name; undefined until the first LIST completed. */
@@ -696,10 +748,11 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     const e = this.entries.get(cluster);
     if (!e || !e.nodes.everSynced) return undefined;
     const pc = this.podCountFn(e);
+    const sh = this.sharesFn(e);
     const out: NodeRow[] = [];
     for (const n of e.cache.sortedNames()) {
       const rec = e.cache.get(n);
-      if (rec) out.push(toRow(cluster, rec, pc(n)));
+      if (rec) out.push(toRow(cluster, rec, pc(n), sh?.(rec)));
     }
     return out;
   }
@@ -709,10 +762,11 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     const e = this.entries.get(cluster);
     if (!e || !e.nodes.everSynced) return undefined;
     const pc = this.podCountFn(e);
+    const sh = this.sharesFn(e);
     const hits: QueryHit[] = [];
     for (const n of e.cache.sortedNames()) {
       const rec = e.cache.get(n);
-      if (rec) hits.push({ cluster, rec, podCount: pc(n) });
+      if (rec) hits.push({ cluster, rec, podCount: pc(n), shares: sh?.(rec) });
     }
     return rowsJson(hits);
   }
@@ -790,6 +844,11 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
     const e = this.entries.get(cluster);
     if (!e) throw new ClusterUnavailableError({ [cluster]: 'cluster is not connected' });
     return e.client;
+  }
+
+  /** Requests and limits of the node's non-terminated pods from the pod index; null without a synced one. */
+  nodeRequests(cluster: string, node: string): ReturnType<PodIndex['requests']> {
+    return this.entries.get(cluster)?.pods?.requests(node) ?? null;
   }
 
   nodePods(cluster: string, node: string, opts: { limit: number; continue?: string }) {

@@ -8,6 +8,8 @@ import {
   type NodeRecord,
   type NodeRow,
 } from './types.js';
+import { NO_SHARES } from '../usage/shares.js';
+import type { NodeResourceShares } from '../usage/types.js';
 
 export function cordonOf(rec: NodeRecord): CordonInfo | undefined {
   if (!rec.unschedulable) return undefined;
@@ -19,7 +21,12 @@ export function cordonOf(rec: NodeRecord): CordonInfo | undefined {
   return c;
 }
 
-export function toRow(cluster: string, rec: NodeRecord, podCount: number | null): NodeRow {
+export function toRow(
+  cluster: string,
+  rec: NodeRecord,
+  podCount: number | null,
+  shares: NodeResourceShares = NO_SHARES,
+): NodeRow {
   const si = rec.systemInfo;
   return {
     cluster,
@@ -46,12 +53,23 @@ export function toRow(cluster: string, rec: NodeRecord, podCount: number | null)
     architecture: si.architecture,
     createdAt: rec.createdAt,
     conditions: rec.conditions as NodeRow['conditions'],
+    cpuUsed: shares.cpuUsed,
+    memUsed: shares.memUsed,
+    cpuRequested: shares.cpuRequested,
+    memRequested: shares.memRequested,
+    cpuLimits: shares.cpuLimits,
+    memLimits: shares.memLimits,
   };
 }
 
-export function toDetail(cluster: string, rec: NodeRecord, podCount: number | null): NodeDetail {
+export function toDetail(
+  cluster: string,
+  rec: NodeRecord,
+  podCount: number | null,
+  shares?: NodeResourceShares,
+): NodeDetail {
   return {
-    ...toRow(cluster, rec, podCount),
+    ...toRow(cluster, rec, podCount, shares),
     annotations: rec.annotations as Record<string, string>,
     addresses: rec.addresses as NodeDetail['addresses'],
     systemInfo: rec.systemInfo as Record<string, string>,

@@ -1,8 +1,11 @@
 /**
- * The pod index: live per-node counts of non-terminated pods without caching pods. A cluster-wide pod
- * informer whose transform reduces each pod to one small integer — (interned node number × 4) + terminated
- * bit + terminating bit — stored under the pod's uid, so the retained cost is the uid string and one Map
- * entry (~100–150 bytes per pod) instead of the 5–50 KB of a whole pod.
+ * The pod index: live per-node counts and CPU/memory request and limit sums of non-terminated pods without
+ * caching pods. A cluster-wide pod informer whose transform reduces each pod to one integer — interned
+ * request profile × 2^22 + interned node number × 4 + terminated bit + terminating bit — stored under the
+ * pod's uid, so the retained cost is the uid string and one Map entry (~100–150 bytes per pod) instead of the
+ * 5–50 KB of a whole pod. Profiles (request-profiles.ts) are shared by every pod asking for the same
+ * resources; past 511 distinct profiles a pod's number leaves V8's small-integer range and costs a 16-byte
+ * heap number more.
  *
  * Count changes are coalesced per node and flushed on a short timer; consumers get (node, count) pairs.
  */
@@ -12,14 +15,26 @@ import { strategyFor } from '../kube/strategy.js';
 import { TimerSet, systemClock, type Clock } from '../informer/clock.js';
 import { Reflector, type ReflectorOptions } from '../informer/reflector.js';
 import type { KubeObject } from '../informer/types.js';
+import { podResources, type PodSpecResources } from '../usage/pod-resources.js';
+import { RequestProfiles } from './request-profiles.js';
 
 interface RawPod extends KubeObject {
-  spec?: { nodeName?: string };
+  spec?: { nodeName?: string } & PodSpecResources;
   status?: { phase?: string };
 }
 
 const TERMINATED = 2;
 const DELETING = 1;
+/** Node numbers take the low 22 bits (with the two flags): up to a million nodes. */
+const NODE_SPAN = 2 ** 22;
+
+/** CPU (millicores) and memory (bytes) requested and limited by a node's non-terminated pods. */
+export interface NodeRequests {
+  cpuRequest: number;
+  memRequest: number;
+  cpuLimit: number;
+  memLimit: number;
+}
 
 export type PodIndexTuning = Pick<
   ReflectorOptions<number>,
@@ -48,6 +63,11 @@ export class PodIndex {
   private gen = ++generations;
   private readonly nodeNames: string[] = [''];
   private readonly counts: number[] = [0];
+  private readonly profiles = new RequestProfiles();
+  private readonly cpuReq: number[] = [0];
+  private readonly memReq: number[] = [0];
+  private readonly cpuLim: number[] = [0];
+  private readonly memLim: number[] = [0];
   private readonly dirty = new Set<number>();
   private readonly timers: TimerSet;
   private flushTimer: unknown;
@@ -91,17 +111,37 @@ export class PodIndex {
       this.nodeIds.set(node, id);
       this.nodeNames.push(node);
       this.counts.push(0);
+      this.cpuReq.push(0);
+      this.memReq.push(0);
+      this.cpuLim.push(0);
+      this.memLim.push(0);
     }
     const phase = p.status?.phase;
     const terminated = phase === 'Succeeded' || phase === 'Failed';
-    return id * 4 + (terminated ? TERMINATED : 0) + (p.metadata?.deletionTimestamp ? DELETING : 0);
+    // A finished pod asks for nothing: its profile is not worth interning.
+    const profile = terminated || !node ? 0 : this.profiles.idOf(podResources(p.spec));
+    return (
+      profile * NODE_SPAN +
+      id * 4 +
+      (terminated ? TERMINATED : 0) +
+      (p.metadata?.deletionTimestamp ? DELETING : 0)
+    );
   }
 
   private adjust(v: number, d: number): void {
-    if (v & TERMINATED) return;
-    const id = v >>> 2;
+    const low = v % NODE_SPAN;
+    if (low & TERMINATED) return;
+    const id = low >>> 2;
     if (id === 0) return;
     this.counts[id]! += d;
+    const prof = (v - low) / NODE_SPAN;
+    if (prof !== 0) {
+      const t = this.profiles;
+      this.cpuReq[id]! += d * t.cpuRequest[prof]!;
+      this.memReq[id]! += d * t.memRequest[prof]!;
+      this.cpuLim[id]! += d * t.cpuLimit[prof]!;
+      this.memLim[id]! += d * t.memLimit[prof]!;
+    }
     this.gen = ++generations;
     if (this.reflector.everSynced && this.o.onCounts) {
       this.dirty.add(id);
@@ -146,6 +186,24 @@ export class PodIndex {
     if (!this.reflector.everSynced) return null;
     const id = this.nodeIds.get(node);
     return id === undefined ? 0 : this.counts[id]!;
+  }
+
+  /** Requests and limits of the non-terminated pods bound to `node`; null until the first LIST completed. */
+  requests(node: string): NodeRequests | null {
+    if (!this.reflector.everSynced) return null;
+    const id = this.nodeIds.get(node);
+    if (id === undefined) return { cpuRequest: 0, memRequest: 0, cpuLimit: 0, memLimit: 0 };
+    return {
+      cpuRequest: this.cpuReq[id]!,
+      memRequest: this.memReq[id]!,
+      cpuLimit: this.cpuLim[id]!,
+      memLimit: this.memLim[id]!,
+    };
+  }
+
+  /** Distinct request/limit tuples interned (diagnostics, benchmark). */
+  get profileCount(): number {
+    return this.profiles.size;
   }
 
   get podCount(): number {

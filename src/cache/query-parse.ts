@@ -7,6 +7,7 @@ import { QueryError, type NodeQuery } from './query.js';
 import { parseSort, SORT_FIELD_NAMES, SORT_RESOURCE_HINT } from './sort.js';
 import { parseTaintFilter, TaintFilterError } from './taint-filter.js';
 import type { NodeStatus } from './types.js';
+import { parseUsageFilter, UsageFilterError } from './usage-filter.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 10_000;
@@ -18,6 +19,7 @@ const KNOWN = new Set([
   'role',
   'labelSelector',
   'taint',
+  'usage',
   'sort',
   'limit',
   'continue',
@@ -84,6 +86,17 @@ export function parseNodeQuery(params: Record<string, unknown>): NodeQuery & { c
       if (f.length) q.taints = f;
     } catch (e) {
       if (e instanceof TaintFilterError) throw new QueryError('taint', e.message);
+      throw e;
+    }
+  }
+
+  const usage = one(params, 'usage');
+  if (usage !== undefined) {
+    try {
+      const f = parseUsageFilter(usage);
+      if (f.length) q.usage = f;
+    } catch (e) {
+      if (e instanceof UsageFilterError) throw new QueryError('usage', e.message);
       throw e;
     }
   }

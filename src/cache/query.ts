@@ -19,6 +19,8 @@ import {
 } from './sort.js';
 import { matchTaints, type TaintFilter } from './taint-filter.js';
 import type { NodeRecord, NodeStatus } from './types.js';
+import { matchUsage, type UsageFilter } from './usage-filter.js';
+import type { NodeResourceShares } from '../usage/types.js';
 
 export interface NodeQuery {
   search?: string;
@@ -27,6 +29,8 @@ export interface NodeQuery {
   role?: string;
   selector?: LabelSelector;
   taints?: TaintFilter[];
+  /** Resource share comparisons, all of which must hold (usage-filter.ts). */
+  usage?: UsageFilter[];
   sort?: SortSpec;
   limit: number;
   continue?: string;
@@ -45,12 +49,15 @@ export interface ClusterView {
   /** A (possibly much) smaller superset of the matches, from indexes; undefined when no index helps. */
   candidates?(q: NodeQuery): NodeRecord[] | undefined;
   podCount(name: string): number | null;
+  /** Live resource shares of a node; absent: none known. */
+  shares?(rec: NodeRecord): NodeResourceShares;
 }
 
 export interface QueryHit {
   cluster: string;
   rec: NodeRecord;
   podCount: number | null;
+  shares?: NodeResourceShares;
 }
 
 export interface QueryPage {
@@ -109,6 +116,7 @@ export function queryIdentity(q: NodeQuery, clusters: readonly string[]): string
     q.selector ?? [],
     q.taints ?? [],
     q.sort ? [q.sort.field.name, q.sort.desc] : null,
+    ...(q.usage?.length ? [q.usage] : []),
   ]);
 }
 
@@ -216,6 +224,13 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
   const filter = compileFilter(q);
   const limit = q.limit;
   const ordered = [...views].sort((a, b) => naturalCompare(a.cluster, b.cluster));
+  const usage = q.usage?.length ? q.usage : undefined;
+  const share = sort.field.share;
+  // A node with no known shares matches no usage comparison and sorts last.
+  const keep = (view: ClusterView, rec: NodeRecord): boolean =>
+    filter(rec) && (!usage || (!!view.shares && matchUsage(usage, view.shares(rec))));
+  const valueOf = (view: ClusterView, rec: NodeRecord, p: number | null): SortValue =>
+    share ? (view.shares?.(rec)[share] ?? null) : sort.field.value(view.cluster, rec, p);
 
   const byNameFast =
     !sort.desc && (sort.field.name === 'cluster' || (sort.field.name === 'name' && ordered.length === 1));
@@ -232,11 +247,11 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
       if (cand && cand.length < view.size / 4) recs = cand.sort((a, b) => naturalCompare(a.name, b.name));
       else recs = view.sortedByName?.() ?? [...view.all()].sort((a, b) => naturalCompare(a.name, b.name));
       for (const rec of recs) {
-        if (!filter(rec)) continue;
+        if (!keep(view, rec)) continue;
         total++;
         if (page.length > limit) continue;
         const e: Entry = {
-          v: sort.field.value(view.cluster, rec, null),
+          v: valueOf(view, rec, null),
           cluster: view.cluster,
           name: rec.name,
           rec,
@@ -259,10 +274,10 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
       probe.cluster = view.cluster;
       const rank = view.rank;
       for (const rec of recs) {
-        if (!filter(rec)) continue;
+        if (!keep(view, rec)) continue;
         total++;
         const p = view.podCount(rec.name);
-        probe.v = sort.field.value(view.cluster, rec, p);
+        probe.v = valueOf(view, rec, p);
         probe.name = rec.name;
         probe.r = rank?.(rec.name);
         if (cursor && cmp(probe, cursor) <= 0) continue;
@@ -277,7 +292,12 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
 
   const last = page[page.length - 1];
   return {
-    hits: page.map((e) => ({ cluster: e.cluster, rec: e.rec, podCount: e.p })),
+    hits: page.map((e) => ({
+      cluster: e.cluster,
+      rec: e.rec,
+      podCount: e.p,
+      shares: viewOf(ordered, e.cluster).shares?.(e.rec),
+    })),
     total,
     continue: more && last ? encodeCursor(fp, { v: last.v, c: last.cluster, n: last.name }) : undefined,
   };

@@ -2,7 +2,8 @@
  * NodeRows as UTF-8 JSON, fast. Serialising and encoding 5,000 rows (~11 MB) per full list or snapshot would
  * dominate their cost, so each record's row is serialised and encoded once — without the three fields that
  * change without the row's content changing (cluster, resourceVersion, podCount) — and reused until the
- * record changes significantly; a list is then a concatenation of bytes. Fragments live in WeakMaps keyed by
+ * record changes significantly; a list is then a concatenation of bytes. The live resource shares (cpuUsed …
+ * memLimits) travel in the row's head with podCount. Fragments live in WeakMaps keyed by
  * the record, so a replaced or removed record takes its fragment with it. They cost about as much memory as
  * the record itself, so they are also aged out: two generations, rotated by `ageRowJson()` (the cache
  * manager calls it every minute), so a fragment unused for two rotations is dropped and an idle server holds
@@ -10,6 +11,8 @@
  */
 import { toRow } from './node-row.js';
 import type { NodeRecord } from './types.js';
+import { NO_SHARES } from '../usage/shares.js';
+import type { NodeResourceShares } from '../usage/types.js';
 
 let fragments = new WeakMap<NodeRecord, Buffer>();
 let previous = new WeakMap<NodeRecord, Buffer>();
@@ -25,8 +28,20 @@ function fragment(rec: NodeRecord): Buffer {
   if (f !== undefined) return f;
   f = previous.get(rec);
   if (f === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    const { cluster, resourceVersion, podCount, ...rest } = toRow('', rec, null);
+    /* eslint-disable @typescript-eslint/no-unused-vars */
+    const {
+      cluster,
+      resourceVersion,
+      podCount,
+      cpuUsed,
+      memUsed,
+      cpuRequested,
+      memRequested,
+      cpuLimits,
+      memLimits,
+      ...rest
+    } = toRow('', rec, null);
+    /* eslint-enable @typescript-eslint/no-unused-vars */
     // Without its opening brace; its own allocation (a slice of Node's shared pool would pin the whole slab).
     const text = JSON.stringify(rest).slice(1);
     f = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
@@ -39,13 +54,25 @@ function fragment(rec: NodeRecord): Buffer {
 const OPEN = Buffer.from('[');
 const CLOSE = Buffer.from(']');
 
-function head(clusterJson: string, rec: NodeRecord, podCount: number | null): string {
-  return `{"cluster":${clusterJson},"resourceVersion":${JSON.stringify(rec.resourceVersion)},"podCount":${podCount === null ? 'null' : podCount},`;
+const num = (v: number | null): string => (v === null ? 'null' : String(v));
+
+function head(
+  clusterJson: string,
+  rec: NodeRecord,
+  podCount: number | null,
+  s: NodeResourceShares = NO_SHARES,
+): string {
+  return `{"cluster":${clusterJson},"resourceVersion":${JSON.stringify(rec.resourceVersion)},"podCount":${num(podCount)},"cpuUsed":${num(s.cpuUsed)},"memUsed":${num(s.memUsed)},"cpuRequested":${num(s.cpuRequested)},"memRequested":${num(s.memRequested)},"cpuLimits":${num(s.cpuLimits)},"memLimits":${num(s.memLimits)},`;
 }
 
 /** The row of `rec` as JSON text (same content as JSON.stringify(toRow(...)), keys in another order). */
-export function rowJson(clusterJson: string, rec: NodeRecord, podCount: number | null): string {
-  return head(clusterJson, rec, podCount) + fragment(rec).toString('utf8');
+export function rowJson(
+  clusterJson: string,
+  rec: NodeRecord,
+  podCount: number | null,
+  shares?: NodeResourceShares,
+): string {
+  return head(clusterJson, rec, podCount, shares) + fragment(rec).toString('utf8');
 }
 
 /** Whether a serialised row is held for `rec` (tests). */
@@ -60,9 +87,9 @@ export function carryRowJson(prev: NodeRecord, next: NodeRecord): void {
 }
 
 /** Pieces of a JSON array of rows (for Buffer.concat or a vectored write). */
-export function rowsJsonParts(
-  rows: Iterable<{ cluster: string; rec: NodeRecord; podCount: number | null }>,
-): Buffer[] {
+type RowParts = { cluster: string; rec: NodeRecord; podCount: number | null; shares?: NodeResourceShares };
+
+export function rowsJsonParts(rows: Iterable<RowParts>): Buffer[] {
   const parts: Buffer[] = [OPEN];
   let lastCluster: string | undefined;
   let cj = '';
@@ -87,7 +114,7 @@ export function rowsJsonParts(
       lastCluster = r.cluster;
       cj = JSON.stringify(r.cluster);
     }
-    heads.push((first ? '' : ',') + head(cj, r.rec, r.podCount));
+    heads.push((first ? '' : ',') + head(cj, r.rec, r.podCount, r.shares));
     pending.push(fragment(r.rec));
     first = false;
     if (heads.length === 256) flushHeads();
@@ -98,8 +125,6 @@ export function rowsJsonParts(
 }
 
 /** A JSON array of rows, as UTF-8. */
-export function rowsJson(
-  rows: Iterable<{ cluster: string; rec: NodeRecord; podCount: number | null }>,
-): Buffer {
+export function rowsJson(rows: Iterable<RowParts>): Buffer {
   return Buffer.concat(rowsJsonParts(rows));
 }

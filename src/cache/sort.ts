@@ -7,6 +7,7 @@ import { qualifiedNameProblem } from '../kube/names.js';
 import { parseQuantity } from './quantity.js';
 import type { NodeRecord } from './types.js';
 import { CORDON_REASON } from './types.js';
+import { RESOURCE_SHARE_FIELDS, type ResourceShareField } from '../usage/types.js';
 
 export type SortValue = number | string | null;
 type Kind = 'num' | 'str' | 'nat';
@@ -15,6 +16,8 @@ export interface SortField {
   readonly name: string;
   readonly kind: Kind;
   value(cluster: string, rec: NodeRecord, podCount: number | null): SortValue;
+  /** A live resource share: the query engine reads it from the view, not from the record. */
+  readonly share?: ResourceShareField;
 }
 
 export interface SortSpec {
@@ -102,6 +105,12 @@ const FIELDS: SortField[] = [
     (_c, r) =>
       r.conditions.filter((c) => (c.type === 'Ready' ? c.status !== 'True' : c.status === 'True')).length,
   ),
+  ...RESOURCE_SHARE_FIELDS.map((share): SortField => ({
+    name: share,
+    kind: 'num',
+    value: () => null,
+    share,
+  })),
 ];
 const BY_NAME = new Map(FIELDS.map((f) => [f.name, f]));
 const RESOURCE_RE = /^(capacity|allocatable)\.(.+)$/;

@@ -1,4 +1,7 @@
 /** Node shapes served by the API (docs/API.md "Nodes") and the trimmed record the cache retains. */
+import type { NodeResourceShares } from '../usage/types.js';
+
+export type { NodeResourceShares } from '../usage/types.js';
 export type NodeStatus = 'Ready' | 'NotReady' | 'Unknown';
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 
@@ -35,7 +38,8 @@ export interface CordonInfo {
   at?: string;
 }
 
-export interface NodeRow {
+/** Resource shares (NodeResourceShares) are live values like podCount: null when unknown, never 0. */
+export interface NodeRow extends NodeResourceShares {
   cluster: string;
   name: string;
   uid: string;

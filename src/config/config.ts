@@ -32,6 +32,12 @@ const int = (min: number, max: number) =>
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+/** 0 switches the usage poller off; otherwise at least 5 s (metrics-server itself scrapes every 15 s). */
+const usageInterval = int(0, 3_600_000).refine(
+  (v) => v === 0 || v >= 5000,
+  'expected 0 (off) or a whole number of milliseconds from 5000 to 3600000',
+);
+
 /** Empty (use the key file) or base64 of exactly 32 bytes; checked here so it is reported with the rest. */
 const secretKey = z.string().refine((v) => {
   const t = v.trim();
@@ -119,6 +125,8 @@ const FIELDS = {
   apiTimeoutMs: { env: 'KNM_API_TIMEOUT_MS', schema: int(100, 600_000), def: '15000' },
   guardMinSchedulable: { env: 'KNM_GUARD_MIN_SCHEDULABLE', schema: ratio, def: '0.7' },
   auditRetentionDays: { env: 'KNM_AUDIT_RETENTION_DAYS', schema: int(0, 36500), def: '365' },
+  // Node health history: intervals that ended longer ago than this are purged (0 = keep forever).
+  healthRetentionDays: { env: 'KNM_HEALTH_RETENTION_DAYS', schema: int(0, 36500), def: '90' },
   // Replicas (PostgreSQL): a job's owner silent this long is taken as dead and its job adopted (heartbeat every
   // sixth of it); the leader lease behind background work expires this long after its last renewal (every third).
   jobOwnerTimeoutMs: { env: 'KNM_JOB_OWNER_TIMEOUT_MS', schema: int(1000, 3_600_000), def: '30000' },
@@ -130,6 +138,9 @@ const FIELDS = {
   trustedProxies: { env: 'KNM_TRUSTED_PROXIES', schema: cidrList, def: '' },
   allowedHosts: { env: 'KNM_ALLOWED_HOSTS', schema: hostList, def: '' },
   podIndex: { env: 'KNM_POD_INDEX', schema: bool, def: 'true' },
+  // Node usage: one LIST of metrics.k8s.io NodeMetrics per cluster this often (0 = off), kept this long.
+  usageIntervalMs: { env: 'KNM_USAGE_INTERVAL_MS', schema: usageInterval, def: '30000' },
+  usageHistoryMinutes: { env: 'KNM_USAGE_HISTORY_MINUTES', schema: int(1, 1440), def: '60' },
   // Groups a local account is sent as on clusters that act as the signed-in user; {role} is its role here.
   impersonateLocalGroups: {
     env: 'KNM_IMPERSONATE_LOCAL_GROUPS',

@@ -2,7 +2,7 @@
  * The resource strategy table from the design: how each resource kind is read, decided once, here.
  * Anything that reads a resource asks this table instead of choosing for itself.
  */
-export type ReadStrategy = 'informer' | 'index' | 'direct';
+export type ReadStrategy = 'informer' | 'index' | 'direct' | 'poll';
 
 export interface ResourceStrategy {
   readonly kind: string;
@@ -72,6 +72,16 @@ export const STRATEGY = {
     why: 'read only while previewing or running a drain; must be current at that moment',
     timeoutMs: 15_000,
     pageSize: 500,
+    cacheWholeObjects: false,
+    initialListFromWatchCache: false,
+  },
+  nodemetrics: {
+    kind: 'NodeMetrics',
+    strategy: 'poll',
+    why: 'changes at every scrape, one small object per node, read constantly: one LIST per cluster on a timer (KNM_USAGE_INTERVAL_MS) into memory; never per query, never watched (metrics.k8s.io has no watch)',
+    timeoutMs: 15_000,
+    // metrics-server answers a LIST whole and ignores limit/continue.
+    pageSize: 0,
     cacheWholeObjects: false,
     initialListFromWatchCache: false,
   },

@@ -1,0 +1,160 @@
+/**
+ * The usage poller: per cluster, one LIST of `metrics.k8s.io/v1beta1` NodeMetrics on a timer (the strategy
+ * table's `nodemetrics` row), into the usage store. Never per query and never per node. Each cluster has its
+ * own timer and its own bounded request, so a slow or hostile metrics API delays only its own cluster. A
+ * cluster without the API (404: no metrics-server; 503: registered but down) is marked unavailable with the
+ * reason, and its rows show no usage until a scrape succeeds again.
+ */
+import type { Logger } from '../log/logger.js';
+import type { KubeClient } from '../kube/client.js';
+import { isKubeError } from '../kube/errors.js';
+import { strategyFor } from '../kube/strategy.js';
+import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
+import { parseQuantity } from '../cache/quantity.js';
+import type { UsageSample } from './history.js';
+import type { UsageStore } from './store.js';
+
+export const NODE_METRICS_PATH = '/apis/metrics.k8s.io/v1beta1/nodes';
+/** A NodeMetrics carries the node's labels: 5,000 nodes with many labels stay well below this. */
+export const MAX_METRICS_BYTES = 32 * 1024 * 1024;
+/** Items read from one answer; a server sending more is cut off there (and says so in the log). */
+export const MAX_METRICS_ITEMS = 50_000;
+
+export const NOT_SERVED = 'usage unavailable: metrics.k8s.io not served';
+
+export interface UsagePollerOptions {
+  store: UsageStore;
+  intervalMs: number;
+  log: Logger;
+  clock?: Clock;
+  timeoutMs?: number;
+  maxBytes?: number;
+  /** After every scrape of a cluster, successful or not. */
+  onScrape?: (cluster: string) => void;
+}
+
+interface Target {
+  client: KubeClient;
+  timers: TimerSet;
+  stopped: boolean;
+  inflight?: Promise<void>;
+}
+
+/** Minimal shape of the cluster registry followed. */
+export interface UsageRegistryLike {
+  on(ev: 'added', fn: (record: { name: string }, client: KubeClient, ...rest: unknown[]) => void): unknown;
+  on(ev: 'removed', fn: (name: string, ...rest: unknown[]) => void): unknown;
+}
+
+interface RawNodeMetrics {
+  metadata?: { name?: unknown };
+  usage?: { cpu?: unknown; memory?: unknown };
+}
+
+/** NodeMetricsList → node name → usage (millicores, bytes); malformed items are skipped. */
+export function parseNodeMetrics(body: unknown, maxItems = MAX_METRICS_ITEMS): Map<string, UsageSample> {
+  const out = new Map<string, UsageSample>();
+  const items = (body as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) throw new Error('answer is not a NodeMetricsList');
+  for (let i = 0; i < items.length && i < maxItems; i++) {
+    const it = items[i] as RawNodeMetrics | null;
+    const name = it?.metadata?.name;
+    const cpu = typeof it?.usage?.cpu === 'string' ? parseQuantity(it.usage.cpu) : undefined;
+    const mem = typeof it?.usage?.memory === 'string' ? parseQuantity(it.usage.memory) : undefined;
+    if (typeof name !== 'string' || name.length > 253 || cpu === undefined || mem === undefined) continue;
+    if (!Number.isFinite(cpu) || !Number.isFinite(mem) || cpu < 0 || mem < 0) continue;
+    out.set(name, { cpu: cpu * 1000, memory: mem });
+  }
+  return out;
+}
+
+/** Why a scrape failed, as users read it per cluster. */
+export function unavailableReason(err: unknown): string {
+  if (isKubeError(err, 'NotFound')) return NOT_SERVED;
+  if (isKubeError(err, 'Forbidden')) return 'usage unavailable: not allowed to list nodes.metrics.k8s.io';
+  if (isKubeError(err) && err.code === 503)
+    return 'usage unavailable: metrics.k8s.io registered but not answering (metrics-server down?)';
+  return `usage unavailable: ${(err as Error).message}`;
+}
+
+export class UsagePoller {
+  private readonly targets = new Map<string, Target>();
+  private readonly clock: Clock;
+
+  constructor(private readonly o: UsagePollerOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
+
+  attach(registry: UsageRegistryLike): void {
+    registry.on('added', (record, client) => {
+      this.stopCluster(record.name);
+      this.startCluster(record.name, client);
+    });
+    registry.on('removed', (name) => this.stopCluster(name));
+  }
+
+  startCluster(name: string, client: KubeClient): void {
+    if (this.o.intervalMs <= 0 || this.targets.has(name)) return;
+    const t: Target = { client, timers: new TimerSet(this.clock), stopped: false };
+    this.targets.set(name, t);
+    t.timers.set(() => this.tick(name, t), 0);
+  }
+
+  stopCluster(name: string): void {
+    const t = this.targets.get(name);
+    if (!t) return;
+    t.stopped = true;
+    t.timers.clearAll();
+    this.targets.delete(name);
+    this.o.store.remove(name);
+  }
+
+  /** Scrape a cluster now (tests and the first scrape after start); resolves when it finished. */
+  pollNow(name: string): Promise<void> {
+    const t = this.targets.get(name);
+    if (!t) return Promise.resolve();
+    return (t.inflight ??= this.scrape(name, t).finally(() => (t.inflight = undefined)));
+  }
+
+  private tick(name: string, t: Target): void {
+    const started = this.clock.now();
+    void this.pollNow(name).finally(() => {
+      if (t.stopped) return;
+      // The next scrape is due one interval after this one began, never sooner than now.
+      const wait = Math.max(0, started + this.o.intervalMs - this.clock.now());
+      t.timers.set(() => this.tick(name, t), wait);
+    });
+  }
+
+  private async scrape(name: string, t: Target): Promise<void> {
+    const s = strategyFor('nodemetrics');
+    try {
+      const body = await t.client.request<unknown>({
+        path: NODE_METRICS_PATH,
+        timeoutMs: this.o.timeoutMs ?? s.timeoutMs,
+        maxBytes: this.o.maxBytes ?? MAX_METRICS_BYTES,
+      });
+      if (t.stopped) return;
+      const samples = parseNodeMetrics(body);
+      this.o.store.recorded(name, this.clock.now(), samples);
+    } catch (err) {
+      if (t.stopped) return;
+      const reason = unavailableReason(err);
+      const was = this.o.store.status(name);
+      if (was?.reason !== reason) this.o.log.info({ cluster: name, reason }, 'node usage unavailable');
+      this.o.store.failed(name, this.clock.now(), reason);
+    }
+    this.o.onScrape?.(name);
+  }
+
+  /** Stops every timer. A scrape still in flight ends by its own timeout and its answer is dropped. */
+  close(): void {
+    for (const name of [...this.targets.keys()]) this.stopCluster(name);
+  }
+
+  get pendingTimers(): number {
+    let n = 0;
+    for (const t of this.targets.values()) n += t.timers.size;
+    return n;
+  }
+}
