@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run test:k8s`: the real-control-plane tier. Builds (or reuses from the cache) kube-apiserver,
-// kube-controller-manager, etcd, kwok, kubectl and helm with scripts/k8s/build.sh, then runs the vitest `k8s` project —
+// kube-controller-manager, kube-scheduler, etcd, kwok, kubectl and helm with scripts/k8s/build.sh, then runs the vitest `k8s` project —
 // the API contract against the simulator and a real kube-apiserver, and the product's own tests against
 // the real one. Arguments are passed to vitest (e.g. `npm run test:k8s -- test/k8s/contract.test.ts`).
 //
@@ -21,6 +21,8 @@ const components = [
   ['kwok', process.env.KNM_KWOK_VERSION ?? 'v0.7.0'],
   ['kube-apiserver', k8s],
   ['kube-controller-manager', k8s],
+  // Binds the pods the workload controllers recreate (test/k8s/workloads.test.ts, maintenance.test.ts).
+  ['kube-scheduler', k8s],
   // The same kubectl script runs against the simulator and kube-apiserver (test/k8s/kubectl.test.ts).
   ['kubectl', k8s],
   // The chart's tests (test/k8s/chart.test.ts): helm lint and helm template.

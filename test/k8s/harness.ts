@@ -3,7 +3,7 @@
 // built by scripts/k8s/build.sh and started fresh per call.
 //
 // What is deliberately absent, and what that means for tests:
-// - no kube-scheduler: pods must carry spec.nodeName;
+// - kube-scheduler only on request (`scheduler`); without it pods must carry spec.nodeName;
 // - kube-controller-manager only on request (`controllers`), and then only
 //   the named controllers — typically just `disruption`, which computes
 //   PodDisruptionBudget status (without it every eviction of a covered pod
@@ -33,7 +33,13 @@ export interface ControlPlaneOptions {
   etcdVersion?: string;
   kwokVersion?: string;
   /** Explicit binary paths, overriding the cache lookup. */
-  binaries?: { kubeApiserver?: string; kubeControllerManager?: string; etcd?: string; kwok?: string };
+  binaries?: {
+    kubeApiserver?: string;
+    kubeControllerManager?: string;
+    kubeScheduler?: string;
+    etcd?: string;
+    kwok?: string;
+  };
   /** Start kwok so that annotated nodes become Ready and their pods Running (default true). */
   kwok?: boolean;
   /**
@@ -41,6 +47,11 @@ export interface ControlPlaneOptions {
    * ['disruption']); none, and no controller manager at all, by default.
    */
   controllers?: string[];
+  /**
+   * Run kube-scheduler, so pods the replicaset/statefulset controllers create are bound to nodes (off by
+   * default: pods then need spec.nodeName).
+   */
+  scheduler?: boolean;
   /**
    * kube-apiserver's watch cache (default true). With it on, watches are
    * served from an in-memory window that etcd compaction does not shrink, so
@@ -102,7 +113,7 @@ const DEFAULT_VERSIONS = {
   kwok: process.env.KNM_KWOK_VERSION ?? 'v0.7.0',
 };
 
-export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kwok';
+export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 function cacheRoot(opts: ControlPlaneOptions): string {
   return opts.cacheDir ?? process.env.KNM_K8S_CACHE ?? path.join(os.homedir(), '.cache', 'knm-k8s');
@@ -134,6 +145,7 @@ export function resolveBinary(component: Component, opts: ControlPlaneOptions = 
     'kube-apiserver': opts.binaries?.kubeApiserver ?? process.env.KNM_KUBE_APISERVER_BIN,
     'kube-controller-manager':
       opts.binaries?.kubeControllerManager ?? process.env.KNM_KUBE_CONTROLLER_MANAGER_BIN,
+    'kube-scheduler': opts.binaries?.kubeScheduler ?? process.env.KNM_KUBE_SCHEDULER_BIN,
   }[component];
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`${component} binary not found at ${explicit}`);
@@ -167,6 +179,7 @@ export function controlPlaneAvailable(opts: ControlPlaneOptions = {}): boolean {
     resolveBinary('kube-apiserver', opts);
     if (opts.kwok !== false) resolveBinary('kwok', opts);
     if (opts.controllers?.length) resolveBinary('kube-controller-manager', opts);
+    if (opts.scheduler) resolveBinary('kube-scheduler', opts);
     return true;
   } catch {
     return false;
@@ -446,6 +459,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   const kwokBin = withKwok ? resolveBinary('kwok', opts) : undefined;
   const controllers = opts.controllers ?? [];
   const kcmBin = controllers.length ? resolveBinary('kube-controller-manager', opts) : undefined;
+  const schedulerBin = opts.scheduler ? resolveBinary('kube-scheduler', opts) : undefined;
   const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
 
   installHandlers();
@@ -492,7 +506,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
   };
 
   try {
-    const [etcdClientPort, etcdPeerPort, securePort, kwokPort, kcmPort] = await freePorts(5);
+    const [etcdClientPort, etcdPeerPort, securePort, kwokPort, kcmPort, schedulerPort] = await freePorts(6);
     const etcdEndpoint = `http://127.0.0.1:${etcdClientPort}`;
 
     // --- etcd ---
@@ -638,6 +652,34 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         deadline,
       );
       releaseAgent(`https://127.0.0.1:${kcmPort}`);
+    }
+
+    // --- kube-scheduler ---
+    if (schedulerBin) {
+      const schedulerArgs = [
+        `--kubeconfig=${kubeconfigPath}`,
+        `--authentication-kubeconfig=${kubeconfigPath}`,
+        `--authorization-kubeconfig=${kubeconfigPath}`,
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${schedulerPort}`,
+        `--cert-dir=${path.join(tmpDir, 'scheduler-certs')}`,
+        '--profiling=false',
+      ];
+      const scheduler = startProc('kube-scheduler', schedulerBin, schedulerArgs, tmpDir);
+      track(scheduler);
+      await waitReady(
+        scheduler,
+        'kube-scheduler /healthz',
+        async () =>
+          (
+            await apiRequest({ server: `https://127.0.0.1:${schedulerPort}`, token }, 'GET', '/healthz', {
+              timeoutMs: 5_000,
+            })
+          ).status === 200,
+        deadline,
+      );
+      releaseAgent(`https://127.0.0.1:${schedulerPort}`);
     }
 
     const versionInfo = (await api<{ gitVersion: string }>(target, 'GET', '/version')).body;

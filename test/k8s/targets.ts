@@ -3,7 +3,7 @@
 // controller). A Target hides only what differs in setting a scene up — who
 // plays the kubelet, how compaction is triggered — never how the API answers:
 // every answer the cases look at comes over HTTP from the server under test.
-import { startSim, type SimServer } from '../../src/sim/index.js';
+import { startSim, type SimOptions, type SimServer } from '../../src/sim/index.js';
 import {
   controlPlaneAvailable,
   createKwokNode,
@@ -151,54 +151,70 @@ function readyNodeStatus(capacity: Record<string, string>): KubeObject['status']
   };
 }
 
-export const simTarget: TargetFactory = {
-  name: 'sim',
-  available: true,
-  async start() {
-    // Scaled grace periods let the simulated kubelet finish a 30 s graceful
-    // deletion in 0.3 s, as kwok finishes it at once on the real side.
-    const sim: SimServer = await startSim({ nodes: 0, podsPerNode: 0, churn: false, gracePeriodScale: 0.01 });
-    const t: ApiTarget = { server: sim.url, token: sim.token };
-    return {
-      name: 'sim',
-      ...t,
-      kubeconfigYaml: sim.kubeconfig(),
-      uncachedResource: UNCACHED,
-      supports410AfterCompact: true,
-      async compact() {
-        sim.compact();
-      },
-      makeNamespace: namespaceMaker(t),
-      async makeNode(name, o = {}) {
-        const manifest = kwokNodeManifest(name, o);
-        const created = (await api(t, 'POST', '/api/v1/nodes', { body: manifest })).body;
-        if (o.customStatus) return created;
-        // The simulator has no node agent; write the Ready status kwok would.
-        const capacity = manifest.status?.capacity as Record<string, string>;
-        return (
-          await api(t, 'PATCH', `/api/v1/nodes/${name}/status`, {
-            body: { status: readyNodeStatus(capacity) },
-            contentType: 'application/merge-patch+json',
-          })
-        ).body;
-      },
-      makePod: (ns, name, o = {}) => createPod(t, ns, name, o),
-      async close() {
-        releaseAgent(sim.url);
-        await sim.close();
-      },
-    };
-  },
-};
+export const simTarget: TargetFactory = simTargetWith({});
 
-export const realTarget: TargetFactory = {
-  name: 'kube-apiserver',
-  available: controlPlaneAvailable(REAL_PLANE_OPTIONS),
-  async start() {
-    const cp: ControlPlane = await startControlPlane(REAL_PLANE_OPTIONS);
-    return realTargetOf(cp);
-  },
-};
+/** The simulator target with extra simulator options (e.g. its workload controllers). */
+export function simTargetWith(extra: SimOptions): TargetFactory {
+  return {
+    name: 'sim',
+    available: true,
+    async start() {
+      // Scaled grace periods let the simulated kubelet finish a 30 s graceful
+      // deletion in 0.3 s, as kwok finishes it at once on the real side.
+      const sim: SimServer = await startSim({
+        nodes: 0,
+        podsPerNode: 0,
+        churn: false,
+        gracePeriodScale: 0.01,
+        ...extra,
+      });
+      const t: ApiTarget = { server: sim.url, token: sim.token };
+      return {
+        name: 'sim',
+        ...t,
+        kubeconfigYaml: sim.kubeconfig(),
+        uncachedResource: UNCACHED,
+        supports410AfterCompact: true,
+        async compact() {
+          sim.compact();
+        },
+        makeNamespace: namespaceMaker(t),
+        async makeNode(name, o = {}) {
+          const manifest = kwokNodeManifest(name, o);
+          const created = (await api(t, 'POST', '/api/v1/nodes', { body: manifest })).body;
+          if (o.customStatus) return created;
+          // The simulator has no node agent; write the Ready status kwok would.
+          const capacity = manifest.status?.capacity as Record<string, string>;
+          return (
+            await api(t, 'PATCH', `/api/v1/nodes/${name}/status`, {
+              body: { status: readyNodeStatus(capacity) },
+              contentType: 'application/merge-patch+json',
+            })
+          ).body;
+        },
+        makePod: (ns, name, o = {}) => createPod(t, ns, name, o),
+        async close() {
+          releaseAgent(sim.url);
+          await sim.close();
+        },
+      };
+    },
+  };
+}
+
+export const realTarget: TargetFactory = realTargetWith(REAL_PLANE_OPTIONS);
+
+/** The real control plane started with `options` (which should extend REAL_PLANE_OPTIONS). */
+export function realTargetWith(options: ControlPlaneOptions): TargetFactory {
+  return {
+    name: 'kube-apiserver',
+    available: controlPlaneAvailable(options),
+    async start() {
+      const cp: ControlPlane = await startControlPlane(options);
+      return realTargetOf(cp);
+    },
+  };
+}
 
 /** Wraps a running control plane (started with REAL_PLANE_OPTIONS) as a Target. */
 export function realTargetOf(cp: ControlPlane): Target {
