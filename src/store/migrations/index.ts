@@ -13,8 +13,10 @@ import { signInProviders } from './006-sign-in-providers.js';
 import { jobHandover } from './007-job-handover.js';
 import { storeProbe } from './008-store-probe.js';
 import { disableEvictionGrant } from './009-disable-eviction-grant.js';
+import { nodeHealth } from './010-node-health.js';
 import { providerGroups } from './011-provider-groups.js';
 import { webhooks } from './012-webhooks.js';
+import { maintenance } from './013-maintenance.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -26,6 +28,8 @@ export const MIGRATIONS: readonly Migration[] = [
   jobHandover, // 7: jobs.actor/adopted_by/events, leases
   storeProbe, // 8: store_probe (readiness write check), templates.owner/clusters
   disableEvictionGrant, // 9: users.can_disable_eviction
+  nodeHealth, // 10: node_health (health history intervals)
   providerGroups, // 11: users.groups
   webhooks, // 12: webhooks, webhook_deliveries
+  maintenance, // 13: maintenance_plans, maintenance_nodes
 ];
