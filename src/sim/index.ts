@@ -12,6 +12,7 @@ import { ChurnGenerator, type ChurnOptions } from './churn.js';
 import { generateCluster } from './demo/cluster.js';
 import { FaultInjector, RequestCounter, type FailureRule } from './http/faults.js';
 import { createRequestHandler } from './http/handler.js';
+import type { SimRbacRule } from './http/impersonation.js';
 import { Listener } from './http/server.js';
 import type { WatchStream } from './http/watch-stream.js';
 import { kubeconfigYaml } from './kubeconfig.js';
@@ -23,6 +24,7 @@ import { generateCa, issueServingCert, type SimCa } from './tls.js';
 export type { ChurnOptions } from './churn.js';
 export type { SimClock } from './clock.js';
 export type { FailureRule } from './http/faults.js';
+export type { SimRbacRule } from './http/impersonation.js';
 export type { SimCa } from './tls.js';
 export type { WorkloadOptions } from './workloads/index.js';
 export { SimState } from './state.js';
@@ -62,6 +64,11 @@ export interface SimOptions {
    * (kubectl, client-go) refuse to send a bearer token over.
    */
   tls?: false | { ca?: SimCa; extraNames?: string[] };
+  /**
+   * What users impersonated by the admin token (Impersonate-User/Group) may do; absent = everything. A small
+   * RBAC model for tests of products that act as their signed-in user.
+   */
+  rbac?: SimRbacRule[];
   /** Requests without a token are user system:anonymous (403 on resources) like a default API server; when false they get 401. Default true. */
   anonymousAuth?: boolean;
   /** Keep PodDisruptionBudget status computed (the disruption controller). Default true. */
@@ -70,13 +77,13 @@ export interface SimOptions {
   simulateKubelet?: boolean;
   /** Watch duration when a client sets no timeoutSeconds. Default 30-60 min like --min-request-timeout. */
   watchTimeoutMs?: number;
-  /** Serve metrics.k8s.io (NodeMetrics, PodMetrics) as metrics-server would. Default true. */
-  metrics?: boolean;
   /**
    * ReplicaSet, Deployment and StatefulSet controllers and a scheduler, so evicted or deleted pods of a
    * workload are recreated, bound to a node that fits and become Ready `readyDelayMs` later. Off unless given.
    */
   workloads?: WorkloadOptions | false;
+  /** Serve metrics.k8s.io (NodeMetrics, PodMetrics) as metrics-server would. Default true. */
+  metrics?: boolean;
 }
 
 export interface SimServer {
@@ -103,6 +110,8 @@ export interface SimServer {
   setMetrics(on: boolean): void;
   injectFailures(rule: FailureRule): void;
   clearFailures(): void;
+  /** Replaces the impersonated users' grants (SimOptions.rbac); undefined = everything allowed. */
+  setRbac(rules: SimRbacRule[] | undefined): void;
   /** API requests received (all, or those matching a verb and/or resource such as "pods/eviction"). */
   requestCount(filter?: { verb?: string; resource?: string }): number;
   resetRequestCount(): void;
@@ -173,7 +182,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
 
   const portRef = { port: 0 };
   const metrics = new SimMetrics(() => state, { enabled: opts.metrics ?? true, seed: opts.seed });
+  let rbac = opts.rbac;
   const handler = createRequestHandler({
+    rbac: () => rbac,
     metrics,
     state: () => state,
     adminToken: token,
@@ -231,6 +242,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimServer> {
       metrics.enabled = on;
     },
     injectFailures: (rule) => faults.add(rule),
+    setRbac: (rules) => {
+      rbac = rules;
+    },
     clearFailures: () => faults.clear(),
     requestCount: (f) => counter.count(f),
     resetRequestCount: () => counter.reset(),

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, failure } from '../status.js';
+import type { SimUser } from './impersonation.js';
 
 const PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 const READ_VERBS = new Set(['get', 'list', 'watch']);
@@ -19,7 +20,7 @@ interface ReviewSpec {
 export async function answerAccessReview(
   req: IncomingMessage,
   res: ServerResponse,
-  user: { name: string; admin: boolean } | null,
+  user: SimUser | null,
 ): Promise<void> {
   if ((req.method ?? 'GET').toUpperCase() !== 'POST')
     throw failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -44,7 +45,11 @@ export async function answerAccessReview(
       'Invalid',
       'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
     );
-  const allowed = !!user && (user.admin || READ_VERBS.has(String(attrs.verb ?? '')));
+  const verb = String(attrs.verb ?? '');
+  const r = spec.resourceAttributes;
+  const resource = r ? `${r.resource ?? ''}${r.subresource ? `/${r.subresource}` : ''}` : '';
+  const allowed =
+    !!user && (user.allows ? !r || user.allows(verb, resource) : user.admin || READ_VERBS.has(verb));
   const review = {
     kind: 'SelfSubjectAccessReview',
     apiVersion: 'authorization.k8s.io/v1',

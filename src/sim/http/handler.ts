@@ -45,6 +45,7 @@ import { FaultInjector, RequestCounter, type RequestInfo } from './faults.js';
 import { answerAccessReview, isAccessReviewPath } from './access-review.js';
 import { parseRoute, verbOf, type Route } from './routes.js';
 import { WatchStream } from './watch-stream.js';
+import { impersonatedUser, type SimRbacRule, type SimUser } from './impersonation.js';
 import type { SimMetrics } from '../metrics.js';
 
 export interface HandlerDeps {
@@ -59,11 +60,13 @@ export interface HandlerDeps {
   watches: Set<WatchStream>;
   /** Default watch duration when the client sets no timeoutSeconds. */
   watchTimeoutMs(): number;
+  /** What impersonated users may do (Impersonate-User/Group); absent = everything. */
+  rbac?(): readonly SimRbacRule[] | undefined;
   /** metrics.k8s.io (absent: the group is never served). */
   metrics?: SimMetrics;
 }
 
-type User = { name: string; admin: boolean } | null;
+type User = SimUser | null;
 
 const MAX_BODY = 3 * 1024 * 1024;
 const PUBLIC_PATHS = new Set(['/version', '/version/', '/healthz', '/livez', '/readyz']);
@@ -150,7 +153,9 @@ function authenticate(deps: HandlerDeps, req: IncomingMessage): User {
 }
 
 function authorize(user: User, route: Route, info: RequestInfo, path: string): void {
-  if (user?.admin) return;
+  if (user?.allows) {
+    if (route.type !== 'resource' || user.allows(info.verb, info.resource)) return;
+  } else if (user?.admin) return;
   const who = user ? user.name : 'system:anonymous';
   if (route.type !== 'resource') {
     if (
@@ -163,7 +168,7 @@ function authorize(user: User, route: Route, info: RequestInfo, path: string): v
       return;
     throw forbidden(undefined, '', `User "${who}" cannot ${info.verb} path "${path}"`);
   }
-  if (user && READ_VERBS.has(info.verb)) return;
+  if (user && !user.allows && READ_VERBS.has(info.verb)) return;
   const def = route.def;
   const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
   throw forbidden(
@@ -205,7 +210,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     namespace: route.type === 'resource' ? route.namespace : undefined,
   };
   deps.counter.record(info);
-  const user = authenticate(deps, req);
+  const user = impersonatedUser(req, authenticate(deps, req), deps.rbac?.());
   authorize(user, route, info, url.pathname);
   const fault = deps.faults.take(info);
   if (fault) {

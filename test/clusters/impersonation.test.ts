@@ -1,0 +1,111 @@
+// A cluster that acts as the signed-in user, against the simulator's small RBAC model: the user's identity
+// (a local account is sent with the group knm:<role>) reaches the cluster, whose own rules then decide writes
+// and which cached nodes the user sees.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim, type SimRbacRule, type SimServer } from '../../src/sim/index.js';
+import { makeTestApp, type TestApp } from '../server/harness.js';
+
+const READ_NODES = { verbs: ['get', 'list', 'watch'], resources: ['nodes'] };
+const ONLY_READ: SimRbacRule[] = [{ groups: ['knm:operator'], ...READ_NODES }];
+const MAY_PATCH: SimRbacRule[] = [
+  { groups: ['knm:operator'], verbs: ['get', 'list', 'watch', 'patch'], resources: ['nodes'] },
+];
+const OPERATOR = { 'x-test-role': 'operator' };
+const VIEWER = { 'x-test-role': 'viewer' };
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('a cluster that acts as the signed-in user', () => {
+  let sim: SimServer;
+  let t: TestApp;
+  let node: string;
+
+  beforeAll(async () => {
+    sim = await startSim({ nodes: 3, podsPerNode: 0, rbac: ONLY_READ });
+    node = (await sim.state.list('nodes'))[0]!.metadata.name!;
+    t = await makeTestApp({ knm: { KNM_GUARD_MIN_SCHEDULABLE: '0' } });
+    const add = await t.call('POST', '/api/v1/clusters', {
+      name: 'rbac',
+      source: 'kubeconfig',
+      kubeconfig: sim.kubeconfig(),
+    });
+    expect(add.statusCode, add.body).toBe(201);
+    expect(add.json().impersonate).toBe(false);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sim?.close();
+  });
+
+  const label = (value: string) =>
+    t.call('PATCH', `/api/v1/clusters/rbac/nodes/${node}/labels`, { set: { team: value } }, OPERATOR);
+
+  it('without the option, writes are the product’s own and the cluster’s user rules do not apply', async () => {
+    const r = await label('a');
+    expect(r.statusCode, r.body).toBe(200);
+  });
+
+  it('with it, a label change the user’s groups may not make is refused by the cluster, named and audited', async () => {
+    const on = await t.call('PATCH', '/api/v1/clusters/rbac', { impersonate: true });
+    expect(on.statusCode, on.body).toBe(200);
+    expect(on.json().impersonate).toBe(true);
+
+    const r = await label('b');
+    expect(r.statusCode, r.body).toBe(403);
+    const err = r.json().error;
+    expect(err.message).toContain('cluster "rbac" refused');
+    expect(err.message).toContain('User "test-operator" cannot patch resource "nodes"');
+    expect(sim.state.getNode(node)!.metadata.labels!.team).toBe('a');
+
+    const audit = (await t.call('GET', '/api/v1/audit?action=node.labels')).json();
+    const entry = audit.items.find((e: { outcome: string }) => e.outcome === 'denied');
+    expect(entry, JSON.stringify(audit.items)).toBeDefined();
+    expect(entry.user).toBe('test-operator');
+    expect(entry.message).toContain('cannot patch resource "nodes"');
+  });
+
+  it('once the cluster grants patch to the group, the same change goes through as that user', async () => {
+    sim.setRbac(MAY_PATCH);
+    const r = await label('b');
+    expect(r.statusCode, r.body).toBe(200);
+    expect(sim.state.getNode(node)!.metadata.labels!.team).toBe('b');
+  });
+
+  it('a user the cluster does not let list nodes sees none of its nodes, with the reason', async () => {
+    const seen = await until('the operator to see the cluster’s nodes', async () => {
+      const b = (await t.call('GET', '/api/v1/nodes', undefined, OPERATOR)).json();
+      return b.items?.length === 3 ? b : undefined;
+    });
+    expect(seen.hiddenClusters).toBeUndefined();
+
+    const all = (await t.call('GET', '/api/v1/nodes', undefined, VIEWER)).json();
+    expect(all.items).toEqual([]);
+    expect(all.hiddenClusters.rbac).toContain('does not let test-viewer list nodes');
+
+    const one = await t.call('GET', '/api/v1/clusters/rbac/nodes', undefined, VIEWER);
+    expect(one.statusCode).toBe(403);
+    expect(one.json().error.message).toContain('does not let test-viewer list nodes');
+    const detail = await t.call('GET', `/api/v1/clusters/rbac/nodes/${node}`, undefined, VIEWER);
+    expect(detail.statusCode).toBe(403);
+  });
+
+  it('refuses bad option input and changes nothing', async () => {
+    const r = await t.call('PATCH', '/api/v1/clusters/rbac', { impersonate: 'yes' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.field).toBe('impersonate');
+    const other = await t.call('PATCH', '/api/v1/clusters/rbac', { podIndex: false });
+    expect(other.statusCode).toBe(400);
+    expect((await t.call('GET', '/api/v1/clusters/rbac')).json().impersonate).toBe(true);
+    expect((await t.call('PATCH', '/api/v1/clusters/rbac', { impersonate: true }, OPERATOR)).statusCode).toBe(
+      403,
+    );
+  });
+});
