@@ -17,6 +17,8 @@ import {
 } from './validation.js';
 import { badRequest } from '../errors.js';
 import type { JobOperation } from './job-types.js';
+import { parseMaintenanceParams } from './maintenance/params.js';
+import type { MaintenanceParams } from './maintenance/types.js';
 
 export type ParsedParams =
   | { operation: 'cordon'; params: CordonParams }
@@ -24,7 +26,8 @@ export type ParsedParams =
   | { operation: 'labels'; params: LabelsIntent }
   | { operation: 'taints'; params: TaintsIntent }
   | { operation: 'drain'; params: DrainOptions }
-  | { operation: 'template'; params: { templateId: string } };
+  | { operation: 'template'; params: { templateId: string } }
+  | { operation: 'maintenance'; params: MaintenanceParams };
 
 export function parseParams(operation: JobOperation, raw: unknown): ParsedParams {
   const base = 'params';
@@ -46,5 +49,7 @@ export function parseParams(operation: JobOperation, raw: unknown): ParsedParams
         throw badRequest('templateId is required', 'params.templateId');
       return { operation, params: { templateId: o.templateId } };
     }
+    case 'maintenance':
+      return { operation, params: parseMaintenanceParams(raw, base) };
   }
 }

@@ -1,6 +1,15 @@
 // The batch job as the API shows it (docs/API.md "Job") and the vocabulary of its states.
+import type { MaintenanceProgress } from './maintenance/types.js';
 
-export const JOB_OPERATIONS = ['cordon', 'uncordon', 'labels', 'taints', 'drain', 'template'] as const;
+export const JOB_OPERATIONS = [
+  'cordon',
+  'uncordon',
+  'labels',
+  'taints',
+  'drain',
+  'template',
+  'maintenance',
+] as const;
 export type JobOperation = (typeof JOB_OPERATIONS)[number];
 
 export const JOB_STATUSES = [
@@ -89,6 +98,8 @@ export interface Job {
   done: number;
   counts: JobCounts;
   nodes: JobNode[];
+  /** A maintenance plan's waves, steps and gates (operation `maintenance`), as its runner last saw them. */
+  maintenance?: MaintenanceProgress;
 }
 
 export function emptyCounts(): JobCounts {

@@ -52,6 +52,8 @@ export const DEFAULT_CONCURRENCY: Record<JobOperation, number> = {
   template: 20,
   // Drains hold nodes out for minutes and move workloads; few at a time, as people do by hand.
   drain: 2,
+  // A maintenance plan paces itself in waves (its maxUnavailable); concurrency does not apply.
+  maintenance: 1,
 };
 export const MAX_CONCURRENCY = 50;
 export const MAX_JOB_NODES = 10_000;
@@ -190,8 +192,35 @@ export interface JobRunnerDeps {
   staleAfterMs?: number;
   /** Minimum interval between progress publications of one job (default 200 ms: ≤ 5 a second). */
   publishIntervalMs?: number;
+  /** Operations that run their own course instead of one action per node (maintenance plans). */
+  executors?: Partial<Record<JobOperation, JobKindExecutor>>;
   /** Told once when a job reaches its final state, on the replica that finished it (notifications). */
   onFinished?: (job: Job) => void;
+}
+
+/** What a job kind with its own executor gets from the runner for one run of one job. */
+export interface KindRun {
+  job: Job;
+  actor: Actor;
+  params: unknown;
+  /** Aborts on cancel, shutdown, hand-over or loss of the job; `stopReason()` says which. */
+  signal: AbortSignal;
+  stopReason(): 'cancelled' | 'stopping' | 'handoff' | 'lost' | undefined;
+  /** Records a node's job status (persisted, then published); false once the job is no longer this runner's. */
+  setNode(seq: number, status: JobNodeStatus, message?: string): Promise<boolean>;
+  /** Publishes the job's current state (throttled). */
+  publish(): void;
+  /** Nodes other running cordon/drain jobs will still take out (for the guard). */
+  reserved(cluster: string): Promise<Set<string>>;
+}
+
+export interface JobKindExecutor {
+  run(r: KindRun): Promise<void>;
+  /**
+   * Left for the next start instead of being declared interrupted when this process stops, even alone on the
+   * store: a restarted server carries it on where it was.
+   */
+  resumable?: boolean;
 }
 
 /** One holder at a time, in arrival order: a promise chain. */
@@ -474,9 +503,61 @@ export class JobRunner {
     for (const j of await this.store.unfinished()) {
       if (j.owner === this.instanceId) continue;
       if (this.deps.sharedStore && j.heartbeatAt > stale) continue;
+      // A resumable kind (a maintenance plan) carries on from its stored state; its owner is gone.
+      if (this.resumable(j.operation) && !this.deps.sharedStore) {
+        if (!this.active.has(j.id) && (await this.adopt(j, nowIso(now), now))) n++;
+        continue;
+      }
       if (await this.interrupt(j, now, j.owner)) n++;
     }
     return n;
+  }
+
+  private resumable(operation: string): boolean {
+    return this.deps.executors?.[operation as JobOperation]?.resumable === true;
+  }
+
+  private kindRun(a: ActiveJob): KindRun {
+    const { job } = a;
+    return {
+      job,
+      actor: a.actor,
+      params: a.parsed.params,
+      signal: a.abort.signal,
+      stopReason: () =>
+        this.dead || a.lost
+          ? 'lost'
+          : a.handoff
+            ? 'handoff'
+            : a.stopping
+              ? 'stopping'
+              : a.cancelled
+                ? 'cancelled'
+                : undefined,
+      setNode: async (seq, status, message) => {
+        if (this.dead || a.lost) return false;
+        const n = job.nodes[seq]!;
+        n.status = status;
+        if (message) n.message = message;
+        else delete n.message;
+        const owned = await this.store.updateNode(
+          job.id,
+          seq,
+          status,
+          message,
+          nowIso(this.clock.now()),
+          this.instanceId,
+        );
+        if (!owned) {
+          this.loseJob(job.id);
+          return false;
+        }
+        this.publish(a);
+        return true;
+      },
+      publish: () => this.publish(a),
+      reserved: (cluster) => this.reserved(cluster),
+    };
   }
 
   private async interrupt(j: UnfinishedJob, now: Date, owner: string): Promise<boolean> {
@@ -555,6 +636,7 @@ export class JobRunner {
     if (req.parsed.operation === 'labels')
       checkSystemLabels(actor, req.parsed.params, req.parsed.params.allowSystem);
     if (req.parsed.operation === 'drain') checkDisableEviction(actor, req.parsed.params);
+    if (req.parsed.operation === 'maintenance') checkDisableEviction(actor, req.parsed.params.drain);
     if (req.parsed.operation === 'template') {
       if (!this.deps.templates) throw badRequest('templates are not available', 'params.templateId');
       const t = await this.deps.templates.getFor(actor, req.parsed.params.templateId);
@@ -734,7 +816,9 @@ export class JobRunner {
         );
       }
       this.publish(a);
-      let next = 0;
+      const own = this.deps.executors?.[job.operation];
+      let next = own ? job.nodes.length : 0;
+      if (own) await own.run(this.kindRun(a));
       const worker = async () => {
         while (!a.abort.signal.aborted && !this.dead && !a.lost) {
           const seq = next++;
@@ -847,6 +931,8 @@ export class JobRunner {
         return w(await ops.taints(actor, n.cluster, n.name, parsed.params));
       case 'template':
         return w(await ops.template(actor, n.cluster, n.name, a.template ?? {}));
+      case 'maintenance':
+        throw new Error('a maintenance plan runs through its own executor');
       case 'drain': {
         const r = await ops.drain(actor, n.cluster, n.name, parsed.params, {
           signal: a.abort.signal,
@@ -990,7 +1076,7 @@ export class JobRunner {
   async shutdown(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const a of this.active.values()) {
-      if (this.deps.sharedStore) {
+      if (this.deps.sharedStore || this.resumable(a.job.operation)) {
         a.handoff = true;
         a.abort.abort();
       } else {
@@ -1068,7 +1154,13 @@ function abortController(): AbortController {
 
 function snapshot(job: Job): Job {
   const { counts, done } = countNodes(job.nodes);
-  return { ...job, counts, done, nodes: job.nodes.map((n) => ({ ...n })) };
+  return {
+    ...job,
+    counts,
+    done,
+    nodes: job.nodes.map((n) => ({ ...n })),
+    ...(job.maintenance ? { maintenance: structuredClone(job.maintenance) } : {}),
+  };
 }
 
 function stripJob(job: Job & { clusters?: string[] }): Job {
