@@ -16,6 +16,7 @@ import { disableEvictionGrant } from './009-disable-eviction-grant.js';
 import { nodeHealth } from './010-node-health.js';
 import { providerGroups } from './011-provider-groups.js';
 import { webhooks } from './012-webhooks.js';
+import { maintenance } from './013-maintenance.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   nodeHealth, // 10: node_health (health history intervals)
   providerGroups, // 11: users.groups
   webhooks, // 12: webhooks, webhook_deliveries
+  maintenance, // 13: maintenance_plans, maintenance_nodes
 ];
