@@ -17,11 +17,16 @@ import {
 } from './ports.js';
 import { NodeOperations } from './service.js';
 import { TemplateStore } from './templates.js';
+import { MaintenanceExecutor } from './maintenance/executor.js';
+import { MaintenanceService } from './maintenance/service.js';
+import { MaintenanceStateStore } from './maintenance/state-store.js';
 
 export interface OperationsServices {
   ops: NodeOperations;
   jobs: JobRunner;
   templates: TemplateStore;
+  /** Rolling maintenance plans (jobs of operation `maintenance`). */
+  maintenance: MaintenanceService;
   /** Where single-node operations record their audit entries (jobs record through the runner). */
   audit?: AuditSink;
 }
@@ -38,6 +43,8 @@ export interface CreateOperationsDeps {
   clock?: Clock;
   /** Test seams for drains (kubectl's 5 s PDB back-off, 1 s deletion polling). */
   drain?: { evictRetryDelayMs?: number; pollIntervalMs?: number };
+  /** How often a maintenance plan re-reads its gates, holds and pause flag (default 2 s). */
+  maintenancePollMs?: number;
   instanceId?: string;
   /**
    * A job owner silent this long is dead (default 30 s); it heartbeats every sixth of it. With replicas the
@@ -73,6 +80,16 @@ export function createOperations(d: CreateOperationsDeps): OperationsServices {
     reservedByJobs: (cluster) => jobs.reserved(cluster),
     admitGuarded: (cluster, names, decide) => jobs.admitSingle(cluster, names, decide),
   });
+  const state = new MaintenanceStateStore(d.db);
+  const log = d.log?.child({ part: 'maintenance' });
+  const maintenanceRun = new MaintenanceExecutor({
+    ops,
+    state,
+    clock,
+    audit: d.audit,
+    log,
+    pollMs: d.maintenancePollMs,
+  });
   const jobs: JobRunner = new JobRunner({
     db: d.db,
     dialect: d.dialect,
@@ -85,9 +102,11 @@ export function createOperations(d: CreateOperationsDeps): OperationsServices {
     instanceId: d.instanceId,
     sharedStore: d.dialect === 'postgres',
     onFinished: d.onJobFinished,
+    executors: { maintenance: maintenanceRun },
     ...(d.jobOwnerTimeoutMs
       ? { staleAfterMs: d.jobOwnerTimeoutMs, heartbeatMs: jobHeartbeatMs(d.jobOwnerTimeoutMs) }
       : {}),
   });
-  return { ops, jobs, templates, audit: d.audit };
+  const maintenance = new MaintenanceService({ ops, jobs, state, clock, audit: d.audit, log });
+  return { ops, jobs, templates, maintenance, audit: d.audit };
 }
