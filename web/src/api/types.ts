@@ -13,6 +13,11 @@ import type {
 } from '../../../src/cache/types';
 import type { PodAction, PodCause } from '../../../src/operations/drain-types';
 import type { JobNodeStatus, JobOperation, JobStatus } from '../../../src/operations/job-types';
+import type {
+  JobDeltaMessage,
+  JobGapMessage,
+  JobsSubscribedMessage,
+} from '../../../src/realtime/job-delta-types';
 
 export type { JobNodeStatus, JobOperation, JobStatus, NodeCondition, NodeStatus, Resources, Taint };
 
@@ -178,6 +183,8 @@ export interface Job {
     skipped: number;
     pending: number;
     running?: number;
+    cancelled?: number;
+    interrupted?: number;
   };
   /** Absent in job lists (GET /jobs); present in GET /jobs/{id} and progress messages. */
   nodes?: { cluster: string; name: string; status: JobNodeStatus; message?: string }[];
@@ -283,7 +290,9 @@ export type ServerMessage =
   | { type: 'node.deleted'; cluster: string; name: string; version: number }
   | { type: 'node.podCount'; cluster: string; name: string; version: number; podCount: number | null }
   | { type: 'cluster.state'; cluster: string; state: ClusterInfo }
-  | { type: 'job.progress'; job: Job }
+  | JobDeltaMessage
+  | JobsSubscribedMessage
+  | JobGapMessage
   | { type: 'resync'; cluster: string; reason: string }
   | { type: 'error'; message: string }
   | { type: 'pong' };

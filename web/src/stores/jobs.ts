@@ -1,8 +1,16 @@
-/** Jobs the user is watching: progress arrives as `job.progress` messages, with polling while the socket is down. */
+/**
+ * Jobs the user is watching. The server's record is the truth: the panel's job is read again once the job
+ * subscription is acknowledged (so nothing can finish unseen between the POST answer and the socket), progress
+ * arrives as numbered per-node deltas, and a skipped number, counts that do not match, or a `job.gap` makes the
+ * store read the job again. While the socket is down the open job is polled.
+ */
 import { reactive, watch } from 'vue';
 import { jobs as jobsApi } from '../api/endpoints';
 import type { Job } from '../api/types';
 import { liveSocket } from '../live/socket';
+import { applyDelta, isFinished, looksStale, mergeRecord } from './jobMerge';
+
+export { FINISHED, isFinished } from './jobMerge';
 
 export const jobStore = reactive({
   byId: new Map<string, Job>(),
@@ -10,19 +18,52 @@ export const jobStore = reactive({
   panelJobId: null as string | null,
 });
 
-export const FINISHED = new Set(['succeeded', 'failed', 'partial', 'cancelled', 'interrupted']);
+/** Per job: the stream and number of the last delta applied. */
+const seqs = new Map<string, { stream: string; seq: number }>();
+/** Reads in flight, and those asked for while one was (one more read follows). */
+const reading = new Set<string>();
+const readAgain = new Set<string>();
+/** Reads made because a finished record still had unfinished nodes; bounded so a quirk cannot loop. */
+const staleReads = new Map<string, number>();
+const STALE_READS_MAX = 3;
+/** The server confirmed the job subscription on the current connection. */
+let subscribed = false;
 
-export function isFinished(job: Job): boolean {
-  return FINISHED.has(job.status);
+/** A record read from the server (POST answer, GET, job list), merged into what is known. */
+export function upsertJob(job: Job): void {
+  jobStore.byId.set(job.id, mergeRecord(jobStore.byId.get(job.id), job));
+  checkStale(job.id);
 }
 
-/** Progress messages may arrive out of order; the one with more work done wins. */
-export function upsertJob(job: Job): void {
-  const prev = jobStore.byId.get(job.id);
-  if (prev && isFinished(prev) && !isFinished(job)) return;
-  if (prev && !isFinished(job) && prev.done > job.done) return;
-  // Job lists leave out the per-node results; keep the ones already known.
-  jobStore.byId.set(job.id, job.nodes === undefined && prev?.nodes ? { ...job, nodes: prev.nodes } : job);
+/** Read a job again; one read at a time per job, with at most one more queued. */
+export function refetchJob(id: string): void {
+  if (reading.has(id)) {
+    readAgain.add(id);
+    return;
+  }
+  reading.add(id);
+  void jobsApi
+    .get(id)
+    .then(upsertJob, () => undefined)
+    .finally(() => {
+      reading.delete(id);
+      if (readAgain.delete(id)) refetchJob(id);
+    });
+}
+
+function checkStale(id: string): void {
+  const job = jobStore.byId.get(id);
+  if (!job || !looksStale(job)) return;
+  const n = staleReads.get(id) ?? 0;
+  if (n >= STALE_READS_MAX) return;
+  staleReads.set(id, n + 1);
+  refetchJob(id);
+}
+
+/** Jobs shown that may still change: after a (re)subscription, what they missed is read. */
+function followed(id: string): boolean {
+  const job = jobStore.byId.get(id);
+  return !!job && (id === jobStore.panelJobId || !isFinished(job));
 }
 
 export function watchJobs(): void {
@@ -33,17 +74,53 @@ export function openJobPanel(job: Job): void {
   upsertJob(job);
   watchJobs();
   jobStore.panelJobId = job.id;
-  // A job from a list comes without its per-node results: read the whole job.
-  if (job.nodes === undefined) void jobsApi.get(job.id).then(upsertJob, () => undefined);
+  // Read now when the subscription is already in place; otherwise its acknowledgement triggers the read. Either
+  // way the read follows the subscription, so a job that finished meanwhile shows its final state.
+  if (subscribed || liveSocket().status.value !== 'open' || job.nodes === undefined) refetchJob(job.id);
 }
 
 export function closeJobPanel(): void {
   jobStore.panelJobId = null;
 }
 
+/** Forget everything (sign-out). */
+export function resetJobs(): void {
+  jobStore.byId.clear();
+  seqs.clear();
+  staleReads.clear();
+}
+
 liveSocket().on((m) => {
-  if (m.type === 'job.progress' && m.job) upsertJob(m.job);
+  switch (m.type) {
+    case 'jobs.subscribed':
+      subscribed = true;
+      for (const id of jobStore.byId.keys()) if (followed(id)) refetchJob(id);
+      return;
+    case 'job.gap':
+      for (const id of m.ids) if (jobStore.byId.has(id)) refetchJob(id);
+      return;
+    case 'job.delta': {
+      const id = m.job.id;
+      const prev = jobStore.byId.get(id);
+      const last = seqs.get(id);
+      const gap = !!last && (last.stream !== m.stream || m.seq !== last.seq + 1);
+      seqs.set(id, { stream: m.stream, seq: m.seq });
+      const { job, agrees } = applyDelta(prev, m);
+      jobStore.byId.set(id, job);
+      if ((gap || !agrees) && prev?.nodes) refetchJob(id);
+      else checkStale(id);
+      return;
+    }
+  }
 });
+
+watch(
+  () => liveSocket().status.value,
+  (s) => {
+    // A new connection must be acknowledged again before reads can be trusted to follow it.
+    if (s !== 'open') subscribed = false;
+  },
+);
 
 // While the socket is down the panel still moves: poll the open job until it finishes.
 let pollTimer: number | undefined;
@@ -53,14 +130,10 @@ watch(
     window.clearInterval(pollTimer);
     pollTimer = undefined;
     if (!id || status === 'open') return;
-    pollTimer = window.setInterval(async () => {
+    pollTimer = window.setInterval(() => {
       const cur = jobStore.byId.get(id);
-      if (cur && isFinished(cur)) return;
-      try {
-        upsertJob(await jobsApi.get(id));
-      } catch {
-        /* keep the last known state; the next tick retries */
-      }
+      if (cur && isFinished(cur) && !looksStale(cur)) return;
+      refetchJob(id);
     }, 2000);
   },
 );
