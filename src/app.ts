@@ -1,11 +1,13 @@
 /**
- * Composition root: builds every service once, hands them to the HTTP server in one plain context object,
- * and starts/stops them in the right order. This is the only file that knows all parts; parts never import
- * each other through it (they receive `ctx`).
+ * Composition root: builds every service once into one typed record (Services), registers each route group
+ * with the services it needs, and starts/stops them in the right order. This is the only file that knows all
+ * parts; no part imports it.
  *
- * To add a part: put its service on `AppContext` (a field below, or module augmentation of AppContext from
- * the part's own file), construct it in the marked block of createApp, and list its RouteModule in
- * ROUTE_MODULES. Things to release at shutdown go to `ctx.onStop`.
+ * To add a service: construct it in createApp and add it to Services. To add a route group: write it as a
+ * Fastify plugin in src/api/routes/<name>.ts, `export async function xRoutes(app, opts: XRouteOptions)`, whose
+ * options name the services it uses (never the whole record), and add one line to the route block of
+ * createApp: `await server.register(xRoutes, { cache, clusters })`. Every route declares `config.policy`.
+ * Things to release at shutdown go to `onStop`.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -16,22 +18,23 @@ import { createLogger, type Logger } from './log/logger.js';
 import { openStore, type Store } from './store/index.js';
 import { loadSecretKey, SecretBox } from './clusters/crypto.js';
 import { ClusterRegistry, type ClientFactory } from './clusters/registry.js';
-import { noClusterStatus, type ClusterStatusProvider } from './clusters/types.js';
+import type { ClusterStatusProvider } from './clusters/types.js';
+import { toClusterInfo } from './clusters/info.js';
 import { startDemoCluster, type SimServer, type StartSim } from './clusters/demo.js';
 import { buildServer, type RouteModule } from './api/server.js';
 import { healthRoutes } from './api/routes/health.js';
 import { clusterRoutes } from './api/routes/clusters.js';
-import { registerAuth } from './auth/index.js';
+import { registerAuth, securityFor, type Security } from './auth/index.js';
 import { authRoutes } from './api/routes/auth.js';
 import { signInRoutes } from './api/routes/sign-in.js';
 import { userRoutes } from './api/routes/users.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { auditRoutes } from './api/routes/audit.js';
 import { auditLogFor } from './audit/index.js';
-import { setupLiveCache } from './cache/setup.js';
+import { CacheManager } from './cache/manager.js';
 import { cacheNodeSource } from './cache/node-source.js';
-import { setupRealtime } from './realtime/setup.js';
-import { createOperations } from './operations/context.js';
+import { RealtimeHub } from './realtime/hub.js';
+import { createOperations, type OperationsServices } from './operations/context.js';
 import { kubeNodeFromDetail } from './operations/live-view.js';
 import { nodeRoutes } from './api/routes/nodes.js';
 import { wsRoutes } from './api/routes/ws.js';
@@ -40,48 +43,33 @@ import { jobRoutes } from './api/routes/jobs.js';
 import { templateRoutes } from './api/routes/templates.js';
 import { JobRelay } from './operations/job-relay.js';
 import { jobHeartbeatMs } from './operations/context.js';
-import { setupBackground } from './leader/setup.js';
+import { BackgroundWork } from './leader/background.js';
+import { LeaderLease } from './leader/lease.js';
 import { RETENTION_INTERVAL_MS } from './audit/retention.js';
 
-export interface AppContext {
+/** Every service of one application instance, built once by createApp. */
+export interface Services {
   config: Config;
   log: Logger;
   store: Store;
   /** Encrypts secrets at rest (cluster credentials; reusable for any other secret stored). */
   secrets: SecretBox;
+  /** Users, sessions, tokens and the audit log (src/auth). */
+  security: Security;
   clusters: ClusterRegistry;
-  /** Live cluster fields for ClusterInfo; the node cache replaces this default. */
+  /** The live node cache (src/cache); follows the registry's clusters. */
+  cache: CacheManager;
+  /** Live cluster fields for ClusterInfo (the node cache). */
   clusterStatus: ClusterStatusProvider;
-  /** Registers a shutdown step; steps run in reverse order after the HTTP server has finished its requests. */
-  onStop(name: string, fn: () => unknown): void;
-
-  // ---- slots filled by other parts ----
-  // auth      (src/auth)       users, sessions, tokens; its RouteModule adds the onRequest hook enforcing policies
-  // audit     (src/audit)      append-only audit log
-  // cache     (src/cache)      live node cache; subscribes to ctx.clusters 'added'/'removed'; sets ctx.clusterStatus
-  // hub       (src/realtime)   WebSocket hub; close its sockets in a fastify preClose hook
-  // jobs      (src/operations) node operations, batch jobs, templates
+  /** The realtime hub behind /api/v1/ws (src/realtime); also the operations' job publisher. */
+  hub: RealtimeHub;
+  /** Node operations, batch jobs and templates (src/operations). */
+  operations: OperationsServices;
+  /** Work that runs on one replica at a time (src/leader); always this process on SQLite. */
+  background: BackgroundWork;
+  /** This process as job owner, lease holder and relay sender. */
+  instanceId: string;
 }
-
-/**
- * Every domain's routes, in registration order. Auth goes first so its policy hook is in place before any
- * route exists (fastify applies root hooks to all routes, but reading order should match intent).
- */
-export const ROUTE_MODULES: RouteModule[] = [
-  registerAuth, // policy hook, security headers, mutation audit, first admin; must precede every route
-  authRoutes,
-  signInRoutes,
-  userRoutes,
-  tokenRoutes,
-  healthRoutes,
-  clusterRoutes,
-  auditRoutes,
-  nodeRoutes,
-  operationRoutes,
-  jobRoutes,
-  templateRoutes,
-  wsRoutes,
-];
 
 export interface AppOverrides {
   log?: Logger;
@@ -93,7 +81,7 @@ export interface AppOverrides {
   inClusterPathPrefix?: string;
   /** Simulator for the demo cluster; null = never start one (default: src/sim when KNM_DEMO is on). */
   startSim?: StartSim | null;
-  /** Extra route modules (tests). */
+  /** Extra routes or hooks on the root instance, registered before the route groups (tests). */
   routes?: RouteModule[];
   /** Built web console directory; null = none (default: dist/web if built). */
   webDir?: string | null;
@@ -103,7 +91,7 @@ export interface AppOverrides {
 
 export interface App {
   server: FastifyInstance;
-  ctx: AppContext;
+  services: Services;
   start(): Promise<{ url: string }>;
   stop(): Promise<void>;
 }
@@ -129,7 +117,6 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     secrets = new SecretBox(key.key);
   }
   const store = o.store ?? (await openStore(config, { log }));
-  const stops: { name: string; fn: () => unknown }[] = [];
   const clusters = new ClusterRegistry({
     store,
     secrets,
@@ -139,24 +126,37 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     inClusterPathPrefix: o.inClusterPathPrefix,
     clientFactory: o.clientFactory,
   });
-  const ctx: AppContext = {
-    config,
-    log,
-    store,
-    secrets,
-    clusters,
-    clusterStatus: noClusterStatus,
-    onStop: (name, fn) => void stops.push({ name, fn }),
-  };
+  const stops: { name: string; fn: () => unknown }[] = [];
+  const onStop = (name: string, fn: () => unknown) => void stops.push({ name, fn });
 
-  // ---- construct the other parts' services here, before the server is built and clusters start ----
+  // Shutdown steps run in reverse order of these registrations, after the HTTP server has finished.
+  const security = securityFor({ config, store, log });
   // The cache subscribes to the registry before it starts, so clusters loaded at boot are followed.
-  const cache = setupLiveCache(ctx);
-  const hub = setupRealtime(ctx);
+  const cache = new CacheManager({ log: log.child({ part: 'cache' }), podIndex: config.podIndex });
+  cache.attach(clusters);
+  onStop('node cache', () => cache.close());
+  const hub = new RealtimeHub({
+    source: cache,
+    log: log.child({ part: 'realtime' }),
+    clusterInfo: (name) => {
+      const r = clusters.get(name);
+      return r ? toClusterInfo(r, cache, clusters.loadError(name)) : undefined;
+    },
+  });
+  onStop('realtime hub', () => hub.close());
   // One id for this process as job owner, lease holder and relay sender. Shown as a job's `adoptedBy`: the host
   // name (a pod's name in Kubernetes) says which replica, the random part tells its restarts apart.
   const instanceId = `${os.hostname()}-${randomBytes(4).toString('hex')}`;
-  const background = setupBackground(ctx, instanceId);
+  const leaderLog = log.child({ part: 'leader' });
+  const lease = new LeaderLease({
+    db: store.db,
+    dialect: store.dialect,
+    name: 'background',
+    holder: instanceId,
+    leaseMs: config.leaderLeaseMs,
+    log: leaderLog,
+  });
+  const background = new BackgroundWork(lease, leaderLog);
   // Replicas relay job progress to each other's WebSocket clients (job-relay.ts); alone, the hub is enough.
   const relay =
     store.dialect === 'postgres'
@@ -165,7 +165,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
           databaseUrl: config.databaseUrl,
           instanceId,
           local: hub,
-          isLocal: (id) => ctx.operations?.jobs.runs(id) ?? false,
+          isLocal: (id) => operations.jobs.runs(id),
           log: log.child({ part: 'job-relay' }),
         })
       : undefined;
@@ -189,7 +189,6 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     instanceId,
     jobOwnerTimeoutMs: config.jobOwnerTimeoutMs,
   });
-  ctx.operations = operations;
   if (store.dialect === 'postgres')
     background.every('job recovery', jobHeartbeatMs(config.jobOwnerTimeoutMs), () => operations.jobs.sweep());
   if (config.auditRetentionDays > 0)
@@ -198,9 +197,42 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
       if (n > 0) log.info({ purged: n, retentionDays: config.auditRetentionDays }, 'audit retention purge');
     });
 
+  const services: Services = {
+    config,
+    log,
+    store,
+    secrets,
+    security,
+    clusters,
+    cache,
+    clusterStatus: cache,
+    hub,
+    operations,
+    background,
+    instanceId,
+  };
+
   let server: FastifyInstance;
   try {
-    server = await buildServer(ctx, [...ROUTE_MODULES, ...(o.routes ?? [])], { webDir: o.webDir });
+    server = await buildServer({ config, log }, { webDir: o.webDir });
+    // Policy hook, security headers, mutation audit, first admin: on the root instance, before any route, so
+    // every route group (an encapsulated plugin) inherits them.
+    registerAuth(server, { config, store, log, retentionElsewhere: true });
+    for (const extra of o.routes ?? []) await extra(server);
+
+    // ---- route groups: one line each, a plugin given the services it uses (see the header of this file) ----
+    await server.register(authRoutes, { security, config });
+    await server.register(signInRoutes, { security, config, store });
+    await server.register(userRoutes, { security });
+    await server.register(tokenRoutes, { security });
+    await server.register(healthRoutes, { config, store, clusters, clusterStatus: cache });
+    await server.register(clusterRoutes, { clusters, clusterStatus: cache });
+    await server.register(auditRoutes, { security });
+    await server.register(nodeRoutes, { cache, clusters });
+    await server.register(operationRoutes, { operations });
+    await server.register(jobRoutes, { operations });
+    await server.register(templateRoutes, { operations });
+    await server.register(wsRoutes, { hub });
   } catch (e) {
     if (!o.store) await store.close();
     throw e;
@@ -214,15 +246,15 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     // Unfinished jobs of a previous run are marked interrupted before anything new can start.
     if (relay) {
       await relay.start();
-      ctx.onStop('job relay', () => relay.close());
+      onStop('job relay', () => relay.close());
     }
     await operations.jobs.start();
-    ctx.onStop('jobs', () => operations.jobs.shutdown());
+    onStop('jobs', () => operations.jobs.shutdown());
     await clusters.start({ syncIntervalMs });
     // After the clusters are loaded: the leader may adopt jobs on them at once. Stopped before the jobs are,
     // so a replica going away never adopts anything more.
     background.lease.start();
-    ctx.onStop('background work', () => background.stop());
+    onStop('background work', () => background.stop());
     if (config.demo && o.startSim !== null) {
       try {
         sim = await startDemoCluster(config, clusters, log, o.startSim);
@@ -257,5 +289,5 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     return stopping;
   }
 
-  return { server, ctx, start, stop };
+  return { server, services, start, stop };
 }

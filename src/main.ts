@@ -38,24 +38,24 @@ async function main(): Promise<void> {
   }
 
   // From here on an error nobody caught is logged and the process keeps serving (bounded: see last-resort.ts).
-  installLastResort({ log: app.ctx.log });
+  installLastResort({ log: app.services.log });
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
-      app.ctx.log.warn({ signal }, 'second signal: exiting without waiting');
+      app.services.log.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
     stopping = true;
-    app.ctx.log.info({ signal }, 'shutting down');
+    app.services.log.info({ signal }, 'shutting down');
     setTimeout(() => {
-      app.ctx.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
+      app.services.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
     app.stop().then(
       () => process.exit(0),
       (e: Error) => {
-        app.ctx.log.error({ err: e.message }, 'shutdown failed');
+        app.services.log.error({ err: e.message }, 'shutdown failed');
         process.exit(1);
       },
     );

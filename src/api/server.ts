@@ -1,8 +1,8 @@
 /**
  * The HTTP server: fastify with request ids, JSON logs, body limit, the one error handler that turns every
  * failure into the stable `{error: {code, message, field?, details?}}` shape, request metrics, and the built
- * web console with SPA fallback. Domain routes arrive as RouteModules (see app.ts); this file holds no
- * business logic and must not call Kubernetes or the store itself.
+ * web console with SPA fallback. Route groups are registered on the instance it returns (see app.ts); this
+ * file holds no business logic and must not call Kubernetes or the store itself.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,13 +17,23 @@ import Fastify, {
 } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { ZodError } from 'zod';
-import type { AppContext } from '../app.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
 import { hostAllowed, hostPolicy } from '../auth/hosts.js';
 import { httpRequests } from '../metrics/registry.js';
 import { ApiError, toApiError } from '../errors.js';
 
-/** Registers routes (and hooks) of one domain. Every route declares `config.policy` (see policy.ts). */
-export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+/**
+ * Routes or hooks added to the root instance itself (tests' probes and recorders). Product route groups are
+ * plugins registered with the services they need instead (see app.ts). Every route declares `config.policy`.
+ */
+export type RouteModule = (app: FastifyInstance) => unknown;
+
+/** What the server itself needs: the logger, and the configuration's host and proxy settings. */
+export interface ServerBase {
+  config: Config;
+  log: Logger;
+}
 
 export interface ServerOptions {
   /** Built web console; null = none. Default: `<package root>/dist/web` when it holds index.html. */
@@ -133,11 +143,7 @@ The HTTP API is available under <code>/api/v1</code>.</p>`;
 
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
-export async function buildServer(
-  ctx: AppContext,
-  modules: readonly RouteModule[],
-  opts: ServerOptions = {},
-): Promise<FastifyInstance> {
+export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log,
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -239,6 +245,5 @@ export async function buildServer(
     );
   }
 
-  for (const register of modules) await register(app, ctx);
   return app;
 }

@@ -18,6 +18,8 @@ export interface SecurityContext {
   log: Logger;
   /** Injected clock (ms since epoch); tests drive expiry and lockout with it. */
   now?: () => number;
+  /** Audit retention is run by someone else (the application's background work, on one replica at a time). */
+  retentionElsewhere?: boolean;
 }
 
 export interface Security {

@@ -153,9 +153,7 @@ export function registerAuth(
   app.addHook('onReady', async () => {
     await ensureFirstAdmin(auth, ctx.config, ctx.log, overrides.print);
     await auth.warmUp();
-    // With the composition root's background work, retention runs there (on one replica at a time).
-    if (!(ctx as { background?: unknown }).background)
-      retention = startRetention(audit, ctx.config.auditRetentionDays, ctx.log);
+    if (!ctx.retentionElsewhere) retention = startRetention(audit, ctx.config.auditRetentionDays, ctx.log);
     const tidy = () =>
       auth.maintenance().catch((err: unknown) => ctx.log.warn({ err }, 'session housekeeping failed'));
     void tidy();

@@ -1,6 +1,6 @@
 /**
  * Builds the node-operation services of one application instance (the composition root calls this once and
- * puts the result on `ctx.operations`; routes read it from there).
+ * hands the result to the operation, job and template route groups).
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from '../log/logger.js';
@@ -53,13 +53,6 @@ export interface CreateOperationsDeps {
   jobOwnerTimeoutMs?: number;
   /** Told once when a job reaches its final state (notifications). */
   onJobFinished?: (job: Job) => void;
-}
-
-declare module '../app.js' {
-  interface AppContext {
-    /** Node operations, batch jobs and templates (src/operations). */
-    operations?: OperationsServices;
-  }
 }
 
 /** How often a job owner heartbeats (and the leader sweeps) for a given owner timeout. */

@@ -206,7 +206,7 @@ describe('/readyz', () => {
   it('is not ready while the store can read but not write', async () => {
     a = await makeTestApp();
     expect((await a.call('GET', '/readyz')).json()).toMatchObject({ status: 'ready', store: 'ok' });
-    const free = await fillStore(a.app.ctx.store, {
+    const free = await fillStore(a.app.services.store, {
       user: 'x',
       action: 'fill',
       outcome: 'success',

@@ -1,10 +1,9 @@
 // A server with the security layer and the account routes on a fresh SQLite store, an injected clock, captured
 // logs, and a few probe routes standing in for other parts' routes.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildServer, type RouteModule } from '../../src/api/server.js';
-import type { AppContext } from '../../src/app.js';
+import { buildServer } from '../../src/api/server.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { registerAuth, type SecurityOverrides } from '../../src/auth/index.js';
 import { securityFor, type Security } from '../../src/auth/context.js';
@@ -56,6 +55,17 @@ export interface TestApp {
   close(keepData?: boolean): Promise<void>;
 }
 
+/** The services a harness app has: enough for the account, sign-in and audit route groups. */
+export interface HarnessServices {
+  config: Config;
+  log: Logger;
+  store: Store;
+  security: Security;
+}
+
+/** Routes added by a test: registers its route group with what it needs, e.g. `(a, s) => a.register(x, s)`. */
+export type HarnessModule = (app: FastifyInstance, services: HarnessServices) => unknown;
+
 export interface TestAppOptions {
   env?: Record<string, string>;
   overrides?: Omit<SecurityOverrides, 'now' | 'print' | 'sleep'>;
@@ -64,8 +74,8 @@ export interface TestAppOptions {
   /** Where a new database is made (default SQLite); see test/store/databases.ts for PostgreSQL. */
   dialect?: TestDialect;
   clock?: Clock;
-  /** More route modules (after the probes). */
-  modules?: RouteModule[];
+  /** More route groups (after the probes). */
+  modules?: HarnessModule[];
 }
 
 export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
@@ -90,7 +100,6 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
   const clock = o.clock ?? new Clock();
   const printed: string[] = [];
   const probe: Probe = { writes: [] };
-  const ctx = { config, log, store } as unknown as AppContext;
   const overrides: SecurityOverrides = {
     scrypt: FAST_SCRYPT,
     ...o.overrides,
@@ -98,19 +107,18 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     sleep: clock.sleep,
     print: (t) => void printed.push(t),
   };
-  const app = await buildServer(
-    ctx,
-    [
-      (a, c) => registerAuth(a, c, overrides),
-      authRoutes,
-      userRoutes,
-      tokenRoutes,
-      auditRoutes,
-      (a) => probeRoutes(a, probe),
-      ...(o.modules ?? []),
-    ],
-    { webDir: null },
-  );
+  // The security services are made once per store: these overrides hold for everything built on it.
+  const security = securityFor({ config, store, log }, overrides);
+  const services: HarnessServices = { config, log, store, security };
+  // Wired as in src/app.ts: the policy layer on the root instance, route groups as plugins.
+  const app = await buildServer({ config, log }, { webDir: null });
+  registerAuth(app, { config, store, log }, overrides);
+  await app.register(authRoutes, { security, config });
+  await app.register(userRoutes, { security });
+  await app.register(tokenRoutes, { security });
+  await app.register(auditRoutes, { security });
+  probeRoutes(app, probe);
+  for (const m of o.modules ?? []) await m(app, services);
   try {
     await app.ready();
   } catch (e) {
@@ -124,7 +132,7 @@ export async function startTestApp(o: TestAppOptions = {}): Promise<TestApp> {
     store,
     config,
     clock,
-    sec: securityFor(ctx),
+    sec: security,
     probe,
     logs,
     printed,

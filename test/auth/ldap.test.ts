@@ -48,7 +48,7 @@ if (!SLAPD) {
           KNM_LDAP_GROUP_ROLES: `platform-admins=admin;CN=team-a,ou=groups,${SUFFIX}=operator:prod-a,staging-a`,
           ...extra,
         },
-        modules: [signInRoutes],
+        modules: [(a, s) => a.register(signInRoutes, s)],
       });
       return t;
     }

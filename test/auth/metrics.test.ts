@@ -1,6 +1,7 @@
 // /metrics names every cluster: private by default, readable by an admin or an unrestricted API token.
 import { afterEach, describe, expect, it } from 'vitest';
 import { healthRoutes } from '../../src/api/routes/health.js';
+import { noClusterStatus } from '../../src/clusters/types.js';
 import {
   ADMIN_PASSWORD,
   asSession,
@@ -8,9 +9,18 @@ import {
   createUser,
   signIn,
   startTestApp,
+  type HarnessModule,
   type Session,
   type TestApp,
 } from './harness.js';
+
+/** The health routes with no clusters registered. */
+const health: HarnessModule = (a, s) =>
+  a.register(healthRoutes, {
+    ...s,
+    clusters: { list: () => [], loadError: () => undefined },
+    clusterStatus: noClusterStatus,
+  });
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -34,7 +44,7 @@ async function token(s: Session, payload: Record<string, unknown>): Promise<stri
 
 describe('/metrics', () => {
   it('is private by default: admins and unrestricted tokens read it, nobody else does', async () => {
-    t = await startTestApp({ modules: [healthRoutes] });
+    t = await startTestApp({ modules: [health] });
     const anonymous = await scrape();
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.body).not.toContain('knm_');
@@ -63,7 +73,7 @@ describe('/metrics', () => {
   });
 
   it('is open to anyone with KNM_METRICS_PUBLIC=true', async () => {
-    t = await startTestApp({ env: { KNM_METRICS_PUBLIC: 'true' }, modules: [healthRoutes] });
+    t = await startTestApp({ env: { KNM_METRICS_PUBLIC: 'true' }, modules: [health] });
     const res = await scrape();
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('knm_');

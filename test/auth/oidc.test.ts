@@ -4,7 +4,7 @@
 import { decodeJwt, generateKeyPair, importJWK, SignJWT, type JWTPayload } from 'jose';
 import type { CustomFetch } from 'openid-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signInRoutesWith } from '../../src/api/routes/sign-in.js';
+import { signInRoutes } from '../../src/api/routes/sign-in.js';
 import { MAX_PENDING } from '../../src/auth/oidc/client.js';
 import {
   ADMIN_PASSWORD,
@@ -114,7 +114,11 @@ async function me(cookie: string) {
 describe.each(dialects)('OpenID Connect sign-in on $name', (dialect) => {
   beforeEach(async () => {
     tamper = undefined;
-    t = await startTestApp({ env: oidcEnv(), dialect, modules: [signInRoutesWith({ oidcFetch })] });
+    t = await startTestApp({
+      env: oidcEnv(),
+      dialect,
+      modules: [(a, s) => a.register(signInRoutes, { ...s, oidcFetch })],
+    });
   });
   afterEach(async () => {
     await t.close();
@@ -208,7 +212,7 @@ describe.each(dialects)('OpenID Connect sign-in on $name', (dialect) => {
     t = await startTestApp({
       env: oidcEnv({ KNM_OIDC_DEFAULT_ROLE: 'viewer:prod-a' }),
       dialect,
-      modules: [signInRoutesWith({ oidcFetch })],
+      modules: [(a, s) => a.register(signInRoutes, { ...s, oidcFetch })],
     });
     const { session } = await oidcSignIn('outsider');
     expect((await me(session!)).json().user).toMatchObject({ role: 'viewer', clusters: ['prod-a'] });
@@ -374,7 +378,7 @@ describe.each(dialects)('OpenID Connect sign-in on $name', (dialect) => {
     await t.close();
     t = await startTestApp({
       env: oidcEnv({ KNM_LOCAL_LOGIN: 'false' }),
-      modules: [signInRoutesWith({ oidcFetch })],
+      modules: [(a, s) => a.register(signInRoutes, { ...s, oidcFetch })],
     });
     const res = await login(t.app, 'admin', ADMIN_PASSWORD);
     expect(res.statusCode).toBe(403);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createNodeRoutes } from '../../src/api/routes/nodes.js';
+import { nodeRoutes } from '../../src/api/routes/nodes.js';
 import type { CacheManager } from '../../src/cache/manager.js';
 import {
   ADMIN_PASSWORD,
@@ -10,6 +10,7 @@ import {
   signIn,
   dialects,
   startTestApp,
+  type HarnessModule,
   type Session,
   type TestApp,
 } from './harness.js';
@@ -21,16 +22,17 @@ const oneNodePerCluster = {
     return Buffer.from(JSON.stringify({ items, total: items.length }));
   },
 } as unknown as CacheManager;
-const nodeRoutes = createNodeRoutes({
-  cache: oneNodePerCluster,
-  clusterNames: () => ['dev', 'prod', 'staging'],
-});
+const nodes: HarnessModule = (a) =>
+  a.register(nodeRoutes, {
+    cache: oneNodePerCluster,
+    clusters: { list: () => ['dev', 'prod', 'staging'].map((name) => ({ name })) },
+  });
 
 describe.each(dialects)('on $name', (dialect) => {
   let t: TestApp;
   let admin: Session;
   beforeEach(async () => {
-    t = await startTestApp({ dialect, modules: [nodeRoutes] });
+    t = await startTestApp({ dialect, modules: [nodes] });
     admin = await signIn(t.app, 'admin', ADMIN_PASSWORD);
   });
   afterEach(async () => {

@@ -88,8 +88,8 @@ const PAGES = [
 beforeAll(async () => {
   sim = await startSim({ nodes: 300, podsPerNode: 5, churn: false });
   a = await makeTestApp({ knm: { KNM_API_TIMEOUT_MS: '30000' } });
-  a.app.ctx.clusters.attachEphemeral('healthy', sim.kubeconfig());
-  expect(await a.app.ctx.cache!.waitForSync('healthy', 30_000)).toBe(true);
+  a.app.services.clusters.attachEphemeral('healthy', sim.kubeconfig());
+  expect(await a.app.services.cache.waitForSync('healthy', 30_000)).toBe(true);
 }, 60_000);
 
 afterAll(async () => {
@@ -110,7 +110,7 @@ describe('bulkheads: hostile clusters next to a healthy one', () => {
     for (const [name, h] of Object.entries(HOSTILE)) {
       const s = await startHostileServer(h.modes);
       servers.push(s);
-      a.app.ctx.clusters.attachEphemeral(name, s.kubeconfig, 'kubeconfig');
+      a.app.services.clusters.attachEphemeral(name, s.kubeconfig, 'kubeconfig');
     }
     let rssMax = rssBefore;
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 50);
@@ -200,7 +200,7 @@ describe('bulkheads: hostile clusters next to a healthy one', () => {
     // A second baseline once the hostile clusters are gone (all but the one the next test follows, which only
     // retries every few seconds): work of other processes on this machine then weighs on both sides.
     for (const name of Object.keys(HOSTILE))
-      if (name !== 'h-invalid-json') await a.app.ctx.clusters.remove(name);
+      if (name !== 'h-invalid-json') await a.app.services.clusters.remove(name);
     const after: number[] = [];
     for (let j = 0; j < base.length; j++) after.push((await timed(PAGES[j % PAGES.length]!)).ms);
     const normal = Math.max(baseMedian, median(after));

@@ -25,11 +25,11 @@ describe('the demo cluster', () => {
       server: sim!.url,
       createdBy: 'system',
     });
-    const nodes = await a.app.ctx.clusters
+    const nodes = await a.app.services.clusters
       .client('demo')
       .request<{ items: unknown[] }>({ path: '/api/v1/nodes' });
     expect(nodes.items).toHaveLength(4);
-    expect(await a.app.ctx.store.db.selectFrom('clusters').selectAll().execute()).toHaveLength(0);
+    expect(await a.app.services.store.db.selectFrom('clusters').selectAll().execute()).toHaveLength(0);
     expect(a.logs.text).not.toContain(sim!.token);
 
     await a.close();
@@ -40,7 +40,7 @@ describe('the demo cluster', () => {
 
   it('yields its name to a saved cluster called "demo"', async () => {
     const a = await makeTestApp();
-    await a.app.ctx.store.db
+    await a.app.services.store.db
       .insertInto('clusters')
       .values({
         name: 'demo',

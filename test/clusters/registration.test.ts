@@ -41,7 +41,7 @@ async function closedPort(): Promise<number> {
 }
 
 async function storedRows(a: TestApp) {
-  return a.app.ctx.store.db.selectFrom('clusters').selectAll().execute();
+  return a.app.services.store.db.selectFrom('clusters').selectAll().execute();
 }
 
 const good = () => kubeconfigYaml([{ name: 'prod', server: api.url, token: TOKEN }], 'prod');
@@ -50,7 +50,7 @@ describe('adding a cluster from a kubeconfig', () => {
   it('tests, saves encrypted, announces it and answers ClusterInfo without credentials', async () => {
     const a = await newApp();
     const added: [ClusterRecord, string][] = [];
-    a.app.ctx.clusters.on('added', (r, client, origin) => added.push([r, `${client.server} ${origin}`]));
+    a.app.services.clusters.on('added', (r, client, origin) => added.push([r, `${client.server} ${origin}`]));
     const res = await a.call('POST', '/api/v1/clusters', {
       name: 'prod-eu',
       source: 'kubeconfig',
@@ -94,7 +94,7 @@ describe('adding a cluster from a kubeconfig', () => {
     ).toEqual(['prod-eu']);
     expect((await a.call('GET', '/api/v1/clusters/prod-eu')).json().name).toBe('prod-eu');
     // The client built for the cluster carries the stored credentials.
-    const version = await a.app.ctx.clusters
+    const version = await a.app.services.clusters
       .client('prod-eu')
       .request<{ gitVersion: string }>({ path: '/version' });
     expect(version.gitVersion).toBe('v1.31.4');
@@ -118,7 +118,7 @@ describe('adding a cluster from a kubeconfig', () => {
     });
     expect(res.statusCode).toBe(201);
     expect(res.json().podIndex).toBe(false);
-    const plain = a.app.ctx.secrets.open((await storedRows(a))[0]!.credentials_enc!, 'prod');
+    const plain = a.app.services.secrets.open((await storedRows(a))[0]!.credentials_enc!, 'prod');
     expect(plain).toContain(TOKEN);
     expect(plain).not.toContain('tok-other-context-zzz');
     expect(plain).not.toContain('10.9.9.9');
@@ -127,8 +127,12 @@ describe('adding a cluster from a kubeconfig', () => {
 
     const b = await makeTestApp({ dataDir: a.dataDir, listen: false });
     apps.push(b);
-    expect(b.app.ctx.clusters.list().map((r) => [r.name, r.options.podIndex])).toEqual([['prod', false]]);
-    const v = await b.app.ctx.clusters.client('prod').request<{ gitVersion: string }>({ path: '/version' });
+    expect(b.app.services.clusters.list().map((r) => [r.name, r.options.podIndex])).toEqual([
+      ['prod', false],
+    ]);
+    const v = await b.app.services.clusters
+      .client('prod')
+      .request<{ gitVersion: string }>({ path: '/version' });
     expect(v.gitVersion).toBe('v1.31.4');
   });
 
@@ -146,9 +150,9 @@ describe('adding a cluster from a kubeconfig', () => {
     // A second registry over the same store, subscribed before start, as the cache will be.
     const { ClusterRegistry } = await import('../../src/clusters/registry.js');
     const r = new ClusterRegistry({
-      store: b.app.ctx.store,
-      secrets: b.app.ctx.secrets,
-      log: b.app.ctx.log,
+      store: b.app.services.store,
+      secrets: b.app.services.secrets,
+      log: b.app.services.log,
       config: b.config,
     });
     r.on('added', (rec, _c, origin) => seen.push(`${rec.name}:${origin}`));
@@ -168,7 +172,7 @@ describe('adding a cluster from a kubeconfig', () => {
     const test = await a.call('POST', '/api/v1/clusters/test', { source: 'kubeconfig', kubeconfig: good() });
     expect(test.json()).toEqual({ ok: true, version: 'v1.31.4', nodeCount: 7, permissions: unknown });
     expect(await storedRows(a)).toHaveLength(0);
-    expect(a.app.ctx.clusters.list()).toHaveLength(0);
+    expect(a.app.services.clusters.list()).toHaveLength(0);
     // A dry run checks the name like an add would.
     await a.call('POST', '/api/v1/clusters', body);
     const taken = await a.call('POST', '/api/v1/clusters?dryRun=true', body);
@@ -180,9 +184,9 @@ describe('adding a cluster from a kubeconfig', () => {
     const a = await newApp();
     const { ClusterRegistry } = await import('../../src/clusters/registry.js');
     const other = new ClusterRegistry({
-      store: a.app.ctx.store,
-      secrets: a.app.ctx.secrets,
-      log: a.app.ctx.log,
+      store: a.app.services.store,
+      secrets: a.app.services.secrets,
+      log: a.app.services.log,
       config: a.config,
     });
     const events: string[] = [];
@@ -219,7 +223,7 @@ describe('each bad input has its own error and saves nothing', () => {
       if (field) expect(err.field).toBe(field);
     }
     expect(await storedRows(a)).toHaveLength(0);
-    expect(a.app.ctx.clusters.list()).toHaveLength(0);
+    expect(a.app.services.clusters.list()).toHaveLength(0);
   }
 
   it('unparsable kubeconfig text', async () => {
@@ -528,7 +532,7 @@ describe('removing a cluster', () => {
     const a = await newApp();
     await a.call('POST', '/api/v1/clusters', { name: 'prod', source: 'kubeconfig', kubeconfig: good() });
     const removed: string[] = [];
-    a.app.ctx.clusters.on('removed', (name, origin, by) => removed.push(`${name}:${origin}:${by}`));
+    a.app.services.clusters.on('removed', (name, origin, by) => removed.push(`${name}:${origin}:${by}`));
     const res = await a.call('DELETE', '/api/v1/clusters/prod');
     expect(res.statusCode).toBe(204);
     expect(removed).toEqual(['prod:api:test-admin']);
@@ -537,7 +541,7 @@ describe('removing a cluster', () => {
     const again = await a.call('DELETE', '/api/v1/clusters/prod');
     expect(again.statusCode).toBe(404);
     expect(again.json().error.code).toBe('NotFound');
-    expect(() => a.app.ctx.clusters.client('prod')).toThrow(/not found/);
+    expect(() => a.app.services.clusters.client('prod')).toThrow(/not found/);
   });
 });
 
@@ -592,7 +596,7 @@ describe('visibility and credentials', () => {
     const ct = Buffer.from(parts[3]!, 'base64url');
     ct[0] = ct[0]! ^ 1;
     parts[3] = ct.toString('base64url');
-    await a.app.ctx.store.db
+    await a.app.services.store.db
       .updateTable('clusters')
       .set({ credentials_enc: parts.join('.') })
       .execute();
@@ -602,6 +606,6 @@ describe('visibility and credentials', () => {
     const info = (await b.call('GET', '/api/v1/clusters/prod')).json();
     expect(info.state).toBe('unreachable');
     expect(info.lastError).toMatch(/integrity check/);
-    expect(() => b.app.ctx.clusters.client('prod')).toThrow(/cannot be used/);
+    expect(() => b.app.services.clusters.client('prod')).toThrow(/cannot be used/);
   });
 });

@@ -22,8 +22,8 @@ afterEach(async () => {
 const withUserinfo = (url: string) => url.replace('://', `://admin:${PASSWORD}@`);
 
 async function everythingSaid(a: TestApp): Promise<string> {
-  const audit = await a.app.ctx.store.db.selectFrom('audit_log').selectAll().execute();
-  const clusters = await a.app.ctx.store.db.selectFrom('clusters').selectAll().execute();
+  const audit = await a.app.services.store.db.selectFrom('audit_log').selectAll().execute();
+  const clusters = await a.app.services.store.db.selectFrom('clusters').selectAll().execute();
   return [a.bodies.join('\n'), a.logs.text, JSON.stringify(audit), JSON.stringify(clusters)].join('\n');
 }
 
@@ -48,7 +48,7 @@ describe('server URLs with userinfo', () => {
       }
     }
     expect(api.authHeaders.length).toBe(0);
-    expect(await a.app.ctx.store.db.selectFrom('clusters').selectAll().execute()).toEqual([]);
+    expect(await a.app.services.store.db.selectFrom('clusters').selectAll().execute()).toEqual([]);
     expect((await a.call('GET', '/api/v1/clusters')).json().items).toEqual([]);
     expect(await everythingSaid(a)).not.toContain(PASSWORD);
   });
@@ -74,7 +74,7 @@ describe('server URLs with userinfo', () => {
       (await a.call('POST', '/api/v1/clusters', { name: 'old', source: 'kubeconfig', kubeconfig }))
         .statusCode,
     ).toBe(201);
-    await a.app.ctx.store.db
+    await a.app.services.store.db
       .updateTable('clusters')
       .set({ server: withUserinfo(api.url) })
       .execute();

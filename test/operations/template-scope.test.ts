@@ -30,18 +30,18 @@ beforeAll(async () => {
   const clients: ClusterClients = { client: (c) => a.clients.client(c) ?? b.clients.client(c) };
   t = await startTestApp({
     modules: [
-      (app, ctx) => {
-        ctx.operations = createOperations({
-          db: ctx.store.db,
+      async (app, { store }) => {
+        const operations = createOperations({
+          db: store.db,
           dialect: 'sqlite',
           clients,
           nodes: new DirectNodeSource(clients, 0),
           config: { guardMinSchedulable: 0.5 },
-          audit: auditLogFor(ctx.store.db),
+          audit: auditLogFor(store.db),
           clock: a.clock,
         });
-        jobRoutes(app, ctx);
-        templateRoutes(app, ctx);
+        await app.register(jobRoutes, { operations });
+        await app.register(templateRoutes, { operations });
       },
     ],
   });

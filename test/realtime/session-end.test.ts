@@ -3,7 +3,7 @@
 // to a week here, so only the immediate paths can close them).
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWsRoutes } from '../../src/api/routes/ws.js';
+import { wsRoutes } from '../../src/api/routes/ws.js';
 import type { Clock as TimerClock } from '../../src/informer/clock.js';
 import { createLogger } from '../../src/log/logger.js';
 import { RealtimeHub } from '../../src/realtime/hub.js';
@@ -58,7 +58,7 @@ beforeEach(async () => {
   timers = new ClockTimers(clock);
   t = await startTestApp({
     clock,
-    modules: [createWsRoutes({ hub, revalidateMs: 7 * 24 * 3_600_000, clock: timers })],
+    modules: [(a) => a.register(wsRoutes, { hub, revalidateMs: 7 * 24 * 3_600_000, clock: timers })],
   });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;

@@ -36,7 +36,7 @@ const HARNESS_PASSWORD = 'harness-password-0001';
  */
 function tokenIssuer(app: App) {
   const cache = new Map<string, Promise<string>>();
-  const sec = securityFor(app.ctx);
+  const sec = app.services.security;
   const meta = { ip: '127.0.0.1', requestId: 'test-harness' };
   return (role: Role, clusters: string[] | null): Promise<string> => {
     const username = clusters ? `test-${role}-${clusters.join('-')}` : `test-${role}`;
@@ -125,7 +125,7 @@ export async function makeTestApp(o: TestAppOptions = {}): Promise<TestApp> {
   });
   const issue = tokenIssuer(app);
   if (o.listen) await app.start();
-  else await app.ctx.clusters.start();
+  else await app.services.clusters.start();
   const bodies: string[] = [];
   return {
     app,

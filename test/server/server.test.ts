@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { RouteModule } from '../../src/api/server.js';
 import type { RoutePolicy } from '../../src/api/policy.js';
 import { ApiError } from '../../src/errors.js';
@@ -50,19 +50,19 @@ describe('operations endpoints', () => {
 
   it('/readyz reports the store and each cluster state, and 503 when the store is down', async () => {
     const a = await newApp();
-    a.app.ctx.clusters.attachEphemeral('demo', DEMO_KUBECONFIG);
+    a.app.services.clusters.attachEphemeral('demo', DEMO_KUBECONFIG);
     let res = await a.call('GET', '/readyz');
     expect(res.statusCode).toBe(200);
     // The live cache follows the attached cluster; its server does not answer, so it is never reported synced.
     expect(res.json()).toMatchObject({ status: 'ready', store: 'ok' });
     expect(['syncing', 'unreachable']).toContain(res.json().clusters.demo);
-    a.app.ctx.clusterStatus = { status: () => ({ state: 'synced', nodeCount: 4 }) };
+    vi.spyOn(a.app.services.cache, 'status').mockReturnValue({ state: 'synced', nodeCount: 4 });
     expect((await a.call('GET', '/readyz')).json().clusters).toEqual({ demo: 'synced' });
     expect((await a.call('GET', '/api/v1/clusters/demo')).json()).toMatchObject({
       state: 'synced',
       nodeCount: 4,
     });
-    await a.app.ctx.store.close();
+    await a.app.services.store.close();
     res = await a.call('GET', '/readyz');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ status: 'not ready', store: 'unreachable' });

@@ -63,12 +63,12 @@ describe('graceful shutdown', () => {
       'the listener to close',
     );
     expect(stopped).toBe(false);
-    await a.app.ctx.store.ping(); // still open while a request runs
+    await a.app.services.store.ping(); // still open while a request runs
 
     release();
     expect(await inflight).toEqual({ status: 200, body: '{"finished":true}' });
     await stopping;
-    await expect(a.app.ctx.store.ping()).rejects.toThrow(/closed/);
+    await expect(a.app.services.store.ping()).rejects.toThrow(/closed/);
   });
 
   it('the process exits 0 on SIGTERM after printing where to open the console', async () => {

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../../src/app.js';
-import { securityFor } from '../../../src/auth/context.js';
 import { toAuthUser } from '../../../src/auth/users.js';
 import { CacheManager } from '../../../src/cache/manager.js';
 import { loadConfig } from '../../../src/config/config.js';
@@ -80,18 +79,18 @@ async function startApp(log: Logger): Promise<Product> {
     env: { HOME: path.join(dataDir, 'home') },
   });
   const { url } = await app.start();
-  const sec = securityFor(app.ctx);
+  const sec = app.services.security;
   const meta = { ip: '127.0.0.1', requestId: 'bench' };
   const admin = await sec.auth.users.getRowByUsername('admin');
   const { secret } = await sec.auth.createToken(toAuthUser(admin!, 'token'), { name: 'bench' }, meta);
-  const cache = app.ctx.cache!;
+  const cache = app.services.cache;
   return {
     mode: 'app',
     url: url.replace('localhost', '127.0.0.1'),
     headers: { authorization: `Bearer ${secret}` },
     cache,
     async addCluster(name, kubeconfig, podIndex) {
-      await app.ctx.clusters.add({ source: 'kubeconfig', name, kubeconfig, podIndex }, 'bench');
+      await app.services.clusters.add({ source: 'kubeconfig', name, kubeconfig, podIndex }, 'bench');
       const end = Date.now() + 30_000;
       while (!cache.has(name)) {
         if (Date.now() > end) throw new Error('the registry did not start the cluster in the cache');
@@ -99,7 +98,7 @@ async function startApp(log: Logger): Promise<Product> {
       }
     },
     async removeCluster(name) {
-      await app.ctx.clusters.remove(name, 'bench');
+      await app.services.clusters.remove(name, 'bench');
       const end = Date.now() + 30_000;
       while (cache.has(name)) {
         if (Date.now() > end) throw new Error('the cluster was not removed from the cache');

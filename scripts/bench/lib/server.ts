@@ -2,10 +2,9 @@
 // a stand-in for the auth layer: the user comes from the `x-test-user` header (JSON) or is a fixed default.
 // For the benchmark and the cache/realtime tests; the product composes the full server in src/app.ts.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AppContext } from '../../../src/app.js';
-import type { AuthUser } from '../../../src/api/policy.js';
-import { createNodeRoutes } from '../../../src/api/routes/nodes.js';
-import { createWsRoutes } from '../../../src/api/routes/ws.js';
+import type { AuthUser } from '../../../src/auth/identity.js';
+import { nodeRoutes } from '../../../src/api/routes/nodes.js';
+import { wsRoutes } from '../../../src/api/routes/ws.js';
 import { classifyError, errorBody } from '../../../src/api/server.js';
 import type { CacheManager } from '../../../src/cache/manager.js';
 import type { RealtimeHub } from '../../../src/realtime/hub.js';
@@ -34,9 +33,12 @@ export async function liveCacheServer(
     const h = req.headers['x-test-user'];
     req.user = typeof h === 'string' ? (JSON.parse(h) as AuthUser) : (o.user ?? BENCH_USER);
   });
-  const ctx = {} as AppContext;
-  await createNodeRoutes({ cache, clusterNames: o.clusterNames })(app, ctx);
-  await createWsRoutes({ hub, revalidate: null })(app, ctx);
+  const names = o.clusterNames;
+  await app.register(nodeRoutes, {
+    cache,
+    clusters: names && { list: () => names().map((name) => ({ name })) },
+  });
+  await app.register(wsRoutes, { hub, revalidate: null });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

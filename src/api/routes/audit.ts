@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AUDIT_MAX_LIMIT, AUDIT_OUTCOMES, type AuditOutcome } from '../../audit/log.js';
-import { securityFor, type SecurityContext } from '../../auth/context.js';
+import type { Security } from '../../auth/context.js';
 import { parse } from '../../auth/validate.js';
 
 const isoDate = z
@@ -24,8 +24,8 @@ const querySchema = z.object({
   cursor: z.string().max(1000).optional(),
 });
 
-export function auditRoutes(app: FastifyInstance, ctx: SecurityContext): void {
-  const { audit } = securityFor(ctx);
+export async function auditRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
+  const { audit } = security;
   app.get('/api/v1/audit', { config: { policy: { role: 'viewer' } } }, async (req) => {
     const filters = parse(querySchema, req.query, 'query');
     const user = req.user!;

@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors.js';
 import type { AuthUser } from '../../auth/identity.js';
-import { securityFor, type SecurityContext } from '../../auth/context.js';
+import type { Security } from '../../auth/context.js';
+import type { Config } from '../../config/config.js';
 import { clearSessionCookie, setSessionCookie } from '../../auth/cookies.js';
 import { csrfTokenOf } from '../../auth/plugin.js';
 import { LoginRefused, type RequestMeta } from '../../auth/service.js';
@@ -37,19 +38,27 @@ export function requestMeta(req: FastifyRequest): RequestMeta {
   return { ip: req.ip, requestId: String(req.id), user: req.user };
 }
 
-export function secureCookie(req: FastifyRequest, ctx: SecurityContext): boolean {
-  return ctx.config.secureCookies || req.protocol === 'https';
+export function secureCookie(req: FastifyRequest, config: Pick<Config, 'secureCookies'>): boolean {
+  return config.secureCookies || req.protocol === 'https';
 }
 
-export function authRoutes(app: FastifyInstance, ctx: SecurityContext): void {
-  const { auth } = securityFor(ctx);
+export interface AccountRouteOptions {
+  security: Security;
+  config: Config;
+}
+
+export async function authRoutes(
+  app: FastifyInstance,
+  { security, config }: AccountRouteOptions,
+): Promise<void> {
+  const { auth } = security;
 
   app.post(
     '/api/v1/auth/login',
     { config: { policy: { public: true }, audit: false } },
     async (req, reply) => {
       // Break-glass: turning KNM_LOCAL_LOGIN back on (and restarting) reopens local sign-in.
-      if (!ctx.config.localLogin) {
+      if (!config.localLogin) {
         throw new ApiError(
           403,
           'LocalLoginDisabled',
@@ -58,7 +67,7 @@ export function authRoutes(app: FastifyInstance, ctx: SecurityContext): void {
       }
       try {
         const { user, session } = await auth.login(req.body, requestMeta(req));
-        setSessionCookie(reply, session.sessionId, session.maxAgeSeconds, secureCookie(req, ctx));
+        setSessionCookie(reply, session.sessionId, session.maxAgeSeconds, secureCookie(req, config));
         return { user: meUser(user), csrfToken: session.csrfToken };
       } catch (e) {
         if (e instanceof LoginRefused && e.retryAfterSeconds)
@@ -73,7 +82,7 @@ export function authRoutes(app: FastifyInstance, ctx: SecurityContext): void {
     { config: { policy: { role: 'viewer' }, audit: false } },
     async (req, reply) => {
       await auth.logout(req.user!, requestMeta(req));
-      clearSessionCookie(reply, secureCookie(req, ctx));
+      clearSessionCookie(reply, secureCookie(req, config));
       return reply.code(204).send();
     },
   );

@@ -2,13 +2,17 @@
 // ClusterInfo. Credentials are accepted here and never returned; errors come from the registry as ApiError.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../../app.js';
 import { toClusterInfo } from '../../clusters/info.js';
 import { clusterNotFound } from '../../clusters/errors.js';
 import { PermissionCache } from '../../clusters/permissions.js';
 import { listContexts, parseKubeconfigText } from '../../clusters/kubeconfig.js';
-import { withoutUserinfo } from '../../clusters/registry.js';
-import type { ClusterInput, ClusterRecord, ClusterTestInput } from '../../clusters/types.js';
+import { withoutUserinfo, type ClusterRegistry } from '../../clusters/registry.js';
+import type {
+  ClusterInput,
+  ClusterRecord,
+  ClusterStatusProvider,
+  ClusterTestInput,
+} from '../../clusters/types.js';
 import { canSeeCluster } from '../../auth/identity.js';
 import { type RoutePolicy } from '../policy.js';
 
@@ -73,12 +77,21 @@ const contextsBody = z.object({
 const actor = (req: FastifyRequest) => req.user?.username ?? 'unknown';
 const visible = (req: FastifyRequest, cluster: string) => !req.user || canSeeCluster(req.user, cluster);
 
-export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const info = (r: ClusterRecord) => toClusterInfo(r, ctx.clusterStatus, ctx.clusters.loadError(r.name));
+export interface ClusterRouteOptions {
+  clusters: ClusterRegistry;
+  /** Live fields of ClusterInfo (the node cache). */
+  clusterStatus: ClusterStatusProvider;
+}
+
+export async function clusterRoutes(
+  app: FastifyInstance,
+  { clusters, clusterStatus }: ClusterRouteOptions,
+): Promise<void> {
+  const info = (r: ClusterRecord) => toClusterInfo(r, clusterStatus, clusters.loadError(r.name));
   const permissions = new PermissionCache();
 
   app.get('/api/v1/clusters', { config: { policy: VIEWER } }, async (req) => ({
-    items: ctx.clusters
+    items: clusters
       .list()
       .filter((r) => visible(req, r.name))
       .map(info),
@@ -89,23 +102,23 @@ export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
     const input = addClusterBody.parse(req.body) as ClusterInput;
     if (dryRun === 'true') {
       // Everything an add would check, without saving: the name too.
-      await ctx.clusters.checkNewName(input.name);
-      return ctx.clusters.test(input);
+      await clusters.checkNewName(input.name);
+      return clusters.test(input);
     }
-    const record = await ctx.clusters.add(input, actor(req));
+    const record = await clusters.add(input, actor(req));
     // The cluster as it was when added; the preflight's round trips must not change the snapshot.
     const added = info(record);
-    const matrix = await permissions.get(ctx.clusters.client(record.name));
+    const matrix = await permissions.get(clusters.client(record.name));
     return reply.status(201).send({ ...added, permissions: matrix });
   });
 
   app.post('/api/v1/clusters/test', { config: { policy: ADMIN } }, async (req) =>
-    ctx.clusters.test(testClusterBody.parse(req.body) as ClusterTestInput),
+    clusters.test(testClusterBody.parse(req.body) as ClusterTestInput),
   );
 
   app.get('/api/v1/clusters/:cluster', { config: { policy: VIEWER_OF_CLUSTER } }, async (req) => {
     const { cluster } = clusterParams.parse(req.params);
-    const record = ctx.clusters.get(cluster);
+    const record = clusters.get(cluster);
     if (!record || !visible(req, cluster)) throw clusterNotFound(cluster);
     return info(record);
   });
@@ -114,19 +127,19 @@ export function clusterRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/v1/clusters/:cluster/permissions', { config: { policy: VIEWER_OF_CLUSTER } }, async (req) => {
     const { cluster } = clusterParams.parse(req.params);
     const { refresh } = refreshQuery.parse(req.query);
-    if (!ctx.clusters.get(cluster) || !visible(req, cluster)) throw clusterNotFound(cluster);
-    return permissions.get(ctx.clusters.client(cluster), { refresh: refresh === 'true' });
+    if (!clusters.get(cluster) || !visible(req, cluster)) throw clusterNotFound(cluster);
+    return permissions.get(clusters.client(cluster), { refresh: refresh === 'true' });
   });
 
   app.delete('/api/v1/clusters/:cluster', { config: { policy: ADMIN_OF_CLUSTER } }, async (req, reply) => {
     const { cluster } = clusterParams.parse(req.params);
     if (!visible(req, cluster)) throw clusterNotFound(cluster);
-    await ctx.clusters.remove(cluster, actor(req));
+    await clusters.remove(cluster, actor(req));
     return reply.status(204).send();
   });
 
   app.get('/api/v1/kubeconfig/contexts', { config: { policy: ADMIN } }, async () =>
-    ctx.clusters.serverContexts(),
+    clusters.serverContexts(),
   );
 
   app.post('/api/v1/kubeconfig/contexts', { config: { policy: ADMIN } }, async (req) => {

@@ -1,6 +1,9 @@
 // Operations of the tool itself: liveness, readiness and Prometheus metrics. None of these touches Kubernetes.
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../app.js';
+import type { Config } from '../../config/config.js';
+import type { ClusterRegistry } from '../../clusters/registry.js';
+import type { ClusterStatusProvider } from '../../clusters/types.js';
+import type { Store } from '../../store/index.js';
 import { registry as metrics } from '../../metrics/registry.js';
 import { mayReadMetrics, METRICS_REFUSED, metricsPolicy } from '../../metrics/access.js';
 import { forbidden } from '../../errors.js';
@@ -20,7 +23,15 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
+export interface HealthRouteOptions {
+  config: Config;
+  store: Store;
+  clusters: Pick<ClusterRegistry, 'list' | 'loadError'>;
+  clusterStatus: ClusterStatusProvider;
+}
+
+export async function healthRoutes(app: FastifyInstance, o: HealthRouteOptions): Promise<void> {
+  const { config, store: db, clusters: registry, clusterStatus } = o;
   app.get('/healthz', { config: { policy: PUBLIC } }, async () => ({ status: 'ok' }));
 
   // A load balancer may ask every second or two; one write probe at a time, its answer reused briefly.
@@ -28,7 +39,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const probeWrite = () => {
     const now = Date.now();
     if (!probe || now - probe.at >= WRITE_PROBE_REUSE_MS) {
-      probe = { at: now, result: withTimeout(ctx.store.probeWrite(), STORE_PING_TIMEOUT_MS) };
+      probe = { at: now, result: withTimeout(db.probeWrite(), STORE_PING_TIMEOUT_MS) };
       probe.result.catch(() => undefined);
     }
     return probe.result;
@@ -38,7 +49,7 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
     let store: 'ok' | 'unreachable' | 'not writable' = 'ok';
     let storeError: string | undefined;
     try {
-      await withTimeout(ctx.store.ping(), STORE_PING_TIMEOUT_MS);
+      await withTimeout(db.ping(), STORE_PING_TIMEOUT_MS);
     } catch (e) {
       store = 'unreachable';
       req.log.warn({ err: e }, 'readiness: store unreachable');
@@ -55,20 +66,20 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
     }
     // Cluster states are reported, not judged: one unreachable cluster must not take the console out of a
     // load balancer, the store being down must.
-    const clusters: Record<string, string> = {};
-    for (const r of ctx.clusters.list()) {
-      clusters[r.name] = toClusterInfo(r, ctx.clusterStatus, ctx.clusters.loadError(r.name)).state;
+    const states: Record<string, string> = {};
+    for (const r of registry.list()) {
+      states[r.name] = toClusterInfo(r, clusterStatus, registry.loadError(r.name)).state;
     }
     return reply.status(store === 'ok' ? 200 : 503).send({
       status: store === 'ok' ? 'ready' : 'not ready',
       store,
       ...(storeError ? { storeError } : {}),
-      clusters,
+      clusters: states,
     });
   });
 
   // Private by default; who may read it: src/metrics/access.ts.
-  const policy = metricsPolicy(ctx.config);
+  const policy = metricsPolicy(config);
   app.get('/metrics', { config: { policy } }, async (req, reply) => {
     if (!('public' in policy) && !mayReadMetrics(req.user)) throw forbidden(METRICS_REFUSED);
     const body = await metrics.metrics();

@@ -3,18 +3,17 @@
  * access for the clusters a body names, validation, the guard and auditing are the job runner's.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../app.js';
 import { JOB_OPERATIONS, JOB_STATUSES, type JobOperation, type JobStatus } from '../../operations/index.js';
 import { badRequest } from '../../errors.js';
 import type { RoutePolicy } from '../policy.js';
-import { actorOf, operationsOf } from './operations.js';
+import { actorOf, type OperationRouteOptions } from './operations.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const OPERATOR: RoutePolicy = { role: 'operator' };
 
-export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
+export async function jobRoutes(app: FastifyInstance, { operations }: OperationRouteOptions): Promise<void> {
   app.post('/api/v1/jobs', { config: { policy: OPERATOR, audit: false } }, async (req, reply) => {
-    const job = await operationsOf(ctx).jobs.submit(actorOf(req), req.body, {
+    const job = await operations.jobs.submit(actorOf(req), req.body, {
       ip: req.ip,
       requestId: String(req.id),
       action: 'job.create',
@@ -42,7 +41,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
       const cont = q.continue;
       if (cont !== undefined && cont.length > 500)
         throw badRequest('continue is not a token this server issued', 'continue');
-      const page = await operationsOf(ctx).jobs.list(actorOf(req), {
+      const page = await operations.jobs.list(actorOf(req), {
         limit,
         cursor: cont,
         status: q.status as JobStatus | undefined,
@@ -53,14 +52,14 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
 
   app.get<{ Params: { id: string } }>('/api/v1/jobs/:id', { config: { policy: VIEWER } }, async (req) => ({
-    job: await operationsOf(ctx).jobs.get(actorOf(req), req.params.id),
+    job: await operations.jobs.get(actorOf(req), req.params.id),
   }));
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/jobs/:id/cancel',
     { config: { policy: OPERATOR, audit: false } },
     async (req, reply) => {
-      const job = await operationsOf(ctx).jobs.cancel(actorOf(req), req.params.id, {
+      const job = await operations.jobs.cancel(actorOf(req), req.params.id, {
         ip: req.ip,
         requestId: String(req.id),
       });

@@ -2,7 +2,6 @@
 // details come from memory (0 Kubernetes calls) unless a cluster is degraded; a node's pods and events are
 // read directly from the API server, as the resource strategy table prescribes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app.js';
 import { ClusterUnavailableError, type CacheManager } from '../../cache/manager.js';
 import { parseNodeQuery } from '../../cache/query-parse.js';
 import { QueryError } from '../../cache/query.js';
@@ -10,7 +9,6 @@ import { isKubeError } from '../../kube/errors.js';
 import { ApiError, badRequest, notFound } from '../../errors.js';
 import { canSeeCluster } from '../../auth/identity.js';
 import { type RoutePolicy } from '../policy.js';
-import '../../cache/setup.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
@@ -21,7 +19,7 @@ const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 export interface NodeRouteOptions {
   cache: CacheManager;
   /** Every cluster that exists (the registry); defaults to the clusters the cache runs. */
-  clusterNames?: () => string[];
+  clusters?: { list(): readonly { name: string }[] };
 }
 
 function clusterNotFound(name: string): ApiError {
@@ -55,97 +53,91 @@ function intParam(raw: unknown, field: string, def: number, max: number): number
   return Number(raw);
 }
 
-export function createNodeRoutes(o: NodeRouteOptions | ((ctx: AppContext) => NodeRouteOptions)) {
-  return (app: FastifyInstance, ctx: AppContext): void => {
-    const { cache, clusterNames } = typeof o === 'function' ? o(ctx) : o;
-    const known = () => new Set(clusterNames?.() ?? cache.clusters());
-    const visible = (req: FastifyRequest, name: string) => !req.user || canSeeCluster(req.user, name);
-    const requireCluster = (req: FastifyRequest, name: string) => {
-      if (!visible(req, name) || !known().has(name)) throw clusterNotFound(name);
-    };
-    const nodeName = (raw: string) => {
-      if (raw.length > 253 || !NODE_NAME.test(raw))
-        throw badRequest(`"${raw}" is not a valid node name`, 'name');
-      return raw;
-    };
-
-    app.get('/api/v1/nodes', { config: { policy: VIEWER } }, (req, reply) =>
-      guarded(async () => {
-        const q = parseNodeQuery(req.query as Record<string, unknown>);
-        let clusters: string[];
-        if (q.clusters) {
-          for (const c of q.clusters) requireCluster(req, c);
-          clusters = q.clusters;
-        } else {
-          clusters = [...known()].filter((c) => visible(req, c));
-        }
-        if (clusters.length === 0) {
-          return { items: [], total: 0, source: 'cache', degraded: false, clusters: {}, podCountSource: {} };
-        }
-        return reply.type('application/json; charset=utf-8').send(await cache.queryJson(q, clusters));
-      }),
-    );
-
-    app.get<{ Params: { cluster: string } }>(
-      '/api/v1/clusters/:cluster/nodes',
-      { config: { policy: VIEWER_OF_CLUSTER } },
-      (req, reply) =>
-        guarded(async () => {
-          requireCluster(req, req.params.cluster);
-          const q = parseNodeQuery(req.query as Record<string, unknown>);
-          if (q.clusters) throw badRequest('"cluster" is given by the path here', 'cluster');
-          // Pre-serialised: rows are cached as JSON text, which is what makes a 5,000-row list cheap.
-          return reply
-            .type('application/json; charset=utf-8')
-            .send(await cache.queryJson(q, [req.params.cluster]));
-        }),
-    );
-
-    app.get<{ Params: { cluster: string; name: string } }>(
-      '/api/v1/clusters/:cluster/nodes/:name',
-      { config: { policy: VIEWER_OF_CLUSTER } },
-      (req) =>
-        guarded(async () => {
-          requireCluster(req, req.params.cluster);
-          const r = await cache.getNode(req.params.cluster, nodeName(req.params.name));
-          if (!r) throw notFound(`node "${req.params.name}" not found in cluster "${req.params.cluster}"`);
-          // NodeDetail itself (what clients expect), plus where it came from.
-          return { ...r.node, source: r.source, degraded: r.degraded };
-        }),
-    );
-
-    app.get<{ Params: { cluster: string; name: string }; Querystring: Record<string, unknown> }>(
-      '/api/v1/clusters/:cluster/nodes/:name/pods',
-      { config: { policy: VIEWER_OF_CLUSTER } },
-      (req) =>
-        guarded(async () => {
-          requireCluster(req, req.params.cluster);
-          const name = nodeName(req.params.name);
-          const limit = intParam(req.query.limit, 'limit', 100, 500);
-          const cont = req.query.continue;
-          if (cont !== undefined && (typeof cont !== 'string' || cont.length > 4096)) {
-            throw badRequest('malformed continue token', 'continue');
-          }
-          return cache.nodePods(req.params.cluster, name, { limit, continue: cont || undefined });
-        }),
-    );
-
-    app.get<{ Params: { cluster: string; name: string }; Querystring: Record<string, unknown> }>(
-      '/api/v1/clusters/:cluster/nodes/:name/events',
-      { config: { policy: VIEWER_OF_CLUSTER } },
-      (req) =>
-        guarded(async () => {
-          requireCluster(req, req.params.cluster);
-          const name = nodeName(req.params.name);
-          const limit = intParam(req.query.limit, 'limit', 50, 500);
-          return cache.nodeEvents(req.params.cluster, name, { limit });
-        }),
-    );
+export async function nodeRoutes(
+  app: FastifyInstance,
+  { cache, clusters: registry }: NodeRouteOptions,
+): Promise<void> {
+  const known = () => new Set(registry ? registry.list().map((r) => r.name) : cache.clusters());
+  const visible = (req: FastifyRequest, name: string) => !req.user || canSeeCluster(req.user, name);
+  const requireCluster = (req: FastifyRequest, name: string) => {
+    if (!visible(req, name) || !known().has(name)) throw clusterNotFound(name);
   };
-}
+  const nodeName = (raw: string) => {
+    if (raw.length > 253 || !NODE_NAME.test(raw))
+      throw badRequest(`"${raw}" is not a valid node name`, 'name');
+    return raw;
+  };
 
-/** The node routes for the application (the cache comes from `ctx.cache`, cluster names from the registry). */
-export const nodeRoutes = createNodeRoutes((ctx) => {
-  if (!ctx.cache) throw new Error('node routes need the live cache: call setupLiveCache(ctx) first');
-  return { cache: ctx.cache, clusterNames: () => ctx.clusters.list().map((r) => r.name) };
-});
+  app.get('/api/v1/nodes', { config: { policy: VIEWER } }, (req, reply) =>
+    guarded(async () => {
+      const q = parseNodeQuery(req.query as Record<string, unknown>);
+      let clusters: string[];
+      if (q.clusters) {
+        for (const c of q.clusters) requireCluster(req, c);
+        clusters = q.clusters;
+      } else {
+        clusters = [...known()].filter((c) => visible(req, c));
+      }
+      if (clusters.length === 0) {
+        return { items: [], total: 0, source: 'cache', degraded: false, clusters: {}, podCountSource: {} };
+      }
+      return reply.type('application/json; charset=utf-8').send(await cache.queryJson(q, clusters));
+    }),
+  );
+
+  app.get<{ Params: { cluster: string } }>(
+    '/api/v1/clusters/:cluster/nodes',
+    { config: { policy: VIEWER_OF_CLUSTER } },
+    (req, reply) =>
+      guarded(async () => {
+        requireCluster(req, req.params.cluster);
+        const q = parseNodeQuery(req.query as Record<string, unknown>);
+        if (q.clusters) throw badRequest('"cluster" is given by the path here', 'cluster');
+        // Pre-serialised: rows are cached as JSON text, which is what makes a 5,000-row list cheap.
+        return reply
+          .type('application/json; charset=utf-8')
+          .send(await cache.queryJson(q, [req.params.cluster]));
+      }),
+  );
+
+  app.get<{ Params: { cluster: string; name: string } }>(
+    '/api/v1/clusters/:cluster/nodes/:name',
+    { config: { policy: VIEWER_OF_CLUSTER } },
+    (req) =>
+      guarded(async () => {
+        requireCluster(req, req.params.cluster);
+        const r = await cache.getNode(req.params.cluster, nodeName(req.params.name));
+        if (!r) throw notFound(`node "${req.params.name}" not found in cluster "${req.params.cluster}"`);
+        // NodeDetail itself (what clients expect), plus where it came from.
+        return { ...r.node, source: r.source, degraded: r.degraded };
+      }),
+  );
+
+  app.get<{ Params: { cluster: string; name: string }; Querystring: Record<string, unknown> }>(
+    '/api/v1/clusters/:cluster/nodes/:name/pods',
+    { config: { policy: VIEWER_OF_CLUSTER } },
+    (req) =>
+      guarded(async () => {
+        requireCluster(req, req.params.cluster);
+        const name = nodeName(req.params.name);
+        const limit = intParam(req.query.limit, 'limit', 100, 500);
+        const cont = req.query.continue;
+        if (cont !== undefined && (typeof cont !== 'string' || cont.length > 4096)) {
+          throw badRequest('malformed continue token', 'continue');
+        }
+        return cache.nodePods(req.params.cluster, name, { limit, continue: cont || undefined });
+      }),
+  );
+
+  app.get<{ Params: { cluster: string; name: string }; Querystring: Record<string, unknown> }>(
+    '/api/v1/clusters/:cluster/nodes/:name/events',
+    { config: { policy: VIEWER_OF_CLUSTER } },
+    (req) =>
+      guarded(async () => {
+        requireCluster(req, req.params.cluster);
+        const name = nodeName(req.params.name);
+        const limit = intParam(req.query.limit, 'limit', 50, 500);
+        return cache.nodeEvents(req.params.cluster, name, { limit });
+      }),
+  );
+}

@@ -3,7 +3,6 @@
  * operation service → complete the audit entry → answer `{node, changed}`. Refusals are audited too. A real drain is handed to the job runner (202 with the job); only the dry run answers inline.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app.js';
 import type { AuditOutcome } from '../../audit/log.js';
 import {
   asObject,
@@ -44,11 +43,6 @@ export function actorOf(req: FastifyRequest): Actor {
   };
 }
 
-export function operationsOf(ctx: AppContext): OperationsServices {
-  if (!ctx.operations) throw new Error('node operations are not configured (ctx.operations)');
-  return ctx.operations;
-}
-
 export const outcomeFor = (
   e: unknown,
 ): { outcome: Extract<AuditOutcome, 'failure' | 'denied'>; status: number } => {
@@ -57,7 +51,15 @@ export const outcomeFor = (
   return { outcome: status === 403 || api?.code === 'GuardRefused' ? 'denied' : 'failure', status };
 };
 
-export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
+/** Options of the operation, job and template route groups. */
+export interface OperationRouteOptions {
+  operations: OperationsServices;
+}
+
+export async function operationRoutes(
+  app: FastifyInstance,
+  { operations }: OperationRouteOptions,
+): Promise<void> {
   /**
    * One single-node write, audited before it acts: the request is validated (a refusal is recorded as such),
    * then its intent — actor, target and the complete parsed change — is stored, and only then is anything
@@ -70,7 +72,7 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
     run: (p: P) => Promise<NodeWriteAnswer>,
   ): Promise<NodeWriteAnswer> {
     const { cluster, name } = req.params;
-    const sink = operationsOf(ctx).audit;
+    const sink = operations.audit;
     const base = {
       user: req.user?.username ?? null,
       ip: req.ip,
@@ -126,7 +128,7 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
         override: readBool(asObject(body, ''), 'override'),
       }),
       ({ override, ...p }) =>
-        operationsOf(ctx).ops.cordon(actorOf(req), req.params.cluster, req.params.name, p, { override }),
+        operations.ops.cordon(actorOf(req), req.params.cluster, req.params.name, p, { override }),
     );
   });
 
@@ -135,7 +137,7 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
       req,
       'node.uncordon',
       () => parseEmptyParams(req.body),
-      () => operationsOf(ctx).ops.uncordon(actorOf(req), req.params.cluster, req.params.name),
+      () => operations.ops.uncordon(actorOf(req), req.params.cluster, req.params.name),
     ),
   );
 
@@ -144,7 +146,7 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
       req,
       'node.labels',
       () => parseLabelsIntent(req.body),
-      (intent) => operationsOf(ctx).ops.labels(actorOf(req), req.params.cluster, req.params.name, intent),
+      (intent) => operations.ops.labels(actorOf(req), req.params.cluster, req.params.name, intent),
     ),
   );
 
@@ -153,12 +155,12 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
       req,
       'node.taints',
       () => parseTaintsIntent(req.body),
-      (intent) => operationsOf(ctx).ops.taints(actorOf(req), req.params.cluster, req.params.name, intent),
+      (intent) => operations.ops.taints(actorOf(req), req.params.cluster, req.params.name, intent),
     ),
   );
 
   app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/drain', { config }, async (req, reply) => {
-    const { ops, jobs } = operationsOf(ctx);
+    const { ops, jobs } = operations;
     const { cluster, name } = req.params;
     const body = req.body === undefined || req.body === null ? {} : req.body;
     let dryRun = false;
@@ -172,7 +174,7 @@ export function operationRoutes(app: FastifyInstance, ctx: AppContext): void {
       opts = parseDrainOptions(body, '', ['dryRun', 'override']);
     } catch (e) {
       if (!dryRun) {
-        await operationsOf(ctx).audit?.record({
+        await operations.audit?.record({
           user: req.user?.username ?? null,
           ip: req.ip,
           requestId: String(req.id),

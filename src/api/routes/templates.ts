@@ -4,7 +4,6 @@
  * as `template.apply`). Templates have an owner and a cluster scope (templates.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../app.js';
 import { forbidden } from '../../errors.js';
 import {
   asObject,
@@ -17,21 +16,24 @@ import {
   previewTemplate,
 } from '../../operations/index.js';
 import type { RoutePolicy } from '../policy.js';
-import { actorOf, operationsOf } from './operations.js';
+import { actorOf, type OperationRouteOptions } from './operations.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const OPERATOR: RoutePolicy = { role: 'operator' };
 
 type IdParams = { Params: { id: string } };
 
-export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
+export async function templateRoutes(
+  app: FastifyInstance,
+  { operations }: OperationRouteOptions,
+): Promise<void> {
   // Listed and read by users who may act on at least one cluster a template reaches.
   app.get('/api/v1/templates', { config: { policy: VIEWER } }, async (req) => ({
-    items: await operationsOf(ctx).templates.list(actorOf(req)),
+    items: await operations.templates.list(actorOf(req)),
   }));
 
   app.get<IdParams>('/api/v1/templates/:id', { config: { policy: VIEWER } }, async (req) => ({
-    template: await operationsOf(ctx).templates.getFor(actorOf(req), req.params.id),
+    template: await operations.templates.getFor(actorOf(req), req.params.id),
   }));
 
   app.post(
@@ -42,7 +44,7 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
       const actor = actorOf(req);
       checkTemplateScope(actor, input.clusters ?? null, 'cannot create this template');
       if (input.labels) checkSystemLabels(actor, input.labels, input.labels.allowSystem ?? false);
-      const template = await operationsOf(ctx).templates.create(input, actor.username);
+      const template = await operations.templates.create(input, actor.username);
       return reply.code(201).send({ template });
     },
   );
@@ -55,7 +57,7 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (req) => {
       const input = parseTemplateInput(req.body);
       const actor = actorOf(req);
-      const { templates } = operationsOf(ctx);
+      const { templates } = operations;
       const current = await templates.getFor(actor, req.params.id);
       checkTemplateScope(actor, current.clusters, `cannot edit template "${current.name}"`);
       checkTemplateScope(actor, input.clusters ?? null, `cannot edit template "${current.name}"`);
@@ -69,7 +71,7 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
     { config: { policy: OPERATOR, auditAction: 'template.delete' } },
     async (req, reply) => {
       const actor = actorOf(req);
-      const { templates } = operationsOf(ctx);
+      const { templates } = operations;
       const current = await templates.getFor(actor, req.params.id);
       checkTemplateScope(actor, current.clusters, `cannot delete template "${current.name}"`);
       await templates.remove(req.params.id);
@@ -83,7 +85,7 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
     { config: { policy: OPERATOR, audit: false } },
     async (req) => {
       const actor = actorOf(req);
-      const { ops, templates } = operationsOf(ctx);
+      const { ops, templates } = operations;
       const body = asObject(req.body, '');
       onlyKeys(body, ['targets'], '');
       const targets = parseTargets(body.targets);
@@ -106,7 +108,7 @@ export function templateRoutes(app: FastifyInstance, ctx: AppContext): void {
       const b = req.body;
       const extra =
         b !== null && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
-      const job = await operationsOf(ctx).jobs.submit(
+      const job = await operations.jobs.submit(
         actorOf(req),
         { ...extra, operation: 'template', params: { templateId: req.params.id } },
         { ip: req.ip, requestId: String(req.id), action: 'template.apply' },

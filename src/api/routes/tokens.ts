@@ -4,11 +4,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { forbidden } from '../../errors.js';
-import { securityFor, type SecurityContext } from '../../auth/context.js';
+import type { Security } from '../../auth/context.js';
 import { requestMeta } from './auth.js';
 
-export function tokenRoutes(app: FastifyInstance, ctx: SecurityContext): void {
-  const { auth } = securityFor(ctx);
+export async function tokenRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
+  const { auth } = security;
 
   app.get('/api/v1/tokens', { config: { policy: { role: 'viewer' } } }, async (req) => {
     const user = req.user!;

@@ -3,14 +3,14 @@
  * src/auth.
  */
 import type { FastifyInstance } from 'fastify';
-import { securityFor, type SecurityContext } from '../../auth/context.js';
+import type { Security } from '../../auth/context.js';
 import { requestMeta } from './auth.js';
 
 const admin = { policy: { role: 'admin' as const } };
 const adminSelfAudited = { policy: { role: 'admin' as const }, audit: false };
 
-export function userRoutes(app: FastifyInstance, ctx: SecurityContext): void {
-  const { auth } = securityFor(ctx);
+export async function userRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
+  const { auth } = security;
 
   app.get('/api/v1/users', { config: admin }, async () => ({ items: await auth.users.list() }));
 

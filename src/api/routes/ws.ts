@@ -5,14 +5,12 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { AppContext } from '../../app.js';
 import { recheck } from '../../auth/upgrade.js';
 import type { Clock } from '../../informer/clock.js';
 import type { RealtimeHub } from '../../realtime/hub.js';
 import { watchIdentity, type IdentityCheck } from '../../realtime/identity-watch.js';
 import type { AuthUser } from '../../auth/identity.js';
 import type { RoutePolicy } from '../policy.js';
-import '../../realtime/setup.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 /** Client messages are tiny (subscribe lists); anything bigger is abuse. */
@@ -31,72 +29,64 @@ export interface WsRouteOptions {
   clock?: Clock;
 }
 
-export function createWsRoutes(o: WsRouteOptions | ((ctx: AppContext) => WsRouteOptions)) {
-  return async (app: FastifyInstance, ctx: AppContext): Promise<void> => {
-    const { hub, revalidate, revalidateMs = 60_000, clock } = typeof o === 'function' ? o(ctx) : o;
-    if (!app.hasDecorator('websocketServer')) {
-      await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE } });
-    }
-    app.addHook('preClose', async () => hub.close());
+export async function wsRoutes(app: FastifyInstance, o: WsRouteOptions): Promise<void> {
+  const { hub, revalidate, revalidateMs = 60_000, clock } = o;
+  if (!app.hasDecorator('websocketServer')) {
+    await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE } });
+  }
+  app.addHook('preClose', async () => hub.close());
 
-    app.get('/api/v1/ws', { websocket: true, config: { policy: VIEWER } }, (socket: WebSocket, req) => {
-      const user = req.user;
-      if (!user) {
-        // The policy hook refuses unauthenticated upgrades; this is a second line of defence.
-        socket.close(4401, 'sign in first');
+  app.get('/api/v1/ws', { websocket: true, config: { policy: VIEWER } }, (socket: WebSocket, req) => {
+    const user = req.user;
+    if (!user) {
+      // The policy hook refuses unauthenticated upgrades; this is a second line of defence.
+      socket.close(4401, 'sign in first');
+      return;
+    }
+    const client = hub.connect(
+      {
+        // Buffers from the hub are UTF-8 JSON: text frames, like every other message.
+        send: (data, cb) => socket.send(data, { binary: false }, cb),
+        close: (code, reason) => socket.close(code, reason),
+        terminate: () => socket.terminate(),
+        ping: () => socket.ping(),
+      },
+      user,
+    );
+    let check: (() => Promise<IdentityCheck | null>) | undefined;
+    if (revalidate === undefined) check = () => recheck(req);
+    else if (revalidate) {
+      check = async () => {
+        const u = await revalidate(req);
+        return u ? { user: u } : null;
+      };
+    }
+    const stopWatch = check
+      ? watchIdentity({
+          user,
+          check,
+          changes: revalidate === undefined ? app.knmSecurity?.auth.changes : undefined,
+          everyMs: revalidateMs,
+          clock,
+          onUser: (u) => hub.setUser(client, u),
+          onEnded: () => {
+            if (!client.closed) socket.close(4401, 'session ended or token revoked');
+          },
+          onError: (e) => req.log.warn({ err: (e as Error).message }, 'websocket revalidation failed'),
+        })
+      : undefined;
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        socket.close(1003, 'text frames only');
         return;
       }
-      const client = hub.connect(
-        {
-          // Buffers from the hub are UTF-8 JSON: text frames, like every other message.
-          send: (data, cb) => socket.send(data, { binary: false }, cb),
-          close: (code, reason) => socket.close(code, reason),
-          terminate: () => socket.terminate(),
-          ping: () => socket.ping(),
-        },
-        user,
-      );
-      let check: (() => Promise<IdentityCheck | null>) | undefined;
-      if (revalidate === undefined) check = () => recheck(req);
-      else if (revalidate) {
-        check = async () => {
-          const u = await revalidate(req);
-          return u ? { user: u } : null;
-        };
-      }
-      const stopWatch = check
-        ? watchIdentity({
-            user,
-            check,
-            changes: revalidate === undefined ? app.knmSecurity?.auth.changes : undefined,
-            everyMs: revalidateMs,
-            clock,
-            onUser: (u) => hub.setUser(client, u),
-            onEnded: () => {
-              if (!client.closed) socket.close(4401, 'session ended or token revoked');
-            },
-            onError: (e) => req.log.warn({ err: (e as Error).message }, 'websocket revalidation failed'),
-          })
-        : undefined;
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) {
-          socket.close(1003, 'text frames only');
-          return;
-        }
-        hub.message(client, data.toString());
-      });
-      socket.on('pong', () => hub.pong(client));
-      socket.on('close', () => {
-        stopWatch?.();
-        hub.disconnect(client);
-      });
-      socket.on('error', (e) => req.log.debug({ err: e.message }, 'websocket error'));
+      hub.message(client, data.toString());
     });
-  };
+    socket.on('pong', () => hub.pong(client));
+    socket.on('close', () => {
+      stopWatch?.();
+      hub.disconnect(client);
+    });
+    socket.on('error', (e) => req.log.debug({ err: e.message }, 'websocket error'));
+  });
 }
-
-/** The realtime route for the application (the hub comes from `ctx.hub`). */
-export const wsRoutes = createWsRoutes((ctx) => {
-  if (!ctx.hub) throw new Error('the realtime route needs the hub: call setupRealtime(ctx) first');
-  return { hub: ctx.hub };
-});
