@@ -73,7 +73,8 @@ export class HealthWriter {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.flushing) return this.flushing.then(() => (this.pending.size ? this.flush() : undefined));
+    // Another flush is writing: wait for it, then write (or wait for) whatever is left.
+    if (this.flushing) return this.flushing.then(() => this.flush());
     if (!this.pending.size) return Promise.resolve();
     const batch = this.pending;
     this.pending = new Map();
