@@ -46,6 +46,8 @@ import { jobHeartbeatMs } from './operations/context.js';
 import { BackgroundWork } from './leader/background.js';
 import { LeaderLease } from './leader/lease.js';
 import { RETENTION_INTERVAL_MS } from './audit/retention.js';
+import { createNodeHealth, HEALTH_RETENTION_INTERVAL_MS, type NodeHealthService } from './health/index.js';
+import { nodeHealthRoutes } from './api/routes/node-health.js';
 
 /** Every service of one application instance, built once by createApp. */
 export interface Services {
@@ -69,6 +71,8 @@ export interface Services {
   background: BackgroundWork;
   /** This process as job owner, lease holder and relay sender. */
   instanceId: string;
+  /** Node health history (src/health): recorded by the leader from the cache's changes. */
+  health: NodeHealthService;
 }
 
 export interface AppOverrides {
@@ -197,6 +201,22 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
       if (n > 0) log.info({ purged: n, retentionDays: config.auditRetentionDays }, 'audit retention purge');
     });
 
+  const health = createNodeHealth({
+    db: store.db,
+    source: cache,
+    leader: lease,
+    log: log.child({ part: 'health' }),
+    retentionDays: config.healthRetentionDays,
+  });
+  health.recorder.start();
+  onStop('health history', () => health.recorder.stop());
+  if (config.healthRetentionDays > 0)
+    background.every('health retention', HEALTH_RETENTION_INTERVAL_MS, async () => {
+      const n = await health.purge();
+      if (n > 0)
+        log.info({ purged: n, retentionDays: config.healthRetentionDays }, 'health history retention purge');
+    });
+
   const services: Services = {
     config,
     log,
@@ -210,6 +230,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     operations,
     background,
     instanceId,
+    health,
   };
 
   let server: FastifyInstance;
@@ -232,6 +253,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(operationRoutes, { operations });
     await server.register(jobRoutes, { operations });
     await server.register(templateRoutes, { operations });
+    await server.register(nodeHealthRoutes, { health, cache, clusters });
     await server.register(wsRoutes, { hub });
   } catch (e) {
     if (!o.store) await store.close();
