@@ -136,3 +136,40 @@ describe('Jobs page paging', () => {
     expect(shownBy(w)).toEqual(['ann', 'bob']);
   });
 });
+
+describe('Jobs page rows', () => {
+  it('say what changed, count cancelled nodes, and never show a failed or cancelled job as a full green bar', async () => {
+    list.mockResolvedValueOnce({
+      items: [
+        job('cid', '2024-05-03T10:00:00Z', {
+          status: 'cancelled',
+          params: { reason: 'kernel' },
+          total: 12,
+          done: 12,
+          counts: { ok: 4, unchanged: 0, failed: 0, skipped: 0, pending: 0, running: 0, cancelled: 8 },
+        }),
+        job('dan', '2024-05-02T10:00:00Z', {
+          operation: 'labels',
+          status: 'failed',
+          params: { set: { pool: 'blue' }, remove: ['old'] },
+          total: 3,
+          done: 3,
+          counts: { ok: 0, unchanged: 0, failed: 3, skipped: 0, pending: 0 },
+        }),
+      ],
+    });
+    const w = mount(JobsView, { global: { plugins: plugins() } });
+    await flushPromises();
+
+    const rows = w.findAll('[data-testid="jobs-table"] .el-table__body tr');
+    const change = rows.map((r) => r.find('[data-testid="job-row-change"]').text());
+    expect(change).toEqual(['12 node(s) · reason: kernel', '3 node(s) · set pool=blue · remove old']);
+    const results = rows.map((r) => r.find('[data-testid="job-row-results"]').text());
+    expect(results).toEqual(['OK 4 · Cancelled 8', 'Failed 3']);
+    const segments = rows.map((r) =>
+      r.findAll('[data-outcome]').map((s) => `${s.attributes('data-outcome')} ${s.attributes('style')}`),
+    );
+    expect(segments[0]).toEqual(['ok width: 33.33333333333333%;', 'cancelled width: 66.66666666666666%;']);
+    expect(segments[1]).toEqual(['failed width: 100%;']);
+  });
+});
