@@ -41,6 +41,7 @@ import { wsRoutes } from './api/routes/ws.js';
 import { operationRoutes } from './api/routes/operations.js';
 import { jobRoutes } from './api/routes/jobs.js';
 import { templateRoutes } from './api/routes/templates.js';
+import { maintenanceRoutes } from './api/routes/maintenance.js';
 import { JobRelay } from './operations/job-relay.js';
 import { jobHeartbeatMs } from './operations/context.js';
 import { BackgroundWork } from './leader/background.js';
@@ -253,6 +254,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(operationRoutes, { operations });
     await server.register(jobRoutes, { operations });
     await server.register(templateRoutes, { operations });
+    await server.register(maintenanceRoutes, { maintenance: operations.maintenance });
     await server.register(nodeHealthRoutes, { health, cache, clusters });
     await server.register(wsRoutes, { hub });
   } catch (e) {
