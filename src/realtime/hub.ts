@@ -17,7 +17,7 @@
  *   or more than `maxSnapshotBytes` of snapshots, within `abuseWindowMs` → closed with 1008 and a reason.
  */
 import type { AuthUser } from '../auth/identity.js';
-import { canSeeCluster } from '../auth/identity.js';
+import { actingIdentity, canSeeCluster, type ActingIdentity } from '../auth/identity.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
 import { wsConnections, wsDropped, wsMessages } from '../metrics/registry.js';
@@ -73,6 +73,11 @@ export interface HubOptions {
   /** Snapshot bytes a client may be sent per `abuseWindowMs` (default 128 MiB). */
   maxSnapshotBytes?: number;
   abuseWindowMs?: number;
+  /**
+   * Clusters that act as the signed-in user decide by their own RBAC which users see their nodes
+   * (AccessReviews): asked when a client subscribes; a refused cluster is left out with the reason.
+   */
+  readAccess?: { denied(who: ActingIdentity, clusters: readonly string[]): Promise<Map<string, string>> };
 }
 
 /** Close code for a client that asks for more than the rules allow (RFC 6455 "policy violation"). */
@@ -104,6 +109,8 @@ export class HubClient {
   readonly clusters = new Set<string>();
   wildcard = false;
   jobs = false;
+  /** Clusters whose own RBAC does not let this user list nodes (decided at the last subscribe). */
+  hidden = new Map<string, string>();
   /** Bytes handed to the socket and not yet written out. */
   pendingBytes = 0;
   /** Of those, snapshot bytes: a snapshot is sent on purpose and must not itself count as falling behind. */
@@ -256,6 +263,7 @@ export class RealtimeHub {
           since = m.since as Record<string, number>;
         }
         if (!this.countSubscribe(c)) return;
+        if (this.o.readAccess) return void this.subscribeReviewed(c, names as string[], since);
         return this.subscribe(c, names as string[], since);
       }
       default:
@@ -263,18 +271,43 @@ export class RealtimeHub {
     }
   }
 
+  /** Asks the clusters' own RBAC first (readAccess), then subscribes to what it allows. */
+  private async subscribeReviewed(
+    c: HubClient,
+    names: string[],
+    since: Record<string, number>,
+  ): Promise<void> {
+    const visible = this.o.source.clusters().filter((n) => canSeeCluster(c.user, n));
+    const asked = names.includes('*') ? visible : visible.filter((n) => names.includes(n));
+    try {
+      const denied = await this.o.readAccess!.denied(actingIdentity(c.user), asked);
+      for (const n of asked) c.hidden.delete(n);
+      for (const [n, reason] of denied) c.hidden.set(n, reason);
+    } catch (e) {
+      this.o.log.warn({ err: (e as Error).message }, 'access review failed; subscribing to nothing');
+      return this.error(c, 'the clusters could not be asked what you may see; subscribe again');
+    }
+    if (c.closed) return;
+    for (const n of asked) if (c.hidden.has(n)) this.error(c, c.hidden.get(n)!);
+    this.subscribe(c, names, since);
+  }
+
+  private sees(c: HubClient, cluster: string): boolean {
+    return canSeeCluster(c.user, cluster) && !c.hidden.has(cluster);
+  }
+
   private subscribe(c: HubClient, names: string[], since: Record<string, number>): void {
     const known = new Set(this.o.source.clusters());
     let targets: string[];
     if (names.includes('*')) {
       c.wildcard = true;
-      targets = [...known].filter((n) => canSeeCluster(c.user, n));
+      targets = [...known].filter((n) => this.sees(c, n));
     } else {
       targets = [];
       for (const n of names) {
         // Unknown and forbidden read the same, so a restricted user learns nothing about other clusters.
         if (!known.has(n) || !canSeeCluster(c.user, n)) this.error(c, `cluster "${n}" not found`);
-        else targets.push(n);
+        else if (!c.hidden.has(n)) targets.push(n);
       }
     }
     for (const n of targets) {
@@ -399,7 +432,14 @@ export class RealtimeHub {
       };
       this.topics.set(cluster, t);
       for (const c of this.clients) {
-        if (c.clusters.has(cluster) || (c.wildcard && canSeeCluster(c.user, cluster))) {
+        if (c.clusters.has(cluster)) t.subscribers.add(c);
+        else if (c.wildcard && this.sees(c, cluster)) {
+          // A cluster new to a wildcard subscriber is reviewed first where its own RBAC decides.
+          if (this.o.readAccess) {
+            const client = c;
+            queueMicrotask(() => void this.subscribeReviewed(client, [cluster], {}));
+            continue;
+          }
           c.clusters.add(cluster);
           t.subscribers.add(c);
         }
