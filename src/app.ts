@@ -37,6 +37,8 @@ import { RealtimeHub } from './realtime/hub.js';
 import { createOperations, type OperationsServices } from './operations/context.js';
 import { kubeNodeFromDetail } from './operations/live-view.js';
 import { nodeRoutes } from './api/routes/nodes.js';
+import { clusterOptionRoutes } from './api/routes/cluster-options.js';
+import { AccessReviews } from './clusters/access-review.js';
 import { wsRoutes } from './api/routes/ws.js';
 import { operationRoutes } from './api/routes/operations.js';
 import { jobRoutes } from './api/routes/jobs.js';
@@ -131,6 +133,11 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     inClusterPathPrefix: o.inClusterPathPrefix,
     clientFactory: o.clientFactory,
   });
+  // Clusters that act as the signed-in user: which cached reads each user may see (their own RBAC decides).
+  const access = new AccessReviews({
+    client: (c, who) => clusters.client(c, who),
+    impersonates: (c) => clusters.impersonates(c),
+  });
   const stops: { name: string; fn: () => unknown }[] = [];
   const onStop = (name: string, fn: () => unknown) => void stops.push({ name, fn });
 
@@ -142,6 +149,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   onStop('node cache', () => cache.close());
   const hub = new RealtimeHub({
     source: cache,
+    readAccess: access,
     log: log.child({ part: 'realtime' }),
     clusterInfo: (name) => {
       const r = clusters.get(name);
@@ -249,8 +257,9 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(tokenRoutes, { security });
     await server.register(healthRoutes, { config, store, clusters, clusterStatus: cache });
     await server.register(clusterRoutes, { clusters, clusterStatus: cache });
+    await server.register(clusterOptionRoutes, { clusters, clusterStatus: cache, access });
     await server.register(auditRoutes, { security });
-    await server.register(nodeRoutes, { cache, clusters });
+    await server.register(nodeRoutes, { cache, clusters, access });
     await server.register(operationRoutes, { operations });
     await server.register(jobRoutes, { operations });
     await server.register(templateRoutes, { operations });

@@ -31,6 +31,7 @@ const optionalContext = z
   .optional()
   .transform((v) => (v && v.trim() ? v.trim() : undefined));
 const podIndex = z.boolean().optional();
+const impersonate = z.boolean().optional();
 
 const sources = <N extends z.ZodType>(nameSchema: N) =>
   z.discriminatedUnion(
@@ -44,6 +45,7 @@ const sources = <N extends z.ZodType>(nameSchema: N) =>
           .min(1, 'paste a kubeconfig'),
         context: optionalContext,
         podIndex,
+        impersonate,
       }),
       z.object({
         source: z.literal('server-context'),
@@ -54,8 +56,9 @@ const sources = <N extends z.ZodType>(nameSchema: N) =>
           .min(1, 'choose a context')
           .max(253),
         podIndex,
+        impersonate,
       }),
-      z.object({ source: z.literal('in-cluster'), name: nameSchema, podIndex }),
+      z.object({ source: z.literal('in-cluster'), name: nameSchema, podIndex, impersonate }),
     ],
     {
       error: (issue) =>

@@ -9,6 +9,8 @@ import { isKubeError } from '../../kube/errors.js';
 import { ApiError, badRequest, notFound } from '../../errors.js';
 import { canSeeCluster } from '../../auth/identity.js';
 import { type RoutePolicy } from '../policy.js';
+import type { AccessReviews } from '../../clusters/access-review.js';
+import { readGate, withHidden } from './read-access.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
@@ -20,6 +22,8 @@ export interface NodeRouteOptions {
   cache: CacheManager;
   /** Every cluster that exists (the registry); defaults to the clusters the cache runs. */
   clusters?: { list(): readonly { name: string }[] };
+  /** Access reviews for clusters that act as the signed-in user (read-access.ts). */
+  access?: AccessReviews;
 }
 
 function clusterNotFound(name: string): ApiError {
@@ -55,8 +59,9 @@ function intParam(raw: unknown, field: string, def: number, max: number): number
 
 export async function nodeRoutes(
   app: FastifyInstance,
-  { cache, clusters: registry }: NodeRouteOptions,
+  { cache, clusters: registry, access }: NodeRouteOptions,
 ): Promise<void> {
+  const gate = readGate(access);
   const known = () => new Set(registry ? registry.list().map((r) => r.name) : cache.clusters());
   const visible = (req: FastifyRequest, name: string) => !req.user || canSeeCluster(req.user, name);
   const requireCluster = (req: FastifyRequest, name: string) => {
@@ -78,10 +83,22 @@ export async function nodeRoutes(
       } else {
         clusters = [...known()].filter((c) => visible(req, c));
       }
-      if (clusters.length === 0) {
-        return { items: [], total: 0, source: 'cache', degraded: false, clusters: {}, podCountSource: {} };
+      const { readable, hidden } = await gate.filter(req, clusters);
+      if (q.clusters && readable.length < clusters.length) await gate.require(req, Object.keys(hidden)[0]!);
+      if (readable.length === 0) {
+        const empty = {
+          items: [],
+          total: 0,
+          source: 'cache',
+          degraded: false,
+          clusters: {},
+          podCountSource: {},
+        };
+        return Object.keys(hidden).length ? { ...empty, hiddenClusters: hidden } : empty;
       }
-      return reply.type('application/json; charset=utf-8').send(await cache.queryJson(q, clusters));
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(withHidden(await cache.queryJson(q, readable), hidden));
     }),
   );
 
@@ -91,6 +108,7 @@ export async function nodeRoutes(
     (req, reply) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
+        await gate.require(req, req.params.cluster);
         const q = parseNodeQuery(req.query as Record<string, unknown>);
         if (q.clusters) throw badRequest('"cluster" is given by the path here', 'cluster');
         // Pre-serialised: rows are cached as JSON text, which is what makes a 5,000-row list cheap.
@@ -106,6 +124,7 @@ export async function nodeRoutes(
     (req) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
+        await gate.require(req, req.params.cluster);
         const r = await cache.getNode(req.params.cluster, nodeName(req.params.name));
         if (!r) throw notFound(`node "${req.params.name}" not found in cluster "${req.params.cluster}"`);
         // NodeDetail itself (what clients expect), plus where it came from.
@@ -119,6 +138,7 @@ export async function nodeRoutes(
     (req) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
+        await gate.require(req, req.params.cluster, 'pods');
         const name = nodeName(req.params.name);
         const limit = intParam(req.query.limit, 'limit', 100, 500);
         const cont = req.query.continue;
@@ -135,6 +155,7 @@ export async function nodeRoutes(
     (req) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
+        await gate.require(req, req.params.cluster, 'events');
         const name = nodeName(req.params.name);
         const limit = intParam(req.query.limit, 'limit', 50, 500);
         return cache.nodeEvents(req.params.cluster, name, { limit });
