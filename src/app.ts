@@ -265,7 +265,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(templateRoutes, { operations });
     await server.register(maintenanceRoutes, { maintenance: operations.maintenance });
     await server.register(nodeHealthRoutes, { health, cache, clusters });
-    await server.register(wsRoutes, { hub });
+    await server.register(wsRoutes, { hub, compress: config.compression });
   } catch (e) {
     if (!o.store) await store.close();
     throw e;

@@ -16,6 +16,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { registerCompression } from './compression.js';
 import { ZodError } from 'zod';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
@@ -205,6 +206,7 @@ export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Pr
     return reply.status(apiError.status).send(errorBody(apiError));
   });
 
+  await registerCompression(app, ctx.config.compression !== false);
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
   if (webDir) await app.register(fastifyStatic, { root: webDir, serve: false });
 

@@ -137,6 +137,8 @@ const FIELDS = {
   allowedOrigins: { env: 'KNM_ALLOWED_ORIGINS', schema: z.string(), def: '' },
   trustedProxies: { env: 'KNM_TRUSTED_PROXIES', schema: cidrList, def: '' },
   allowedHosts: { env: 'KNM_ALLOWED_HOSTS', schema: hostList, def: '' },
+  // Brotli/gzip for HTTP answers over 1 KB and permessage-deflate on the WebSocket; off only to measure or debug.
+  compression: { env: 'KNM_COMPRESSION', schema: bool, def: 'true' },
   podIndex: { env: 'KNM_POD_INDEX', schema: bool, def: 'true' },
   // Node usage: one LIST of metrics.k8s.io NodeMetrics per cluster this often (0 = off), kept this long.
   usageIntervalMs: { env: 'KNM_USAGE_INTERVAL_MS', schema: usageInterval, def: '30000' },
