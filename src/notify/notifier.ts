@@ -19,7 +19,9 @@ import { sendHttp, type Sender } from './send.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './sign.js';
 import type { ResolvedEndpoint, WebhookStore } from './store.js';
 import { realTimers, type Timers } from './timers.js';
-import type { HealthTransition, WebhookDelivery } from './types.js';
+import type { HealthTransition, NotifierStatus, WebhookDelivery } from './types.js';
+
+export type { NotifierStatus } from './types.js';
 
 export interface NotifierOptions {
   store: WebhookStore;
@@ -46,23 +48,13 @@ export interface NotifierOptions {
   endpointCacheMs?: number;
 }
 
-export interface NotifierStatus {
-  queued: number;
-  waitingRetry: number;
-  inFlight: number;
-  /** Deliveries dropped because the queue was full, since this process started. */
-  dropped: number;
-  /** Health changes being held for their debounce. */
-  debouncing: number;
-  /** Health changes cancelled by their opposite within the debounce. */
-  suppressed: number;
-}
-
 interface Item {
   endpoint: ResolvedEndpoint;
   event: NotifyEvent;
   delivery: WebhookDelivery;
   timer?: unknown;
+  /** Creation order. */
+  seq: number;
   /** Store writes of this delivery, in order. */
   writes: Promise<void>;
 }
@@ -86,6 +78,7 @@ export class Notifier {
   private readonly running = new Set<Promise<void>>();
   private endpoints?: { at: number; list: Promise<ResolvedEndpoint[]> };
   private dropped = 0;
+  private seq = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -210,7 +203,7 @@ export class Notifier {
       createdAt: at,
       updatedAt: at,
     };
-    const item: Item = { endpoint, event, delivery, writes: Promise.resolve() };
+    const item: Item = { endpoint, event, delivery, seq: this.seq++, writes: Promise.resolve() };
     this.write(item, () => this.o.store.recordDelivery({ ...delivery }));
     this.queue.push(item);
     while (this.queue.length + this.waiting.size > this.queueLimit) this.dropOldest();
@@ -219,9 +212,12 @@ export class Notifier {
   }
 
   private dropOldest(): void {
-    let victim = this.queue.shift();
-    if (!victim) {
-      victim = this.waiting.values().next().value as Item;
+    // Oldest by creation: a retry waiting for its time may be older than everything queued.
+    let victim = this.queue[0];
+    for (const w of this.waiting) if (!victim || w.seq < victim.seq) victim = w;
+    if (!victim) return;
+    if (victim === this.queue[0]) this.queue.shift();
+    else {
       this.waiting.delete(victim);
       this.timers.clearTimeout(victim.timer);
     }

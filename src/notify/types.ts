@@ -79,3 +79,16 @@ export interface HealthTransition {
   /** Who cordoned (Cordoned, when the product did it). */
   actor?: string;
 }
+
+/** The sending side of this replica (GET /webhooks `status`). */
+export interface NotifierStatus {
+  queued: number;
+  waitingRetry: number;
+  inFlight: number;
+  /** Deliveries dropped because the queue was full, since this process started. */
+  dropped: number;
+  /** Health changes being held for their debounce. */
+  debouncing: number;
+  /** Health changes cancelled by their opposite within the debounce. */
+  suppressed: number;
+}
