@@ -5,6 +5,8 @@
  * file holds no business logic and must not call Kubernetes or the store itself.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +25,7 @@ import type { Logger } from '../log/logger.js';
 import { hostAllowed, hostPolicy } from '../auth/hosts.js';
 import { httpRequests } from '../metrics/registry.js';
 import { ApiError, toApiError } from '../errors.js';
+import { useZodSchemas } from './validation.js';
 
 /**
  * Routes or hooks added to the root instance itself (tests' probes and recorders). Product route groups are
@@ -69,9 +72,11 @@ const STATUS_CODES: Record<number, string> = {
   408: 'RequestTimeout',
   409: 'Conflict',
   413: 'PayloadTooLarge',
+  414: 'UriTooLong',
   415: 'UnsupportedMediaType',
   422: 'Invalid',
   429: 'TooManyRequests',
+  431: 'HeadersTooLarge',
   503: 'Unavailable',
 };
 
@@ -142,6 +147,28 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Kube Node Manager
 <p>Run <code>npm start</code> (it builds what is missing) or <code>npm run build</code>, then reload.
 The HTTP API is available under <code>/api/v1</code>.</p>`;
 
+/** Longest path segment a route parameter accepts (a Kubernetes name is at most 253 characters). */
+export const MAX_PARAM_LENGTH = 512;
+
+/** Writes the stable error shape on a socket the HTTP parser gave up on, then closes it. */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HeadersTooLarge', 'the request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'RequestTimeout', 'the request was not received in time']
+        : [400, 'BadRequest', 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(new ApiError(status, code, message)));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Promise<FastifyInstance> {
@@ -156,7 +183,17 @@ export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Pr
     logController: new LogController({ disableRequestLogging: true }),
     // X-Forwarded-For is believed only from these proxies; request.ip is then the right-most untrusted address.
     trustProxy: ctx.config.trustedProxies.length ? ctx.config.trustedProxies : false,
+    // A Kubernetes name may be 253 characters; longer path segments answer 414 before any route runs.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Errors fastify answers before routing (a bad URL, an over-long path segment): the stable shape too.
+    frameworkErrors: (err, req, reply: FastifyReply) => {
+      const { apiError } = classifyError(err, String(req.id));
+      return reply.status(apiError.status).send(errorBody(apiError));
+    },
+    // Errors of the HTTP parser, before there is a request (headers too large, a malformed request).
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
+  useZodSchemas(app);
 
   const hosts = hostPolicy(ctx.config);
   app.addHook('onRequest', async (req, reply) => {
