@@ -32,6 +32,9 @@ export const DEMO_CHURN: ChurnOptions = {
   labelChangesPerMinute: 2,
 };
 
+/** How long a rescheduled demo pod takes to become Ready: long enough to watch a gate wait for it. */
+export const DEMO_READY_DELAY_MS = 3_000;
+
 export async function startDemoCluster(
   config: Pick<Config, 'demoNodes' | 'demoPodsPerNode' | 'demoChurn' | 'dataDir'>,
   registry: ClusterRegistry,
@@ -42,6 +45,8 @@ export async function startDemoCluster(
     nodes: config.demoNodes,
     podsPerNode: config.demoPodsPerNode,
     churn: config.demoChurn ? DEMO_CHURN : false,
+    // Drained pods come back elsewhere, so maintenance gates and PDBs behave in the demo as in a cluster.
+    workloads: { readyDelayMs: DEMO_READY_DELAY_MS },
   });
   const record = registry.attachEphemeral(DEMO_CLUSTER, sim.kubeconfig(), 'demo');
   if (!record) {

@@ -178,6 +178,8 @@ export class ChurnGenerator {
     }
     if (!victim) return;
     deleteObject(this.state, resourceDef('pods'), victim.metadata.namespace, victim.metadata.name, {});
+    // With the workload controllers on, the ReplicaSet replaces the pod itself.
+    if (this.state.workloads) return;
     const target = this.randomNode(
       (n) =>
         readyOf(n) === 'True' &&

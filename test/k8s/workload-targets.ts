@@ -139,3 +139,10 @@ export async function evict(t: ApiTarget, ns: string, pod: string): Promise<numb
 export function changes<T>(xs: T[]): T[] {
   return xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
 }
+
+/** An object's first owner reference. */
+export function ownerOf(
+  o: KubeObject | undefined,
+): { kind: string; name: string; uid: string; controller?: boolean } | undefined {
+  return (o?.metadata?.ownerReferences as { kind: string; name: string; uid: string }[] | undefined)?.[0];
+}

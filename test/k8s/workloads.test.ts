@@ -11,6 +11,7 @@ import {
   cordon,
   deploymentManifest,
   evict,
+  ownerOf,
   get,
   num,
   pdbManifest,
@@ -55,7 +56,7 @@ describe.each(WORKLOAD_TARGETS)('workloads that recover: $name', (factory) => {
       expect(rsList).toHaveLength(1);
       const rs = rsList[0]!;
       expect(rs.metadata?.name).toMatch(/^web-[a-z0-9]+$/);
-      expect(rs.metadata?.ownerReferences?.[0]).toMatchObject({
+      expect(ownerOf(rs)).toMatchObject({
         kind: 'Deployment',
         name: 'web',
         controller: true,
@@ -64,7 +65,7 @@ describe.each(WORKLOAD_TARGETS)('workloads that recover: $name', (factory) => {
       expect(pods).toHaveLength(3);
       for (const p of pods) {
         expect(p.metadata?.name?.startsWith(`${rs.metadata?.name}-`)).toBe(true);
-        expect(p.metadata?.ownerReferences?.[0]).toMatchObject({
+        expect(ownerOf(p)).toMatchObject({
           kind: 'ReplicaSet',
           name: rs.metadata?.name,
           controller: true,
@@ -101,7 +102,7 @@ describe.each(WORKLOAD_TARGETS)('workloads that recover: $name', (factory) => {
           { timeoutMs: 60_000, what: 'a Ready replacement pod' },
         );
         expect(replacement.spec?.nodeName).not.toBe(cordoned);
-        expect(replacement.metadata?.ownerReferences?.[0]).toMatchObject({
+        expect(ownerOf(replacement)).toMatchObject({
           kind: 'ReplicaSet',
           name: rs.metadata?.name,
         });
@@ -141,7 +142,7 @@ describe.each(WORKLOAD_TARGETS)('workloads that recover: $name', (factory) => {
       expect(pdb.status).toMatchObject({ expectedPods: 2, desiredHealthy: 1, currentHealthy: 2 });
       const old = await get(t, `${podsPath(ns)}/db-0`);
       expect(old.metadata?.labels).toMatchObject({ app: 'db', 'statefulset.kubernetes.io/pod-name': 'db-0' });
-      expect(old.metadata?.ownerReferences?.[0]).toMatchObject({
+      expect(ownerOf(old)).toMatchObject({
         kind: 'StatefulSet',
         name: 'db',
         controller: true,
@@ -163,7 +164,7 @@ describe.each(WORKLOAD_TARGETS)('workloads that recover: $name', (factory) => {
           },
           { timeoutMs: 60_000, what: 'db-0 recreated and Ready' },
         );
-        expect(again.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'StatefulSet', name: 'db' });
+        expect(ownerOf(again)).toMatchObject({ kind: 'StatefulSet', name: 'db' });
         await waitWorkloadReady(t, 'statefulsets', ns, 'db', 2);
         await waitPdbAllows(t, ns, 'db', 1);
         await waitFor(() => changes(pdbAllowed).at(-1) === 1, { what: 'the budget watch to see it reopen' });

@@ -21,7 +21,7 @@ export interface WorkloadOptions {
 
 const FLUSH_DELAY_MS = 10;
 /** Pods bound per pass; the rest wait for the next pass. */
-const BINDS_PER_PASS = 200;
+const BINDS_PER_PASS = 50;
 
 export class WorkloadControllers {
   readonly scheduler: SimScheduler;
@@ -145,6 +145,7 @@ export class WorkloadControllers {
 
   private bindPending(): void {
     const pods = this.state.store('pods');
+    if (this.unbound.size) this.scheduler.beginPass();
     let n = 0;
     for (const key of [...this.unbound]) {
       if (n++ >= BINDS_PER_PASS) break;

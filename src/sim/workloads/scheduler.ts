@@ -42,14 +42,56 @@ export function quantity(q: unknown): number {
   return m ? Number(m[1]) * (UNITS[m[2] ?? ''] ?? 1) : 0;
 }
 
-function requests(pod: PodObject): { cpu: number; memory: number } {
+interface Requests {
+  cpu: number;
+  memory: number;
+}
+
+/** Stored objects are never modified, so a pod's parsed requests can be kept with it. */
+const requestCache = new WeakMap<PodObject, Requests>();
+
+function requests(pod: PodObject): Requests {
+  const hit = requestCache.get(pod);
+  if (hit) return hit;
   let cpu = 0;
   let memory = 0;
   for (const c of (pod.spec.containers ?? []) as { resources?: { requests?: Record<string, string> } }[]) {
     cpu += quantity(c.resources?.requests?.cpu);
     memory += quantity(c.resources?.requests?.memory);
   }
-  return { cpu, memory };
+  const r = { cpu, memory };
+  requestCache.set(pod, r);
+  return r;
+}
+
+interface Allocatable {
+  cpu: number;
+  memory: number;
+  pods: number;
+}
+
+const allocatableCache = new WeakMap<NodeObject, Allocatable>();
+
+/** A node's allocatable cpu, memory and pod count (unbounded where the node reports none). */
+function allocatable(node: NodeObject): Allocatable {
+  const hit = allocatableCache.get(node);
+  if (hit) return hit;
+  const a = node.status?.allocatable ?? node.status?.capacity ?? {};
+  const r = {
+    cpu: a.cpu !== undefined ? quantity(a.cpu) : Infinity,
+    memory: a.memory !== undefined ? quantity(a.memory) : Infinity,
+    pods: a.pods !== undefined ? quantity(a.pods) : 110,
+  };
+  allocatableCache.set(node, r);
+  return r;
+}
+
+/** What is already on a node: summed once per scheduling pass, then kept current as that pass binds. */
+interface Usage {
+  cpu: number;
+  memory: number;
+  count: number;
+  byOwner: Map<string, number>;
 }
 
 export function tolerates(tolerations: Toleration[], taint: Taint): boolean {
@@ -65,6 +107,36 @@ const isReady = (n: NodeObject): boolean =>
 
 export class SimScheduler {
   private offset = 0;
+  private readonly usage = new Map<string, Usage>();
+
+  /** Starts a scheduling pass: usage is recomputed from the pods as they are now. */
+  beginPass(): void {
+    this.usage.clear();
+  }
+
+  private usageOf(node: string): Usage {
+    let u = this.usage.get(node);
+    if (u) return u;
+    u = { cpu: 0, memory: 0, count: 0, byOwner: new Map() };
+    const podsStore = this.state.store('pods');
+    for (const key of podsStore.byNode?.get(node) ?? []) {
+      const p = podsStore.items.get(key) as PodObject | undefined;
+      if (p) this.add(u, p);
+    }
+    this.usage.set(node, u);
+    return u;
+  }
+
+  private add(u: Usage, p: PodObject): void {
+    const phase = p.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const r = requests(p);
+    u.count++;
+    u.cpu += r.cpu;
+    u.memory += r.memory;
+    const owner = controllerRef(p)?.uid;
+    if (owner) u.byOwner.set(owner, (u.byOwner.get(owner) ?? 0) + 1);
+  }
 
   constructor(private readonly state: SimState) {}
 
@@ -89,7 +161,6 @@ export class SimScheduler {
     if (!names.length) return undefined;
     const want = requests(pod);
     const owner = controllerRef(pod)?.uid;
-    const podsStore = this.state.store('pods');
     let best: { name: string; score: number } | undefined;
     let feasible = 0;
     const start = this.offset++ % names.length;
@@ -97,26 +168,11 @@ export class SimScheduler {
       const name = names[(start + i) % names.length]!;
       const node = nodes.items.get(name) as NodeObject;
       if (this.unfit(pod, node)) continue;
-      const alloc = node.status?.allocatable ?? node.status?.capacity ?? {};
-      let cpu = 0;
-      let memory = 0;
-      let count = 0;
-      let siblings = 0;
-      for (const key of podsStore.byNode?.get(name) ?? []) {
-        const p = podsStore.items.get(key) as PodObject | undefined;
-        if (!p) continue;
-        const phase = p.status?.phase;
-        if (phase === 'Succeeded' || phase === 'Failed') continue;
-        count++;
-        const r = requests(p);
-        cpu += r.cpu;
-        memory += r.memory;
-        if (owner && controllerRef(p)?.uid === owner) siblings++;
-      }
-      const maxPods = alloc.pods !== undefined ? quantity(alloc.pods) : 110;
-      if (count + 1 > maxPods) continue;
-      if (alloc.cpu !== undefined && cpu + want.cpu > quantity(alloc.cpu)) continue;
-      if (alloc.memory !== undefined && memory + want.memory > quantity(alloc.memory)) continue;
+      const alloc = allocatable(node);
+      const { cpu, memory, count, byOwner } = this.usageOf(name);
+      const siblings = owner ? (byOwner.get(owner) ?? 0) : 0;
+      if (count + 1 > alloc.pods || cpu + want.cpu > alloc.cpu || memory + want.memory > alloc.memory)
+        continue;
       feasible++;
       const score = siblings * 1_000_000 + count;
       if (!best || score < best.score) best = { name, score };
@@ -133,6 +189,8 @@ export class SimScheduler {
       lastProbeTime: null,
       lastTransitionTime: this.state.now(),
     });
+    const cached = this.usage.get(node);
+    if (cached) this.add(cached, pod);
     return this.state.commit(
       resourceDef('pods'),
       'MODIFIED',
