@@ -48,6 +48,10 @@ import { JobRelay } from './operations/job-relay.js';
 import { jobHeartbeatMs } from './operations/context.js';
 import { BackgroundWork } from './leader/background.js';
 import { LeaderLease } from './leader/lease.js';
+import { Notifier } from './notify/notifier.js';
+import { WebhookStore } from './notify/store.js';
+import { WebhookAdmin } from './notify/admin.js';
+import { webhookRoutes } from './api/routes/webhooks.js';
 import { RETENTION_INTERVAL_MS } from './audit/retention.js';
 import { createNodeHealth, HEALTH_RETENTION_INTERVAL_MS, type NodeHealthService } from './health/index.js';
 import { nodeHealthRoutes } from './api/routes/node-health.js';
@@ -183,6 +187,15 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
         })
       : undefined;
   const audit = auditLogFor(store.db);
+  // Webhooks: a job's end is sent by the replica that finished it, health changes by the leader alone.
+  const webhookStore = new WebhookStore(store.db, secrets);
+  const notifier = new Notifier({
+    store: webhookStore,
+    audit,
+    log: log.child({ part: 'notify' }),
+    isLeader: () => lease.isLeader,
+  });
+  onStop('notifications', () => notifier.stop());
   const operations = createOperations({
     db: store.db,
     dialect: store.dialect,
@@ -201,6 +214,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     log: log.child({ part: 'operations' }),
     instanceId,
     jobOwnerTimeoutMs: config.jobOwnerTimeoutMs,
+    onJobFinished: (job) => notifier.onJobFinished(job),
   });
   if (store.dialect === 'postgres')
     background.every('job recovery', jobHeartbeatMs(config.jobOwnerTimeoutMs), () => operations.jobs.sweep());
@@ -216,6 +230,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     leader: lease,
     log: log.child({ part: 'health' }),
     retentionDays: config.healthRetentionDays,
+    onTransition: (t) => notifier.onHealthTransition(t),
   });
   health.recorder.start();
   onStop('health history', () => health.recorder.stop());
@@ -265,6 +280,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(templateRoutes, { operations });
     await server.register(maintenanceRoutes, { maintenance: operations.maintenance });
     await server.register(nodeHealthRoutes, { health, cache, clusters });
+    await server.register(webhookRoutes, { webhooks: new WebhookAdmin(webhookStore, notifier, audit) });
     await server.register(wsRoutes, { hub, compress: config.compression });
   } catch (e) {
     if (!o.store) await store.close();
