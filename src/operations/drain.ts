@@ -25,12 +25,17 @@ import type { KubePod } from './kube-types.js';
 import { listPdbs, pdbApplies, selectorMatches } from './pdb.js';
 import { AbortedError, type Clock } from './ports.js';
 import type { DrainOptions } from './validation.js';
+import { drainCancelledText } from './drain-progress.js';
 
 export interface DrainProgress {
   /** Pods to remove. */
   total: number;
   /** Removed and confirmed gone. */
   gone: number;
+  /** Evictions (or, with eviction disabled, deletions) the API server accepted. */
+  evicted: number;
+  /** Of those, pods not yet gone: they go ahead even if the drain is cancelled now. */
+  terminating: number;
   /** Currently refused by a PodDisruptionBudget and waiting to retry. */
   waitingForBudget: number;
   failed: number;
@@ -204,7 +209,14 @@ export async function runDrain(
 
   const toRemove = decisions.filter((d) => d.action === 'evict' || d.action === 'delete');
   const skipped = decisions.filter((d) => d.action === 'skip').map(strip);
-  const progress: DrainProgress = { total: toRemove.length, gone: 0, waitingForBudget: 0, failed: 0 };
+  const progress: DrainProgress = {
+    total: toRemove.length,
+    gone: 0,
+    evicted: 0,
+    terminating: 0,
+    waitingForBudget: 0,
+    failed: 0,
+  };
   const report = () => deps.onProgress?.({ ...progress });
   report();
 
@@ -247,6 +259,7 @@ export async function runDrain(
   const evictOne = async (d: ClassifiedPod): Promise<void> => {
     let active = d.pod;
     let waiting = false;
+    let terminating = false;
     const setWaiting = (w: boolean) => {
       if (w === waiting) return;
       waiting = w;
@@ -270,6 +283,7 @@ export async function runDrain(
             signal,
           });
           drainEvictions.inc({ cluster: client.cluster, result: 'accepted' });
+          progress.evicted++;
           break;
         } catch (e) {
           if (cancelled()) throw new AbortedError();
@@ -308,17 +322,24 @@ export async function runDrain(
         }
       }
       setWaiting(false);
+      progress.terminating++;
+      terminating = true;
+      report();
       await waitGone(active);
+      progress.terminating--;
       progress.gone++;
       report();
     } catch (e) {
       setWaiting(false);
-      if (e instanceof AbortedError) throw e;
+      // A cancel leaves an accepted eviction counted as terminating: it goes ahead regardless.
+      if (e instanceof AbortedError || cancelled()) throw new AbortedError();
+      if (terminating) progress.terminating--;
       fail(d, (e as Error).message);
     }
   };
 
   const deleteAll = async (): Promise<void> => {
+    const accepted = new Set<PodDecision>();
     for (const d of toRemove) {
       checkStop();
       try {
@@ -329,6 +350,10 @@ export async function runDrain(
           signal,
         });
         drainEvictions.inc({ cluster: client.cluster, result: 'deleted' });
+        accepted.add(d);
+        progress.evicted++;
+        progress.terminating++;
+        report();
       } catch (e) {
         if (cancelled()) throw new AbortedError();
         if (!isKubeError(e, 'NotFound')) {
@@ -342,10 +367,12 @@ export async function runDrain(
       toRemove.map(async (d) => {
         try {
           await waitGone(d.pod);
+          if (accepted.has(d)) progress.terminating--;
           progress.gone++;
           report();
         } catch (e) {
-          if (e instanceof AbortedError) throw e;
+          if (e instanceof AbortedError || cancelled()) throw new AbortedError();
+          if (accepted.has(d)) progress.terminating--;
           fail(d, (e as Error).message);
         }
       }),
@@ -357,20 +384,14 @@ export async function runDrain(
     else await Promise.all(toRemove.map(evictOne));
   } catch (e) {
     if (e instanceof AbortedError || cancelled()) {
-      throw new DrainError(
-        `cancelled after ${progress.gone} of ${progress.total} pods were removed; the node stays cordoned`,
-        'cancelled',
-      );
+      throw new DrainError(drainCancelledText(progress), 'cancelled');
     }
     throw e;
   }
   // Promise.all above rejects on the first abort while siblings may still be settling; make sure the
   // cancellation is reported even if every loop swallowed it.
   if (cancelled()) {
-    throw new DrainError(
-      `cancelled after ${progress.gone} of ${progress.total} pods were removed; the node stays cordoned`,
-      'cancelled',
-    );
+    throw new DrainError(drainCancelledText(progress), 'cancelled');
   }
   if (failures.length) {
     throw new DrainError(

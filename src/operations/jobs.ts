@@ -17,6 +17,7 @@ import type { Dialect } from '../store/migrate.js';
 import type { Database } from '../store/schema.js';
 import { nowIso } from '../store/values.js';
 import { DrainError } from './drain.js';
+import { drainProgressText } from './drain-progress.js';
 import { actorRecord, resumePlan, type ResumePlan } from './job-adoption.js';
 import { JobStore, type ActiveJobNode, type UnfinishedJob } from './job-store.js';
 import {
@@ -937,10 +938,7 @@ export class JobRunner {
         const r = await ops.drain(actor, n.cluster, n.name, parsed.params, {
           signal: a.abort.signal,
           onProgress: (p) => {
-            const parts = [`${p.gone}/${p.total} pods removed`];
-            if (p.waitingForBudget) parts.push(`${p.waitingForBudget} waiting for a PodDisruptionBudget`);
-            if (p.failed) parts.push(`${p.failed} failed`);
-            n.message = parts.join(', ');
+            n.message = drainProgressText(p);
             this.publish(a);
           },
         });

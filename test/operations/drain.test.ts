@@ -259,6 +259,39 @@ describe('details of the eviction loop', () => {
     expect(podExists('a', 'quick')).toBe(false);
   });
 
+  it('reports evicted, terminating and gone apart, and a cancel counts accepted evictions as removed', async () => {
+    f.sim.state.createNode(readyNode('n1'));
+    for (const name of ['a1', 'a2', 'a3'])
+      f.sim.state.createPod(
+        pod({ ns: 'a', name, node: 'n1', owner: { kind: 'ReplicaSet', name: 'r' }, grace: 30_000 }),
+      );
+    f.sim.state.createPod(
+      pod({ ns: 'a', name: 'b1', node: 'n1', owner: { kind: 'ReplicaSet', name: 'r' }, grace: 0 }),
+    );
+    const progress: DrainProgress[] = [];
+    const ac = new AbortController();
+    const run = f.ops
+      .drain(operator, 'c1', 'n1', parseDrainOptions({}), {
+        signal: ac.signal,
+        onProgress: (p) => progress.push(p),
+      })
+      .catch((e: unknown) => e);
+    // Every eviction accepted; the quick pod gone, three still terminating (30 s of grace each).
+    await until(
+      () => progress.some((p) => p.evicted === 4 && p.gone === 1 && p.terminating === 3),
+      10_000,
+      'evictions accepted and one pod gone',
+    );
+    ac.abort();
+    const err = (await run) as DrainError;
+    expect(err.kind).toBe('cancelled');
+    expect(err.message).toBe(
+      'cancelled: 4 of 4 pods removed or on their way out (1 gone, 3 still terminating after their eviction), ' +
+        '0 left on the node; the node stays cordoned',
+    );
+    expect(podDeletes()).toBe(0);
+  });
+
   it('skips pods terminating for longer than skipWaitForDeleteTimeoutSeconds', async () => {
     // Here the simulated kubelet keeps real grace periods, so a deleted pod stays terminating for 30 s.
     const g = await simFixture({ gracePeriodScale: 1 });
