@@ -76,10 +76,12 @@ export const tokens = {
   revoke: (id: string) => del<void>(`/tokens/${enc(id)}`),
 };
 
-export type ClusterSource =
+/** `impersonate`: act as the signed-in user (the cluster's own RBAC decides too). */
+export type ClusterSource = (
   | { name: string; source: 'kubeconfig'; kubeconfig: string; context?: string }
   | { name: string; source: 'server-context'; context: string }
-  | { name: string; source: 'in-cluster' };
+  | { name: string; source: 'in-cluster' }
+) & { impersonate?: boolean };
 
 export const clusters = {
   list: () => get<{ items: ClusterInfo[] }>('/clusters'),
@@ -96,6 +98,8 @@ export const clusters = {
   permissions: (name: string, refresh = false) =>
     get<PermissionMatrix>(`/clusters/${enc(name)}/permissions`, refresh ? { refresh: 'true' } : undefined),
   remove: (name: string) => del<void>(`/clusters/${enc(name)}`),
+  setImpersonate: (name: string, impersonate: boolean) =>
+    patch<ClusterInfo>(`/clusters/${enc(name)}`, { impersonate }),
   serverContexts: () => get<{ items: KubeContext[]; current?: string | null }>('/kubeconfig/contexts'),
   parseContexts: (kubeconfig: string) =>
     post<{ items: KubeContext[]; current?: string | null }>('/kubeconfig/contexts', { kubeconfig }),

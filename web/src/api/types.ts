@@ -72,6 +72,8 @@ export interface ClusterInfo {
   lastEventAt?: string;
   lastError?: string;
   podIndex: boolean;
+  /** Requests made for a user are sent as that user (Impersonate-User/Group). */
+  impersonate?: boolean;
 }
 
 export interface KubeContext {

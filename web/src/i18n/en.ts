@@ -391,6 +391,11 @@ export default {
     lastEvent: 'Last event',
     ago: '{age} ago',
     podIndex: 'Pod counts',
+    impersonate: 'Act as signed-in user',
+    impersonateHint:
+      "Requests made for a user carry Impersonate-User/Group, so the cluster's own RBAC decides too, and users see only the nodes the cluster lets them list. The product's identity needs the impersonate verb on users and groups.",
+    impersonateOn: 'Cluster {name} now acts as the signed-in user',
+    impersonateOff: 'Cluster {name} now acts with its own identity',
     server: 'API server',
     lastError: 'Last error',
     remove: 'Remove',

@@ -386,6 +386,11 @@ export default {
     lastEvent: '最近事件',
     ago: '{age} 前',
     podIndex: 'Pod 计数',
+    impersonate: '以登录用户身份操作',
+    impersonateHint:
+      '代表用户发出的请求带有 Impersonate-User/Group，由集群自身的 RBAC 一并决定；用户只能看到集群允许其 list 的节点。本产品的身份需要对 users 和 groups 的 impersonate 权限。',
+    impersonateOn: '集群 {name} 现在以登录用户身份操作',
+    impersonateOff: '集群 {name} 现在以自身身份操作',
     server: 'API 服务器',
     lastError: '最近错误',
     remove: '移除',
