@@ -37,6 +37,8 @@ suite('rolling maintenance on kube-apiserver', () => {
     expect(Object.values(r.evictedPerNode).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(9);
     expect(r.minReady.web).toBeGreaterThanOrEqual(5);
     expect(r.minReady.db).toBeGreaterThanOrEqual(2);
+    expect(r.minStatusReady.web).toBeGreaterThanOrEqual(5);
+    expect(r.minStatusReady.db).toBeGreaterThanOrEqual(2);
     expect(r.minReady.web + r.minReady.db).toBeLessThan(9);
     expect(r.timeline.filter((x) => x.step === 'gate' && x.gateOn?.length).length).toBeGreaterThan(0);
   }, 700_000);

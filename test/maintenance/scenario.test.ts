@@ -33,6 +33,8 @@ describe('rolling maintenance on the simulator', () => {
     expect(Object.values(r.evictedPerNode).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(9);
     expect(r.minReady.web).toBeGreaterThanOrEqual(5);
     expect(r.minReady.db).toBeGreaterThanOrEqual(2);
+    expect(r.minStatusReady.web).toBeGreaterThanOrEqual(5);
+    expect(r.minStatusReady.db).toBeGreaterThanOrEqual(2);
     // The budgets were actually exercised: some pod was down during the run.
     expect(r.minReady.web + r.minReady.db).toBeLessThan(9);
     // Nodes with evicted pods waited at their gate for the workloads they held.

@@ -2,7 +2,7 @@
 // simulator with its workload controllers, or kube-apiserver with kube-controller-manager, kube-scheduler and
 // kwok): a pool of 12 nodes, a Deployment of 6 with a PDB minAvailable 5, a StatefulSet of 3 with a PDB
 // maxUnavailable 1, and a maintenance plan with maxUnavailable 2 driven through the product's API. A watcher
-// (WATCH on pods, nodes and budgets) asserts that ready replicas never drop below the budgets and that no
+// (WATCH on pods, the Deployment and StatefulSet, and the budgets) asserts that ready replicas never drop below the budgets and that no
 // node of a wave is drained before the previous wave's workloads recovered; the plan's own progress gives the
 // timeline (node, step, start, end, what each gate waited for).
 import { waitFor } from '../k8s/harness.js';
@@ -40,8 +40,9 @@ export interface TimelineRow {
 export interface ScenarioResult {
   jobStatus: string;
   timeline: TimelineRow[];
-  /** Lowest ready counts the watcher saw per workload while the plan ran. */
+  /** Lowest ready counts the watcher saw per workload while the plan ran: Ready pods, and controller status. */
   minReady: { web: number; db: number };
+  minStatusReady: { web: number; db: number };
   /** Violations of the two rules (empty when the run was right). */
   violations: string[];
   evictedPerNode: Record<string, number>;
@@ -103,6 +104,12 @@ class Watcher {
   /** Times at which every workload was back at its desired ready count and both budgets allowed one. */
   readonly recoveredAt: number[] = [];
   private readonly allowed = new Map<string, number>();
+  /** readyReplicas as the Deployment and StatefulSet controllers report it. */
+  private readonly statusReady = new Map<App, number>([
+    ['web', WANT.web],
+    ['db', WANT.db],
+  ]);
+  readonly minStatusReady = { web: Infinity, db: Infinity };
   private stops: (() => void)[] = [];
 
   constructor(initialPods: KubeObject[], pdbs: KubeObject[]) {
@@ -116,6 +123,18 @@ class Watcher {
       this.stops.push(() => w.stop());
     };
     on(`/api/v1/namespaces/${NS}/pods`, (e) => this.pod(e));
+    for (const kind of ['deployments', 'statefulsets'] as const)
+      on(workloadPath(kind, NS), (e) => {
+        if (e.type === 'ERROR') this.violations.push(`${kind} watch ended: ${JSON.stringify(e.object)}`);
+        if (e.type !== 'MODIFIED') return;
+        const app = e.object.metadata?.name as App;
+        const ready = Number(e.object.status?.readyReplicas ?? 0);
+        this.statusReady.set(app, ready);
+        this.minStatusReady[app] = Math.min(this.minStatusReady[app], ready);
+        if (ready < FLOOR[app])
+          this.violations.push(`${kind} ${app} reported ${ready} ready, below its budget's ${FLOOR[app]}`);
+        this.check();
+      });
     on(pdbPath(NS), (e) => {
       if (e.type === 'ERROR') this.violations.push(`budget watch ended: ${JSON.stringify(e.object)}`);
       if (e.type !== 'MODIFIED') return;
@@ -163,6 +182,8 @@ class Watcher {
     const recovered =
       this.readyCount('web') === WANT.web &&
       this.readyCount('db') === WANT.db &&
+      this.statusReady.get('web') === WANT.web &&
+      this.statusReady.get('db') === WANT.db &&
       (this.allowed.get('web') ?? 0) >= 1 &&
       (this.allowed.get('db') ?? 0) >= 1;
     if (recovered) this.recoveredAt.push(Date.now());
@@ -257,6 +278,7 @@ export async function runMaintenance(t: Target, app: TestApp, timeoutMs: number)
     jobStatus: job.status,
     timeline,
     minReady: watcher.minReady,
+    minStatusReady: watcher.minStatusReady,
     violations: watcher.violations,
     evictedPerNode: watcher.evicted,
     waves,
