@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimRbacRule, type SimServer } from '../../src/sim/index.js';
 import { makeTestApp, type TestApp } from '../server/harness.js';
+import { providerUser } from './provider-user.js';
 
 const READ_NODES = { verbs: ['get', 'list', 'watch'], resources: ['nodes'] };
 const ONLY_READ: SimRbacRule[] = [{ groups: ['knm:operator'], ...READ_NODES }];
@@ -95,6 +96,36 @@ describe('a cluster that acts as the signed-in user', () => {
     expect(one.json().error.message).toContain('does not let test-viewer list nodes');
     const detail = await t.call('GET', `/api/v1/clusters/rbac/nodes/${node}`, undefined, VIEWER);
     expect(detail.statusCode).toBe(403);
+  });
+
+  it('a provider account is sent with its provider groups, in single writes and in jobs', async () => {
+    sim.setRbac([{ groups: ['oidc:sre'], verbs: ['get', 'list', 'watch', 'patch'], resources: ['nodes'] }]);
+    const sre = await providerUser(t, 'dana', ['oidc:sre']);
+    const dev = await providerUser(t, 'erin', ['oidc:dev']);
+    const as = (h: Record<string, string>, method: 'PATCH' | 'POST', url: string, payload: object) =>
+      t.app.server.inject({ method, url, headers: h, payload });
+
+    const ok = await as(sre, 'PATCH', `/api/v1/clusters/rbac/nodes/${node}/labels`, { set: { team: 'c' } });
+    expect(ok.statusCode, ok.body).toBe(200);
+    const no = await as(dev, 'PATCH', `/api/v1/clusters/rbac/nodes/${node}/labels`, { set: { team: 'd' } });
+    expect(no.statusCode).toBe(403);
+    expect(no.json().error.message).toContain('User "erin" cannot patch resource "nodes"');
+
+    // A job runs later (and may be adopted by another replica): it still acts as its submitter.
+    const job = await as(dev, 'POST', '/api/v1/jobs', {
+      operation: 'labels',
+      targets: [{ cluster: 'rbac', nodes: [node] }],
+      params: { set: { team: 'e' } },
+    });
+    expect(job.statusCode, job.body).toBe(202);
+    const id = job.json().job.id as string;
+    const done = await until('the job to finish', async () => {
+      const j = (await t.call('GET', `/api/v1/jobs/${id}`)).json().job;
+      return j.status === 'running' || j.status === 'queued' ? undefined : j;
+    });
+    expect(done.nodes[0].status).toBe('failed');
+    expect(done.nodes[0].message).toContain('User "erin" cannot patch resource "nodes"');
+    expect(sim.state.getNode(node)!.metadata.labels!.team).toBe('c');
   });
 
   it('refuses bad option input and changes nothing', async () => {
