@@ -14,6 +14,8 @@ export interface GuardDetails {
   minimumShare: number;
   /** Nodes this request would newly make unschedulable. */
   takenOut: number;
+  /** Other nodes that running cordon/drain jobs are still about to make unschedulable. */
+  reservedByJobs: number;
 }
 
 export interface GuardActor {
@@ -49,6 +51,7 @@ export async function evaluateGuard(
     schedulableAfter,
     minimumShare,
     takenOut,
+    reservedByJobs: out.size - takenOut,
   };
   const refused = takenOut > 0 && stats.ready > 0 && schedulableAfter < minimumShare * stats.ready;
   return { refused, details };

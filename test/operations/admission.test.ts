@@ -208,10 +208,11 @@ describe('concurrent admissions in one process', () => {
     const results = await Promise.allSettled([first, second]);
 
     const job = firstWins(results);
+    // This request's two nodes and the first job's two are told apart (the console labels them so).
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({
       status: 409,
       code: 'GuardRefused',
-      details: { readyNodes: 10, schedulableAfter: 6, takenOut: 2 },
+      details: { readyNodes: 10, schedulableAfter: 6, takenOut: 2, reservedByJobs: 2 },
     });
     expect(await finished(r, job)).toMatchObject({ status: 'succeeded', counts: { ok: 2 } });
     expect(['node-0000', 'node-0001', 'node-0002', 'node-0003'].map((n) => unschedulable(fx, n))).toEqual([

@@ -272,8 +272,10 @@ export interface GuardDetails {
   schedulableNow?: number;
   schedulableAfter?: number;
   minimumShare?: number;
-  /** Nodes that running cordon/drain jobs will still take out. */
+  /** Nodes this request would newly make unschedulable. */
   takenOut?: number;
+  /** Other nodes that running cordon/drain jobs will still take out. */
+  reservedByJobs?: number;
 }
 
 /** WebSocket messages from the server. */

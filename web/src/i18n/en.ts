@@ -281,8 +281,13 @@ export default {
     takenOut: 'Still to be taken out by running jobs',
     schedulableAfter: 'Schedulable after the change',
     minimumShare: 'Minimum schedulable share',
-    overrideQuestion: 'You may override the guard. Proceed anyway?',
-    override: 'Override and proceed',
+    overrideQuestion: 'You hold the guard-override grant. Override the guard and proceed?',
+    override: 'Override',
+    summary:
+      'This would leave {after} of {ready} Ready nodes in cluster {cluster} schedulable, below the minimum of {pct}%.',
+    thisRequest: 'Nodes this request takes out',
+    minimumNodes: '{pct}% ({nodes} nodes)',
+    noGrant: 'Overriding needs the admin role or the guard-override grant.',
   },
   operation: {
     cordon: 'Cordon',

@@ -79,6 +79,42 @@ describe('safety guard refusals', () => {
     expect(calls).toEqual([false]);
   });
 
+  it('labels the nodes of this request, those running jobs still take out, and the minimum share apart, without API advice', async () => {
+    as('operator', true);
+    box.confirm.mockRejectedValue('cancel');
+    await withGuard(async () => {
+      throw new ApiError(
+        409,
+        'GuardRefused',
+        'cordon refused: it would leave 5 of 10 Ready nodes in cluster "prod" schedulable (9 now), below the minimum of 70%. Resend with "override": true if this is intended (needs admin or the guard-override grant).',
+        undefined,
+        {
+          cluster: 'prod',
+          readyNodes: 10,
+          schedulableNow: 9,
+          schedulableAfter: 5,
+          minimumShare: 0.7,
+          takenOut: 1,
+          reservedByJobs: 3,
+        },
+      );
+    });
+    const [message, , opts] = box.confirm.mock.calls[0]! as [string, string, { confirmButtonText: string }];
+    expect(message.split('\n')).toEqual([
+      'This would leave 5 of 10 Ready nodes in cluster prod schedulable, below the minimum of 70%.',
+      '',
+      'Nodes this request takes out: 1',
+      'Still to be taken out by running jobs: 3',
+      'Schedulable now: 9 / 10',
+      'Schedulable after the change: 5 / 10',
+      'Minimum schedulable share: 70% (7 nodes)',
+      '',
+      'You hold the guard-override grant. Override the guard and proceed?',
+    ]);
+    expect(message).not.toContain('Resend');
+    expect(opts.confirmButtonText).toBe('Override');
+  });
+
   it('passes other errors through', async () => {
     as('admin');
     await expect(

@@ -12,17 +12,34 @@ export function isGuardRefusal(e: unknown): e is ApiError {
   return e instanceof ApiError && e.code === 'GuardRefused';
 }
 
-function describe(e: ApiError): string {
+/**
+ * The refusal in the console's words, from its numbers: this request's nodes, the nodes running jobs will still
+ * take out, and the minimum share apart. The server's message is for API clients (it tells them which field to
+ * resend); it is shown only when an older server sends no numbers, without that advice.
+ */
+export function describeGuard(e: ApiError): string {
   const t = i18n.global.t;
   const d = (e.details ?? {}) as GuardDetails;
-  const lines = [e.message];
-  if (d.cluster !== undefined) lines.push(`${t('guard.cluster')}: ${d.cluster}`);
-  if (d.readyNodes !== undefined) lines.push(`${t('guard.readyNodes')}: ${d.readyNodes}`);
-  if (d.schedulableNow !== undefined) lines.push(`${t('guard.schedulableNow')}: ${d.schedulableNow}`);
-  if (d.schedulableAfter !== undefined) lines.push(`${t('guard.schedulableAfter')}: ${d.schedulableAfter}`);
-  if (d.takenOut) lines.push(`${t('guard.takenOut')}: ${d.takenOut}`);
-  if (d.minimumShare !== undefined)
-    lines.push(`${t('guard.minimumShare')}: ${Math.round(d.minimumShare * 100)}%`);
+  if (d.readyNodes === undefined || d.schedulableAfter === undefined || d.minimumShare === undefined)
+    return e.message.replace(/\s*Resend with .*$/s, '');
+  const pct = Math.round(d.minimumShare * 100);
+  const lines = [
+    t('guard.summary', {
+      after: d.schedulableAfter,
+      ready: d.readyNodes,
+      cluster: d.cluster ?? '',
+      pct,
+    }),
+    '',
+  ];
+  if (d.takenOut !== undefined) lines.push(`${t('guard.thisRequest')}: ${d.takenOut}`);
+  if (d.reservedByJobs) lines.push(`${t('guard.takenOut')}: ${d.reservedByJobs}`);
+  if (d.schedulableNow !== undefined)
+    lines.push(`${t('guard.schedulableNow')}: ${d.schedulableNow} / ${d.readyNodes}`);
+  lines.push(`${t('guard.schedulableAfter')}: ${d.schedulableAfter} / ${d.readyNodes}`);
+  lines.push(
+    `${t('guard.minimumShare')}: ${t('guard.minimumNodes', { pct, nodes: Math.ceil(d.minimumShare * d.readyNodes) })}`,
+  );
   return lines.join('\n');
 }
 
@@ -36,9 +53,9 @@ export async function withGuard<T>(action: (override: boolean) => Promise<T>): P
   } catch (e) {
     if (!isGuardRefusal(e)) throw e;
     const t = i18n.global.t;
-    const message = describe(e);
+    const message = describeGuard(e);
     if (!canOverrideGuard.value) {
-      await ElMessageBox.alert(message, t('guard.title'), {
+      await ElMessageBox.alert(`${message}\n\n${t('guard.noGrant')}`, t('guard.title'), {
         type: 'warning',
         customClass: 'knm-guard-box',
         confirmButtonText: t('common.ok'),
