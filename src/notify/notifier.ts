@@ -79,7 +79,10 @@ export class Notifier {
   private endpoints?: { at: number; list: Promise<ResolvedEndpoint[]> };
   private dropped = 0;
   private seq = 0;
+  /** No new events (stopping). */
   private stopped = false;
+  /** Nothing more is sent (stopped, after the grace). */
+  private halted = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: NotifierOptions) {
@@ -151,15 +154,32 @@ export class Notifier {
     await Promise.all([...this.waiting, ...this.queue].map((i) => i.writes));
   }
 
-  /** Stops sending: attempts in flight finish (bounded by the timeout); what waits is recorded as dropped. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking events. Messages queued for their first attempt get up to `graceMs` (default 5 s) to go out —
+   * jobs interrupted by this very shutdown are reported that way; retries still waiting, and whatever is left
+   * after the grace, are recorded as dropped.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.debouncer.clear();
-    const left = [...this.queue, ...this.waiting];
-    this.queue.length = 0;
+    const left = [...this.waiting];
     this.waiting.clear();
     for (const i of left) {
       this.timers.clearTimeout(i.timer);
+      this.finish(i, 'dropped', 'the server stopped before it was delivered');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.idle(),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, graceMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    this.halted = true;
+    for (const i of this.queue.splice(0)) {
+      left.push(i);
       this.finish(i, 'dropped', 'the server stopped before it was delivered');
     }
     await Promise.all(this.running);
@@ -191,7 +211,8 @@ export class Notifier {
   }
 
   private enqueue(endpoint: ResolvedEndpoint, event: NotifyEvent): WebhookDelivery | undefined {
-    if (this.stopped) return undefined;
+    // Events that came in before stop() still go out within its grace.
+    if (this.halted) return undefined;
     const at = new Date(this.timers.now()).toISOString();
     const delivery: WebhookDelivery = {
       id: randomUUID(),
@@ -226,7 +247,7 @@ export class Notifier {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running.size < this.concurrency && this.queue.length) {
+    while (!this.halted && this.running.size < this.concurrency && this.queue.length) {
       const item = this.queue.shift()!;
       const p: Promise<void> = this.attempt(item).finally(() => {
         this.running.delete(p);

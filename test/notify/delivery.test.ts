@@ -237,4 +237,20 @@ describe('webhook delivery', () => {
     const audit = JSON.stringify(await n.audit.list({}));
     for (const s of ['tok3n-in-path', 'qs-token', 'signing-secret-1234']) expect(audit).not.toContain(s);
   });
+
+  it('at shutdown sends what was just queued, and records a retry still waiting as dropped', async () => {
+    const { rx, n } = await setup([500, 200], { baseDelayMs: 60_000 });
+    const ep = await n.add(rx.url);
+    n.notifier.onJobFinished(failedJob({ id: 'j1' }));
+    await n.notifier.idle();
+    // j1 waits a minute for its retry; j2 (a job interrupted by this shutdown) is only queued.
+    n.notifier.onJobFinished(failedJob({ id: 'j2', status: 'interrupted' }));
+    await n.notifier.stop();
+    expect(rx.received.map((r) => JSON.parse(r.body).job.id)).toEqual(['j1', 'j2']);
+    const byJob = Object.fromEntries(
+      (await n.webhooks.deliveries(ep.id)).map((d) => [d.summary.split(' ')[1], d]),
+    );
+    expect(byJob.j1).toMatchObject({ status: 'dropped', attempts: 1 });
+    expect(byJob.j2).toMatchObject({ status: 'delivered', attempts: 1, event: 'job.interrupted' });
+  });
 });

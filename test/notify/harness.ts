@@ -98,7 +98,7 @@ export async function startNotifier(o: Partial<NotifierOptions> = {}) {
           url: u,
           urlDisplay: displayUrl(u),
           format: 'generic',
-          events: ['job.failed', 'job.succeeded', 'node.health'],
+          events: ['job.failed', 'job.succeeded', 'job.interrupted', 'node.health'],
           clusters: null,
           debounceMs: 0,
           secret: 'signing-secret-1234',
