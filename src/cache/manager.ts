@@ -137,6 +137,8 @@ interface Entry {
   versionFetch?: boolean;
   /** 'synced' was emitted (once, after the first LIST; relists emit their difference as changes). */
   announced: boolean;
+  /** Usage availability last announced with a 'state' event. */
+  usageAvailable?: boolean | null;
   stopped: boolean;
 }
 
@@ -593,7 +595,14 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
   /** The usage poller finished a scrape of `cluster`: push the nodes whose shares moved by a step. */
   usageScraped(cluster: string): void {
     const e = this.entries.get(cluster);
-    if (e?.nodes.everSynced) this.pushMovedShares(e);
+    if (!e) return;
+    // Clients learn that usage became (un)available from the cluster's state message.
+    const available = this.o.usage?.status(cluster)?.available ?? null;
+    if (available !== e.usageAvailable) {
+      e.usageAvailable = available;
+      this.emit('state', cluster);
+    }
+    if (e.nodes.everSynced) this.pushMovedShares(e);
   }
 
   private pushMovedShares(e: Entry, names?: Iterable<string>): void {

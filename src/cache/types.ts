@@ -38,8 +38,11 @@ export interface CordonInfo {
   at?: string;
 }
 
-/** Resource shares (NodeResourceShares) are live values like podCount: null when unknown, never 0. */
-export interface NodeRow extends NodeResourceShares {
+/**
+ * Resource shares (NodeResourceShares) are live values like podCount: null when unknown, never 0. The server
+ * always sends them; they are optional in the type so a reader of an older server's rows must handle absence.
+ */
+export interface NodeRow extends Partial<NodeResourceShares> {
   cluster: string;
   name: string;
   uid: string;

@@ -39,10 +39,10 @@ export function parseUsageFilter(text: string): UsageFilter[] {
   return out;
 }
 
-export function matchUsage(filters: readonly UsageFilter[], s: NodeResourceShares): boolean {
+export function matchUsage(filters: readonly UsageFilter[], s: Partial<NodeResourceShares>): boolean {
   for (const f of filters) {
     const v = s[f.field];
-    if (v === null) return false;
+    if (v === null || v === undefined) return false;
     const ok =
       f.op === '>' ? v > f.value : f.op === '>=' ? v >= f.value : f.op === '<' ? v < f.value : v <= f.value;
     if (!ok) return false;

@@ -62,10 +62,10 @@ const rows = (cluster: string): NodeRow[] => cache.rows(cluster)!;
 
 describe('node usage and requests in the cache', () => {
   it("sums each node's pod requests and limits as the pods declare them", async () => {
-    const pods = await withMetrics.state.list<{
+    const pods = (await withMetrics.state.list('pods')) as {
       spec?: { nodeName?: string; containers?: unknown[] };
       status?: { phase?: string };
-    }>('pods');
+    }[];
     for (const row of rows('m')) {
       let cpu = 0;
       let memLim = 0;

@@ -12,12 +12,9 @@ import type {
   Taint,
 } from '../../../src/cache/types';
 import type { PodAction, PodCause } from '../../../src/operations/drain-types';
+import type { PodResources } from '../../../src/usage/pod-resources';
+import type { ClusterUsageStatus, NodeUsageHistory } from '../../../src/usage/types';
 import type { JobNodeStatus, JobOperation, JobStatus } from '../../../src/operations/job-types';
-import type {
-  JobDeltaMessage,
-  JobGapMessage,
-  JobsSubscribedMessage,
-} from '../../../src/realtime/job-delta-types';
 
 export type { JobNodeStatus, JobOperation, JobStatus, NodeCondition, NodeStatus, Resources, Taint };
 
@@ -72,9 +69,11 @@ export interface ClusterInfo {
   lastEventAt?: string;
   lastError?: string;
   podIndex: boolean;
-  /** Requests made for a user are sent as that user (Impersonate-User/Group). */
-  impersonate?: boolean;
+  /** Whether node usage (metrics.k8s.io) can be read; absent while the server's usage poller is off. */
+  usage?: ClusterUsageStatus;
 }
+
+export type { ClusterUsageStatus, NodeUsageHistory, PodResources };
 
 export interface KubeContext {
   name: string;
@@ -120,6 +119,8 @@ export interface PodSummary {
   terminating?: boolean;
   priorityClassName?: string;
   qosClass?: string;
+  /** Millicores and bytes; absent from older servers. */
+  resources?: PodResources;
 }
 
 export interface EventSummary {
@@ -185,8 +186,6 @@ export interface Job {
     skipped: number;
     pending: number;
     running?: number;
-    cancelled?: number;
-    interrupted?: number;
   };
   /** Absent in job lists (GET /jobs); present in GET /jobs/{id} and progress messages. */
   nodes?: { cluster: string; name: string; status: JobNodeStatus; message?: string }[];
@@ -272,10 +271,8 @@ export interface GuardDetails {
   schedulableNow?: number;
   schedulableAfter?: number;
   minimumShare?: number;
-  /** Nodes this request would newly make unschedulable. */
+  /** Nodes that running cordon/drain jobs will still take out. */
   takenOut?: number;
-  /** Other nodes that running cordon/drain jobs will still take out. */
-  reservedByJobs?: number;
 }
 
 /** WebSocket messages from the server. */
@@ -294,9 +291,7 @@ export type ServerMessage =
   | { type: 'node.deleted'; cluster: string; name: string; version: number }
   | { type: 'node.podCount'; cluster: string; name: string; version: number; podCount: number | null }
   | { type: 'cluster.state'; cluster: string; state: ClusterInfo }
-  | JobDeltaMessage
-  | JobsSubscribedMessage
-  | JobGapMessage
+  | { type: 'job.progress'; job: Job }
   | { type: 'resync'; cluster: string; reason: string }
   | { type: 'error'; message: string }
   | { type: 'pong' };

@@ -42,7 +42,11 @@ export type ColumnId =
   | 'gpu'
   | 'kubeletVersion'
   | 'internalIP'
-  | 'age';
+  | 'age'
+  | 'cpuUse'
+  | 'memUse'
+  | 'cpuReq'
+  | 'memReq';
 
 export interface ColumnDef {
   id: ColumnId;
@@ -67,6 +71,9 @@ export interface RenderContext {
     by: string;
     at: string;
     podsTitle: string;
+    used: string;
+    requested: string;
+    limits: string;
   };
   openNode: (n: NodeRow) => void;
   now: number;
@@ -86,6 +93,9 @@ export function renderContext(
       by: t('nodes.cordonBy'),
       at: t('nodes.cordonAt'),
       podsTitle: t('nodes.podsTitle'),
+      used: t('nodes.used'),
+      requested: t('nodes.requested'),
+      limits: t('nodes.limits'),
     },
     openNode,
     now,
@@ -166,6 +176,54 @@ const pair = (alloc: string, cap: string, extra: Record<string, string> = {}) =>
     `${esc(alloc)}${muted(` / ${cap}`)}`,
   );
 
+const pct = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '–' : `${Math.round(v * 100)}%`;
+
+/** One bar per share; over 100 % (limits overcommitted) the bar is full and marked. */
+function bar(kind: string, v: number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const w = Math.max(0, Math.min(1, v)) * 100;
+  const over = v > 1 ? ' knm-bar-over' : v >= 0.9 ? ' knm-bar-hot' : '';
+  return el('i', { class: `knm-bar knm-bar-${kind}${over}`, style: `width:${w.toFixed(1)}%` });
+}
+
+/**
+ * used / requested / limits of one resource: the used share as text, three thin bars, every value on hover.
+ * Unknown usage (the cluster has no metrics API) shows a dash, never 0 %.
+ */
+function usageCell(res: 'cpu' | 'mem') {
+  return (n: NodeRow, ctx: RenderContext): string => {
+    const used = n[`${res}Used`];
+    const req = n[`${res}Requested`];
+    const lim = n[`${res}Limits`];
+    if ((used ?? null) === null && (req ?? null) === null) return muted('–');
+    const title = `${ctx.text.used} ${pct(used)} · ${ctx.text.requested} ${pct(req)} · ${ctx.text.limits} ${pct(lim)}`;
+    return el(
+      'span',
+      { class: 'knm-usage', title, 'data-testid': `node-${res}-use` },
+      el('span', { class: 'knm-usage-text' }, esc(pct(used))) +
+        el('span', { class: 'knm-bars' }, bar('used', used) + bar('req', req) + bar('lim', lim)),
+    );
+  };
+}
+
+function requestsCell(res: 'cpu' | 'mem') {
+  return (n: NodeRow, ctx: RenderContext): string => {
+    const req = n[`${res}Requested`];
+    const lim = n[`${res}Limits`];
+    if ((req ?? null) === null) return muted('–');
+    return el(
+      'span',
+      {
+        class: 'knm-pair',
+        title: `${ctx.text.requested} ${pct(req)} · ${ctx.text.limits} ${pct(lim)}`,
+        'data-testid': `node-${res}-req`,
+      },
+      `${esc(pct(req))}${muted(` / ${pct(lim)}`)}`,
+    );
+  };
+}
+
 export const COLUMNS: ColumnDef[] = [
   { id: 'status', width: 110, sort: 'status', defaultVisible: true, fixed: true, render: statusCell },
   {
@@ -227,6 +285,10 @@ export const COLUMNS: ColumnDef[] = [
           muted(` / ${formatCount(n.allocatable.pods)}`),
       ),
   },
+  { id: 'cpuUse', width: 120, sort: 'cpuUsed', defaultVisible: true, render: usageCell('cpu') },
+  { id: 'memUse', width: 120, sort: 'memUsed', defaultVisible: true, render: usageCell('mem') },
+  { id: 'cpuReq', width: 110, sort: 'cpuRequested', defaultVisible: false, render: requestsCell('cpu') },
+  { id: 'memReq', width: 110, sort: 'memRequested', defaultVisible: false, render: requestsCell('mem') },
   {
     id: 'gpu',
     width: 80,

@@ -1,5 +1,7 @@
 /** Filtering and ordering of node rows, shared by the table and its live-update path. */
 import type { NodeRow, NodeStatus } from '../api/types';
+// The server's own grammar for `usage` (a small pure module): the console filters exactly as the API does.
+import { matchUsage, parseUsageFilter, UsageFilterError } from '../../../src/cache/usage-filter';
 import { parseQuantity } from './format';
 import {
   matchesSelector,
@@ -17,6 +19,8 @@ export interface NodeFilter {
   role: string;
   labelSelector: string;
   taint: string;
+  /** Resource share comparisons, e.g. `cpuUsed>90%,memRequested<0.2` (same syntax as the API's `usage`). */
+  usage: string;
 }
 
 export const emptyFilter = (): NodeFilter => ({
@@ -26,12 +30,13 @@ export const emptyFilter = (): NodeFilter => ({
   role: '',
   labelSelector: '',
   taint: '',
+  usage: '',
 });
 
 export interface CompiledFilter {
   match: (n: NodeRow) => boolean;
   /** Field of the filter that could not be parsed; the rest still applies. */
-  errors: Partial<Record<'labelSelector' | 'taint', string>>;
+  errors: Partial<Record<'labelSelector' | 'taint' | 'usage', string>>;
 }
 
 export function compileFilter(f: NodeFilter): CompiledFilter {
@@ -70,6 +75,13 @@ export function compileFilter(f: NodeFilter): CompiledFilter {
     if (!(e instanceof TaintFilterError)) throw e;
     errors.taint = e.message;
   }
+  try {
+    const u = parseUsageFilter(f.usage);
+    if (u.length) tests.push((n) => matchUsage(u, n));
+  } catch (e) {
+    if (!(e instanceof UsageFilterError)) throw e;
+    errors.usage = e.message;
+  }
   return { match: (n) => tests.every((t) => t(n)), errors };
 }
 
@@ -86,7 +98,11 @@ export type SortKey =
   | 'gpu'
   | 'kubeletVersion'
   | 'internalIP'
-  | 'age';
+  | 'age'
+  | 'cpuUsed'
+  | 'memUsed'
+  | 'cpuRequested'
+  | 'memRequested';
 
 export interface Sort {
   key: SortKey;
@@ -128,6 +144,12 @@ export function sortValue(n: NodeRow, key: SortKey): string | number {
     case 'age':
       // Older first when ascending, like kubectl's AGE column read as a duration.
       return -Date.parse(n.createdAt);
+    case 'cpuUsed':
+    case 'memUsed':
+    case 'cpuRequested':
+    case 'memRequested':
+      // Unknown (no metrics API, no pod index) sorts last, never as 0.
+      return n[key] ?? NaN;
   }
 }
 
