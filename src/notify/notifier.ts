@@ -44,6 +44,8 @@ export interface NotifierOptions {
   timeoutMs?: number;
   /** Attempts in flight at once (default 4), so one slow receiver cannot hold every delivery back. */
   concurrency?: number;
+  /** Attempts in flight at once to one webhook (default 2). */
+  perEndpoint?: number;
   /** How long the endpoint list is reused before it is read again (default 10 s; local edits refresh it). */
   endpointCacheMs?: number;
 }
@@ -71,6 +73,9 @@ export class Notifier {
   private readonly queueLimit: number;
   private readonly timeoutMs: number;
   private readonly concurrency: number;
+  private readonly perEndpoint: number;
+  /** Attempts in flight per webhook id. */
+  private readonly busy = new Map<string, number>();
   private readonly endpointCacheMs: number;
   private readonly debouncer: HealthDebouncer;
   private readonly queue: Item[] = [];
@@ -95,6 +100,7 @@ export class Notifier {
     this.queueLimit = o.queueLimit ?? 1000;
     this.timeoutMs = o.timeoutMs ?? 10_000;
     this.concurrency = o.concurrency ?? 4;
+    this.perEndpoint = o.perEndpoint ?? 2;
     this.endpointCacheMs = o.endpointCacheMs ?? 10_000;
     this.debouncer = new HealthDebouncer(this.timers, (id, t) => void this.releaseHealth(id, t));
   }
@@ -247,12 +253,20 @@ export class Notifier {
   }
 
   private pump(): void {
-    while (!this.halted && this.running.size < this.concurrency && this.queue.length) {
-      const item = this.queue.shift()!;
+    while (!this.halted && this.running.size < this.concurrency) {
+      // The oldest message whose webhook has a free slot: a receiver that hangs until the timeout holds at most
+      // perEndpoint of the slots, and the other webhooks keep being served.
+      const at = this.queue.findIndex((i) => (this.busy.get(i.endpoint.id) ?? 0) < this.perEndpoint);
+      if (at < 0) break;
+      const [item] = this.queue.splice(at, 1) as [Item];
+      const id = item.endpoint.id;
+      this.busy.set(id, (this.busy.get(id) ?? 0) + 1);
       const p: Promise<void> = this.attempt(item).finally(() => {
         this.running.delete(p);
+        const n = (this.busy.get(id) ?? 1) - 1;
+        if (n > 0) this.busy.set(id, n);
+        else this.busy.delete(id);
         this.pump();
-        if (!this.queue.length && !this.running.size) for (const w of this.idleWaiters.splice(0)) w();
       });
       this.running.add(p);
     }

@@ -1,8 +1,18 @@
 // Webhook delivery against a real HTTP receiver: signatures, payload shapes, back-off, give-up, debounce, the
 // bounded queue, redirects, and what reaches the logs.
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failedJob, startNotifier, startReceiver } from './harness.js';
+
+async function until(ok: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -252,5 +262,39 @@ describe('webhook delivery', () => {
     );
     expect(byJob.j1).toMatchObject({ status: 'dropped', attempts: 1 });
     expect(byJob.j2).toMatchObject({ status: 'delivered', attempts: 1, event: 'job.interrupted' });
+  });
+
+  it('keeps serving other webhooks while one receiver hangs', async () => {
+    // A receiver that reads the request and never answers until released.
+    const held: http.ServerResponse[] = [];
+    let released = false;
+    const hanging = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => (released ? res.end() : held.push(res)));
+    });
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    const release = () => {
+      released = true;
+      for (const res of held.splice(0)) res.end();
+    };
+    cleanups.push(async () => {
+      release();
+      await new Promise<void>((r) => hanging.close(() => r()));
+    });
+    const { rx, n } = await setup([200], { concurrency: 4, perEndpoint: 2, timeoutMs: 30_000 });
+    await n.add(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}/slow`, { name: 'slow' });
+    for (const id of ['j1', 'j2', 'j3']) n.notifier.onJobFinished(failedJob({ id }));
+    await until(() => held.length === 2, 'two attempts at the hanging receiver');
+    await n.add(rx.url, { name: 'fast' });
+    n.notifier.invalidate();
+    n.notifier.onJobFinished(failedJob({ id: 'j4' }));
+    await until(() => rx.received.length === 1, 'the other webhook to be served');
+    expect(JSON.parse(rx.received[0]!.body).job.id).toBe('j4');
+    expect(held).toHaveLength(2);
+    // j3 and j4 for the hanging receiver wait for its slots.
+    expect(n.notifier.status()).toMatchObject({ inFlight: 2, queued: 2 });
+    release();
+    await n.notifier.idle();
+    expect(n.notifier.status()).toMatchObject({ inFlight: 0, queued: 0 });
   });
 });
