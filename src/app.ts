@@ -37,6 +37,9 @@ import { RealtimeHub } from './realtime/hub.js';
 import { createOperations, type OperationsServices } from './operations/context.js';
 import { kubeNodeFromDetail } from './operations/live-view.js';
 import { nodeRoutes } from './api/routes/nodes.js';
+import { usageRoutes } from './api/routes/usage.js';
+import { UsagePoller } from './usage/poller.js';
+import { UsageStore } from './usage/store.js';
 import { clusterOptionRoutes } from './api/routes/cluster-options.js';
 import { AccessReviews } from './clusters/access-review.js';
 import { wsRoutes } from './api/routes/ws.js';
@@ -148,9 +151,26 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   // Shutdown steps run in reverse order of these registrations, after the HTTP server has finished.
   const security = securityFor({ config, store, log });
   // The cache subscribes to the registry before it starts, so clusters loaded at boot are followed.
-  const cache = new CacheManager({ log: log.child({ part: 'cache' }), podIndex: config.podIndex });
+  // Node usage: one metrics.k8s.io LIST per cluster on a timer into memory (src/usage); rows read it there.
+  const usage = new UsageStore({
+    intervalMs: config.usageIntervalMs,
+    historyMs: config.usageHistoryMinutes * 60_000,
+  });
+  const cache = new CacheManager({
+    log: log.child({ part: 'cache' }),
+    podIndex: config.podIndex,
+    usage: config.usageIntervalMs > 0 ? usage : undefined,
+  });
   cache.attach(clusters);
   onStop('node cache', () => cache.close());
+  const usagePoller = new UsagePoller({
+    store: usage,
+    intervalMs: config.usageIntervalMs,
+    log: log.child({ part: 'usage' }),
+    onScrape: (c) => cache.usageScraped(c),
+  });
+  usagePoller.attach(clusters);
+  onStop('usage poller', () => usagePoller.close());
   const hub = new RealtimeHub({
     source: cache,
     readAccess: access,
@@ -275,6 +295,13 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(clusterOptionRoutes, { clusters, clusterStatus: cache, access });
     await server.register(auditRoutes, { security });
     await server.register(nodeRoutes, { cache, clusters, access });
+    await server.register(usageRoutes, {
+      cache,
+      usage,
+      clusters,
+      access,
+      intervalMs: config.usageIntervalMs,
+    });
     await server.register(operationRoutes, { operations });
     await server.register(jobRoutes, { operations });
     await server.register(templateRoutes, { operations });

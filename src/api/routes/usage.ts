@@ -9,6 +9,8 @@ import { allocatableOf } from '../../usage/shares.js';
 import type { UsageStore } from '../../usage/store.js';
 import type { NodeUsageHistory } from '../../usage/types.js';
 import type { RoutePolicy } from '../policy.js';
+import type { AccessReviews } from '../../clusters/access-review.js';
+import { readGate } from './read-access.js';
 
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -19,12 +21,15 @@ export interface UsageRouteOptions {
   /** Every cluster that exists (the registry). */
   clusters: { list(): readonly { name: string }[] };
   intervalMs: number;
+  /** Access reviews for clusters that act as the signed-in user: usage is shown to whoever may list nodes. */
+  access?: AccessReviews;
 }
 
 export async function usageRoutes(
   app: FastifyInstance,
-  { cache, usage, clusters, intervalMs }: UsageRouteOptions,
+  { cache, usage, clusters, intervalMs, access }: UsageRouteOptions,
 ): Promise<void> {
+  const gate = readGate(access);
   app.get<{ Params: { cluster: string; name: string } }>(
     '/api/v1/clusters/:cluster/nodes/:name/usage',
     { config: { policy: VIEWER_OF_CLUSTER } },
@@ -34,6 +39,7 @@ export async function usageRoutes(
         throw notFound(`cluster "${cluster}" not found`);
       if (name.length > 253 || !NODE_NAME.test(name))
         throw badRequest(`"${name}" is not a valid node name`, 'name');
+      await gate.require(req, cluster);
       let node;
       try {
         node = await cache.getNode(cluster, name);
