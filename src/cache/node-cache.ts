@@ -207,7 +207,8 @@ export class NodeCache {
       consider(u, u.size);
     }
     for (const t of q.taints ?? []) {
-      if (t.negate) continue;
+      // An effect-only filter (":NoExecute") names no key the index could narrow by.
+      if (t.negate || t.key === '') continue;
       const s = this.byTaint.get(t.key);
       consider(s ?? [], s?.size ?? 0);
     }

@@ -3,6 +3,7 @@
  * (QueryError.field) so the API can answer 400 with `field`.
  */
 import { parseLabelSelector, SelectorError } from '../kube/selector.js';
+import { ConditionFilterError, parseConditionFilter } from './condition-filter.js';
 import { QueryError, type NodeQuery } from './query.js';
 import { parseSort, SORT_FIELD_NAMES, SORT_RESOURCE_HINT } from './sort.js';
 import { parseTaintFilter, TaintFilterError } from './taint-filter.js';
@@ -19,6 +20,7 @@ const KNOWN = new Set([
   'role',
   'labelSelector',
   'taint',
+  'condition',
   'usage',
   'sort',
   'limit',
@@ -86,6 +88,17 @@ export function parseNodeQuery(params: Record<string, unknown>): NodeQuery & { c
       if (f.length) q.taints = f;
     } catch (e) {
       if (e instanceof TaintFilterError) throw new QueryError('taint', e.message);
+      throw e;
+    }
+  }
+
+  const condition = one(params, 'condition');
+  if (condition !== undefined) {
+    try {
+      const f = parseConditionFilter(condition);
+      if (f.length) q.conditions = f;
+    } catch (e) {
+      if (e instanceof ConditionFilterError) throw new QueryError('condition', e.message);
       throw e;
     }
   }

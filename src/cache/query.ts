@@ -17,6 +17,7 @@ import {
   type SortSpec,
   type SortValue,
 } from './sort.js';
+import { matchConditions, type ConditionFilter } from './condition-filter.js';
 import { matchTaints, type TaintFilter } from './taint-filter.js';
 import type { NodeRecord, NodeStatus } from './types.js';
 import { matchUsage, type UsageFilter } from './usage-filter.js';
@@ -29,6 +30,8 @@ export interface NodeQuery {
   role?: string;
   selector?: LabelSelector;
   taints?: TaintFilter[];
+  /** Condition types that must (or, negated, must not) be True (condition-filter.ts). */
+  conditions?: ConditionFilter[];
   /** Resource share comparisons, all of which must hold (usage-filter.ts). */
   usage?: UsageFilter[];
   sort?: SortSpec;
@@ -78,7 +81,7 @@ export class QueryError extends Error {
 export function compileFilter(q: NodeQuery): (rec: NodeRecord) => boolean {
   const needle = q.search?.trim().toLowerCase() || undefined;
   const status = q.status?.length ? new Set(q.status) : undefined;
-  const { schedulable, role, selector, taints } = q;
+  const { schedulable, role, selector, taints, conditions } = q;
   return (r) => {
     if (status && !status.has(r.status)) return false;
     if (schedulable !== undefined && r.unschedulable === schedulable) return false;
@@ -93,6 +96,7 @@ export function compileFilter(q: NodeQuery): (rec: NodeRecord) => boolean {
     }
     if (selector?.length && !matchLabels(selector, r.labels)) return false;
     if (taints?.length && !matchTaints(taints, r.taints)) return false;
+    if (conditions?.length && !matchConditions(conditions, r.conditions)) return false;
     return true;
   };
 }
@@ -117,6 +121,7 @@ export function queryIdentity(q: NodeQuery, clusters: readonly string[]): string
     q.taints ?? [],
     q.sort ? [q.sort.field.name, q.sort.desc] : null,
     ...(q.usage?.length ? [q.usage] : []),
+    ...(q.conditions?.length ? [{ conditions: q.conditions }] : []),
   ]);
 }
 

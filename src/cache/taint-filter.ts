@@ -1,7 +1,7 @@
 /**
  * The `taint` query filter: `key`, `key=value`, `key:Effect`, `key=value:Effect`, comma-separated (all must
  * hold); a leading `!` asks for nodes WITHOUT such a taint. Matching is kubectl's: by key, and by value and
- * effect only when given.
+ * effect only when given. `:Effect` alone (no key) matches any taint with that effect, e.g. `:NoExecute`.
  */
 import { labelValueProblem, qualifiedNameProblem } from '../kube/names.js';
 import type { Taint } from './types.js';
@@ -33,7 +33,10 @@ export function parseTaintFilter(input: string): TaintFilter[] {
     const eq = kv.indexOf('=');
     const key = eq >= 0 ? kv.slice(0, eq) : kv;
     const value = eq >= 0 ? kv.slice(eq + 1) : undefined;
-    const kp = qualifiedNameProblem(key);
+    // An empty key is "any key", but only with an effect: a bare "" or "=v" says nothing to match on.
+    if (key === '' && (effect === undefined || value !== undefined))
+      throw new TaintFilterError(`invalid taint filter "${s}": give a key or an effect (":NoExecute")`);
+    const kp = key === '' ? undefined : qualifiedNameProblem(key);
     if (kp) throw new TaintFilterError(`invalid taint key "${key}": ${kp}`);
     if (value !== undefined) {
       const vp = labelValueProblem(value);
@@ -53,7 +56,7 @@ export function matchTaints(filters: readonly TaintFilter[], taints: readonly Ta
   for (const f of filters) {
     const hit = taints.some(
       (t) =>
-        t.key === f.key &&
+        (f.key === '' || t.key === f.key) &&
         (f.value === undefined || (t.value ?? '') === f.value) &&
         (f.effect === undefined || t.effect === f.effect),
     );
