@@ -65,6 +65,7 @@ describe('adding a cluster from a kubeconfig', () => {
       context: 'prod',
       createdBy: 'test-admin',
       podIndex: true,
+      impersonate: false,
       nodeCount: 0,
       // The live cache starts following it at once; the first LIST has not finished when the answer is sent.
       state: 'syncing',
@@ -73,6 +74,7 @@ describe('adding a cluster from a kubeconfig', () => {
       'context',
       'createdAt',
       'createdBy',
+      'impersonate',
       'name',
       'nodeCount',
       'permissions',
@@ -429,6 +431,7 @@ describe('each bad input has its own error and saves nothing', () => {
       [{ name: 'x', source: 'kubeconfig' }, 'kubeconfig'],
       [{ name: 'x', source: 'server-context' }, 'context'],
       [{ name: 'x', source: 'in-cluster', podIndex: 'yes' }, 'podIndex'],
+      [{ name: 'x', source: 'in-cluster', impersonate: 'yes' }, 'impersonate'],
     ];
     for (const [body, field] of cases) {
       const res = await a.call('POST', '/api/v1/clusters', body);
