@@ -43,6 +43,7 @@ import { UsageStore } from './usage/store.js';
 import { clusterOptionRoutes } from './api/routes/cluster-options.js';
 import { AccessReviews } from './clusters/access-review.js';
 import { wsRoutes } from './api/routes/ws.js';
+import { docsRoutes } from './api/openapi.js';
 import { operationRoutes } from './api/routes/operations.js';
 import { jobRoutes } from './api/routes/jobs.js';
 import { templateRoutes } from './api/routes/templates.js';
@@ -309,6 +310,8 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(nodeHealthRoutes, { health, cache, clusters });
     await server.register(webhookRoutes, { webhooks: new WebhookAdmin(webhookStore, notifier, audit) });
     await server.register(wsRoutes, { hub, compress: config.compression });
+    // Last: the reference page documents every route registered before it.
+    await server.register(docsRoutes);
   } catch (e) {
     if (!o.store) await store.close();
     throw e;

@@ -26,6 +26,7 @@ import { hostAllowed, hostPolicy } from '../auth/hosts.js';
 import { httpRequests } from '../metrics/registry.js';
 import { ApiError, toApiError } from '../errors.js';
 import { useZodSchemas } from './validation.js';
+import { registerOpenApi } from './openapi.js';
 
 /**
  * Routes or hooks added to the root instance itself (tests' probes and recorders). Product route groups are
@@ -184,7 +185,7 @@ export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Pr
     // X-Forwarded-For is believed only from these proxies; request.ip is then the right-most untrusted address.
     trustProxy: ctx.config.trustedProxies.length ? ctx.config.trustedProxies : false,
     // A Kubernetes name may be 253 characters; longer path segments answer 414 before any route runs.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors fastify answers before routing (a bad URL, an over-long path segment): the stable shape too.
     frameworkErrors: (err, req, reply: FastifyReply) => {
       const { apiError } = classifyError(err, String(req.id));
@@ -194,6 +195,7 @@ export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Pr
     clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
   useZodSchemas(app);
+  await registerOpenApi(app);
 
   const hosts = hostPolicy(ctx.config);
   app.addHook('onRequest', async (req, reply) => {
@@ -266,7 +268,7 @@ export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Pr
   });
 
   if (webDir) {
-    app.get('/*', { config: { policy: { public: true } } }, (req, reply) => {
+    app.get('/*', { config: { policy: { public: true } }, schema: { hide: true } }, (req, reply) => {
       const p = req.url.split('?')[0]!;
       if (p.startsWith('/api/')) return reply.callNotFound();
       // As in the not-found handler, sendFile's reply is not returned (nor awaited).
@@ -279,7 +281,7 @@ export async function buildServer(ctx: ServerBase, opts: ServerOptions = {}): Pr
       void reply.sendFile(p, immutable ? { maxAge: '365d', immutable: true } : { maxAge: 0 });
     });
   } else {
-    app.get('/', { config: { policy: { public: true } } }, (_req, reply) =>
+    app.get('/', { config: { policy: { public: true } }, schema: { hide: true } }, (_req, reply) =>
       reply.type('text/html; charset=utf-8').send(NOT_BUILT),
     );
   }
