@@ -99,6 +99,7 @@ export default {
     filterSelector: 'Label selector, e.g. zone=a,!gpu',
     filterTaint: 'Taint, e.g. key=value:NoSchedule',
     filterUsage: 'Usage, e.g. cpuUsed>90%',
+    filterCondition: 'Conditions (True)',
     usageUnavailable: 'No usage for cluster {cluster}',
     usageTitle: 'used / requested / limits, as shares of allocatable',
     used: 'used',

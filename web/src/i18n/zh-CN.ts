@@ -98,6 +98,7 @@ export default {
     filterSelector: '标签选择器，如 zone=a,!gpu',
     filterTaint: '污点，如 key=value:NoSchedule',
     filterUsage: '用量，如 cpuUsed>90%',
+    filterCondition: '状况（为 True）',
     usageUnavailable: '集群 {cluster} 无用量数据',
     usageTitle: '已用 / 请求 / 限制，占可分配量的比例',
     used: '已用',

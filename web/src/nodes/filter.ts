@@ -2,6 +2,12 @@
 import type { NodeRow, NodeStatus } from '../api/types';
 // The server's own grammar for `usage` (a small pure module): the console filters exactly as the API does.
 import { matchUsage, parseUsageFilter, UsageFilterError } from '../../../src/cache/usage-filter';
+// The server's condition grammar, shared so the console selects exactly what `condition=` selects.
+import {
+  ConditionFilterError,
+  matchConditions,
+  parseConditionFilter,
+} from '../../../src/cache/condition-filter';
 import { parseQuantity } from './format';
 import {
   matchesSelector,
@@ -19,6 +25,8 @@ export interface NodeFilter {
   role: string;
   labelSelector: string;
   taint: string;
+  /** Condition types that must be True, e.g. `MemoryPressure,DiskPressure` (the API's `condition`). */
+  condition: string;
   /** Resource share comparisons, e.g. `cpuUsed>90%,memRequested<0.2` (same syntax as the API's `usage`). */
   usage: string;
 }
@@ -30,13 +38,14 @@ export const emptyFilter = (): NodeFilter => ({
   role: '',
   labelSelector: '',
   taint: '',
+  condition: '',
   usage: '',
 });
 
 export interface CompiledFilter {
   match: (n: NodeRow) => boolean;
   /** Field of the filter that could not be parsed; the rest still applies. */
-  errors: Partial<Record<'labelSelector' | 'taint' | 'usage', string>>;
+  errors: Partial<Record<'labelSelector' | 'taint' | 'condition' | 'usage', string>>;
 }
 
 export function compileFilter(f: NodeFilter): CompiledFilter {
@@ -74,6 +83,13 @@ export function compileFilter(f: NodeFilter): CompiledFilter {
   } catch (e) {
     if (!(e instanceof TaintFilterError)) throw e;
     errors.taint = e.message;
+  }
+  try {
+    const c = parseConditionFilter(f.condition);
+    if (c.length) tests.push((n) => matchConditions(c, n.conditions));
+  } catch (e) {
+    if (!(e instanceof ConditionFilterError)) throw e;
+    errors.condition = e.message;
   }
   try {
     const u = parseUsageFilter(f.usage);
