@@ -182,6 +182,27 @@ describe('stop rules', () => {
     expect(unschedulable(w, 'm-2')).toBe(false);
   });
 
+  it('an abort stops the plan: the held node stays cordoned, nodes not started are cancelled untouched', async () => {
+    const { w, s } = await setUp();
+    const id = await start(s, plan({ hold: { mode: 'operator' } }));
+    await until(async () => stepOf(await s.maintenance.get(admin, id), 'm-0') === 'hold', 20_000, 'm-0 held');
+    await s.maintenance.abort(admin, id);
+    const done = await until(
+      async () => {
+        const j = await s.maintenance.get(admin, id);
+        return j.status === 'cancelled' ? j : undefined;
+      },
+      20_000,
+      'the plan to be cancelled',
+    );
+    expect(stepOf(done, 'm-0')).toBe('cancelled');
+    expect(done.nodes.map((n) => n.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    expect(done.nodes[0]!.message).toBe('cancelled at hold; the node stays cordoned');
+    expect(unschedulable(w, 'm-0')).toBe(true);
+    expect(['m-1', 'm-2', 'm-3'].some((n) => unschedulable(w, n))).toBe(false);
+    await expect(s.maintenance.pause(admin, id)).rejects.toMatchObject({ status: 409 });
+  });
+
   it('the guard refusing a cordon pauses the plan before that node is touched', async () => {
     const { w, s } = await setUp(0.9);
     const id = await start(s, plan());

@@ -72,7 +72,16 @@ export class MaintenanceExecutor implements JobKindExecutor {
     let stored = await state.nodes(job.id);
     if (stored.length === 0) {
       // First start: the order and the waves are decided once and kept, so a resumed plan keeps them.
-      const facts = await readPlannedNodes(this.deps.ops, job.nodes, params.order, r.signal);
+      let facts;
+      try {
+        facts = await readPlannedNodes(this.deps.ops, job.nodes, params.order, r.signal);
+      } catch (e) {
+        if (r.signal.aborted) return;
+        const why = `the plan could not be made: ${(e as Error).message}`;
+        for (const [seq, n] of job.nodes.entries())
+          if (n.status === 'pending') await r.setNode(seq, 'failed', why);
+        return;
+      }
       const seqOf = new Map(job.nodes.map((n, i) => [`${n.cluster}/${n.name}`, i]));
       stored = planWaves(facts, params.order, params.maxUnavailable)
         .flatMap((wave, w) => wave.map((n) => ({ n, w })))
@@ -129,11 +138,18 @@ export class MaintenanceExecutor implements JobKindExecutor {
         await this.step(run, n);
       }
     } catch (e) {
-      if (!(e instanceof Stopped) && !r.signal.aborted) throw e;
+      if (!(e instanceof Stopped) && !r.signal.aborted) {
+        // Something unforeseen (the store, a bug): this node fails and counts towards the stop rule.
+        await this.fail(run, n, `stopped at ${n.step}: ${(e as Error).message}`).catch(() => {});
+        return;
+      }
       if (r.stopReason() === 'cancelled' && !isFinal(n.step)) {
-        const at = n.step;
-        await this.enter(run, n, 'cancelled', `cancelled at ${at}; the node stays cordoned`).catch(() => {});
-        await r.setNode(n.seq, 'cancelled', `cancelled at ${at}; the node stays cordoned`);
+        const why =
+          n.step === 'pending'
+            ? 'cancelled before it started'
+            : `cancelled at ${n.step}; the node stays cordoned`;
+        await this.enter(run, n, 'cancelled', why).catch(() => {});
+        await r.setNode(n.seq, 'cancelled', why);
       }
       // Shutdown or hand-over: the step stays as stored, for whoever carries the plan on.
     }
