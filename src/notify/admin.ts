@@ -13,6 +13,12 @@ import { WEBHOOK_EVENTS, WEBHOOK_FORMATS, type WebhookDelivery, type WebhookEndp
 import { displayUrl, parseWebhookUrl } from './url.js';
 
 export const DEFAULT_DEBOUNCE_SECONDS = 60;
+/** What each change answers when it succeeds, as its audit entry says. */
+const SUCCESS_STATUS: Record<string, number> = {
+  'webhook.create': 201,
+  'webhook.delete': 204,
+  'webhook.test': 202,
+};
 export const MAX_DEBOUNCE_SECONDS = 3600;
 
 const fields = {
@@ -150,7 +156,7 @@ export class WebhookAdmin {
         action,
         params: { ...params, ...(w && typeof w === 'object' && w.host ? { id: w.id, host: w.host } : {}) },
         outcome: 'success',
-        status: action === 'webhook.create' ? 201 : action === 'webhook.delete' ? 204 : 200,
+        status: SUCCESS_STATUS[action] ?? 200,
       });
       return r;
     } catch (e) {

@@ -144,5 +144,7 @@ describe.each(dialects)('webhooks API on $name', (dialect) => {
     const list = (await call(admin, 'GET', '')).json();
     expect(list.items[0].lastDelivery).toMatchObject({ status: 'delivered' });
     expect(list.status).toMatchObject({ dropped: 0, queued: 0 });
+    const tested = await auditEntries(t, { operation: 'webhook.test' });
+    expect(tested[0]).toMatchObject({ user: 'admin', outcome: 'success', status: 202 });
   });
 });
