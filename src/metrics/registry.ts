@@ -176,3 +176,15 @@ export const uncaughtErrors = new client.Counter({
   labelNames: labels('kind'),
   registers: [registry],
 });
+export const webhookDeliveries = new client.Counter({
+  name: 'knm_webhook_deliveries_total',
+  help: 'Webhook deliveries that ended on this replica, by outcome (delivered, failed after the last attempt, dropped: queue full or shutdown)',
+  labelNames: labels('outcome'),
+  registers: [registry],
+});
+export const webhookAttempts = new client.Counter({
+  name: 'knm_webhook_attempts_total',
+  help: 'Webhook POSTs sent, by result (ok: 2xx; answered: any other status; no_answer: timeout or connection error)',
+  labelNames: labels('result'),
+  registers: [registry],
+});

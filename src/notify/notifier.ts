@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditRecord } from '../audit/log.js';
 import type { Logger } from '../log/logger.js';
+import { webhookAttempts, webhookDeliveries } from '../metrics/registry.js';
 import type { Job } from '../operations/job-types.js';
 import { HealthDebouncer } from './debounce.js';
 import { healthEvent, jobEvent, summaryOf, type NotifyEvent } from './events.js';
@@ -297,6 +298,7 @@ export class Notifier {
     }
     d.responseCode = r.status;
     d.error = r.error;
+    webhookAttempts.inc({ result: r.status === undefined ? 'no_answer' : r.error ? 'answered' : 'ok' });
     if (!r.error) return this.finish(item, 'delivered');
     const retry = r.status === undefined || r.status >= 500 || RETRY_STATUS.has(r.status);
     if (!retry || d.attempts >= this.maxAttempts || this.stopped) return this.finish(item, 'failed', r.error);
@@ -333,6 +335,7 @@ export class Notifier {
   private finish(item: Item, status: 'delivered' | 'failed' | 'dropped', error?: string): void {
     const { endpoint: ep, delivery: d, event } = item;
     d.status = status;
+    webhookDeliveries.inc({ outcome: status });
     if (error !== undefined) d.error = error;
     d.updatedAt = new Date(this.timers.now()).toISOString();
     this.write(item, () => this.o.store.updateDelivery(d.id, { ...d }));

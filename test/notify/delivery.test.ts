@@ -4,7 +4,12 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { webhookAttempts, webhookDeliveries } from '../../src/metrics/registry.js';
 import { failedJob, startNotifier, startReceiver } from './harness.js';
+
+async function metric(c: typeof webhookDeliveries, label: string, value: string): Promise<number> {
+  return (await c.get()).values.find((v) => v.labels[label] === value)?.value ?? 0;
+}
 
 async function until(ok: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -125,6 +130,8 @@ describe('webhook delivery', () => {
   it('gives up after the last attempt and shows the failure', async () => {
     const { rx, n } = await setup([500], { baseDelayMs: 100, maxAttempts: 3 });
     const ep = await n.add(rx.url);
+    const failedBefore = await metric(webhookDeliveries, 'outcome', 'failed');
+    const answeredBefore = await metric(webhookAttempts, 'result', 'answered');
     n.notifier.onJobFinished(failedJob());
     for (let i = 0; i < 5; i++) {
       await n.notifier.idle();
@@ -142,6 +149,8 @@ describe('webhook delivery', () => {
     const audit = await n.audit.list({ operation: 'webhook' });
     expect(audit.items).toHaveLength(1);
     expect(audit.items[0]).toMatchObject({ outcome: 'failure', status: 500 });
+    expect((await metric(webhookDeliveries, 'outcome', 'failed')) - failedBefore).toBe(1);
+    expect((await metric(webhookAttempts, 'result', 'answered')) - answeredBefore).toBe(3);
   });
 
   it('does not retry a 4xx and does not follow a redirect', async () => {
