@@ -288,7 +288,11 @@ export class RealtimeHub {
       return this.error(c, 'the clusters could not be asked what you may see; subscribe again');
     }
     if (c.closed) return;
-    for (const n of asked) if (c.hidden.has(n)) this.error(c, c.hidden.get(n)!);
+    for (const n of asked) {
+      const reason = c.hidden.get(n);
+      if (reason !== undefined)
+        this.send(c, 'error', JSON.stringify({ type: 'error', cluster: n, message: reason }));
+    }
     this.subscribe(c, names, since);
   }
 

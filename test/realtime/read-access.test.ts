@@ -54,6 +54,7 @@ describe('WebSocket scope under a cluster’s own RBAC', () => {
     expect(frames.filter((f) => f.type === 'snapshot').map((f) => f.cluster)).toEqual(['open']);
     expect(frames).toContainEqual({
       type: 'error',
+      cluster: 'strict',
       message: 'cluster "strict" does not let admin list nodes',
     });
 
@@ -68,6 +69,6 @@ describe('WebSocket scope under a cluster’s own RBAC', () => {
     const { hub, sock, c } = make(() => 'refused');
     hub.message(c, JSON.stringify({ type: 'subscribe', clusters: ['strict'] }));
     await settle();
-    expect(sock.take()).toEqual([{ type: 'error', message: 'refused' }]);
+    expect(sock.take()).toEqual([{ type: 'error', cluster: 'strict', message: 'refused' }]);
   });
 });

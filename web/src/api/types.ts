@@ -293,5 +293,6 @@ export type ServerMessage =
   | { type: 'cluster.state'; cluster: string; state: ClusterInfo }
   | { type: 'job.progress'; job: Job }
   | { type: 'resync'; cluster: string; reason: string }
-  | { type: 'error'; message: string }
+  /** `cluster`: that cluster's own RBAC does not let the user see its nodes (acting as the signed-in user). */
+  | { type: 'error'; message: string; cluster?: string }
   | { type: 'pong' };

@@ -93,6 +93,7 @@ export default {
   },
   nodes: {
     allClusters: 'All clusters',
+    clusterRefused: 'Cluster {cluster} shows you no nodes: its own RBAC does not let you list them',
     searchPlaceholder: 'Search name or IP',
     filterStatus: 'Status',
     filterSchedulable: 'Schedulable',

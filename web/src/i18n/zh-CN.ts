@@ -92,6 +92,7 @@ export default {
   },
   nodes: {
     allClusters: '全部集群',
+    clusterRefused: '集群 {cluster} 不向你显示节点：其自身的 RBAC 不允许你 list 节点',
     searchPlaceholder: '搜索名称或 IP',
     filterStatus: '状态',
     filterSchedulable: '可调度',

@@ -2,6 +2,7 @@
 import { nodeKey } from '../nodes/format';
 import { perf } from '../perf';
 import { NodeStore } from './nodeStore';
+import { noteRefusal } from './refusals';
 import { liveSocket } from './socket';
 
 function nextFrame(fn: () => void): void {
@@ -25,6 +26,7 @@ export const nodeStore = new NodeStore({
 });
 
 socket.on((m) => {
+  noteRefusal(m);
   switch (m.type) {
     case 'snapshot':
     case 'node.added':
