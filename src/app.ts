@@ -72,6 +72,9 @@ export interface Services {
   clusters: ClusterRegistry;
   /** The live node cache (src/cache); follows the registry's clusters. */
   cache: CacheManager;
+  /** Node usage from metrics.k8s.io (src/usage): what the poller found, and the poller. */
+  usage: UsageStore;
+  usagePoller: UsagePoller;
   /** Live cluster fields for ClusterInfo (the node cache). */
   clusterStatus: ClusterStatusProvider;
   /** The realtime hub behind /api/v1/ws (src/realtime); also the operations' job publisher. */
@@ -270,6 +273,8 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     security,
     clusters,
     cache,
+    usage,
+    usagePoller,
     clusterStatus: cache,
     hub,
     operations,

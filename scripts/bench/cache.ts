@@ -6,7 +6,9 @@
  * Steps: cold sync of nodes, then of the pod index, each followed by a retained-heap measurement after full
  * GC; then churn (≥ 200 node updates/s, mostly heartbeats) while measuring filtered/sorted pages of 50 and
  * full lists over HTTP, Kubernetes API calls per query, change-to-WebSocket latency with 10 subscribed
- * clients, and the same page answered by LISTing nodes from the API server (the approach the seed rejects).
+ * clients, and the same page answered by LISTing nodes from the API server (the approach the seed rejects);
+ * the usage poll (one metrics.k8s.io LIST of every node) is timed and its history measured, and runs every
+ * 10 s meanwhile.
  * Prints a table; `--out FILE` also writes the figures as JSON.
  */
 import fs from 'node:fs';
@@ -40,6 +42,7 @@ const FULL_REQUESTS = Number(arg('full-requests', '40'));
 const WS_CLIENTS = 10;
 const CHANGES = Number(arg('changes', '200'));
 const DIRECT_REQUESTS = Number(arg('direct-requests', '15'));
+const USAGE_POLLS = Number(arg('usage-polls', '10'));
 const CHURN = JSON.parse(
   arg(
     'churn',
@@ -137,6 +140,8 @@ async function main(): Promise<void> {
     const heap0 = await heapAfterGc();
     t = performance.now();
     await product.addCluster(CLUSTER, started.kubeconfig, false);
+    // Usage history is measured on its own, below.
+    product.usage?.pause(CLUSTER);
     if (!(await cache.waitForSync(CLUSTER, 300_000))) throw new Error('nodes did not sync');
     const nodeSyncS = (performance.now() - t) / 1000;
     const nodeCount = cache.resources().nodes;
@@ -163,6 +168,35 @@ async function main(): Promise<void> {
     const rowJsonBytesPerNode = (heap3 - heap2) / nodeCount;
     say(`serialised rows: ${Math.round(rowJsonBytesPerNode)} B/node once filled`);
 
+    // ---- the usage poll: one metrics.k8s.io NodeMetrics LIST of every node, parsed into the history ring ----
+    // The ring of each node is allocated whole at its first sample, so the heap after the first scrape is
+    // what an hour of history costs.
+    phase('usage');
+    const usage: Record<string, number> = {};
+    if (product.usage) {
+      const { poller, store } = product.usage;
+      product.usage.resume(CLUSTER);
+      await poller.pollNow(CLUSTER);
+      await sleep(200);
+      const heap4 = await heapAfterGc();
+      usage.usageHistoryBytesPerNode = Math.round((heap4 - heap3) / nodeCount);
+      usage.usageHistoryDataBytesPerNode = Math.round(store.footprint().dataBytes / nodeCount);
+      const pollMs: number[] = [];
+      const cpuPoll0 = process.cpuUsage();
+      for (let i = 0; i < USAGE_POLLS; i++) {
+        const s = performance.now();
+        await poller.pollNow(CLUSTER);
+        pollMs.push(performance.now() - s);
+      }
+      const cpuPoll = process.cpuUsage(cpuPoll0);
+      usage.usagePollP50Ms = round(percentile(pollMs, 50));
+      usage.usagePollMaxMs = round(Math.max(...pollMs));
+      usage.usagePollProductCpuMs = round((cpuPoll.user + cpuPoll.system) / 1000 / USAGE_POLLS);
+      say(
+        `usage poll: ${nodeCount} NodeMetrics in ${usage.usagePollP50Ms} ms (p50), ${usage.usagePollProductCpuMs} ms CPU here; history ${usage.usageHistoryBytesPerNode} B/node`,
+      );
+    }
+
     // ---- realtime clients (in their own process, like browsers), churn ---------------------------------
     const server = { url: product.url };
     const clients = ChildRpc.spawnClients();
@@ -176,6 +210,13 @@ async function main(): Promise<void> {
     });
 
     const informerEventsBefore = cache.informerStats(CLUSTER)!.nodes.events.MODIFIED ?? 0;
+    // Resource-share pushes (a node's used/requested share moved ≥ 2 points) per usage scrape while churn runs.
+    const scrapesBefore = product.usage?.poller.scrapes ?? 0;
+    let sharePushes = 0;
+    const onSharePush = (c: NodeChange) => {
+      if (c.kind === 'updated' && c.changed.includes('resources')) sharePushes++;
+    };
+    cache.on('change', onSharePush);
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
     // GC pauses in the product process while churn runs (to tell GC stalls from other waiting).
@@ -269,6 +310,8 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     cache.off('change', onChange);
+    cache.off('change', onSharePush);
+    const scrapesDuringChurn = (product.usage?.poller.scrapes ?? 0) - scrapesBefore;
     const latencies: number[] = [];
     const toCache: number[] = [];
     const cacheToWs: number[] = [];
@@ -370,6 +413,13 @@ async function main(): Promise<void> {
         2,
       ),
       simulatorStartSeconds: round(started.startMs / 1000, 1),
+      ...usage,
+      ...(product.usage
+        ? {
+            usageScrapesDuringChurn: scrapesDuringChurn,
+            usageSharePushesPerScrape: round(sharePushes / Math.max(1, scrapesDuringChurn), 1),
+          }
+        : {}),
     });
 
     await clients.close();

@@ -80,6 +80,8 @@ export function unavailableReason(err: unknown): string {
 export class UsagePoller {
   private readonly targets = new Map<string, Target>();
   private readonly clock: Clock;
+  /** Scrapes finished (successful or not) since start, over all clusters (benchmark, diagnostics). */
+  scrapes = 0;
 
   constructor(private readonly o: UsagePollerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -144,6 +146,7 @@ export class UsagePoller {
       if (was?.reason !== reason) this.o.log.info({ cluster: name, reason }, 'node usage unavailable');
       this.o.store.failed(name, this.clock.now(), reason);
     }
+    this.scrapes++;
     this.o.onScrape?.(name);
   }
 

@@ -13,6 +13,8 @@ import { loadConfig } from '../../../src/config/config.js';
 import { HttpKubeClient, kubeConfigFromText } from '../../../src/kube/client.js';
 import type { Logger } from '../../../src/log/logger.js';
 import { RealtimeHub } from '../../../src/realtime/hub.js';
+import type { UsagePoller } from '../../../src/usage/poller.js';
+import type { UsageStore } from '../../../src/usage/store.js';
 import { liveCacheServer } from './server.js';
 
 export interface Product {
@@ -21,6 +23,14 @@ export interface Product {
   /** Headers every HTTP and WebSocket request carries (credentials in "app" mode). */
   headers: Record<string, string>;
   cache: CacheManager;
+  /** The usage poller and what it holds ("app" mode). */
+  usage?: {
+    store: UsageStore;
+    poller: UsagePoller;
+    /** Stop polling a cluster and drop its history (so other parts' memory can be measured alone). */
+    pause(name: string): void;
+    resume(name: string): void;
+  };
   addCluster(name: string, kubeconfig: string, podIndex: boolean): Promise<void>;
   removeCluster(name: string): Promise<void>;
   close(): Promise<void>;
@@ -71,6 +81,8 @@ async function startApp(log: Logger): Promise<Product> {
     KNM_ADMIN_PASSWORD: 'bench-admin-password-1',
     // A throw-away key for the throw-away data directory (otherwise the app warns that it generated one).
     KNM_SECRET_KEY: randomBytes(32).toString('base64'),
+    // A third of the default interval, so the page and list figures are taken while usage polls run.
+    KNM_USAGE_INTERVAL_MS: '10000',
   });
   const app = await createApp(config, {
     log,
@@ -89,6 +101,12 @@ async function startApp(log: Logger): Promise<Product> {
     url: url.replace('localhost', '127.0.0.1'),
     headers: { authorization: `Bearer ${secret}` },
     cache,
+    usage: {
+      store: app.services.usage,
+      poller: app.services.usagePoller,
+      pause: (name) => app.services.usagePoller.stopCluster(name),
+      resume: (name) => app.services.usagePoller.startCluster(name, app.services.clusters.client(name)),
+    },
     async addCluster(name, kubeconfig, podIndex) {
       await app.services.clusters.add({ source: 'kubeconfig', name, kubeconfig, podIndex }, 'bench');
       const end = Date.now() + 30_000;
