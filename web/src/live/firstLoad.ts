@@ -27,8 +27,12 @@ export function socketOpens(socket: LiveSocket, waitMs = 2000): Promise<boolean>
   });
 }
 
-/** Resolves true once every cluster has a snapshot applied in the store, false after `waitMs`. */
-export function snapshotsArrive(store: NodeStore, clusters: string[], waitMs = 5000): Promise<boolean> {
+/**
+ * Resolves true once every cluster has a snapshot applied in the store, false after `waitMs`. The wait is
+ * generous: on a slow link an uncompressed 5,000-node snapshot takes seconds, and reading the list over HTTP
+ * meanwhile would only double what crosses that link.
+ */
+export function snapshotsArrive(store: NodeStore, clusters: string[], waitMs = 20_000): Promise<boolean> {
   const all = () => clusters.every((c) => store.version(c) !== undefined);
   if (all()) return Promise.resolve(true);
   return new Promise((resolve) => {
