@@ -142,6 +142,8 @@ describe.each(dialects)('OpenID Connect sign-in on $name', (dialect) => {
 
     const row = await t.sec.auth.users.getRowByUsername('alice');
     expect(row?.source).toBe('oidc');
+    // Kept for clusters that act as the signed-in user (sent as Impersonate-Group).
+    expect(JSON.parse(row!.groups!)).toEqual(['platform-admins']);
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: { cookie: session! } });
     const sources = Object.fromEntries(
       (list.json().items as { username: string; source: string }[]).map((u) => [u.username, u.source]),
