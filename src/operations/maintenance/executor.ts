@@ -11,6 +11,7 @@
  */
 import { toApiError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
+import { kubeErrorText } from '../../kube/forbidden.js';
 import { nowIso } from '../../store/values.js';
 import { recordIntent } from '../audit-intent.js';
 import { classifyPods, listNodePods } from '../drain-filters.js';
@@ -317,7 +318,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       gateOn = mergeRefs(n.gateOn, await gateObjectsOf(client, removed, r.signal));
     } catch (e) {
       if (r.signal.aborted) throw new Stopped();
-      return this.fail(run, n, `reading the node's pods failed: ${(e as Error).message}`);
+      return this.fail(run, n, `reading the node's pods and their owners failed: ${kubeErrorText(e)}`);
     }
     await this.enter(run, n, 'drain', undefined, { gateOn });
     const intent = await this.audited(run, n, 'maintenance.drain', { drain: params.drain });

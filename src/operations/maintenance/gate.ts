@@ -10,6 +10,7 @@
  */
 import type { KubeClient } from '../../kube/client.js';
 import { isKubeError } from '../../kube/errors.js';
+import { kubeErrorText } from '../../kube/forbidden.js';
 import type { ClassifiedPod } from '../drain-filters.js';
 import { controllerOf, type KubePdb, type ObjectMeta } from '../kube-types.js';
 import { listPdbs, selectorMatches } from '../pdb.js';
@@ -150,7 +151,7 @@ export async function readGate(
             text: `${ref.kind} ${ref.namespace}/${ref.name} is gone`,
           };
         if (signal?.aborted) throw e;
-        const error = (e as Error).message.slice(0, 300);
+        const error = kubeErrorText(e).slice(0, 300);
         return {
           ...ref,
           ready: false,
