@@ -59,6 +59,7 @@ import { webhookRoutes } from './api/routes/webhooks.js';
 import { RETENTION_INTERVAL_MS } from './audit/retention.js';
 import { createNodeHealth, HEALTH_RETENTION_INTERVAL_MS, type NodeHealthService } from './health/index.js';
 import { nodeHealthRoutes } from './api/routes/node-health.js';
+import { overviewRoutes } from './api/routes/overview.js';
 
 /** Every service of one application instance, built once by createApp. */
 export interface Services {
@@ -313,6 +314,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(templateRoutes, { operations });
     await server.register(maintenanceRoutes, { maintenance: operations.maintenance });
     await server.register(nodeHealthRoutes, { health, cache, clusters });
+    await server.register(overviewRoutes, { cache, clusters, jobs: operations.jobs, access });
     await server.register(webhookRoutes, { webhooks: new WebhookAdmin(webhookStore, notifier, audit) });
     await server.register(wsRoutes, { hub, compress: config.compression });
     // Last: the reference page documents every route registered before it.
