@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read arbitrary Kubernetes JSON */
 // The simulator's metrics.k8s.io against the published API types (k8s.io/metrics, pkg/apis/metrics/v1beta1/
 // types.go, from the Go module cache): every field the simulator sends exists there under that JSON name, every
 // field without omitempty is sent, and usage values are Kubernetes quantities. Not yet against a real
