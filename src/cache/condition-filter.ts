@@ -1,6 +1,6 @@
 /**
  * The `condition` query filter: node condition types that must be True, comma-separated (all must hold), a
- * leading `!` for "not True". Pressure conditions and NetworkUnavailable are the ones an SRE looks for; any
+ * leading `!` for "not True"; `A|B` in one term means either (`MemoryPressure|DiskPressure` = under either). Pressure conditions and NetworkUnavailable are the ones an SRE looks for; any
  * condition type name is accepted so a provider's own conditions (e.g. KernelDeadlock) can be found too.
  * Free of Node APIs: the console filters with this same module.
  */
@@ -14,7 +14,8 @@ export const PRESSURE_CONDITIONS = [
 ] as const;
 
 export interface ConditionFilter {
-  type: string;
+  /** Any of these True satisfies the term. */
+  types: string[];
   negate: boolean;
 }
 
@@ -32,11 +33,14 @@ export function parseConditionFilter(input: string): ConditionFilter[] {
       negate = true;
       s = s.slice(1).trim();
     }
-    if (!TYPE.test(s))
-      throw new ConditionFilterError(
-        `invalid condition "${s}": use a condition type such as ${PRESSURE_CONDITIONS.join(', ')}`,
-      );
-    out.push({ type: s, negate });
+    const types = s.split('|').map((t) => t.trim());
+    for (const t of types)
+      if (!TYPE.test(t))
+        throw new ConditionFilterError(
+          `invalid condition "${t}": use a condition type such as ${PRESSURE_CONDITIONS.join(', ')}`,
+        );
+    if (types.length > 16) throw new ConditionFilterError('at most 16 alternatives in one condition');
+    out.push({ types, negate });
   }
   if (out.length > 16) throw new ConditionFilterError('at most 16 conditions');
   return out;
@@ -47,7 +51,7 @@ export function matchConditions(
   conditions: readonly NodeCondition[],
 ): boolean {
   for (const f of filters) {
-    const on = conditions.some((c) => c.type === f.type && c.status === 'True');
+    const on = conditions.some((c) => c.status === 'True' && f.types.includes(c.type));
     if (on === f.negate) return false;
   }
   return true;
@@ -59,3 +63,6 @@ export function underPressure(conditions: readonly NodeCondition[]): boolean {
     (c) => c.status === 'True' && (PRESSURE_CONDITIONS as readonly string[]).includes(c.type),
   );
 }
+
+/** The `condition` filter text for "under any pressure" (the overview's link). */
+export const ANY_PRESSURE = PRESSURE_CONDITIONS.join('|');

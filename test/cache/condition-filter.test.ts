@@ -9,7 +9,9 @@ import { rawNode, type NodeOpts } from './fixtures.js';
 
 function node(name: string, o: NodeOpts & { pressure?: string[] }) {
   const raw = rawNode(name, o);
-  const conds = (raw.status as { conditions: { type: string; status: string }[] }).conditions;
+  const conds = (
+    (raw as unknown as { status: unknown }).status as { conditions: { type: string; status: string }[] }
+  ).conditions;
   for (const type of o.pressure ?? []) {
     const c = conds.find((x) => x.type === type);
     if (c) c.status = 'True';
@@ -42,6 +44,7 @@ describe('condition and effect-only taint filters', () => {
     expect(names({ condition: 'NetworkUnavailable' })).toEqual(['net']);
     expect(names({ condition: 'DiskPressure,PIDPressure' })).toEqual(['disk-pid']);
     expect(names({ condition: '!MemoryPressure' })).not.toContain('mem');
+    expect(names({ condition: 'MemoryPressure|NetworkUnavailable' })).toEqual(['mem', 'net']);
   });
 
   it('a taint query of ":NoExecute" matches any key with that effect', () => {
