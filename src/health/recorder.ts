@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { NodeRow } from '../cache/types.js';
 import type { HealthHistory, HealthRow } from './history.js';
 import { diffHealth, healthOf, recoveryTimes, type HealthChange, type NodeHealth } from './state.js';
-import type { HealthKind, HealthTransition } from './types.js';
+import { HEALTH_KINDS, type HealthKind, type HealthTransition } from './types.js';
 import { HealthWriter } from './writer.js';
 
 /** Node changes that can move health; anything else (labels, capacity, pod counts) is ignored. */
@@ -54,6 +54,12 @@ export class HealthRecorder {
   /** Per cluster, per node: the intervals open in the store. Absent while the cluster is being reconciled. */
   private readonly open = new Map<string, Map<string, NodeHealth>>();
   private readonly reconciling = new Map<string, Promise<void>>();
+  /**
+   * Per cluster, node and kind: the earliest start a new interval may have — after the previous one ended and
+   * never its start again. Kubernetes times have one-second resolution, so a flap within a second would
+   * otherwise reuse the previous interval's key and vanish into it.
+   */
+  private readonly floors = new Map<string, Map<string, number>>();
   readonly writer: HealthWriter;
   private readonly now: () => number;
   private started = false;
@@ -168,15 +174,37 @@ export class HealthRecorder {
     const next = row ? healthOf(row, now) : undefined;
     const changes = diffHealth(prev, next, now, recoveryTimes(row, now));
     if (!changes.length) return;
+    this.keepApart(c.cluster, c.name, changes, c.kind === 'deleted');
     this.emit(c.cluster, c.name, changes);
     if (this.o.onTransition) this.announce(c.cluster, c.name, changes);
     // Keep the starts the store holds, with the details just written.
     const kept: NodeHealth = new Map();
     if (next)
-      for (const [kind, s] of next) kept.set(kind, { ...s, startMs: prev?.get(kind)?.startMs ?? s.startMs });
+      for (const [kind, s] of next) {
+        const opened = changes.find((ch) => ch.op === 'open' && ch.kind === kind);
+        const startMs =
+          opened?.op === 'open' ? opened.state.startMs : (prev?.get(kind)?.startMs ?? s.startMs);
+        kept.set(kind, { ...s, startMs });
+      }
     if (kept.size) nodes.set(c.name, kept);
     else nodes.delete(c.name);
   };
+
+  private keepApart(cluster: string, node: string, changes: HealthChange[], gone: boolean): void {
+    let floors = this.floors.get(cluster);
+    if (!floors) this.floors.set(cluster, (floors = new Map()));
+    for (const ch of changes) {
+      const k = `${node}\u0000${ch.kind}`;
+      if (ch.op === 'open') {
+        const floor = floors.get(k);
+        if (floor !== undefined && ch.state.startMs < floor) ch.state = { ...ch.state, startMs: floor };
+        floors.set(k, ch.state.startMs + 1);
+      } else if (ch.op === 'close') {
+        floors.set(k, Math.max(ch.endMs, ch.startMs + 1));
+      }
+    }
+    if (gone) for (const kind of HEALTH_KINDS) floors.delete(`${node}\u0000${kind}`);
+  }
 
   private announce(cluster: string, node: string, changes: HealthChange[]): void {
     for (const ch of changes) {

@@ -230,6 +230,23 @@ describe.each(testDialects())('health history on $name', (dialect) => {
     );
   });
 
+  it('keeps flaps within one second apart (Kubernetes times have one-second resolution)', async () => {
+    const store = await setup();
+    const cache = new FakeCache();
+    cache.put('c1', node('n1', 'True', T0 - HOUR), false);
+    const h = recorder(store, cache, new FakeLeader(true));
+    await h.recorder.settle();
+    for (let i = 0; i < 6; i++) {
+      now = T0 + 100 * i;
+      cache.put('c1', node('n1', i % 2 ? 'True' : 'False', T0));
+    }
+    await h.recorder.settle();
+    const rows = await all(store);
+    expect(rows).toHaveLength(3);
+    expect(new Set(rows.map((r) => r.started_at)).size).toBe(3);
+    expect(rows.every((r) => Number(r.ended_ms) >= Number(r.started_ms))).toBe(true);
+  });
+
   it('records pressure, network and cordons with who and why, and the False → Unknown change in place', async () => {
     const store = await setup();
     const cache = new FakeCache();
