@@ -280,7 +280,8 @@ export async function loginThroughUi(
   username: string,
   password: string,
 ): Promise<void> {
-  await page.goto(`${base}/`);
+  // The first screen is the fleet overview; the suites start from the node list.
+  await page.goto(`${base}/#/nodes`);
   await page.locator('input[data-testid="login-username"]').fill(username);
   await page.locator('input[data-testid="login-password"]').fill(password);
   await page.locator('[data-testid="login-submit"]').click();

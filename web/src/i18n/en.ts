@@ -33,6 +33,7 @@ export default {
     loadFailed: 'Could not load',
   },
   nav: {
+    overview: 'Overview',
     nodes: 'Nodes',
     clusters: 'Clusters',
     jobs: 'Jobs',
@@ -85,6 +86,20 @@ export default {
     passwordChanged: 'Password changed',
   },
   status: { Ready: 'Ready', NotReady: 'NotReady', Unknown: 'Unknown' },
+  overview: {
+    title: 'Fleet overview',
+    hidden: 'Cluster {cluster} does not let you list its nodes',
+    noCounts: 'No node list yet: the cluster has not answered its first LIST.',
+    count: {
+      total: 'Nodes',
+      ready: 'Ready',
+      notReady: 'NotReady',
+      unknown: 'Unknown',
+      cordoned: 'Cordoned',
+      underPressure: 'Under pressure',
+      runningJobs: 'Running jobs',
+    },
+  },
   clusterState: {
     syncing: 'Syncing',
     synced: 'Synced',

@@ -33,6 +33,7 @@ export default {
     loadFailed: '加载失败',
   },
   nav: {
+    overview: '总览',
     nodes: '节点',
     clusters: '集群',
     jobs: '任务',
@@ -84,6 +85,20 @@ export default {
     passwordChanged: '密码已修改',
   },
   status: { Ready: '就绪', NotReady: '未就绪', Unknown: '未知' },
+  overview: {
+    title: '集群总览',
+    hidden: '集群 {cluster} 不允许您列出其节点',
+    noCounts: '尚无节点列表：集群还未完成首次 LIST。',
+    count: {
+      total: '节点',
+      ready: '就绪',
+      notReady: '未就绪',
+      unknown: '未知',
+      cordoned: '已封锁',
+      underPressure: '资源压力',
+      runningJobs: '运行中的任务',
+    },
+  },
   clusterState: {
     syncing: '同步中',
     synced: '已同步',
