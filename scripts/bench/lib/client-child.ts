@@ -4,6 +4,7 @@
 // its own.
 import WebSocket from 'ws';
 import { timedGet } from './http.js';
+import { runMix, type MixSession } from './query-mix.js';
 
 export type ClientRequest =
   | {
@@ -23,6 +24,14 @@ export type ClientRequest =
       headers: Record<string, string>;
       n: number;
       keepFirst: boolean;
+    }
+  | {
+      id: number;
+      cmd: 'httpMix';
+      origin: string;
+      headers: Record<string, string>;
+      sessions: MixSession[];
+      clients: number;
     }
   | { id: number; cmd: 'close' };
 
@@ -84,6 +93,8 @@ async function handle(m: ClientRequest): Promise<unknown> {
       return null;
     case 'httpSeries':
       return httpSeries(m);
+    case 'httpMix':
+      return runMix(m.origin, m.headers, m.sessions, m.clients);
     case 'close':
       for (const ws of sockets) ws.close();
       setTimeout(() => process.exit(0), 100);
