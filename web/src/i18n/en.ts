@@ -1,6 +1,7 @@
 /** English interface text. Keys must match zh-CN.ts exactly (a test checks it). */
 export default {
   common: {
+    language: 'Language',
     ok: 'OK',
     cancel: 'Cancel',
     save: 'Save',

@@ -1,6 +1,7 @@
 /** 简体中文界面文本。键必须与 en.ts 完全一致（有测试检查）。 */
 export default {
   common: {
+    language: '语言',
     ok: '确定',
     cancel: '取消',
     save: '保存',
