@@ -1,0 +1,170 @@
+/**
+ * Rolling maintenance end to end in Chromium: the real server with its simulated cluster (churn off). Two
+ * nodes join the simulated cluster as a pool (through its own API, as kubelets register; the demo's other
+ * nodes carry budgets nothing restores, since the demo runs no workload controllers); on the Maintenance page an operator composes a plan for
+ * that label selector, sees the dry run (two waves of one node, each with its drain preview), starts it, pauses
+ * and resumes it, marks each held node done, and watches the plan finish with both nodes uncordoned.
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  ADMIN_PASSWORD,
+  ApiClient,
+  ensureWebBuilt,
+  launchBrowser,
+  loginThroughUi,
+  newContext,
+  screenshot,
+  startServer,
+  until,
+  type RunningServer,
+} from './setup.js';
+
+interface Row {
+  name: string;
+  status: string;
+  roles: string[];
+  schedulable: boolean;
+}
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let admin: ApiClient;
+const pool = ['maint-e2e-1', 'maint-e2e-2'];
+const pageErrors: string[] = [];
+
+const rowOf = async (name: string) => {
+  const r = await admin.ok<Row | { node: Row }>('GET', `/clusters/demo/nodes/${name}`);
+  return 'node' in r ? r.node : r;
+};
+
+/** Registers a Ready node with the simulated cluster, with the kubeconfig the server wrote for it. */
+function registerNode(dataDir: string, name: string, labels: Record<string, string>) {
+  const kc = yaml.load(fs.readFileSync(path.join(dataDir, 'demo.kubeconfig'), 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data'?: string } }[];
+    users: { user: { token: string } }[];
+  };
+  const { server: base, 'certificate-authority-data': caData } = kc.clusters[0]!.cluster;
+  const ca = caData ? Buffer.from(caData, 'base64').toString('utf8') : undefined;
+  const node = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/hostname': name, 'node-role.kubernetes.io/worker': '', ...labels },
+    },
+    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
+  };
+  return new Promise<number>((resolve, reject) => {
+    const req = https.request(
+      new URL('/api/v1/nodes', base),
+      {
+        method: 'POST',
+        ca,
+        rejectUnauthorized: !!ca,
+        headers: { authorization: `Bearer ${kc.users[0]!.user.token}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(node));
+  });
+}
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  server = await startServer({ nodes: 12, env: { KNM_DEMO_CHURN: 'false' }, logName: 'e2e-maintenance.log' });
+  browser = await launchBrowser();
+  admin = await ApiClient.login(server.url, 'admin', ADMIN_PASSWORD);
+  for (const n of pool) expect(await registerNode(server.dataDir, n, { 'maint-pool': 'e2e' })).toBe(201);
+  for (const n of pool)
+    await until(
+      `${n} in the product`,
+      async () => (await admin.call('GET', `/clusters/demo/nodes/${n}`)).status === 200,
+    );
+  const context = await newContext(browser, { width: 1600, height: 1300 });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await loginThroughUi(page, server.url, 'admin', ADMIN_PASSWORD);
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail')
+    await screenshot(
+      page,
+      `failed-maintenance-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`,
+    ).catch(() => undefined);
+});
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.stop();
+});
+
+async function pick(testid: string, option: string | RegExp) {
+  await page.locator(`[data-testid="${testid}"]`).click();
+  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
+}
+
+describe('rolling maintenance in the console', () => {
+  it('previews a plan, starts it, pauses and resumes it, and finishes it by marking held nodes done', async () => {
+    await page.locator('.el-menu-item', { hasText: 'Maintenance' }).click();
+    await page.locator('[data-testid="maintenance-page"]').waitFor();
+    await page.locator('[data-testid="maintenance-new"]').click();
+    await pick('maintenance-cluster', 'demo');
+    await page.locator('input[data-testid="maintenance-selector"]').fill('maint-pool=e2e');
+    await page.locator('input[data-testid="maintenance-max-unavailable"]').fill('1');
+    await pick('maintenance-hold', 'Until marked done');
+    expect(await page.locator('[data-testid="maintenance-start"]').isDisabled()).toBe(true);
+    await page.locator('[data-testid="maintenance-preview"]').click();
+    const dry = page.locator('[data-testid="maintenance-dry-run"]');
+    await dry.waitFor();
+    expect(await dry.textContent()).toContain('2 wave(s) of up to 1 node(s)');
+    for (const n of pool) expect(await dry.textContent()).toContain(n);
+    await screenshot(page, 'maintenance-dry-run');
+    await page.locator('[data-testid="maintenance-start"]').click();
+
+    const plan = page.locator('[data-testid="maintenance-plan"]');
+    await plan.waitFor();
+    const [first, second] = pool as [string, string];
+    const step = (n: string) => page.locator(`[data-testid="maintenance-step-${n}"]`);
+    await until(
+      'the first node to be held',
+      async () => (await step(first).textContent())?.includes('Held'),
+      60_000,
+    );
+    expect((await rowOf(first)).schedulable).toBe(false);
+    expect((await step(second).textContent())?.trim()).toBe('Pending');
+    await screenshot(page, 'maintenance-held');
+
+    await page.locator('[data-testid="maintenance-pause"]').click();
+    await page.locator('[data-testid="maintenance-paused"]').waitFor();
+    expect(await page.locator('[data-testid="maintenance-pause-reason"]').textContent()).toContain(
+      'paused by admin',
+    );
+    await page.locator('[data-testid="maintenance-resume"]').click();
+    await page.locator('[data-testid="maintenance-pause"]').waitFor();
+
+    await page.locator(`[data-testid="maintenance-done-${first}"]`).click();
+    await until(
+      'the second node to be held',
+      async () => (await step(second).textContent())?.includes('Held'),
+      60_000,
+    );
+    expect((await rowOf(first)).schedulable).toBe(true);
+    await page.locator(`[data-testid="maintenance-done-${second}"]`).click();
+    await until('the plan to succeed', async () => (await plan.textContent())?.includes('Succeeded'), 60_000);
+    for (const n of pool) expect((await step(n).textContent())?.trim()).toBe('Done');
+    expect((await rowOf(second)).schedulable).toBe(true);
+    await screenshot(page, 'maintenance-done');
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+});
