@@ -14,6 +14,8 @@ export type ClientRequest =
       headers: Record<string, string>;
       clients: number;
       cluster: string;
+      /** Subscribe to these clusters instead of `cluster` alone. */
+      clusters?: string[];
     }
   | { id: number; cmd: 'wsStats' }
   | { id: number; cmd: 'wsResetCounts' }
@@ -53,7 +55,7 @@ async function wsOpen(m: Extract<ClientRequest, { cmd: 'wsOpen' }>): Promise<voi
       if (msg.type === 'node.updated' && seq !== undefined) (arrivals[seq] ??= []).push(at);
     });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ type: 'subscribe', clusters: [m.cluster] }));
+    ws.send(JSON.stringify({ type: 'subscribe', clusters: m.clusters ?? [m.cluster] }));
     sockets.push(ws);
   }
   const end = Date.now() + 120_000;
