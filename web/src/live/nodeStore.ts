@@ -7,6 +7,7 @@
 import { shallowRef } from 'vue';
 import type { NodeRow, ServerMessage } from '../api/types';
 import { nodeKey } from '../nodes/format';
+import { RESOURCE_SHARE_FIELDS } from '../../../src/usage/types';
 
 export interface ChangeBatch {
   /** Rows were added or removed (or a whole cluster replaced): membership and order must be recomputed. */
@@ -193,7 +194,9 @@ export class NodeStore {
         const key = nodeKey(m.cluster, m.name);
         const prev = this.rows.get(key);
         this.rows.set(key, withKey(m.node, key));
-        this.flash.set(key, this.deps.now() + FLASH_MS);
+        // A usage move is not a change to the node: the bars move, the row does not light up.
+        if (m.type === 'node.added' || !m.changed || m.changed.some((c) => c !== 'resources'))
+          this.flash.set(key, this.deps.now() + FLASH_MS);
         this.noteUpdate(batch, key, prev, m.node);
         return;
       }
@@ -238,7 +241,13 @@ export class NodeStore {
       fresh.add(key);
       const prev = this.rows.get(key);
       // Keep the existing object when nothing changed, so rows on screen are not re-rendered for nothing.
-      if (prev && prev.resourceVersion === n.resourceVersion && prev.podCount === n.podCount) continue;
+      if (
+        prev &&
+        prev.resourceVersion === n.resourceVersion &&
+        prev.podCount === n.podCount &&
+        RESOURCE_SHARE_FIELDS.every((f) => prev[f] === n[f])
+      )
+        continue;
       this.rows.set(key, withKey(n, key));
     }
     for (const [key, n] of this.rows) if (n.cluster === cluster && !fresh.has(key)) this.rows.delete(key);
