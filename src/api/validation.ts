@@ -5,7 +5,7 @@
  * OpenAPI document), and a reply is sent as the handler made it, never stripped of fields a schema lacks.
  */
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
-import { ZodError, ZodType, type z } from 'zod';
+import { ZodType, type z } from 'zod';
 
 const prefixes = new WeakMap<z.ZodType, string>();
 
@@ -26,8 +26,9 @@ const zodValidator: FastifySchemaCompiler<unknown> = ({ schema, method, url, htt
     const r = schema.safeParse(data);
     if (r.success) return { value: r.data };
     const prefix = prefixes.get(schema);
-    if (!prefix) return { error: r.error };
-    return { error: new ZodError(r.error.issues.map((i) => ({ ...i, path: [prefix, ...i.path] }))) };
+    // This parse's own error: its issues may be renamed in place.
+    if (prefix) for (const issue of r.error.issues) (issue as { path: PropertyKey[] }).path.unshift(prefix);
+    return { error: r.error };
   };
 };
 

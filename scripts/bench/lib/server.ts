@@ -6,6 +6,7 @@ import type { AuthUser } from '../../../src/auth/identity.js';
 import { nodeRoutes } from '../../../src/api/routes/nodes.js';
 import { wsRoutes } from '../../../src/api/routes/ws.js';
 import { classifyError, errorBody } from '../../../src/api/server.js';
+import { useZodSchemas } from '../../../src/api/validation.js';
 import type { CacheManager } from '../../../src/cache/manager.js';
 import type { RealtimeHub } from '../../../src/realtime/hub.js';
 
@@ -25,6 +26,7 @@ export async function liveCacheServer(
   o: { user?: AuthUser; clusterNames?: () => string[] } = {},
 ): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
   const app = Fastify({ logger: false }) as unknown as FastifyInstance;
+  useZodSchemas(app);
   app.setErrorHandler((err, req, reply) => {
     const { apiError } = classifyError(err, String(req.id));
     return reply.status(apiError.status).send(errorBody(apiError));

@@ -2,6 +2,9 @@
 // details come from memory (0 Kubernetes calls) unless a cluster is degraded; a node's pods and events are
 // read directly from the API server, as the resource strategy table prescribes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { clusterParams, continueToken, nodeParams, pageLimitOr } from '../schemas.js';
 import { ClusterUnavailableError, type CacheManager } from '../../cache/manager.js';
 import { parseNodeQuery } from '../../cache/query-parse.js';
 import { QueryError } from '../../cache/query.js';
@@ -15,8 +18,11 @@ import { readGate, withHidden } from './read-access.js';
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
 
-/** DNS subdomain: what Kubernetes accepts as a node name. */
-const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const podsQuery = z.object({
+  limit: pageLimitOr(500, 100),
+  continue: continueToken(4096, 'malformed continue token'),
+});
+const eventsQuery = z.object({ limit: pageLimitOr(500, 50) });
 
 export interface NodeRouteOptions {
   cache: CacheManager;
@@ -49,28 +55,16 @@ async function guarded<T>(fn: () => Promise<T> | T): Promise<T> {
   }
 }
 
-function intParam(raw: unknown, field: string, def: number, max: number): number {
-  if (raw === undefined || raw === '') return def;
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
-    throw badRequest(`${field} must be a whole number from 1 to ${max}`, field);
-  }
-  return Number(raw);
-}
-
 export async function nodeRoutes(
-  app: FastifyInstance,
+  instance: FastifyInstance,
   { cache, clusters: registry, access }: NodeRouteOptions,
 ): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const gate = readGate(access);
   const known = () => new Set(registry ? registry.list().map((r) => r.name) : cache.clusters());
   const visible = (req: FastifyRequest, name: string) => !req.user || canSeeCluster(req.user, name);
   const requireCluster = (req: FastifyRequest, name: string) => {
     if (!visible(req, name) || !known().has(name)) throw clusterNotFound(name);
-  };
-  const nodeName = (raw: string) => {
-    if (raw.length > 253 || !NODE_NAME.test(raw))
-      throw badRequest(`"${raw}" is not a valid node name`, 'name');
-    return raw;
   };
 
   app.get('/api/v1/nodes', { config: { policy: VIEWER } }, (req, reply) =>
@@ -102,9 +96,9 @@ export async function nodeRoutes(
     }),
   );
 
-  app.get<{ Params: { cluster: string } }>(
+  app.get(
     '/api/v1/clusters/:cluster/nodes',
-    { config: { policy: VIEWER_OF_CLUSTER } },
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: clusterParams } },
     (req, reply) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
@@ -118,47 +112,40 @@ export async function nodeRoutes(
       }),
   );
 
-  app.get<{ Params: { cluster: string; name: string } }>(
+  app.get(
     '/api/v1/clusters/:cluster/nodes/:name',
-    { config: { policy: VIEWER_OF_CLUSTER } },
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: nodeParams } },
     (req) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
         await gate.require(req, req.params.cluster);
-        const r = await cache.getNode(req.params.cluster, nodeName(req.params.name));
+        const r = await cache.getNode(req.params.cluster, req.params.name);
         if (!r) throw notFound(`node "${req.params.name}" not found in cluster "${req.params.cluster}"`);
         // NodeDetail itself (what clients expect), plus where it came from.
         return { ...r.node, source: r.source, degraded: r.degraded };
       }),
   );
 
-  app.get<{ Params: { cluster: string; name: string }; Querystring: Record<string, unknown> }>(
+  app.get(
     '/api/v1/clusters/:cluster/nodes/:name/pods',
-    { config: { policy: VIEWER_OF_CLUSTER } },
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: nodeParams, querystring: podsQuery } },
     (req) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
         await gate.require(req, req.params.cluster, 'pods');
-        const name = nodeName(req.params.name);
-        const limit = intParam(req.query.limit, 'limit', 100, 500);
-        const cont = req.query.continue;
-        if (cont !== undefined && (typeof cont !== 'string' || cont.length > 4096)) {
-          throw badRequest('malformed continue token', 'continue');
-        }
-        return cache.nodePods(req.params.cluster, name, { limit, continue: cont || undefined });
+        const { limit, continue: cont } = req.query;
+        return cache.nodePods(req.params.cluster, req.params.name, { limit, continue: cont || undefined });
       }),
   );
 
-  app.get<{ Params: { cluster: string; name: string }; Querystring: Record<string, unknown> }>(
+  app.get(
     '/api/v1/clusters/:cluster/nodes/:name/events',
-    { config: { policy: VIEWER_OF_CLUSTER } },
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: nodeParams, querystring: eventsQuery } },
     (req) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
         await gate.require(req, req.params.cluster, 'events');
-        const name = nodeName(req.params.name);
-        const limit = intParam(req.query.limit, 'limit', 50, 500);
-        return cache.nodeEvents(req.params.cluster, name, { limit });
+        return cache.nodeEvents(req.params.cluster, req.params.name, { limit: req.query.limit });
       }),
   );
 }

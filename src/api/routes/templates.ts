@@ -4,6 +4,8 @@
  * as `template.apply`). Templates have an owner and a cluster scope (templates.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { idParams } from '../schemas.js';
 import { forbidden } from '../../errors.js';
 import {
   asObject,
@@ -21,20 +23,23 @@ import { actorOf, type OperationRouteOptions } from './operations.js';
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const OPERATOR: RoutePolicy = { role: 'operator' };
 
-type IdParams = { Params: { id: string } };
-
 export async function templateRoutes(
-  app: FastifyInstance,
+  instance: FastifyInstance,
   { operations }: OperationRouteOptions,
 ): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   // Listed and read by users who may act on at least one cluster a template reaches.
   app.get('/api/v1/templates', { config: { policy: VIEWER } }, async (req) => ({
     items: await operations.templates.list(actorOf(req)),
   }));
 
-  app.get<IdParams>('/api/v1/templates/:id', { config: { policy: VIEWER } }, async (req) => ({
-    template: await operations.templates.getFor(actorOf(req), req.params.id),
-  }));
+  app.get(
+    '/api/v1/templates/:id',
+    { config: { policy: VIEWER }, schema: { params: idParams } },
+    async (req) => ({
+      template: await operations.templates.getFor(actorOf(req), req.params.id),
+    }),
+  );
 
   app.post(
     '/api/v1/templates',
@@ -51,9 +56,9 @@ export async function templateRoutes(
 
   // Editing or deleting a template changes what it does on every cluster it reaches: only a user who may
   // act on all of them may (before and after the edit).
-  app.put<IdParams>(
+  app.put(
     '/api/v1/templates/:id',
-    { config: { policy: OPERATOR, auditAction: 'template.update' } },
+    { config: { policy: OPERATOR, auditAction: 'template.update' }, schema: { params: idParams } },
     async (req) => {
       const input = parseTemplateInput(req.body);
       const actor = actorOf(req);
@@ -66,9 +71,9 @@ export async function templateRoutes(
     },
   );
 
-  app.delete<IdParams>(
+  app.delete(
     '/api/v1/templates/:id',
-    { config: { policy: OPERATOR, auditAction: 'template.delete' } },
+    { config: { policy: OPERATOR, auditAction: 'template.delete' }, schema: { params: idParams } },
     async (req, reply) => {
       const actor = actorOf(req);
       const { templates } = operations;
@@ -80,9 +85,9 @@ export async function templateRoutes(
   );
 
   // What applying would change on each node, read fresh; changes nothing (so no audit entry).
-  app.post<IdParams>(
+  app.post(
     '/api/v1/templates/:id/preview',
-    { config: { policy: OPERATOR, audit: false } },
+    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams } },
     async (req) => {
       const actor = actorOf(req);
       const { ops, templates } = operations;
@@ -100,9 +105,9 @@ export async function templateRoutes(
     },
   );
 
-  app.post<IdParams>(
+  app.post(
     '/api/v1/templates/:id/apply',
-    { config: { policy: OPERATOR, audit: false } },
+    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams } },
     async (req, reply) => {
       // The body is {targets, concurrency?, override?}; the job runner validates it (and audits refusals).
       const b = req.body;

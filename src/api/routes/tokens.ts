@@ -3,11 +3,17 @@
  * creation answer only.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { idParams } from '../schemas.js';
 import { forbidden } from '../../errors.js';
 import type { Security } from '../../auth/context.js';
 import { requestMeta } from './auth.js';
 
-export async function tokenRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
+export async function tokenRoutes(
+  instance: FastifyInstance,
+  { security }: { security: Security },
+): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { auth } = security;
 
   app.get('/api/v1/tokens', { config: { policy: { role: 'viewer' } } }, async (req) => {
@@ -25,9 +31,9 @@ export async function tokenRoutes(app: FastifyInstance, { security }: { security
     return reply.code(201).send(r);
   });
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/api/v1/tokens/:id',
-    { config: { policy: { role: 'viewer' }, audit: false } },
+    { config: { policy: { role: 'viewer' }, audit: false }, schema: { params: idParams } },
     async (req, reply) => {
       await auth.revokeToken(req.user!, req.params.id, requestMeta(req));
       return reply.code(204).send();

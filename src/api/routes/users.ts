@@ -3,18 +3,24 @@
  * src/auth.
  */
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { idParams } from '../schemas.js';
 import type { Security } from '../../auth/context.js';
 import { requestMeta } from './auth.js';
 
 const admin = { policy: { role: 'admin' as const } };
 const adminSelfAudited = { policy: { role: 'admin' as const }, audit: false };
 
-export async function userRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
+export async function userRoutes(
+  instance: FastifyInstance,
+  { security }: { security: Security },
+): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const { auth } = security;
 
   app.get('/api/v1/users', { config: admin }, async () => ({ items: await auth.users.list() }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/users/:id', { config: admin }, async (req) => ({
+  app.get('/api/v1/users/:id', { config: admin, schema: { params: idParams } }, async (req) => ({
     user: await auth.users.get(req.params.id),
   }));
 
@@ -23,13 +29,13 @@ export async function userRoutes(app: FastifyInstance, { security }: { security:
     return reply.code(201).send({ user });
   });
 
-  app.patch<{ Params: { id: string } }>('/api/v1/users/:id', { config: adminSelfAudited }, async (req) => ({
+  app.patch('/api/v1/users/:id', { config: adminSelfAudited, schema: { params: idParams } }, async (req) => ({
     user: await auth.updateUser(req.params.id, req.body, requestMeta(req)),
   }));
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/api/v1/users/:id',
-    { config: adminSelfAudited },
+    { config: adminSelfAudited, schema: { params: idParams } },
     async (req, reply) => {
       await auth.removeUser(req.params.id, requestMeta(req));
       return reply.code(204).send();
