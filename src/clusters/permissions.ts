@@ -14,6 +14,7 @@ export const PERMISSION_OPERATIONS = [
   'taint',
   'evict',
   'deletePods',
+  'maintenance',
 ] as const;
 export type PermissionOperation = (typeof PERMISSION_OPERATIONS)[number];
 
@@ -50,6 +51,20 @@ export const OPERATION_NEEDS: Record<PermissionOperation, Permission[]> = {
   ],
   // A drain with eviction disabled deletes pods instead.
   deletePods: [p('patch', 'nodes'), p('list', 'pods'), p('get', 'pods'), p('delete', 'pods')],
+  // A rolling maintenance plan drains each node (evictions), then its recovery gate reads the ReplicaSet that
+  // owned an evicted pod (to find its Deployment), that Deployment or StatefulSet, and each covering budget.
+  maintenance: [
+    p('patch', 'nodes'),
+    p('list', 'pods'),
+    p('get', 'pods'),
+    p('get', 'daemonsets', 'apps'),
+    p('list', 'poddisruptionbudgets', 'policy'),
+    p('create', 'pods', '', 'eviction'),
+    p('get', 'replicasets', 'apps'),
+    p('get', 'deployments', 'apps'),
+    p('get', 'statefulsets', 'apps'),
+    p('get', 'poddisruptionbudgets', 'policy'),
+  ],
 };
 
 export interface OperationPermission {

@@ -39,6 +39,7 @@ describe('permission preflight', () => {
       ['taint', true],
       ['evict', true],
       ['deletePods', true],
+      ['maintenance', true],
     ]);
     expect(denied(m)).toEqual({});
   });
@@ -58,6 +59,7 @@ describe('permission preflight', () => {
       taint: ['patch on nodes'],
       evict: ['patch on nodes', 'create on pods/eviction'],
       deletePods: ['patch on nodes', 'delete on pods'],
+      maintenance: ['patch on nodes', 'create on pods/eviction'],
     });
     const again = await a.call('GET', '/api/v1/clusters/ro/permissions');
     expect(again.statusCode).toBe(200);
