@@ -451,6 +451,7 @@ export default {
         taint: 'Taint',
         evict: 'Drain (evict)',
         deletePods: 'Drain (delete pods)',
+        maintenance: 'Rolling maintenance',
       },
     },
   },

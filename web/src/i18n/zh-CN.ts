@@ -444,6 +444,7 @@ export default {
         taint: '污点',
         evict: '排空（驱逐）',
         deletePods: '排空（删除 Pod）',
+        maintenance: '滚动维护',
       },
     },
   },
