@@ -3,11 +3,11 @@
  * [--requests 400] [--database-url postgres://…] [--out FILE]`.
  *
  * The simulated cluster (its own process) runs at 5,000 nodes with the cache benchmark's churn, whose Ready
- * flaps are what the recorder writes. The product side here is the node cache and the node routes over HTTP
- * plus, in the phases that say so, the health recorder writing to a real store (SQLite in a temporary
- * directory, or PostgreSQL). Each phase measures a filtered, sorted page of 50 over HTTP (p50/p99/max) and
- * the event-loop delay, with and without recording: at the churn's flap rate, and during a storm in which
- * thousands of nodes go NotReady and come back (every one an interval opened and closed).
+ * flaps are what the recorder writes. The product side here is the node cache and the product's HTTP server
+ * with the node routes, plus, in the phases that say so, the health recorder writing to a real store (SQLite
+ * in a temporary directory, or PostgreSQL). Each phase measures a filtered, sorted page of 50 over HTTP
+ * (p50/p99/max) and the event-loop delay, with and without recording: at the churn's flap rate, and during a
+ * storm in which thousands of nodes go NotReady and come back (every one an interval opened and closed).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,11 +16,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CacheManager } from '../../src/cache/manager.js';
 import { HttpKubeClient, kubeConfigFromText } from '../../src/kube/client.js';
 import { createLogger } from '../../src/log/logger.js';
-import { RealtimeHub } from '../../src/realtime/hub.js';
 import { openStore } from '../../src/store/index.js';
 import { createNodeHealth } from '../../src/health/index.js';
 import { closeAgent, timedGet } from './lib/http.js';
-import { liveCacheServer } from './lib/server.js';
+import { buildServer } from '../../src/api/server.js';
+import { nodeRoutes } from '../../src/api/routes/nodes.js';
+import { loadConfig } from '../../src/config/config.js';
 import { SimProcess } from './lib/sim-process.js';
 import { percentile, round } from './lib/stats.js';
 
@@ -78,8 +79,12 @@ async function main(): Promise<void> {
     const store = await openStore({ dataDir, databaseUrl: DATABASE_URL });
     say(`store: ${store.dialect} (${store.location})`);
     const cache = new CacheManager({ log, podIndex: false });
-    const hub = new RealtimeHub({ source: cache, log });
-    const server = await liveCacheServer(cache, hub);
+    // The product's own HTTP server (error mapping, schemas, logging hooks) with the node routes only.
+    const server = await buildServer({ config: loadConfig({ KNM_DEMO: 'false' }), log }, { webDir: null });
+    await server.register(nodeRoutes, { cache, clusters: { list: () => [{ name: CLUSTER }] } });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const addr = server.server.address();
+    const serverUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     const client = new HttpKubeClient(CLUSTER, kubeConfigFromText(started.kubeconfig), 60_000);
     cache.startCluster(CLUSTER, client, { podIndex: false });
     if (!(await cache.waitForSync(CLUSTER, 300_000))) throw new Error('nodes did not sync');
@@ -104,7 +109,7 @@ async function main(): Promise<void> {
     });
     health.recorder.start();
 
-    const url = `${server.url}/api/v1/clusters/${CLUSTER}/nodes?${PAGE}`;
+    const url = `${serverUrl}/api/v1/clusters/${CLUSTER}/nodes?${PAGE}`;
     async function phase(name: string, during?: () => Promise<void>): Promise<void> {
       const written0 = health.recorder.writer.stats.written;
       const transitions0 = transitions;
@@ -165,7 +170,6 @@ async function main(): Promise<void> {
 
     await health.recorder.stop();
     await server.close();
-    hub.close();
     await cache.close();
     client.close();
     await store.close();
