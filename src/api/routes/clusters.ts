@@ -1,6 +1,7 @@
 // Cluster registration over HTTP (docs/API.md "Clusters"): validate the body, call the registry, answer
 // ClusterInfo. Credentials are accepted here and never returned; errors come from the registry as ApiError.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toClusterInfo } from '../../clusters/info.js';
 import { clusterNotFound } from '../../clusters/errors.js';
@@ -87,9 +88,10 @@ export interface ClusterRouteOptions {
 }
 
 export async function clusterRoutes(
-  app: FastifyInstance,
+  instance: FastifyInstance,
   { clusters, clusterStatus }: ClusterRouteOptions,
 ): Promise<void> {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
   const info = (r: ClusterRecord) => toClusterInfo(r, clusterStatus, clusters.loadError(r.name));
   const permissions = new PermissionCache();
 
@@ -100,9 +102,10 @@ export async function clusterRoutes(
       .map(info),
   }));
 
-  app.post('/api/v1/clusters', { config: { policy: ADMIN } }, async (req, reply) => {
-    const { dryRun } = addQuery.parse(req.query);
-    const input = addClusterBody.parse(req.body) as ClusterInput;
+  const addSchema = { querystring: addQuery, body: addClusterBody };
+  app.post('/api/v1/clusters', { config: { policy: ADMIN }, schema: addSchema }, async (req, reply) => {
+    const { dryRun } = req.query;
+    const input = req.body as ClusterInput;
     if (dryRun === 'true') {
       // Everything an add would check, without saving: the name too.
       await clusters.checkNewName(input.name);
@@ -115,38 +118,58 @@ export async function clusterRoutes(
     return reply.status(201).send({ ...added, permissions: matrix });
   });
 
-  app.post('/api/v1/clusters/test', { config: { policy: ADMIN } }, async (req) =>
-    clusters.test(testClusterBody.parse(req.body) as ClusterTestInput),
+  app.post(
+    '/api/v1/clusters/test',
+    { config: { policy: ADMIN }, schema: { body: testClusterBody } },
+    async (req) => clusters.test(req.body as ClusterTestInput),
   );
 
-  app.get('/api/v1/clusters/:cluster', { config: { policy: VIEWER_OF_CLUSTER } }, async (req) => {
-    const { cluster } = clusterParams.parse(req.params);
-    const record = clusters.get(cluster);
-    if (!record || !visible(req, cluster)) throw clusterNotFound(cluster);
-    return info(record);
-  });
+  const params = { params: clusterParams };
+  app.get(
+    '/api/v1/clusters/:cluster',
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: params },
+    async (req) => {
+      const { cluster } = req.params;
+      const record = clusters.get(cluster);
+      if (!record || !visible(req, cluster)) throw clusterNotFound(cluster);
+      return info(record);
+    },
+  );
 
   // The permission preflight of a saved cluster (remembered for a minute; ?refresh=true asks again).
-  app.get('/api/v1/clusters/:cluster/permissions', { config: { policy: VIEWER_OF_CLUSTER } }, async (req) => {
-    const { cluster } = clusterParams.parse(req.params);
-    const { refresh } = refreshQuery.parse(req.query);
-    if (!clusters.get(cluster) || !visible(req, cluster)) throw clusterNotFound(cluster);
-    return permissions.get(clusters.client(cluster), { refresh: refresh === 'true' });
-  });
+  const permissionsSchema = { params: clusterParams, querystring: refreshQuery };
+  app.get(
+    '/api/v1/clusters/:cluster/permissions',
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: permissionsSchema },
+    async (req) => {
+      const { cluster } = req.params;
+      const { refresh } = req.query;
+      if (!clusters.get(cluster) || !visible(req, cluster)) throw clusterNotFound(cluster);
+      return permissions.get(clusters.client(cluster), { refresh: refresh === 'true' });
+    },
+  );
 
-  app.delete('/api/v1/clusters/:cluster', { config: { policy: ADMIN_OF_CLUSTER } }, async (req, reply) => {
-    const { cluster } = clusterParams.parse(req.params);
-    if (!visible(req, cluster)) throw clusterNotFound(cluster);
-    await clusters.remove(cluster, actor(req));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/clusters/:cluster',
+    { config: { policy: ADMIN_OF_CLUSTER }, schema: params },
+    async (req, reply) => {
+      const { cluster } = req.params;
+      if (!visible(req, cluster)) throw clusterNotFound(cluster);
+      await clusters.remove(cluster, actor(req));
+      return reply.status(204).send();
+    },
+  );
 
   app.get('/api/v1/kubeconfig/contexts', { config: { policy: ADMIN } }, async () =>
     clusters.serverContexts(),
   );
 
-  app.post('/api/v1/kubeconfig/contexts', { config: { policy: ADMIN } }, async (req) => {
-    const kc = parseKubeconfigText(contextsBody.parse(req.body).kubeconfig);
-    return { items: withoutUserinfo(listContexts(kc)), current: kc.getCurrentContext() || null };
-  });
+  app.post(
+    '/api/v1/kubeconfig/contexts',
+    { config: { policy: ADMIN }, schema: { body: contextsBody } },
+    async (req) => {
+      const kc = parseKubeconfigText(req.body.kubeconfig);
+      return { items: withoutUserinfo(listContexts(kc)), current: kc.getCurrentContext() || null };
+    },
+  );
 }
