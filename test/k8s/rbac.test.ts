@@ -69,6 +69,8 @@ async function freePort(): Promise<number> {
 interface Product {
   app: TestApp;
   addAnswer: { statusCode: number; body: Record<string, unknown> };
+  /** The last maintenance plan this product started, read back for what it says. */
+  planId?: string;
 }
 
 type Scenario = (p: Product) => Promise<void>;
@@ -78,6 +80,7 @@ suite('least privilege on a real API server', () => {
   let admin: ApiTarget;
   let saDir: string;
   let webPod: KubeObject;
+  let apiPod: KubeObject;
   const apps: TestApp[] = [];
 
   async function startProduct(): Promise<Product> {
@@ -223,6 +226,76 @@ suite('least privilege on a real API server', () => {
     await api(admin, 'POST', `/api/v1/namespaces/${WORK}/pods`, {
       body: owned('agent-1', ds, 'DaemonSet', 'agent'),
     });
+    // For a maintenance plan on node-a: a Deployment's pod (through its ReplicaSet) covered by a budget. No
+    // controller-manager runs here, so the Deployment's and the budget's status are written as it would.
+    const deploy = (
+      await api(admin, 'POST', `/apis/apps/v1/namespaces/${WORK}/deployments`, {
+        body: {
+          metadata: { name: 'api' },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'api' } },
+            template: {
+              metadata: { labels: { app: 'api' } },
+              spec: { containers: [{ name: 'main', image: 'registry.invalid/api:1' }] },
+            },
+          },
+        },
+      })
+    ).body;
+    await api(admin, 'PATCH', `/apis/apps/v1/namespaces/${WORK}/deployments/api/status`, {
+      contentType: 'application/merge-patch+json',
+      body: {
+        status: {
+          observedGeneration: (deploy.metadata as { generation?: number }).generation ?? 1,
+          replicas: 1,
+          readyReplicas: 1,
+          availableReplicas: 1,
+        },
+      },
+    });
+    const apiRs = (
+      await api(admin, 'POST', `/apis/apps/v1/namespaces/${WORK}/replicasets`, {
+        body: {
+          metadata: {
+            name: 'api-1',
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: 'Deployment',
+                name: 'api',
+                uid: deploy.metadata!.uid,
+                controller: true,
+              },
+            ],
+          },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'api' } },
+            template: {
+              metadata: { labels: { app: 'api' } },
+              spec: { containers: [{ name: 'main', image: 'registry.invalid/api:1' }] },
+            },
+          },
+        },
+      })
+    ).body;
+    apiPod = podManifest(WORK, 'api-1-a', { nodeName: 'node-a', labels: { app: 'api' } });
+    apiPod.metadata!.ownerReferences = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        name: 'api-1',
+        uid: apiRs.metadata!.uid,
+        controller: true,
+      },
+    ];
+    await api(admin, 'POST', `/apis/policy/v1/namespaces/${WORK}/poddisruptionbudgets`, {
+      body: {
+        metadata: { name: 'api' },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'api' } } },
+      },
+    });
     await authorizerSays(rules![0]!, true);
   }, 300_000);
 
@@ -334,7 +407,74 @@ suite('least privilege on a real API server', () => {
       taint: [],
       evict: [],
       deletePods: ['delete on pods'],
+      maintenance: [],
     });
+  };
+
+  /** node-a schedulable, its Deployment pod there, and its budget allowing one disruption (as after recovery). */
+  async function readyForMaintenance(): Promise<void> {
+    await api(admin, 'PATCH', '/api/v1/nodes/node-a', {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { unschedulable: null } },
+    });
+    const podPath = `/api/v1/namespaces/${WORK}/pods/api-1-a`;
+    const there = await waitFor(
+      async () => {
+        const r = await apiRequest(admin, 'GET', podPath);
+        if (r.status === 404) return 'gone';
+        return !(r.body as KubeObject).metadata?.deletionTimestamp && 'there';
+      },
+      { timeoutMs: 20_000, what: 'the evicted api pod to be gone' },
+    );
+    if (there === 'gone') await api(admin, 'POST', `/api/v1/namespaces/${WORK}/pods`, { body: apiPod });
+    const pdb = (await api(admin, 'GET', `/apis/policy/v1/namespaces/${WORK}/poddisruptionbudgets/api`)).body;
+    await api(admin, 'PATCH', `/apis/policy/v1/namespaces/${WORK}/poddisruptionbudgets/api/status`, {
+      contentType: 'application/merge-patch+json',
+      body: {
+        status: {
+          observedGeneration: (pdb.metadata as { generation?: number }).generation ?? 1,
+          disruptionsAllowed: 1,
+          currentHealthy: 1,
+          desiredHealthy: 0,
+          expectedPods: 1,
+          disruptedPods: null,
+        },
+      },
+    });
+  }
+
+  // A rolling maintenance plan of one node: cordon, drain (evicting the Deployment's pod), then the recovery
+  // gate reads the pod's ReplicaSet (to find its Deployment), the Deployment and the budget; all recovered, the
+  // node is uncordoned and the plan succeeds.
+  const maintains: Scenario = async (p) => {
+    await lists(p);
+    await readyForMaintenance();
+    const r = await p.app.call('POST', '/api/v1/maintenance', {
+      targets: [{ cluster: 'self', nodes: ['node-a'] }],
+      maxUnavailable: 1,
+      hold: { mode: 'none' },
+      gateTimeoutSeconds: 4,
+      drain: { ignoreDaemonSets: true, timeoutSeconds: 30 },
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    const id = r.json().maintenance.id as string;
+    p.planId = id;
+    const plan = await waitFor(
+      async () => {
+        const j = (await p.app.call('GET', `/api/v1/maintenance/${id}`)).json().maintenance;
+        return (
+          (['succeeded', 'failed', 'partial', 'cancelled'].includes(j.status) || j.maintenance?.paused) && j
+        );
+      },
+      { timeoutMs: 60_000, what: 'the maintenance plan to finish or pause' },
+    );
+    expect(plan.status, JSON.stringify(plan.maintenance)).toBe('succeeded');
+    const node = plan.maintenance.nodes[0];
+    expect(node.step).toBe('done');
+    expect(
+      (node.gateOn as Array<{ kind: string; name: string }>).map((g) => `${g.kind}/${g.name}`).sort(),
+    ).toEqual(['Deployment/api', 'PodDisruptionBudget/api']);
+    expect((await api(admin, 'GET', '/api/v1/nodes/node-a')).body.spec?.unschedulable).toBeFalsy();
   };
 
   /** Runs last among the full-role tests. */
@@ -371,6 +511,7 @@ suite('least privilege on a real API server', () => {
     'drain dry run': drainDryRun,
     'node events': nodeEvents,
     'permission preflight': preflight,
+    'maintenance plan': maintains,
     drains,
   };
 
@@ -436,6 +577,18 @@ suite('least privilege on a real API server', () => {
         (await p.app.call('POST', '/api/v1/clusters/self/nodes/node-b/drain', dryRunBody)).body,
     },
     {
+      rule: 'get on replicasets.apps,deployments.apps,statefulsets.apps',
+      test: 'maintenance plan',
+      says: /needs get on replicasets\.apps/,
+      check: planAnswer,
+    },
+    {
+      rule: 'get on poddisruptionbudgets.policy',
+      test: 'maintenance plan',
+      says: /needs get on poddisruptionbudgets\.policy/,
+      check: planAnswer,
+    },
+    {
       rule: 'create on selfsubjectaccessreviews.authorization.k8s.io,selfsubjectrulesreviews.authorization.k8s.io',
       test: 'permission preflight',
       says: /needs create on selfsubjectaccessreviews\.authorization\.k8s\.io/,
@@ -444,6 +597,9 @@ suite('least privilege on a real API server', () => {
   ];
 
   const dryRunBody = { dryRun: true, ignoreDaemonSets: true };
+  async function planAnswer(p: Product): Promise<unknown> {
+    return p.planId ? (await p.app.call('GET', `/api/v1/maintenance/${p.planId}`)).json() : p.addAnswer;
+  }
   async function drainJobMessage(p: Product): Promise<unknown> {
     await api(admin, 'POST', `/api/v1/namespaces/${WORK}/pods`, {
       body: { ...podManifest(WORK, `solo-${Date.now()}`, { nodeName: 'node-b' }) },
