@@ -3,6 +3,7 @@
  * operation service → complete the audit entry → answer `{node, changed}`. Refusals are audited too. A real drain is handed to the job runner (202 with the job); only the dry run answers inline.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { AuditOutcome } from '../../audit/log.js';
 import {
   asObject,
@@ -27,6 +28,12 @@ const OPERATOR_OF_CLUSTER: RoutePolicy = { role: 'operator', clusterParam: 'clus
 const config = { policy: OPERATOR_OF_CLUSTER, audit: false };
 
 type NodeParams = { Params: { cluster: string; name: string } };
+/**
+ * The target of a write. Its name is checked by the handler, not here: a refused write is audited as such, and a
+ * schema refusal would leave no audit entry.
+ */
+const writeParams = z.object({ cluster: z.string(), name: z.string() });
+const opts = { config, schema: { params: writeParams } };
 
 export function actorOf(req: FastifyRequest): Actor {
   const u = req.user;
@@ -118,7 +125,7 @@ export async function operationRoutes(
     }
   }
 
-  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/cordon', { config }, async (req) => {
+  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/cordon', opts, async (req) => {
     const body = req.body === undefined || req.body === null ? {} : req.body;
     return audited(
       req,
@@ -132,7 +139,7 @@ export async function operationRoutes(
     );
   });
 
-  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/uncordon', { config }, async (req) =>
+  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/uncordon', opts, async (req) =>
     audited(
       req,
       'node.uncordon',
@@ -141,7 +148,7 @@ export async function operationRoutes(
     ),
   );
 
-  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/labels', { config }, async (req) =>
+  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/labels', opts, async (req) =>
     audited(
       req,
       'node.labels',
@@ -150,7 +157,7 @@ export async function operationRoutes(
     ),
   );
 
-  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/taints', { config }, async (req) =>
+  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/taints', opts, async (req) =>
     audited(
       req,
       'node.taints',
@@ -159,7 +166,7 @@ export async function operationRoutes(
     ),
   );
 
-  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/drain', { config }, async (req, reply) => {
+  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/drain', opts, async (req, reply) => {
     const { ops, jobs } = operations;
     const { cluster, name } = req.params;
     const body = req.body === undefined || req.body === null ? {} : req.body;
