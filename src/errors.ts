@@ -3,22 +3,12 @@
  * `{ "error": { "code", "message", "field"?, "details"? } }`. They live below every layer so services, auth and
  * realtime never import from the HTTP layer; routes never format errors themselves.
  */
+import { ApiError } from './api-error.js';
 import { KubeError, type KubeReason } from './kube/errors.js';
 import { kubeErrorText, missingPermission } from './kube/forbidden.js';
 import { LockBusyError } from './store/locks.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 export const badRequest = (message: string, field?: string, details?: unknown) =>
   new ApiError(400, 'BadRequest', message, field, details);

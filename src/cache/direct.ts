@@ -7,6 +7,7 @@ import type { KubeClient } from '../kube/client.js';
 import { strategyFor } from '../kube/strategy.js';
 import type { KubeList, KubeObject } from '../informer/types.js';
 import { transformNode } from './node-transform.js';
+import type { EventSummary } from './event-types.js';
 import type { NodeRecord } from './types.js';
 import { podResources, type PodResources } from '../usage/pod-resources.js';
 
@@ -149,17 +150,6 @@ export async function listNodePods(
 }
 
 // ---- a node's events ------------------------------------------------------------------------------------
-
-export interface EventSummary {
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  source?: string;
-  namespace?: string;
-}
 
 interface RawEvent extends KubeObject {
   type?: string;

@@ -18,5 +18,6 @@ export { toRow, toDetail } from './node-row.js';
 export { transformNode } from './node-transform.js';
 export { changedFields } from './classify.js';
 export { PodIndex } from './pod-index.js';
-export type { PodSummary, EventSummary } from './direct.js';
+export type { PodSummary } from './direct.js';
+export type { EventSummary } from './event-types.js';
 export type * from './types.js';

@@ -1,4 +1,4 @@
-// What a drain does with each pod and why, as stable codes (docs/API.md, drain dry run). Types only, so the
+// What a drain does with each pod and why, as stable codes, and the drain's settings (docs/API.md, drain dry run). Types only, so the
 // console can share them without bundling server code.
 
 export type PodAction = 'evict' | 'delete' | 'skip' | 'blocked';
@@ -13,3 +13,17 @@ export type PodCause =
   | 'unmanaged'
   | 'pdb'
   | 'error';
+
+/** A drain's settings as sent and stored (docs/API.md, DrainOptions), after the server filled in defaults. */
+export interface DrainOptions {
+  ignoreDaemonSets: boolean;
+  deleteEmptyDirData: boolean;
+  force: boolean;
+  /** -1 = each pod's own terminationGracePeriodSeconds. */
+  gracePeriodSeconds: number;
+  /** 0 = wait forever. */
+  timeoutSeconds: number;
+  podSelector?: string;
+  disableEviction: boolean;
+  skipWaitForDeleteTimeoutSeconds: number;
+}

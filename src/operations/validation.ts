@@ -7,6 +7,7 @@
 import { badRequest } from '../errors.js';
 import { dns1123SubdomainProblem, labelValueProblem, qualifiedNameProblem } from '../kube/names.js';
 import { parseLabelSelector as parseSelector, SelectorError, type LabelSelector } from '../kube/selector.js';
+import type { DrainOptions } from './drain-types.js';
 import { TAINT_EFFECTS, type Taint, type TaintEffect } from './kube-types.js';
 
 /**
@@ -269,18 +270,7 @@ export function parseLabelSelector(s: string, field: string): LabelSelector {
 
 // ---- drain ----------------------------------------------------------------------------------------------
 
-export interface DrainOptions {
-  ignoreDaemonSets: boolean;
-  deleteEmptyDirData: boolean;
-  force: boolean;
-  /** -1 = each pod's own terminationGracePeriodSeconds. */
-  gracePeriodSeconds: number;
-  /** 0 = wait forever. */
-  timeoutSeconds: number;
-  podSelector?: string;
-  disableEviction: boolean;
-  skipWaitForDeleteTimeoutSeconds: number;
-}
+export type { DrainOptions };
 
 export const DRAIN_OPTION_KEYS = [
   'ignoreDaemonSets',

@@ -3,18 +3,10 @@
  * state-changing request, and the API's error shape turned into ApiError.
  */
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+// The server's own error class: `instanceof ApiError` and its fields mean the same on both sides.
+import { ApiError } from '../../../src/api-error';
+
+export { ApiError };
 
 let csrfToken: string | null = null;
 let onUnauthorized: (() => void) | null = null;

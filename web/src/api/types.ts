@@ -11,12 +11,33 @@ import type {
   Resources,
   Taint,
 } from '../../../src/cache/types';
-import type { PodAction, PodCause } from '../../../src/operations/drain-types';
+import type { DrainOptions, PodAction, PodCause } from '../../../src/operations/drain-types';
 import type { PodResources } from '../../../src/usage/pod-resources';
 import type { ClusterUsageStatus, NodeUsageHistory } from '../../../src/usage/types';
-import type { JobNodeStatus, JobOperation, JobStatus } from '../../../src/operations/job-types';
+import type {
+  Job as ServedJob,
+  JobNodeStatus,
+  JobOperation,
+  JobStatus,
+  JobTarget,
+} from '../../../src/operations/job-types';
+import type { ClusterInfo, ClusterState } from '../../../src/clusters/types';
+import type { EventSummary } from '../../../src/cache/event-types';
 
-export type { JobNodeStatus, JobOperation, JobStatus, NodeCondition, NodeStatus, Resources, Taint };
+export type {
+  ClusterInfo,
+  ClusterState,
+  DrainOptions,
+  EventSummary,
+  JobNodeStatus,
+  JobOperation,
+  JobStatus,
+  JobTarget,
+  NodeCondition,
+  NodeStatus,
+  Resources,
+  Taint,
+};
 
 export type Role = 'viewer' | 'operator' | 'admin';
 
@@ -52,25 +73,6 @@ export interface ApiToken {
   createdAt?: string;
   expiresAt?: string | null;
   lastUsedAt?: string | null;
-}
-
-export type ClusterState = 'syncing' | 'synced' | 'degraded' | 'unreachable' | 'stopped';
-
-export interface ClusterInfo {
-  name: string;
-  source: string;
-  server?: string;
-  context?: string;
-  createdAt?: string;
-  state: ClusterState;
-  version?: string;
-  nodeCount: number;
-  readyNodeCount: number;
-  lastEventAt?: string;
-  lastError?: string;
-  podIndex: boolean;
-  /** Whether node usage (metrics.k8s.io) can be read; absent while the server's usage poller is off. */
-  usage?: ClusterUsageStatus;
 }
 
 export type { ClusterUsageStatus, NodeUsageHistory, PodResources };
@@ -123,29 +125,6 @@ export interface PodSummary {
   resources?: PodResources;
 }
 
-export interface EventSummary {
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  eventTime?: string;
-  source?: string;
-  namespace?: string;
-}
-
-export interface DrainOptions {
-  ignoreDaemonSets: boolean;
-  deleteEmptyDirData: boolean;
-  force: boolean;
-  gracePeriodSeconds: number;
-  timeoutSeconds: number;
-  podSelector?: string;
-  disableEviction: boolean;
-  skipWaitForDeleteTimeoutSeconds: number;
-}
-
 export type DrainAction = PodAction;
 /** Why a pod gets its action, as a stable code (docs/API.md, DrainOptions). */
 export type DrainCause = PodCause;
@@ -158,38 +137,11 @@ export interface DrainPreview {
   bypassesBudgets?: string[];
 }
 
-export interface JobTarget {
-  cluster: string;
-  nodes?: string[];
-  selector?: string;
-}
-
-export interface Job {
-  id: string;
-  operation: JobOperation;
-  params: Record<string, unknown>;
-  status: JobStatus;
-  createdBy: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** Why the job as a whole ended as it did (cancelled, interrupted by a restart…). */
-  message?: string;
-  total: number;
-  done: number;
-  targets?: JobTarget[];
-  concurrency?: number;
-  counts: {
-    ok: number;
-    unchanged: number;
-    failed: number;
-    skipped: number;
-    pending: number;
-    running?: number;
-  };
-  /** Absent in job lists (GET /jobs); present in GET /jobs/{id} and progress messages. */
-  nodes?: { cluster: string; name: string; status: JobNodeStatus; message?: string }[];
-}
+/**
+ * A job as the console holds it: job lists (GET /jobs) leave out `nodes`, and live deltas after the first leave
+ * out `targets`; GET /jobs/{id} has both.
+ */
+export type Job = Omit<ServedJob, 'nodes' | 'targets'> & Partial<Pick<ServedJob, 'nodes' | 'targets'>>;
 
 export interface LabelChange {
   set: Record<string, string>;

@@ -1,36 +1,11 @@
-/** Display helpers for node quantities and times. Kubernetes quantities are parsed just enough to compare. */
-
-const BIN: Record<string, number> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-const DEC: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
+/** Display helpers for node quantities and times. */
+// Quantities are read by the server's own parser (a module without imports), so a row sorted on the server and
+// a cell shown in the console never disagree about what "1500m" or "1e3" means.
+import { parseQuantity as parseServedQuantity } from '../../../src/cache/quantity';
 
 /** A Kubernetes quantity as a number in base units (cores, bytes, count); NaN when absent or unreadable. */
 export function parseQuantity(q: string | undefined): number {
-  if (q === undefined || q === '') return NaN;
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)([A-Za-z]*)$/.exec(q.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  const suffix = m[2]!;
-  if (suffix in BIN) return n * BIN[suffix]!;
-  if (suffix in DEC) return n * DEC[suffix]!;
-  return NaN;
+  return parseServedQuantity(q) ?? NaN;
 }
 
 export function formatCpu(q: string | undefined): string {
