@@ -155,7 +155,10 @@ async function runSize(clusters: number): Promise<Row> {
         sims[c]!.post({ cmd: 'label', node, key: 'bench.knm.io/seq', value: seq });
         await sleep(60 + ((i * 37) % 80));
       }
-      let ws: { arrivals: Record<string, number[]> } = { arrivals: {} };
+      let ws: { arrivals: Record<string, number[]>; types: Record<string, number> } = {
+        arrivals: {},
+        types: {},
+      };
       const deadline = Date.now() + 60_000;
       for (;;) {
         ws = await clientsRpc.call({ cmd: 'wsStats' });
@@ -200,6 +203,8 @@ async function runSize(clusters: number): Promise<Row> {
         changeToWsP50Ms: round(percentile(lat, 50)),
         changeToWsP99Ms: round(percentile(lat, 99)),
         changeToWsLost: lost,
+        // a client that fell too far behind is sent a fresh snapshot instead of the changes it missed
+        wsResyncs: ws.types['resync'] ?? 0,
         loopDelayP99Ms: round(loop.percentile(99) / 1e6),
         loopDelayMaxMs: round(loop.max / 1e6),
         loadAverage1m: round(os.loadavg()[0]!, 1),
