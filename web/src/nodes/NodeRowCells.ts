@@ -26,7 +26,7 @@ export function rowColumnStyle(width: number, flexGrow = 0): string {
 export function rowHtml(row: NodeRow, columns: RowColumn[], ctx: RenderContext, selected: boolean): string {
   let html = '';
   for (const c of columns) {
-    const inner = c.def === 'select' ? selectionCell(selected) : c.def.render(row, ctx);
+    const inner = c.def === 'select' ? selectionCell(selected, row.name) : c.def.render(row, ctx);
     html += `<div class="knm-td" role="cell" style="${c.style}">${inner}</div>`;
   }
   return html;

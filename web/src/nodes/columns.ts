@@ -323,8 +323,9 @@ export const COLUMNS: ColumnDef[] = [
 ];
 
 /** A native checkbox: one per visible row, so it must be cheap. Changes reach the row's handler. */
-export function selectionCell(checked: boolean): string {
-  return `<input type="checkbox" class="knm-check" data-testid="node-select"${checked ? ' checked' : ''}>`;
+export function selectionCell(checked: boolean, name: string): string {
+  // Named by its node, so a screen reader says which row the box selects.
+  return `<input type="checkbox" class="knm-check" aria-label="${esc(name)}" data-testid="node-select"${checked ? ' checked' : ''}>`;
 }
 
 const COLUMNS_KEY = 'knm.nodeColumns';
