@@ -137,7 +137,8 @@ async function runSize(clusters: number): Promise<Row> {
         sessions,
         clients: MIX_CLIENTS,
       });
-      if (mix.errors.length) throw new Error(`mix requests failed: ${mix.errors.join('; ')}`);
+      // an overloaded replica answering errors is a result of the series, not a failure of the benchmark
+      for (const e of mix.errors) say(`    mix error: ${e.slice(0, 240)}`);
       const memo1 = await memoHits();
 
       // change → WebSocket, spread over the clusters
@@ -195,6 +196,7 @@ async function runSize(clusters: number): Promise<Row> {
         productCpuPercent: round(((cpu.user + cpu.system) / 1000 / (windowS * 1000)) * 100, 1),
         nodeUpdatesPerSecond: round(upd / windowS, 1),
         mixRequests: mix.requests,
+        mixErrors: mix.errorCount,
         memoHitShare: round(memoShare, 3),
         pageP50Ms: round(percentile(mix.ms.page, 50)),
         pageP99Ms: round(percentile(mix.ms.page, 99)),

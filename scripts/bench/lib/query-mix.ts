@@ -127,6 +127,8 @@ export interface MixResult {
   ms: Record<MixSession['kind'], number[]>;
   requests: number;
   bytes: number;
+  /** Answers other than 200, and the first few of them in full. */
+  errorCount: number;
   errors: string[];
 }
 
@@ -138,7 +140,13 @@ export async function runMix(
   clients: number,
 ): Promise<MixResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-  const res: MixResult = { ms: { page: [], search: [], full: [] }, requests: 0, bytes: 0, errors: [] };
+  const res: MixResult = {
+    ms: { page: [], search: [], full: [] },
+    requests: 0,
+    bytes: 0,
+    errorCount: 0,
+    errors: [],
+  };
   const get = (path: string) =>
     new Promise<{ ms: number; status: number; body: Buffer }>((resolve, reject) => {
       const t0 = performance.now();
@@ -163,6 +171,7 @@ export async function runMix(
           res.requests++;
           res.bytes += r.body.length;
           if (r.status !== 200) {
+            res.errorCount++;
             if (res.errors.length < 5)
               res.errors.push(`${r.status} ${path}: ${r.body.toString().slice(0, 200)}`);
             break;
