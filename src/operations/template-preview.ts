@@ -7,6 +7,7 @@ import { badRequest } from '../errors.js';
 import type { Taint } from './kube-types.js';
 import { applyTaintChanges } from './intent.js';
 import type { JobTarget } from './job-types.js';
+import type { NodeChangePreview, TaintView, TemplatePreview } from './template-preview-types.js';
 import type { Actor, NodeOperations, TemplateContent } from './service.js';
 import { mapNodeError } from './service.js';
 import { readNode } from './write.js';
@@ -15,29 +16,7 @@ import { readNode } from './write.js';
 export const MAX_PREVIEW_NODES = 1000;
 const READ_CONCURRENCY = 10;
 
-type TaintView = Omit<Taint, 'timeAdded'>;
-
-export interface NodeChangePreview {
-  cluster: string;
-  name: string;
-  /** False when the node already looks like the template says. */
-  changed: boolean;
-  labels: {
-    added: Record<string, string>;
-    changed: Record<string, { from: string; to: string }>;
-    removed: Record<string, string>;
-  };
-  taints: { added: TaintView[]; changed: { from: TaintView; to: TaintView }[]; removed: TaintView[] };
-  /** The node could not be read (it is gone, or the cluster refused); nothing is known about its change. */
-  error?: string;
-}
-
-export interface TemplatePreview {
-  template: { id: string; name: string };
-  nodes: NodeChangePreview[];
-  /** Nodes whose change is not empty. */
-  changing: number;
-}
+export type { NodeChangePreview, TemplatePreview };
 
 const view = (t: Taint): TaintView => ({
   key: t.key,

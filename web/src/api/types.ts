@@ -23,6 +23,10 @@ import type {
 } from '../../../src/operations/job-types';
 import type { ClusterInfo, ClusterState } from '../../../src/clusters/types';
 import type { EventSummary } from '../../../src/cache/event-types';
+import type {
+  NodeChangePreview as TemplateNodePreview,
+  TemplatePreview,
+} from '../../../src/operations/template-preview-types';
 
 export type {
   ClusterInfo,
@@ -37,6 +41,8 @@ export type {
   NodeStatus,
   Resources,
   Taint,
+  TemplateNodePreview,
+  TemplatePreview,
 };
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -166,33 +172,6 @@ export interface Template {
   createdBy?: string;
   createdAt?: string;
   updatedAt?: string;
-}
-
-/** POST /templates/{id}/preview: what applying would change on each node (docs/API.md). */
-export interface TemplateNodePreview {
-  cluster: string;
-  name: string;
-  changed: boolean;
-  labels: {
-    added: Record<string, string>;
-    changed: Record<string, { from: string; to: string }>;
-    removed: Record<string, string>;
-  };
-  taints: {
-    added: { key: string; value?: string; effect: string }[];
-    changed: {
-      from: { key: string; value?: string; effect: string };
-      to: { key: string; value?: string; effect: string };
-    }[];
-    removed: { key: string; value?: string; effect: string }[];
-  };
-  error?: string;
-}
-
-export interface TemplatePreview {
-  template: { id: string; name: string };
-  changing: number;
-  nodes: TemplateNodePreview[];
 }
 
 export interface AuditEntry {
