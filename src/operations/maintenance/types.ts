@@ -1,6 +1,6 @@
 // A rolling maintenance plan as the API shows it (docs/API.md "Maintenance"). Types and constant lists only,
 // so the console shares them without bundling server code.
-import type { PodAction, PodCause } from '../drain-types.js';
+import type { DrainOptions, PodAction, PodCause } from '../drain-types.js';
 
 export const MAINTENANCE_ORDERS = ['given', 'zone', 'fewest-pods'] as const;
 export type MaintenanceOrder = (typeof MAINTENANCE_ORDERS)[number];
@@ -25,16 +25,7 @@ export type MaintenanceStep = (typeof MAINTENANCE_STEPS)[number];
 export const FINAL_STEPS: readonly MaintenanceStep[] = ['done', 'failed', 'skipped', 'cancelled'];
 
 /** Drain options as on a single drain (docs/API.md "Drain"). */
-export interface MaintenanceDrainOptions {
-  ignoreDaemonSets: boolean;
-  deleteEmptyDirData: boolean;
-  force: boolean;
-  gracePeriodSeconds: number;
-  timeoutSeconds: number;
-  podSelector?: string;
-  disableEviction: boolean;
-  skipWaitForDeleteTimeoutSeconds: number;
-}
+export type MaintenanceDrainOptions = DrainOptions;
 
 export interface MaintenanceHold {
   mode: HoldMode;
