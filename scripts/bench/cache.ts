@@ -222,7 +222,7 @@ async function main(): Promise<void> {
     const scrapesBefore = product.usage?.poller.scrapes ?? 0;
     let sharePushes = 0;
     const onSharePush = (c: NodeChange) => {
-      if (c.kind === 'updated' && c.changed.includes('resources')) sharePushes++;
+      if (c.kind === 'resources') sharePushes++;
     };
     cache.on('change', onSharePush);
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });

@@ -46,7 +46,9 @@ export type NodeChange =
   | { kind: 'added'; cluster: string; name: string }
   | { kind: 'updated'; cluster: string; name: string; changed: string[] }
   | { kind: 'deleted'; cluster: string; name: string }
-  | { kind: 'podCount'; cluster: string; name: string; podCount: number };
+  | { kind: 'podCount'; cluster: string; name: string; podCount: number }
+  /** A resource share moved by a step (src/usage/step.ts): live values, not a change to the node object. */
+  | { kind: 'resources'; cluster: string; name: string };
 
 export type ClusterLiveStatus = Partial<
   Pick<
@@ -611,7 +613,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       const rec = e.cache.get(name);
       if (!rec) continue;
       if (this.gate.moved(e.name, name, fn ? fn(rec) : resourceShares(rec, null, undefined)))
-        this.emit('change', { kind: 'updated', cluster: e.name, name, changed: ['resources'] });
+        this.emit('change', { kind: 'resources', cluster: e.name, name });
     }
   }
 

@@ -18,7 +18,7 @@ const HEALTH_FIELDS = new Set(['uid', 'status', 'conditions', 'schedulable', 'co
 type Change =
   | { kind: 'added' | 'deleted'; cluster: string; name: string }
   | { kind: 'updated'; cluster: string; name: string; changed: string[] }
-  | { kind: 'podCount'; cluster: string; name: string };
+  | { kind: 'podCount' | 'resources'; cluster: string; name: string };
 
 /** What the recorder needs of the node cache (CacheManager satisfies it). */
 export interface HealthSource {
@@ -162,7 +162,7 @@ export class HealthRecorder {
   };
 
   private readonly onChange = (c: Change): void => {
-    if (c.kind === 'podCount') return;
+    if (c.kind === 'podCount' || c.kind === 'resources') return;
     if (c.kind === 'updated' && !c.changed.some((f) => HEALTH_FIELDS.has(f))) return;
     if (!this.o.leader.isLeader) return;
     const nodes = this.open.get(c.cluster);

@@ -83,7 +83,7 @@ export interface HubOptions {
 /** Close code for a client that asks for more than the rules allow (RFC 6455 "policy violation"). */
 export const CLOSE_ABUSE = 1008;
 
-type PendingKind = 'added' | 'updated' | 'deleted' | 'podCount';
+type PendingKind = 'added' | 'updated' | 'deleted' | 'podCount' | 'resources';
 interface Pending {
   kind: PendingKind;
   changed?: Set<string>;
@@ -502,6 +502,22 @@ export class RealtimeHub {
       } else if (p.kind === 'updated') {
         kind = 'node.updated';
         msg = { type: kind, cluster: t.cluster, name, version: 0, changed: [...p.changed!], node: row };
+      } else if (p.kind === 'resources') {
+        // Usage moves are frequent and small: the live values only, not the whole row.
+        kind = 'node.resources';
+        msg = {
+          type: kind,
+          cluster: t.cluster,
+          name,
+          version: 0,
+          podCount: row.podCount,
+          cpuUsed: row.cpuUsed,
+          memUsed: row.memUsed,
+          cpuRequested: row.cpuRequested,
+          memRequested: row.memRequested,
+          cpuLimits: row.cpuLimits,
+          memLimits: row.memLimits,
+        };
       } else {
         kind = 'node.podCount';
         msg = { type: kind, cluster: t.cluster, name, version: 0, podCount: row.podCount };
@@ -713,9 +729,9 @@ function merge(p: Pending | undefined, ch: NodeChange): Pending {
     case 'added':
       return { kind: 'added' };
     case 'updated':
-      if (!p || p.kind === 'podCount') {
+      if (!p || p.kind === 'podCount' || p.kind === 'resources') {
         const changed = new Set(ch.changed);
-        if (p) changed.add('podCount');
+        if (p) changed.add(p.kind);
         return { kind: 'updated', changed };
       }
       if (p.kind === 'updated') {
@@ -723,7 +739,13 @@ function merge(p: Pending | undefined, ch: NodeChange): Pending {
         return p;
       }
       return { kind: 'added' }; // added (or deleted-then-back) then updated: the full row says it all
+    case 'resources':
+      // A resources message carries the pod count too.
+      if (!p || p.kind === 'podCount' || p.kind === 'resources') return { kind: 'resources' };
+      if (p.kind === 'updated') p.changed!.add('resources');
+      return p;
     case 'podCount':
+      if (p?.kind === 'resources') return p;
       if (!p || p.kind === 'podCount') return { kind: 'podCount', podCount: ch.podCount };
       if (p.kind === 'updated') p.changed!.add('podCount');
       return p;

@@ -144,15 +144,13 @@ describe('node usage and requests in the cache', () => {
     // Same metrics window: nothing moved, nothing is pushed.
     changes.length = 0;
     await poller.pollNow('m');
-    expect(changes.filter((c) => c.kind === 'updated')).toEqual([]);
+    expect(changes.filter((c) => c.kind === 'resources')).toEqual([]);
     for (let i = 0; i < 20; i++) {
       t += METRICS_WINDOW_MS;
       changes.length = 0;
       await poller.pollNow('m');
       scrapes++;
-      const moved = new Set(
-        changes.filter((c) => c.kind === 'updated' && c.changed.includes('resources')).map((c) => c.name),
-      );
+      const moved = new Set(changes.filter((c) => c.kind === 'resources').map((c) => c.name));
       pushes += moved.size;
       for (const r of rows('m')) {
         const last = pushed.get(r.name)!;

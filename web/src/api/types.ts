@@ -13,7 +13,11 @@ import type {
 } from '../../../src/cache/types';
 import type { DrainOptions, PodAction, PodCause } from '../../../src/operations/drain-types';
 import type { PodResources } from '../../../src/usage/pod-resources';
-import type { ClusterUsageStatus, NodeUsageHistory } from '../../../src/usage/types';
+import type {
+  ClusterUsageStatus,
+  NodeResourceShares,
+  NodeUsageHistory,
+} from '../../../src/usage/types';
 import type {
   Job as ServedJob,
   JobNodeStatus,
@@ -23,10 +27,6 @@ import type {
 } from '../../../src/operations/job-types';
 import type { ClusterInfo, ClusterState } from '../../../src/clusters/types';
 import type { EventSummary } from '../../../src/cache/event-types';
-import type {
-  NodeChangePreview as TemplateNodePreview,
-  TemplatePreview,
-} from '../../../src/operations/template-preview-types';
 
 export type {
   ClusterInfo,
@@ -41,8 +41,6 @@ export type {
   NodeStatus,
   Resources,
   Taint,
-  TemplateNodePreview,
-  TemplatePreview,
 };
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -174,6 +172,33 @@ export interface Template {
   updatedAt?: string;
 }
 
+/** POST /templates/{id}/preview: what applying would change on each node (docs/API.md). */
+export interface TemplateNodePreview {
+  cluster: string;
+  name: string;
+  changed: boolean;
+  labels: {
+    added: Record<string, string>;
+    changed: Record<string, { from: string; to: string }>;
+    removed: Record<string, string>;
+  };
+  taints: {
+    added: { key: string; value?: string; effect: string }[];
+    changed: {
+      from: { key: string; value?: string; effect: string };
+      to: { key: string; value?: string; effect: string };
+    }[];
+    removed: { key: string; value?: string; effect: string }[];
+  };
+  error?: string;
+}
+
+export interface TemplatePreview {
+  template: { id: string; name: string };
+  changing: number;
+  nodes: TemplateNodePreview[];
+}
+
 export interface AuditEntry {
   id: string;
   at: string;
@@ -221,6 +246,13 @@ export type ServerMessage =
     }
   | { type: 'node.deleted'; cluster: string; name: string; version: number }
   | { type: 'node.podCount'; cluster: string; name: string; version: number; podCount: number | null }
+  | ({
+      type: 'node.resources';
+      cluster: string;
+      name: string;
+      version: number;
+      podCount: number | null;
+    } & NodeResourceShares)
   | { type: 'cluster.state'; cluster: string; state: ClusterInfo }
   | { type: 'job.progress'; job: Job }
   | { type: 'resync'; cluster: string; reason: string }

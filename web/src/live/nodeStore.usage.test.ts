@@ -63,4 +63,29 @@ describe('NodeStore and resource shares', () => {
     store.flush();
     expect(store.rows.get('c1/a')!.cpuUsed).toBe(0.9);
   });
+
+  it('merges a node.resources message (live values only) into the row without flashing', () => {
+    const store = setup();
+    store.enqueue({
+      type: 'node.resources',
+      cluster: 'c1',
+      name: 'a',
+      version: 2,
+      podCount: 5,
+      cpuUsed: 0.7,
+      memUsed: 0.4,
+      cpuRequested: 0.5,
+      memRequested: 0.3,
+      cpuLimits: 1,
+      memLimits: 0.6,
+    });
+    store.flush();
+    expect(store.rows.get('c1/a')).toMatchObject({
+      podCount: 5,
+      cpuUsed: 0.7,
+      memLimits: 0.6,
+      resourceVersion: '1',
+    });
+    expect(store.flashCount).toBe(0);
+  });
 });

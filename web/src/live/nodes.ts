@@ -33,7 +33,8 @@ socket.on((m) => {
     case 'node.updated':
     case 'node.deleted':
     case 'node.podCount':
-      if (perf && m.type !== 'snapshot' && m.type !== 'node.podCount')
+    case 'node.resources':
+      if (perf && m.type !== 'snapshot' && m.type !== 'node.podCount' && m.type !== 'node.resources')
         perf.messages.set(nodeKey(m.cluster, m.name), performance.now());
       nodeStore.enqueue(m);
       break;
