@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { webhookAttempts, webhookDeliveries } from '../../src/metrics/registry.js';
 import { failedJob, startNotifier, startReceiver } from './harness.js';
 
-async function metric(c: typeof webhookDeliveries, label: string, value: string): Promise<number> {
+interface CounterReading {
+  get(): Promise<{ values: { labels: Partial<Record<string, string | number>>; value: number }[] }>;
+}
+
+async function metric(c: CounterReading, label: string, value: string): Promise<number> {
   return (await c.get()).values.find((v) => v.labels[label] === value)?.value ?? 0;
 }
 

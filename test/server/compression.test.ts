@@ -28,7 +28,7 @@ async function server(env: Record<string, string> = {}) {
     status: 'Ready',
     labels: { pool: 'a' },
   }));
-  const open = { config: { policy: { public: true } } };
+  const open = { config: { policy: { public: true as const } } };
   app.get('/api/v1/big', open, async () => ({ items: rows }));
   app.get('/api/v1/small', open, async () => ({ ok: true }));
   const source = new FakeSource();

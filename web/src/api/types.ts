@@ -13,11 +13,7 @@ import type {
 } from '../../../src/cache/types';
 import type { DrainOptions, PodAction, PodCause } from '../../../src/operations/drain-types';
 import type { PodResources } from '../../../src/usage/pod-resources';
-import type {
-  ClusterUsageStatus,
-  NodeResourceShares,
-  NodeUsageHistory,
-} from '../../../src/usage/types';
+import type { ClusterUsageStatus, NodeResourceShares, NodeUsageHistory } from '../../../src/usage/types';
 import type {
   Job as ServedJob,
   JobNodeStatus,
@@ -27,6 +23,15 @@ import type {
 } from '../../../src/operations/job-types';
 import type { ClusterInfo, ClusterState } from '../../../src/clusters/types';
 import type { EventSummary } from '../../../src/cache/event-types';
+import type {
+  NodeChangePreview as TemplateNodePreview,
+  TemplatePreview,
+} from '../../../src/operations/template-preview-types';
+import type {
+  JobDeltaMessage,
+  JobGapMessage,
+  JobsSubscribedMessage,
+} from '../../../src/realtime/job-delta-types';
 
 export type {
   ClusterInfo,
@@ -41,6 +46,8 @@ export type {
   NodeStatus,
   Resources,
   Taint,
+  TemplateNodePreview,
+  TemplatePreview,
 };
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -172,33 +179,6 @@ export interface Template {
   updatedAt?: string;
 }
 
-/** POST /templates/{id}/preview: what applying would change on each node (docs/API.md). */
-export interface TemplateNodePreview {
-  cluster: string;
-  name: string;
-  changed: boolean;
-  labels: {
-    added: Record<string, string>;
-    changed: Record<string, { from: string; to: string }>;
-    removed: Record<string, string>;
-  };
-  taints: {
-    added: { key: string; value?: string; effect: string }[];
-    changed: {
-      from: { key: string; value?: string; effect: string };
-      to: { key: string; value?: string; effect: string };
-    }[];
-    removed: { key: string; value?: string; effect: string }[];
-  };
-  error?: string;
-}
-
-export interface TemplatePreview {
-  template: { id: string; name: string };
-  changing: number;
-  nodes: TemplateNodePreview[];
-}
-
 export interface AuditEntry {
   id: string;
   at: string;
@@ -227,8 +207,10 @@ export interface GuardDetails {
   schedulableNow?: number;
   schedulableAfter?: number;
   minimumShare?: number;
-  /** Nodes that running cordon/drain jobs will still take out. */
+  /** Nodes this request would newly make unschedulable. */
   takenOut?: number;
+  /** Other nodes that running cordon/drain jobs will still take out. */
+  reservedByJobs?: number;
 }
 
 /** WebSocket messages from the server. */
@@ -254,7 +236,9 @@ export type ServerMessage =
       podCount: number | null;
     } & NodeResourceShares)
   | { type: 'cluster.state'; cluster: string; state: ClusterInfo }
-  | { type: 'job.progress'; job: Job }
+  | JobDeltaMessage
+  | JobsSubscribedMessage
+  | JobGapMessage
   | { type: 'resync'; cluster: string; reason: string }
   /** `cluster`: that cluster's own RBAC does not let the user see its nodes (acting as the signed-in user). */
   | { type: 'error'; message: string; cluster?: string }
