@@ -113,14 +113,20 @@ describe('realtime over a real WebSocket, fed by the simulator', () => {
     const ws = await TestWs.open(url);
     cleanups.push(() => ws.close());
     ws.send({ type: 'subscribe', clusters: ['*'] });
-    await ws.next((m) => m.type === 'snapshot');
+    const snap = await ws.next((m) => m.type === 'snapshot');
+    const before = (snap.items as { name: string; podCount: number | null }[]).find((r) => r.name === worker);
+    expect(typeof before?.podCount).toBe('number');
     sim.state.createPod({
       metadata: { name: 'p-extra', namespace: 'default' },
       spec: { nodeName: worker, containers: [{ name: 'c', image: 'x' }] },
       status: { phase: 'Running' },
     });
-    const pc = await ws.next((m) => m.type === 'node.podCount' && m.name === worker);
-    expect(typeof pc.podCount).toBe('number');
+    // The count travels alone (node.podCount) or, when the node's resource shares are announced in the same
+    // flush, inside node.resources, which always carries it.
+    const pc = await ws.next(
+      (m) => (m.type === 'node.podCount' || m.type === 'node.resources') && m.name === worker,
+    );
+    expect(pc.podCount).toBe(before!.podCount! + 1);
     sim.state.createNode({
       metadata: { name: 'late-node' },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
