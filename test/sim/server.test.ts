@@ -11,7 +11,12 @@ describe('simulator server', () => {
       expect((await api(sim, 'GET', '/version')).body.gitVersion).toMatch(/^v1\.\d+\.\d+$/);
       expect((await api(sim, 'GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
       const groups = (await api(sim, 'GET', '/apis')).body;
-      expect(groups.groups.map((g: any) => g.name).sort()).toEqual(['apps', 'coordination.k8s.io', 'metrics.k8s.io', 'policy']);
+      expect(groups.groups.map((g: any) => g.name).sort()).toEqual([
+        'apps',
+        'coordination.k8s.io',
+        'metrics.k8s.io',
+        'policy',
+      ]);
       const core = (await api(sim, 'GET', '/api/v1')).body;
       const nodes = core.resources.find((r: any) => r.name === 'nodes');
       expect(nodes).toMatchObject({ namespaced: false, kind: 'Node', shortNames: ['no'] });
