@@ -26,4 +26,6 @@ export interface DrainOptions {
   podSelector?: string;
   disableEviction: boolean;
   skipWaitForDeleteTimeoutSeconds: number;
+  /** Recorded on the node as its cordon reason, so others see why it is drained; absent means "drain". */
+  reason?: string;
 }

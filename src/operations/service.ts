@@ -328,7 +328,7 @@ export class NodeOperations {
             actor,
             cluster,
             name,
-            { kind: 'cordon', reason: 'drain', by: actor.username },
+            { kind: 'cordon', reason: opts.reason ?? 'drain', by: actor.username },
             run.signal,
           ),
       });

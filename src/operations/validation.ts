@@ -281,6 +281,7 @@ export const DRAIN_OPTION_KEYS = [
   'podSelector',
   'disableEviction',
   'skipWaitForDeleteTimeoutSeconds',
+  'reason',
 ] as const;
 
 const DAY = 86_400;
@@ -299,6 +300,7 @@ export function parseDrainOptions(body: unknown, base = '', extra: readonly stri
     ...(podSelector && podSelector.trim() ? { podSelector: podSelector.trim() } : {}),
     disableEviction: optBool(o, 'disableEviction', base, false),
     skipWaitForDeleteTimeoutSeconds: optInt(o, 'skipWaitForDeleteTimeoutSeconds', base, 0, 0, 7 * DAY),
+    ...parseCordonParams(o.reason === undefined ? {} : { reason: o.reason }, base),
   };
 }
 

@@ -200,6 +200,7 @@ describe('drain', () => {
     const res = await call(op, 'POST', '/clusters/c1/nodes/drain-me/drain', {
       force: true,
       timeoutSeconds: 600,
+      reason: 'kernel 6.8 rollout',
     });
     expect(res.statusCode).toBe(202);
     const { job } = res.json();
@@ -218,6 +219,10 @@ describe('drain', () => {
       nodes: [{ status: 'ok', message: expect.stringContaining('evicted 2') }],
     });
     expect(f.sim.state.getPod('x', 'web-1')).toBeUndefined();
+    // Others looking at the cordoned node see why it was drained, not just "drain".
+    expect(nodeOf('drain-me').metadata.annotations?.['nodes.knm.io/cordon-reason']).toBe(
+      'kernel 6.8 rollout',
+    );
     expect((await auditEntries(t, { operation: 'node.drain' }))[0]).toMatchObject({
       outcome: 'success',
       status: 202,

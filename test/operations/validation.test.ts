@@ -55,6 +55,10 @@ describe('request shapes', () => {
     expect(() => parseDrainOptions({ timeoutSeconds: 1.5 })).toThrow(
       expect.objectContaining({ field: 'timeoutSeconds' }),
     );
+    expect(() => parseDrainOptions({ reason: 'a\u0007b' }, 'params')).toThrow(
+      expect.objectContaining({ field: 'params.reason' }),
+    );
+    expect(parseDrainOptions({ reason: '  kernel upgrade ' }).reason).toBe('kernel upgrade');
     expect(() => validateNodeName('a/../b', 'name')).toThrow(expect.objectContaining({ field: 'name' }));
   });
 
