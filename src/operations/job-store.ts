@@ -7,6 +7,7 @@ import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { fromJson, toJson } from '../store/values.js';
 import type { JobsTable } from './tables.js';
+import { holdsNode } from './job-holds.js';
 import {
   countNodes,
   type Job,
@@ -412,7 +413,7 @@ export class JobStore {
     let q = this.db
       .selectFrom('jobs as j')
       .innerJoin('job_nodes as n', 'n.job_id', 'j.id')
-      .select(['j.id as jobId', 'j.operation', 'n.cluster', 'n.name'])
+      .select(['j.id as jobId', 'j.operation', 'n.cluster', 'n.name', 'n.status'])
       .where('j.status', 'in', ['pending', 'running'])
       .where('j.heartbeat_at', '>', opts.aliveSince)
       .where('n.status', 'in', ['pending', 'running']);
@@ -420,12 +421,14 @@ export class JobStore {
     if (opts.operations) q = q.where('j.operation', 'in', [...opts.operations]);
     if (opts.exceptOwner !== undefined) q = q.where('j.owner', '<>', opts.exceptOwner);
     const rows = await q.orderBy('j.created_at').orderBy('j.id').orderBy('n.seq').execute();
-    return rows.map((r) => ({
-      jobId: r.jobId,
-      operation: r.operation as JobOperation,
-      cluster: r.cluster,
-      name: r.name,
-    }));
+    return rows
+      .filter((r) => holdsNode(r.operation as JobOperation, r.status as JobNodeStatus))
+      .map((r) => ({
+        jobId: r.jobId,
+        operation: r.operation as JobOperation,
+        cluster: r.cluster,
+        name: r.name,
+      }));
   }
 
   async unfinished(): Promise<UnfinishedJob[]> {

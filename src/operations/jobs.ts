@@ -19,6 +19,7 @@ import { nowIso } from '../store/values.js';
 import { DrainError } from './drain.js';
 import { drainProgressText } from './drain-progress.js';
 import { actorRecord, resumePlan, type ResumePlan } from './job-adoption.js';
+import { clashOf, holdsNode, TAKING_OUT } from './job-holds.js';
 import { JobStore, type ActiveJobNode, type UnfinishedJob } from './job-store.js';
 import {
   FINAL_JOB_STATUSES,
@@ -292,7 +293,7 @@ export class JobRunner {
    * their guard decision and their write.
    */
   async reserved(cluster: string): Promise<Set<string>> {
-    return this.reservedIn(cluster, await this.liveNodes([cluster], ['cordon', 'drain']));
+    return this.reservedIn(cluster, await this.liveNodes([cluster], TAKING_OUT));
   }
 
   private reservedIn(cluster: string, live: readonly ActiveJobNode[]): Set<string> {
@@ -333,7 +334,7 @@ export class JobRunner {
   ): Promise<() => void> {
     return this.admit(
       async (store) => {
-        await decide(this.reservedIn(cluster, await this.liveNodes([cluster], ['cordon', 'drain'], store)));
+        await decide(this.reservedIn(cluster, await this.liveNodes([cluster], TAKING_OUT, store)));
       },
       () => {
         const hold = { cluster, names: [...names] };
@@ -350,7 +351,7 @@ export class JobRunner {
    */
   private async liveNodes(
     clusters: string[],
-    operations: JobOperation[],
+    operations: readonly JobOperation[],
     store = this.store,
   ): Promise<ActiveJobNode[]> {
     const out: ActiveJobNode[] = [];
@@ -358,7 +359,7 @@ export class JobRunner {
       const { id, operation } = a.job;
       if (!operations.includes(operation)) continue;
       for (const n of a.job.nodes)
-        if (clusters.includes(n.cluster) && (n.status === 'pending' || n.status === 'running'))
+        if (clusters.includes(n.cluster) && holdsNode(operation, n.status))
           out.push({ jobId: id, operation, cluster: n.cluster, name: n.name });
     }
     if (!this.deps.sharedStore) return out;
@@ -766,15 +767,9 @@ export class JobRunner {
         const byCluster = new Map<string, string[]>();
         for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
         a = await this.admit(async (store) => {
-          const live = await this.liveNodes([...byCluster.keys()], ['cordon', 'drain'], store);
-          if (operation === 'drain') {
-            const clash = live.find((n) => n.operation === 'drain' && seen.has(`${n.cluster}/${n.name}`));
-            if (clash)
-              throw conflict(
-                `node "${clash.name}" in cluster "${clash.cluster}" is already being drained by job ${clash.jobId}`,
-                { job: clash.jobId },
-              );
-          }
+          const live = await this.liveNodes([...byCluster.keys()], TAKING_OUT, store);
+          const clash = clashOf(operation, live, seen);
+          if (clash) throw conflict(clash.message, { job: clash.jobId });
           for (const [cluster, names] of byCluster)
             await ops.guard(actor, cluster, names, req.override, operation, this.reservedIn(cluster, live));
           return insert(store);
