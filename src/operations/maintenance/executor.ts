@@ -15,6 +15,7 @@ import { kubeErrorText } from '../../kube/forbidden.js';
 import { nowIso } from '../../store/values.js';
 import { recordIntent } from '../audit-intent.js';
 import { classifyPods, listNodePods } from '../drain-filters.js';
+import { drainProgressText } from '../drain-progress.js';
 import { DrainError } from '../drain.js';
 import type { JobKindExecutor, KindRun } from '../jobs.js';
 import type { AuditSink, Clock } from '../ports.js';
@@ -326,7 +327,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       const d = await ops.drain(r.actor, n.cluster, n.name, params.drain, {
         signal: r.signal,
         onProgress: (p) => {
-          n.message = `${p.gone}/${p.total} pods removed${p.waitingForBudget ? `, ${p.waitingForBudget} waiting for a PodDisruptionBudget` : ''}`;
+          n.message = drainProgressText(p);
           r.publish();
         },
       });
