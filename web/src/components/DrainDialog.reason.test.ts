@@ -11,6 +11,7 @@ import type { NodeRow } from '../api/types';
 
 const drainPreview = vi.fn();
 const drain = vi.fn();
+const confirmAction = vi.fn();
 vi.mock('../api/endpoints', () => ({
   nodes: { drainPreview: (...a: unknown[]) => drainPreview(...a) },
   jobs: {},
@@ -18,7 +19,7 @@ vi.mock('../api/endpoints', () => ({
 }));
 vi.mock('../nodes/operations', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../nodes/operations')>()),
-  confirmAction: () => Promise.resolve(true),
+  confirmAction: (...a: unknown[]) => confirmAction(...a),
   drain: (...a: unknown[]) => drain(...a),
 }));
 
@@ -33,6 +34,8 @@ function open() {
 }
 
 beforeEach(() => {
+  confirmAction.mockReset();
+  confirmAction.mockResolvedValue(true);
   drain.mockReset();
   drain.mockResolvedValue(true);
   drainPreview.mockReset();
@@ -52,6 +55,9 @@ describe('DrainDialog reason and timeout', () => {
     expect(submit.attributes('disabled')).toBeUndefined();
     await submit.trigger('click');
     await flushPromises();
+    // The confirmation says what the drain will do with these settings before anything is sent.
+    expect(confirmAction.mock.calls[0]![2]).toContain('Cordon with reason "kernel 6.8 rollout"');
+    expect(confirmAction.mock.calls[0]![2]).toContain('Give up after 300 s');
     expect(drain).toHaveBeenCalledTimes(1);
     expect(drain.mock.calls[0]![1]).toMatchObject({ reason: 'kernel 6.8 rollout', timeoutSeconds: 300 });
   });
