@@ -1,0 +1,52 @@
+// A dialog opened to be typed into starts with the cursor in its first field.
+import { describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
+import { i18n } from '../i18n';
+import { installElement } from '../element';
+import type { NodeRow } from '../api/types';
+
+vi.mock('../api/endpoints', () => ({
+  nodes: { drainPreview: vi.fn() },
+  jobs: {},
+  templates: {},
+  auth: {},
+}));
+
+const CordonDialog = (await import('./CordonDialog.vue')).default;
+const DrainDialog = (await import('./DrainDialog.vue')).default;
+const ChangePasswordDialog = (await import('./ChangePasswordDialog.vue')).default;
+
+const targets = [{ cluster: 'c1', name: 'n1' }] as NodeRow[];
+
+/** Opens the dialog as a user would see it settle: Element announces `opened` once it is shown. */
+async function openAndSettle(component: unknown, props: Record<string, unknown>) {
+  const w = mount(component as never, {
+    props: { modelValue: true, ...props },
+    global: { plugins: [i18n, { install: installElement }], stubs: { teleport: true } },
+    attachTo: document.body,
+  });
+  await flushPromises();
+  w.findComponent({ name: 'ElDialog' }).vm.$emit('opened');
+  await flushPromises();
+  return w;
+}
+
+describe('dialogs focus their first field', () => {
+  it('cordon: the reason', async () => {
+    const w = await openAndSettle(CordonDialog, { targets });
+    expect(document.activeElement).toBe(w.find('[data-testid="cordon-reason-input"]').element);
+    w.unmount();
+  });
+
+  it('drain: the reason, before the switches', async () => {
+    const w = await openAndSettle(DrainDialog, { targets });
+    expect(document.activeElement).toBe(w.find('[data-testid="drain-reason-input"]').element);
+    w.unmount();
+  });
+
+  it('change password: the current password', async () => {
+    const w = await openAndSettle(ChangePasswordDialog, {});
+    expect(document.activeElement).toBe(w.find('input[autocomplete="current-password"]').element);
+    w.unmount();
+  });
+});

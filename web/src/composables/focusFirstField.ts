@@ -1,0 +1,11 @@
+/**
+ * A dialog opened to be typed into starts with the cursor in its first field, so the keyboard user does not
+ * have to tab through the header first. Called from the dialog's `opened` event: Element's focus trap has
+ * placed focus on the dialog itself by then, and this moves it on.
+ */
+const FIELD = 'input:not([type="hidden"]):not([disabled]), textarea:not([disabled]), select:not([disabled])';
+
+export function focusFirstField(root: Element | null | undefined): void {
+  const el = root?.querySelector<HTMLElement>(FIELD);
+  el?.focus();
+}
