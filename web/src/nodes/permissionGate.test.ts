@@ -61,6 +61,14 @@ describe('deniedReason', () => {
     expect(deniedReason('drain', ['c'], t)).toBe('needs create on pods/eviction');
   });
 
+  it("gates Maintain… on the matrix's maintenance entry, not on drain", async () => {
+    answers.m = matrix(allow('evict'), allow('deletePods'), deny('maintenance', ['get on deployments.apps']));
+    syncPermissions(['m']);
+    await flushPromises();
+    expect(deniedReason('drain', ['m'], t)).toBe('');
+    expect(deniedReason('maintenance', ['m'], t)).toBe('needs get on deployments.apps');
+  });
+
   it('treats a failed fetch or an unchecked matrix as unknown, and forgets removed clusters', async () => {
     answers.x = new Error('502 Bad Gateway');
     answers.y = { checked: false, checkedAt: '2026-01-01T00:00:00.000Z', operations: [], error: 'timeout' };

@@ -6,8 +6,11 @@ import type { PermissionOperation } from '../../../src/clusters/permissions';
 import { denials } from '../stores/permissions';
 
 export type NodeAction = 'cordon' | 'uncordon' | 'labels' | 'taints' | 'drain' | 'template';
-/** Node actions, and the drain option that deletes pods instead of evicting them. */
-export type GatedAction = NodeAction | 'disableEviction';
+/**
+ * Node actions, the drain option that deletes pods instead of evicting them, and starting a rolling
+ * maintenance plan on the selection.
+ */
+export type GatedAction = NodeAction | 'disableEviction' | 'maintenance';
 
 /** Alternatives: an action is denied only when every one of them is (a drain can delete instead of evict). */
 const ACTION_NEEDS: Record<GatedAction, PermissionOperation[]> = {
@@ -18,6 +21,7 @@ const ACTION_NEEDS: Record<GatedAction, PermissionOperation[]> = {
   drain: ['evict', 'deletePods'],
   template: ['label', 'taint', 'cordon'],
   disableEviction: ['deletePods'],
+  maintenance: ['maintenance'],
 };
 
 /** '' when allowed (or unknown); otherwise the reason, naming the cluster when the selection spans several. */
