@@ -152,6 +152,9 @@ export default {
     noNodes: 'No nodes',
     noClusters: 'No clusters yet. Add one on the Clusters page.',
     deletedWhileOpen: 'This node was deleted from the cluster.',
+    colHint: {
+      allocCap: 'Allocatable (what pods may request) / capacity (what the node has)',
+    },
     col: {
       status: 'Status',
       name: 'Name',
@@ -160,8 +163,8 @@ export default {
       schedulable: 'Scheduling',
       taints: 'Taints',
       labels: 'Key labels',
-      cpu: 'CPU',
-      memory: 'Memory',
+      cpu: 'CPU alloc / cap',
+      memory: 'Memory alloc / cap',
       pods: 'Pods',
       gpu: 'GPU',
       kubeletVersion: 'Kubelet',

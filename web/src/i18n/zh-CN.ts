@@ -149,6 +149,9 @@ export default {
     noNodes: '没有节点',
     noClusters: '还没有集群，请在“集群”页面添加。',
     deletedWhileOpen: '该节点已从集群中删除。',
+    colHint: {
+      allocCap: '可分配（Pod 可请求的量）/ 容量（节点总量）',
+    },
     col: {
       status: '状态',
       name: '名称',
@@ -157,8 +160,8 @@ export default {
       schedulable: '调度',
       taints: '污点',
       labels: '关键标签',
-      cpu: 'CPU',
-      memory: '内存',
+      cpu: 'CPU 可分配 / 容量',
+      memory: '内存 可分配 / 容量',
       pods: 'Pod',
       gpu: 'GPU',
       kubeletVersion: 'Kubelet',

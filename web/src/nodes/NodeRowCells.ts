@@ -39,11 +39,17 @@ export const NodeRowCells = defineComponent({
     columns: { type: Array as PropType<RowColumn[]>, required: true },
     ctx: { type: Object as PropType<RenderContext>, required: true },
     selected: { type: Boolean, default: false },
-    onToggle: { type: Function as PropType<(key: string, on: boolean) => void>, default: undefined },
+    onToggle: {
+      type: Function as PropType<(key: string, on: boolean, range: boolean) => void>,
+      default: undefined,
+    },
   },
   setup(props) {
+    // A checkbox's click (which knows the Shift key) comes just before its change event.
+    let shift = false;
     const onClick = (e: Event) => {
       const target = e.target as Element | null;
+      shift = (e as MouseEvent).shiftKey === true;
       if (target?.closest('[data-action="open"]')) {
         e.preventDefault();
         props.ctx.openNode(props.row);
@@ -51,7 +57,8 @@ export const NodeRowCells = defineComponent({
     };
     const onChange = (e: Event) => {
       const input = e.target as HTMLInputElement | null;
-      if (input?.dataset.testid === 'node-select') props.onToggle?.(props.row.key!, input.checked);
+      if (input?.dataset.testid === 'node-select') props.onToggle?.(props.row.key!, input.checked, shift);
+      shift = false;
     };
     return () =>
       h('div', {

@@ -149,7 +149,7 @@ describe('node table', () => {
     const third = w.find<HTMLInputElement>('[data-node-name="node-0003"] [data-testid="node-select"]');
     third.element.checked = true;
     await third.trigger('change');
-    expect(w.emitted('toggle')).toEqual([['prod/node-0003', true]]);
+    expect(w.emitted('toggle')).toEqual([['prod/node-0003', true, false]]);
     await w.find('[data-testid="node-select-all"] input').setValue(true);
     expect(w.emitted('toggleAll')).toEqual([[true]]);
     w.unmount();

@@ -56,6 +56,8 @@ export interface ColumnDef {
   defaultVisible: boolean;
   /** Cannot be hidden. */
   fixed?: boolean;
+  /** i18n key of a header tooltip saying what the numbers are. */
+  hint?: string;
   flexGrow?: number;
   /** The cell's inner HTML (escaped). */
   render: (n: NodeRow, ctx: RenderContext) => string;
@@ -260,16 +262,18 @@ export const COLUMNS: ColumnDef[] = [
   { id: 'labels', width: 270, defaultVisible: true, render: labelsCell },
   {
     id: 'cpu',
-    width: 110,
+    width: 150,
     sort: 'cpu',
     defaultVisible: true,
+    hint: 'nodes.colHint.allocCap',
     render: (n) => pair(formatCpu(n.allocatable.cpu), formatCpu(n.capacity.cpu)),
   },
   {
     id: 'memory',
-    width: 130,
+    width: 170,
     sort: 'memory',
     defaultVisible: true,
+    hint: 'nodes.colHint.allocCap',
     render: (n) => pair(formatBytes(n.allocatable.memory), formatBytes(n.capacity.memory)),
   },
   {
