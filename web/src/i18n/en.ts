@@ -152,6 +152,16 @@ export default {
     noNodes: 'No nodes',
     noClusters: 'No clusters yet. Add one on the Clusters page.',
     deletedWhileOpen: 'This node was deleted from the cluster.',
+    keys: {
+      title: 'Keyboard',
+      search: 'Search',
+      down: 'Highlight the next node',
+      up: 'Highlight the previous node',
+      open: 'Open the highlighted node',
+      cordon: 'Cordon the highlighted node',
+      drain: 'Drain preview of the highlighted node',
+      help: 'This list',
+    },
     colHint: {
       allocCap: 'Allocatable (what pods may request) / capacity (what the node has)',
     },

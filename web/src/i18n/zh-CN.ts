@@ -149,6 +149,16 @@ export default {
     noNodes: '没有节点',
     noClusters: '还没有集群，请在“集群”页面添加。',
     deletedWhileOpen: '该节点已从集群中删除。',
+    keys: {
+      title: '键盘快捷键',
+      search: '搜索',
+      down: '高亮下一个节点',
+      up: '高亮上一个节点',
+      open: '打开高亮的节点',
+      cordon: '封锁高亮的节点',
+      drain: '高亮节点的驱逐预览',
+      help: '本列表',
+    },
     colHint: {
       allocCap: '可分配（Pod 可请求的量）/ 容量（节点总量）',
     },
