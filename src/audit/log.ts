@@ -3,7 +3,7 @@
  * (retention.ts) is the only code that removes entries.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { badRequest } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
@@ -68,6 +68,7 @@ export interface AuditEntry {
 export interface AuditFilters {
   user?: string;
   cluster?: string;
+  /** A node name, or a prefix ending in `*` (`web-*`). */
   node?: string;
   /** An action (`node.cordon`) or a dotted prefix of actions (`node`, `auth`). */
   operation?: string;
@@ -295,7 +296,13 @@ export class AuditLog {
             .selectFrom('audit_targets')
             .select('audit_targets.entry_id')
             .whereRef('audit_targets.entry_id', '=', 'audit_log.id')
-            .where('audit_targets.node', '=', n),
+            .where((w) =>
+              // `web-*` is a prefix: substr compares bytes alike on SQLite and PostgreSQL (LIKE would need
+              // escaping and folds case on SQLite).
+              n.endsWith('*')
+                ? w(sql`substr(audit_targets.node, 1, ${n.length - 1})`, '=', n.slice(0, -1))
+                : w('audit_targets.node', '=', n),
+            ),
         ),
       );
     }

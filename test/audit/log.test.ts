@@ -106,6 +106,10 @@ describe.each(testDialects())('on $name', (dialect) => {
       expect(await actions({ cluster: 'prod' })).toEqual(['node.drain', 'node.cordon']);
       expect(await actions({ node: 'n1' })).toEqual(['node.labels', 'node.cordon']);
       expect(await actions({ node: 'n1', cluster: 'dev' })).toEqual(['node.labels']);
+      // A trailing * is a prefix; without it the name must match whole.
+      expect(await actions({ node: 'n*' })).toEqual(['node.drain', 'node.labels', 'node.cordon']);
+      expect(await actions({ node: 'n1*' })).toEqual(['node.labels', 'node.cordon']);
+      expect(await actions({ node: 'n' })).toEqual([]);
       expect(await actions({ operation: 'node' })).toEqual(['node.drain', 'node.labels', 'node.cordon']);
       expect(await actions({ operation: 'node.cordon' })).toEqual(['node.cordon']);
       expect(await actions({ outcome: 'failure' })).toEqual(['node.drain']);
