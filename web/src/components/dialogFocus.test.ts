@@ -21,7 +21,7 @@ const targets = [{ cluster: 'c1', name: 'n1' }] as NodeRow[];
 /** Opens the dialog as a user would see it settle: Element announces `opened` once it is shown. */
 async function openAndSettle(component: unknown, props: Record<string, unknown>) {
   const w = mount(component as never, {
-    props: { modelValue: true, ...props },
+    props: { modelValue: true, ...props } as never,
     global: { plugins: [i18n, { install: installElement }], stubs: { teleport: true } },
     attachTo: document.body,
   });
