@@ -3,7 +3,8 @@
  * nodes join the simulated cluster as a pool (through its own API, as kubelets register; the demo's other
  * nodes carry budgets nothing restores, since the demo runs no workload controllers); on the Maintenance page an operator composes a plan for
  * that label selector, sees the dry run (two waves of one node, each with its drain preview), starts it, pauses
- * and resumes it, marks each held node done, and watches the plan finish with both nodes uncordoned.
+ * and resumes it, marks each held node done, and watches the plan finish with both nodes uncordoned. Then,
+ * on the Nodes page, Maintain… on the pool's selection opens that form prefilled.
  */
 import fs from 'node:fs';
 import https from 'node:https';
@@ -167,4 +168,20 @@ describe('rolling maintenance in the console', () => {
     await screenshot(page, 'maintenance-done');
     expect(pageErrors).toEqual([]);
   }, 240_000);
+
+  it('Maintain… on the Nodes page opens the plan form with the selected nodes and their cluster', async () => {
+    await page.goto(`${server.url}/#/nodes?selector=${encodeURIComponent('maint-pool=e2e')}&sort=name`);
+    await page.reload();
+    const rows = page.locator('[data-testid="node-row"]');
+    await until('the pool listed alone', async () => (await rows.count()) === pool.length, 30_000);
+    for (let i = 0; i < pool.length; i++) await rows.nth(i).locator('[data-testid="node-select"]').click();
+    await page.locator('[data-testid="batch-maintain"]').click();
+    await page.locator('[data-testid="maintenance-page"]').waitFor();
+    expect(page.url()).toContain('#/maintenance?cluster=demo&nodes=');
+    expect(await page.locator('textarea[data-testid="maintenance-nodes"]').inputValue()).toBe(
+      pool.join('\n'),
+    );
+    expect(await page.locator('[data-testid="maintenance-cluster"]').textContent()).toContain('demo');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });
