@@ -187,6 +187,7 @@ export default {
     },
   },
   detail: {
+    yaml: 'The node as YAML (read-only)',
     usage: 'Usage, last hour',
     usageNone: 'No usage samples yet',
     usageCpu: 'CPU',

@@ -184,6 +184,7 @@ export default {
     },
   },
   detail: {
+    yaml: '节点的 YAML（只读）',
     usage: '用量（最近一小时）',
     usageNone: '暂无用量样本',
     usageCpu: 'CPU',
