@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditLogFor } from '../../src/audit/index.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { createOperations, type Job, type OperationsServices } from '../../src/operations/index.js';
-import type { Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { admin, memoryStore, readyNode, simFixture, until, type Fixture } from '../operations/fixtures.js';
+import { reportSkippedDialects, testDialects, type TestDatabase } from '../store/databases.js';
 
 /** The simulator's client, except that writes to node `stalled` wait until `release()`. */
 function stallingWrites(c: KubeClient, stalled: string) {
@@ -123,3 +124,72 @@ describe('a running plan holds its current wave', () => {
     expect(unschedulable('m-3')).toBe(true);
   });
 });
+
+// Replicas share the store (PostgreSQL): the plan runs on one, the jobs arrive at the other.
+describe.each(testDialects().filter((d) => d.name === 'postgres'))(
+  'a plan on one replica of a $name store',
+  (dialect) => {
+    reportSkippedDialects();
+    let f: Fixture | undefined;
+    let database: TestDatabase | undefined;
+    const stores: Store[] = [];
+    const running: OperationsServices[] = [];
+    let release: (() => void) | undefined;
+    afterEach(async () => {
+      release?.();
+      for (const s of running.splice(0)) await s.jobs.shutdown();
+      for (const s of stores.splice(0)) await s.close();
+      await database?.drop();
+      await f?.close();
+      f = database = release = undefined;
+    });
+
+    it("holds its current wave against the other replica's jobs", async () => {
+      f = await simFixture();
+      for (let i = 0; i < 4; i++) f.sim.state.createNode(readyNode(`m-${i}`));
+      database = await dialect.create();
+      const stall = stallingWrites(f.client, 'm-1');
+      release = stall.release;
+      const replica = async (name: string) => {
+        const store = await openStore(database!.cfg);
+        stores.push(store);
+        const s = createOperations({
+          db: store.db,
+          dialect: store.dialect,
+          clients: { client: (c) => (c === 'c1' ? stall.client : undefined) },
+          nodes: f!.nodes,
+          config: { guardMinSchedulable: 0.5 },
+          audit: auditLogFor(store.db),
+          instanceId: name,
+        });
+        running.push(s);
+        await s.jobs.start();
+        return s;
+      };
+      const a = await replica('a');
+      const b = await replica('b');
+      const r = await a.maintenance.create(admin, {
+        targets: [{ cluster: 'c1', nodes: ['m-0', 'm-1', 'm-2', 'm-3'] }],
+        order: 'given',
+        maxUnavailable: 2,
+        hold: { mode: 'operator' },
+        drain: { timeoutSeconds: 600 },
+      });
+      if (!('job' in r)) throw new Error('expected a started plan');
+      await until(
+        async () =>
+          stall.stalledWriteSeen() &&
+          (await a.maintenance.get(admin, r.job.id)).maintenance?.nodes.find((n) => n.name === 'm-0')
+            ?.step === 'hold',
+        20_000,
+        'm-0 held and m-1 being cordoned',
+      );
+      await expect(
+        b.jobs.submit(admin, { operation: 'drain', targets: [{ cluster: 'c1', nodes: ['m-1'] }] }),
+      ).rejects.toMatchObject({ status: 409, details: { job: r.job.id } });
+      await expect(
+        b.jobs.submit(admin, { operation: 'cordon', targets: [{ cluster: 'c1', nodes: ['m-3'] }] }),
+      ).rejects.toMatchObject({ status: 409, code: 'GuardRefused' });
+    });
+  },
+);
