@@ -383,6 +383,7 @@ export default {
     skipped: 'Skipped',
   },
   jobs: {
+    link: 'Link to this job',
     panelTitle: 'Batch job',
     doneOf: '{done} of {total} done',
     allNodes: 'All nodes',

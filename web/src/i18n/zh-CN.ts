@@ -377,6 +377,7 @@ export default {
     skipped: '已跳过',
   },
   jobs: {
+    link: '此任务的链接',
     panelTitle: '批量任务',
     doneOf: '已完成 {done} / {total}',
     allNodes: '全部节点',
