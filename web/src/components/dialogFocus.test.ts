@@ -12,6 +12,7 @@ vi.mock('../api/endpoints', () => ({
   auth: {},
 }));
 
+const { focusShownDialogField } = await import('../composables/focusFirstField');
 const CordonDialog = (await import('./CordonDialog.vue')).default;
 const DrainDialog = (await import('./DrainDialog.vue')).default;
 const ChangePasswordDialog = (await import('./ChangePasswordDialog.vue')).default;
@@ -48,5 +49,14 @@ describe('dialogs focus their first field', () => {
     const w = await openAndSettle(ChangePasswordDialog, {});
     expect(document.activeElement).toBe(w.find('input[autocomplete="current-password"]').element);
     w.unmount();
+  });
+
+  it('a page’s own dialog: the first enabled field of the dialog shown on top, not of a closed one', () => {
+    document.body.innerHTML = `
+      <div class="el-overlay" style="display: none"><div class="el-dialog__body"><input id="closed"></div></div>
+      <div class="el-overlay"><div class="el-dialog__body"><input id="off" disabled><input id="first"><input></div></div>`;
+    focusShownDialogField();
+    expect(document.activeElement?.id).toBe('first');
+    document.body.innerHTML = '';
   });
 });

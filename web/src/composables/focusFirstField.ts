@@ -9,3 +9,14 @@ export function focusFirstField(root: Element | null | undefined): void {
   const el = root?.querySelector<HTMLElement>(FIELD);
   el?.focus();
 }
+
+/**
+ * For a dialog written inline in a page, without a ref to its body: the shown dialog on top (Element keeps
+ * closed ones in the page, hidden).
+ */
+export function focusShownDialogField(): void {
+  const shown = [...document.querySelectorAll<HTMLElement>('.el-overlay')].filter(
+    (el) => el.style.display !== 'none',
+  );
+  focusFirstField(shown.at(-1)?.querySelector('.el-dialog__body'));
+}
