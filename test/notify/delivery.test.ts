@@ -294,7 +294,9 @@ describe('webhook delivery', () => {
       release();
       await new Promise<void>((r) => hanging.close(() => r()));
     });
-    const { rx, n } = await setup([200], { concurrency: 4, perEndpoint: 2, timeoutMs: 30_000 });
+    // The attempt timeout is far beyond the test: on a loaded machine a 30 s one could expire the held requests
+    // before the slots are inspected, and this test is about slots, not timeouts.
+    const { rx, n } = await setup([200], { concurrency: 4, perEndpoint: 2, timeoutMs: 3_600_000 });
     await n.add(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}/slow`, { name: 'slow' });
     for (const id of ['j1', 'j2', 'j3']) n.notifier.onJobFinished(failedJob({ id }));
     await until(() => held.length === 2, 'two attempts at the hanging receiver');
@@ -304,6 +306,8 @@ describe('webhook delivery', () => {
     await until(() => rx.received.length === 1, 'the other webhook to be served');
     expect(JSON.parse(rx.received[0]!.body).job.id).toBe('j4');
     expect(held).toHaveLength(2);
+    // The receiver has the fast message before its sender has read the answer: wait for that to settle.
+    await until(() => n.notifier.status().inFlight === 2, 'the fast delivery to finish');
     // j3 and j4 for the hanging receiver wait for its slots.
     expect(n.notifier.status()).toMatchObject({ inFlight: 2, queued: 2 });
     release();
