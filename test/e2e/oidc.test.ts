@@ -73,6 +73,12 @@ async function signInThroughProvider(page: Page, who: string) {
   await page.waitForURL((u) => u.origin === server.url, { timeout: 30_000 });
 }
 
+/** The console opens on the fleet overview once signed in; these tests look at the node list. */
+async function openNodes(page: Page) {
+  await page.locator('[data-testid="user-role"]').waitFor();
+  await page.goto(`${server.url}/#/nodes`);
+}
+
 const me = (page: Page) =>
   page.evaluate(async () => {
     const r = await fetch('/api/v1/me');
@@ -88,6 +94,7 @@ describe('OpenID Connect sign-in in the console', () => {
     const page = await ctx.newPage();
     try {
       await signInThroughProvider(page, 'olga');
+      await openNodes(page);
       await page.locator('[data-testid="node-row"]').first().waitFor({ timeout: 30_000 });
       expect(await page.locator('[data-testid="user-menu"]').textContent()).toContain('olga');
       expect(await page.locator('[data-testid="user-role"]').textContent()).toBe('Operator');
@@ -115,6 +122,7 @@ describe('OpenID Connect sign-in in the console', () => {
     const page = await ctx.newPage();
     try {
       await signInThroughProvider(page, 'vera');
+      await openNodes(page);
       await page.locator('[data-testid="user-role"]').waitFor();
       expect(await page.locator('[data-testid="user-role"]').textContent()).toBe('Viewer');
       expect((await me(page)).body.user).toMatchObject({ role: 'viewer', clusters: ['prod-a'] });
