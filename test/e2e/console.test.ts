@@ -54,8 +54,18 @@ async function search(p: Page, text: string) {
 
 async function openDrawer(p: Page, name: string) {
   await search(p, name);
-  await rowOf(p, name).locator('[data-testid="node-name"]').click();
-  await p.locator('[data-testid="drawer-node-name"]', { hasText: name }).waitFor();
+  // The search re-filters after a pause in typing and redraws the rows; a click that lands on a row being
+  // replaced is lost, as it would be for a person, who clicks again.
+  const drawer = p.locator('[data-testid="drawer-node-name"]', { hasText: name });
+  for (let attempt = 1; ; attempt++) {
+    await rowOf(p, name).locator('[data-testid="node-name"]').click();
+    try {
+      await drawer.waitFor({ timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
 
 async function closeDrawer(p: Page) {
