@@ -343,8 +343,15 @@ describe.skipIf(!!skip)('three replicas on one PostgreSQL', () => {
     const adoptedAt = (id: string) => Date.parse(jobs[id]!.events![0]!.at);
     for (const id of [labels.body.job.id, drain.body.job.id]) {
       const mine = seen.filter((s) => s.job.id === id);
-      expect(mine.filter((s) => s.at < killedAt).length).toBeGreaterThan(2);
-      expect(mine.filter((s) => s.at > adoptedAt(id)).length).toBeGreaterThan(2);
+      // Deltas batch the nodes that finished together, so how many messages is not the point: that progress
+      // arrived live from A before the kill, and from the adopter after it, is.
+      const before = mine.filter((s) => s.at < killedAt);
+      const after = mine.filter((s) => s.at > adoptedAt(id));
+      expect(before.length).toBeGreaterThan(0);
+      expect(after.length).toBeGreaterThan(0);
+      expect(Math.max(...after.map((s) => s.job.done))).toBeGreaterThan(
+        Math.max(...before.map((s) => s.job.done)),
+      );
       const dones = mine.map((s) => s.job.done);
       expect(dones).toEqual([...dones].sort((x, y) => x - y));
       expect(mine.at(-1)!.job.status).toBe('succeeded');
