@@ -236,7 +236,8 @@ export async function runMaintenance(t: Target, app: TestApp, timeoutMs: number)
         rows.set(n.name, list);
       }
       const cur = list.at(-1)!;
-      if (n.step === 'gate' && n.gateOn?.length)
+      // A gate that opens between two reads is never seen as a step; what it waited on stays on the node.
+      if (n.gateOn?.length && !list.some((x) => x.gateOn))
         cur.gateOn = n.gateOn.map((g) => `${g.kind} ${g.namespace}/${g.name}`);
       if (n.step === 'gate' && n.gate?.length) {
         cur.waitedFor ??= [];
