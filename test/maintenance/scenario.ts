@@ -5,6 +5,7 @@
 // (WATCH on pods, the Deployment and StatefulSet, and the budgets) asserts that ready replicas never drop below the budgets and that no
 // node of a wave is drained before the previous wave's workloads recovered; the plan's own progress gives the
 // timeline (node, step, start, end, what each gate waited for).
+import { expect } from 'vitest';
 import { waitFor } from '../k8s/harness.js';
 import { api, openWatch, type KubeObject, type WatchEvent } from '../k8s/http.js';
 import { isPodRunningReady, type Target } from '../k8s/targets.js';
@@ -298,4 +299,25 @@ export function formatTimeline(rows: TimelineRow[]): string {
         (r.waitedFor?.length ? `  saw: ${r.waitedFor.join('; ')}` : ''),
     )
     .join('\n');
+}
+
+/** What both targets' runs must show; one definition so the simulator and the real control plane are held alike. */
+export function expectScenarioHeld(r: ScenarioResult): void {
+  if (process.env.KNM_SCENARIO_TIMELINE)
+    console.log(formatTimeline(r.timeline), JSON.stringify(r.evictedPerNode));
+  expect(r.violations).toEqual([]);
+  expect(r.jobStatus).toBe('succeeded');
+  expect(r.waves).toBe(6);
+  // Every node went through the gate and came back; the 9 pods were evicted from wherever they ran.
+  const done = r.timeline.filter((x) => x.step === 'done').map((x) => x.node);
+  expect(done.sort()).toEqual(POOL);
+  expect(Object.values(r.evictedPerNode).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(9);
+  expect(r.minReady.web).toBeGreaterThanOrEqual(5);
+  expect(r.minReady.db).toBeGreaterThanOrEqual(2);
+  expect(r.minStatusReady.web).toBeGreaterThanOrEqual(5);
+  expect(r.minStatusReady.db).toBeGreaterThanOrEqual(2);
+  // The budgets were actually exercised: some pod was down during the run.
+  expect(r.minReady.web + r.minReady.db).toBeLessThan(9);
+  // Nodes with evicted pods waited at their gate for the workloads they held.
+  expect(r.timeline.filter((x) => x.gateOn?.length).length).toBeGreaterThan(0);
 }
