@@ -99,11 +99,21 @@ class Watcher {
   readonly pods = new Map<string, KubeObject>();
   readonly violations: string[] = [];
   readonly minReady = { web: Infinity, db: Infinity };
-  /** Per node: when its first pod began terminating (its drain's first eviction). */
+  /**
+   * Per node: when its first pod began terminating (its drain's first eviction), and the moments every workload
+   * was back, both measured in resourceVersion. The three watches are separate streams with no order between
+   * them, so the wall clock could put the product's next eviction before the budget update it acted on; one
+   * API server's resourceVersions are one sequence, so replaying every event in that order (`replay`) is the
+   * order in which the cluster changed.
+   */
   readonly firstEviction = new Map<string, number>();
   readonly evicted: Record<string, number> = {};
-  /** Times at which every workload was back at its desired ready count and both budgets allowed one. */
+  /** When every workload was back at its desired ready count and both budgets allowed one. */
   readonly recoveredAt: number[] = [];
+  /** Every event seen, in arrival order, with the stream it came from. */
+  readonly log: { stream: 'pods' | 'deployments' | 'statefulsets' | 'pdbs'; e: WatchEvent }[] = [];
+  /** The resourceVersion of the event being applied. */
+  private at = 0;
   private readonly allowed = new Map<string, number>();
   /** readyReplicas as the Deployment and StatefulSet controllers report it. */
   private readonly statusReady = new Map<App, number>([
@@ -123,25 +133,47 @@ class Watcher {
       const w = openWatch(t, `${path}?watch=true&resourceVersion=${rv}`, fn);
       this.stops.push(() => w.stop());
     };
-    on(`/api/v1/namespaces/${NS}/pods`, (e) => this.pod(e));
+    on(`/api/v1/namespaces/${NS}/pods`, (e) => this.apply('pods', e));
     for (const kind of ['deployments', 'statefulsets'] as const)
-      on(workloadPath(kind, NS), (e) => {
-        if (e.type === 'ERROR') this.violations.push(`${kind} watch ended: ${JSON.stringify(e.object)}`);
-        if (e.type !== 'MODIFIED') return;
-        const app = e.object.metadata?.name as App;
-        const ready = Number(e.object.status?.readyReplicas ?? 0);
-        this.statusReady.set(app, ready);
-        this.minStatusReady[app] = Math.min(this.minStatusReady[app], ready);
-        if (ready < FLOOR[app])
-          this.violations.push(`${kind} ${app} reported ${ready} ready, below its budget's ${FLOOR[app]}`);
-        this.check();
-      });
-    on(pdbPath(NS), (e) => {
-      if (e.type === 'ERROR') this.violations.push(`budget watch ended: ${JSON.stringify(e.object)}`);
-      if (e.type !== 'MODIFIED') return;
-      this.allowed.set(e.object.metadata!.name!, Number(e.object.status?.disruptionsAllowed ?? 0));
-      this.check();
-    });
+      on(workloadPath(kind, NS), (e) => this.apply(kind, e));
+    on(pdbPath(NS), (e) => this.apply('pdbs', e));
+  }
+
+  /** Applies one event; `record` keeps it for the replay in resourceVersion order. */
+  apply(stream: Watcher['log'][number]['stream'], e: WatchEvent, record = true): void {
+    if (record) this.log.push({ stream, e });
+    this.at = Number(e.object?.metadata?.resourceVersion ?? 0);
+    if (stream === 'pods') this.pod(e);
+    else if (stream === 'pdbs') this.pdb(e);
+    else this.workload(stream, e);
+  }
+
+  /** A second watcher fed this one's events in resourceVersion order: its rule-2 facts are the cluster's order. */
+  replay(initialPods: KubeObject[], pdbs: KubeObject[]): Watcher {
+    const w = new Watcher(initialPods, pdbs);
+    const rv = (x: { e: WatchEvent }) => Number(x.e.object?.metadata?.resourceVersion ?? 0);
+    const ordered = this.log.filter((x) => x.e.type !== 'ERROR' && x.e.type !== 'BOOKMARK');
+    for (const x of ordered.sort((a, b) => rv(a) - rv(b))) w.apply(x.stream, x.e, false);
+    return w;
+  }
+
+  private workload(kind: 'deployments' | 'statefulsets', e: WatchEvent): void {
+    if (e.type === 'ERROR') this.violations.push(`${kind} watch ended: ${JSON.stringify(e.object)}`);
+    if (e.type !== 'MODIFIED') return;
+    const app = e.object.metadata?.name as App;
+    const ready = Number(e.object.status?.readyReplicas ?? 0);
+    this.statusReady.set(app, ready);
+    this.minStatusReady[app] = Math.min(this.minStatusReady[app], ready);
+    if (ready < FLOOR[app])
+      this.violations.push(`${kind} ${app} reported ${ready} ready, below its budget's ${FLOOR[app]}`);
+    this.check();
+  }
+
+  private pdb(e: WatchEvent): void {
+    if (e.type === 'ERROR') this.violations.push(`budget watch ended: ${JSON.stringify(e.object)}`);
+    if (e.type !== 'MODIFIED') return;
+    this.allowed.set(e.object.metadata!.name!, Number(e.object.status?.disruptionsAllowed ?? 0));
+    this.check();
   }
 
   stop(): void {
@@ -168,7 +200,7 @@ class Watcher {
     const node = (before ?? e.object).spec?.nodeName as string | undefined;
     const beganTerminating = e.object.metadata?.deletionTimestamp && !before?.metadata?.deletionTimestamp;
     if (node && beganTerminating && before?.metadata?.uid === e.object.metadata?.uid) {
-      if (!this.firstEviction.has(node)) this.firstEviction.set(node, Date.now());
+      if (!this.firstEviction.has(node)) this.firstEviction.set(node, this.at);
       this.evicted[node] = (this.evicted[node] ?? 0) + 1;
     }
     this.check();
@@ -187,7 +219,7 @@ class Watcher {
       this.statusReady.get('db') === WANT.db &&
       (this.allowed.get('web') ?? 0) >= 1 &&
       (this.allowed.get('db') ?? 0) >= 1;
-    if (recovered) this.recoveredAt.push(Date.now());
+    if (recovered) this.recoveredAt.push(this.at);
   }
 }
 
@@ -262,16 +294,23 @@ export async function runMaintenance(t: Target, app: TestApp, timeoutMs: number)
   }
 
   // Rule 2: a node of wave w > 0 is first evicted only after the world recovered from wave w - 1's evictions.
+  const order = watcher.replay(podList.body.items ?? [], pdbList.body.items ?? []);
   const progress = job.maintenance?.nodes ?? [];
   const waveOf = new Map(progress.map((n) => [n.name, n.wave]));
   const waves = job.maintenance?.waves ?? 0;
-  for (const [node, at] of watcher.firstEviction) {
+  for (const [node, at] of order.firstEviction) {
     const w = waveOf.get(node) ?? 0;
     if (w === 0) continue;
-    const earlier = [...watcher.firstEviction.entries()].filter(([n]) => (waveOf.get(n) ?? 0) < w);
-    const lastEarlier = Math.max(0, ...earlier.map(([, t0]) => t0));
-    if (!watcher.recoveredAt.some((r) => r > lastEarlier && r <= at))
-      watcher.violations.push(`${node} (wave ${w}) was drained before wave ${w - 1}'s workloads recovered`);
+    const earlier = [...order.firstEviction.entries()].filter(([n]) => (waveOf.get(n) ?? 0) < w);
+    // Earlier waves whose nodes ran none of these pods (the real scheduler may leave nodes empty) disturbed
+    // nothing, so there is nothing to recover from.
+    if (!earlier.length) continue;
+    const lastEarlier = Math.max(...earlier.map(([, t0]) => t0));
+    if (!order.recoveredAt.some((r) => r > lastEarlier && r <= at))
+      watcher.violations.push(
+        `${node} (wave ${w}) was drained at resourceVersion ${at}, after an earlier wave's last eviction at ` +
+          `${lastEarlier} (${earlier.map(([n]) => n).join(', ')}), without the workloads recovering in between`,
+      );
   }
   const timeline = [...rows.values()]
     .flat()
