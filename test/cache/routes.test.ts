@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RealtimeHub } from '../../src/realtime/hub.js';
 import type { SimServer } from '../../src/sim/index.js';
 import type { CacheManager } from '../../src/cache/manager.js';
-import { liveCacheServer } from '../../scripts/bench/lib/server.js';
+import { liveCacheServer } from '../support/live-cache-server.js';
 import { restricted } from '../realtime/fakes.js';
 import { until } from '../informer/fake-client.js';
 import { log, setup } from './sim-helpers.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RealtimeHub } from '../../src/realtime/hub.js';
-import { liveCacheServer } from '../../scripts/bench/lib/server.js';
+import { liveCacheServer } from '../support/live-cache-server.js';
 import { log, setup } from '../cache/sim-helpers.js';
-import { until } from '../informer/fake-client.js';
+import { FakeClock, until } from '../informer/fake-client.js';
 import { admin, restricted } from './fakes.js';
 import { TestWs, type Msg } from './ws-client.js';
 
@@ -11,7 +11,11 @@ afterEach(async () => {
   for (const f of cleanups.splice(0).reverse()) await f();
 });
 
-async function world() {
+/** The hub's coalescing window (its default). */
+const WINDOW_MS = 50;
+
+/** `clock` drives the hub's coalescing windows: with it, nothing leaves the hub until the test advances time. */
+async function world(clock?: FakeClock) {
   const { sim, client, cache } = await setup({ nodes: 20, podsPerNode: 2 });
   cleanups.push(
     () => sim.close(),
@@ -22,7 +26,7 @@ async function world() {
   await cache.waitForSync('c1', 10_000);
   await cache.waitForPodIndex('c1', 10_000);
   await until(() => sim.watchCount() === 2, 'watches open');
-  const hub = new RealtimeHub({ source: cache, log, pingIntervalMs: 0 });
+  const hub = new RealtimeHub({ source: cache, log, pingIntervalMs: 0, windowMs: WINDOW_MS, clock });
   const server = await liveCacheServer(cache, hub);
   cleanups.push(
     () => server.close(),
@@ -35,14 +39,21 @@ async function world() {
       (r) =>
         !r.roles.includes('control-plane') && r.schedulable && r.status === 'Ready' && r.taints.length === 0,
     )!.name;
-  return { sim, cache, hub, url: server.url, worker };
+  // Every node as the simulator holds it is what the cache holds: each watch event sent so far has reached the
+  // cache, and with it (synchronously) the hub.
+  const caughtUp = () =>
+    [...sim.state.store('nodes').items.values()].every(
+      (n) => cache.row('c1', n.metadata.name)?.resourceVersion === n.metadata.resourceVersion,
+    );
+  return { sim, cache, hub, url: server.url, worker, caughtUp };
 }
 
 const nodeMsgs = (ms: Msg[]) => ms.filter((m) => m.type.startsWith('node.') && m.type !== 'node.podCount');
 
 describe('realtime over a real WebSocket, fed by the simulator', () => {
   it('heartbeats produce no messages; every significant change produces exactly one', async () => {
-    const { sim, cache, url, worker } = await world();
+    const clock = new FakeClock();
+    const { sim, cache, hub, url, worker, caughtUp } = await world(clock);
     const ws = await TestWs.open(url);
     cleanups.push(() => ws.close());
     ws.send({ type: 'subscribe', clusters: ['c1'] });
@@ -62,9 +73,12 @@ describe('realtime over a real WebSocket, fed by the simulator', () => {
       '200 heartbeats seen by the informer',
     );
     sim.stopChurn();
-    await new Promise((r) => setTimeout(r, 60)); // let a coalescing window pass, then prove nothing was sent
+    await until(caughtUp, 'every heartbeat seen by the cache');
+    // Whatever the heartbeats left waiting in the hub would go out now.
+    await clock.advance(WINDOW_MS);
     await ws.barrier();
     expect(nodeMsgs(ws.messages.slice(start))).toEqual([]);
+    expect(hub.version('c1')).toBe(snap.version);
 
     const edits: [string, (n: import('../../src/sim/index.js').NodeObject) => void, string[]][] = [
       ['labels', (n) => void (n.metadata.labels = { ...n.metadata.labels, team: 'red' }), ['labels']],
@@ -92,12 +106,17 @@ describe('realtime over a real WebSocket, fed by the simulator', () => {
     ];
     for (const [what, edit, changed] of edits) {
       const from = ws.messages.length;
+      const version = hub.version('c1')!;
       sim.state.updateNode(worker, edit);
+      await until(caughtUp, `${what} seen by the cache`);
+      await clock.advance(WINDOW_MS);
       const m = await ws.next((x) => x.type === 'node.updated', from);
       expect(m, what).toMatchObject({ cluster: 'c1', name: worker, changed });
-      await new Promise((r) => setTimeout(r, 60));
+      // Exactly one message for the edit, and nothing left in the hub to follow it later.
       await ws.barrier();
       expect(nodeMsgs(ws.messages.slice(from)), what).toHaveLength(1);
+      expect(hub.version('c1'), what).toBe(version + 1);
+      expect(clock.timers.size, what).toBe(0);
     }
     const upd = nodeMsgs(ws.messages.slice(start)).at(-1)!;
     expect(upd.node).toMatchObject({
@@ -145,15 +164,17 @@ describe('realtime over a real WebSocket, fed by the simulator', () => {
   });
 
   it('a reconnecting client resumes from the version it saw', async () => {
-    const { sim, url, worker } = await world();
+    const { sim, hub, url, worker } = await world();
     const ws1 = await TestWs.open(url);
     ws1.send({ type: 'subscribe', clusters: ['c1'] });
     const snap = await ws1.next((m) => m.type === 'snapshot');
     sim.state.updateNode(worker, (n) => void (n.metadata.labels = { ...n.metadata.labels, v: '1' }));
     const m1 = await ws1.next((m) => m.type === 'node.updated');
     ws1.close();
+    await ws1.closedBy();
     sim.state.updateNode(worker, (n) => void (n.metadata.labels = { ...n.metadata.labels, v: '2' }));
-    await new Promise((r) => setTimeout(r, 100));
+    // The change has gone out (to no one) before the client comes back, so it can only reach it as a replay.
+    await until(() => hub.version('c1') === (m1.version as number) + 1, 'the second edit sent');
     const ws2 = await TestWs.open(url);
     cleanups.push(() => ws2.close());
     ws2.send({ type: 'subscribe', clusters: ['c1'], since: { c1: m1.version } });

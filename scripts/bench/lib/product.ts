@@ -1,7 +1,8 @@
 // The product side of the benchmark, in one of two shapes:
 // - "app" (default): the real application from src/app.ts — auth (an API token per request), store, metrics
 //   and logging hooks, cluster registry — with the simulated cluster added through the registry;
-// - "minimal": only the cache, the hub and the node/WebSocket routes (server.ts), for comparison.
+// - "minimal": only the cache, the hub and the node/WebSocket routes (test/support/live-cache-server.ts), for
+//   comparison.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,7 @@ import type { Logger } from '../../../src/log/logger.js';
 import { RealtimeHub } from '../../../src/realtime/hub.js';
 import type { UsagePoller } from '../../../src/usage/poller.js';
 import type { UsageStore } from '../../../src/usage/store.js';
-import { liveCacheServer } from './server.js';
+import { liveCacheServer } from '../../../test/support/live-cache-server.js';
 
 export interface Product {
   mode: 'app' | 'minimal';
