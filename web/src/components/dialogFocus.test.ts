@@ -13,8 +13,8 @@ vi.mock('../api/endpoints', () => ({
 }));
 
 const { focusShownDialogField } = await import('../composables/focusFirstField');
-const CordonDialog = (await import('./CordonDialog.vue')).default;
-const DrainDialog = (await import('./DrainDialog.vue')).default;
+const CordonDialog = (await import('../nodes/CordonDialog.vue')).default;
+const DrainDialog = (await import('../nodes/DrainDialog.vue')).default;
 const ChangePasswordDialog = (await import('./ChangePasswordDialog.vue')).default;
 
 const targets = [{ cluster: 'c1', name: 'n1' }] as NodeRow[];

@@ -21,7 +21,7 @@ vi.mock('../api/endpoints', () => ({
     apply: (...a: unknown[]) => apply(...a),
   },
 }));
-vi.mock('../nodes/guard', () => ({ withGuard: (f: (o: boolean) => unknown) => f(false) }));
+vi.mock('./guard', () => ({ withGuard: (f: (o: boolean) => unknown) => f(false) }));
 vi.mock('../stores/jobs', () => ({ openJobPanel: () => {} }));
 
 const ApplyTemplateDialog = (await import('./ApplyTemplateDialog.vue')).default;

@@ -17,8 +17,8 @@ vi.mock('../api/endpoints', () => ({
   jobs: {},
   templates: {},
 }));
-vi.mock('../nodes/operations', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../nodes/operations')>()),
+vi.mock('./operations', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('./operations')>()),
   confirmAction: (...a: unknown[]) => confirmAction(...a),
   drain: (...a: unknown[]) => drain(...a),
 }));

@@ -8,8 +8,8 @@ import en from '../i18n/en';
 import zhCN from '../i18n/zh-CN';
 import { installElement } from '../element';
 import type { NodeRow, NodeUsageHistory } from '../api/types';
-import { COLUMNS, renderContext } from '../nodes/columns';
-import { compareRows, compileFilter, emptyFilter } from '../nodes/filter';
+import { COLUMNS, renderContext } from './columns';
+import { compareRows, compileFilter, emptyFilter } from './filter';
 
 const answers = vi.fn<(path: string) => Promise<unknown>>();
 vi.mock('../api/http', async (orig) => ({
