@@ -60,6 +60,8 @@ import { RETENTION_INTERVAL_MS } from './audit/retention.js';
 import { createNodeHealth, HEALTH_RETENTION_INTERVAL_MS, type NodeHealthService } from './health/index.js';
 import { nodeHealthRoutes } from './api/routes/node-health.js';
 import { overviewRoutes } from './api/routes/overview.js';
+import { viewRoutes } from './api/routes/views.js';
+import { SavedViewStore } from './saved-views/store.js';
 
 /** Every service of one application instance, built once by createApp. */
 export interface Services {
@@ -316,6 +318,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     await server.register(nodeHealthRoutes, { health, cache, clusters });
     await server.register(overviewRoutes, { cache, clusters, jobs: operations.jobs, access });
     await server.register(webhookRoutes, { webhooks: new WebhookAdmin(webhookStore, notifier, audit) });
+    await server.register(viewRoutes, { views: new SavedViewStore(store.db) });
     await server.register(wsRoutes, { hub, compress: config.compression });
     // Last: the reference page documents every route registered before it.
     await server.register(docsRoutes);
