@@ -10,6 +10,7 @@ import { transformNode } from './node-transform.js';
 import type { EventSummary } from './event-types.js';
 import type { NodeRecord } from './types.js';
 import { podResources, type PodResources } from '../usage/pod-resources.js';
+import { workloadOf, type PodWorkload } from './pod-workload.js';
 
 /** LIST every page of a collection; `each` sees raw items (so callers keep only what they need). */
 export async function listAll(
@@ -86,6 +87,8 @@ export interface PodSummary {
   restarts: number;
   ownerKind?: string;
   ownerName?: string;
+  /** The Deployment behind a ReplicaSet owner, when the pod's pod-template-hash says so (pod-workload.ts). */
+  workload?: PodWorkload;
   podIP?: string;
   createdAt?: string;
   terminating: boolean;
@@ -126,6 +129,7 @@ export function summarizePod(p: RawPod): PodSummary {
     restarts: cs.reduce((n, c) => n + (c.restartCount ?? 0), 0),
     ownerKind: owner?.kind,
     ownerName: owner?.name,
+    workload: workloadOf(owner, m.labels),
     podIP: p.status?.podIP,
     createdAt: m.creationTimestamp,
     terminating: !!m.deletionTimestamp,

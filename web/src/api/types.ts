@@ -13,6 +13,7 @@ import type {
 } from '../../../src/cache/types';
 import type { DrainOptions, PodAction, PodCause } from '../../../src/operations/drain-types';
 import type { PodResources } from '../../../src/usage/pod-resources';
+import type { PodWorkload } from '../../../src/cache/pod-workload';
 import type { ClusterUsageStatus, NodeResourceShares, NodeUsageHistory } from '../../../src/usage/types';
 import type {
   Job as ServedJob,
@@ -127,6 +128,8 @@ export interface PodSummary {
   restarts?: number;
   ownerKind?: string;
   ownerName?: string;
+  /** The Deployment behind a ReplicaSet owner, when known. */
+  workload?: PodWorkload;
   podIP?: string;
   createdAt?: string;
   terminating?: boolean;
