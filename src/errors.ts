@@ -7,6 +7,8 @@ import { ApiError } from './api-error.js';
 import { KubeError, type KubeReason } from './kube/errors.js';
 import { kubeErrorText, missingPermission } from './kube/forbidden.js';
 import { LockBusyError } from './store/locks.js';
+import type { CodedMessage } from './messages/codes.js';
+import { englishText } from './messages/english.js';
 
 export { ApiError };
 
@@ -16,6 +18,10 @@ export const notFound = (message: string) => new ApiError(404, 'NotFound', messa
 export const conflict = (message: string, details?: unknown) =>
   new ApiError(409, 'Conflict', message, undefined, details);
 export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
+
+/** An error answer whose message has a code the console translates (src/messages/codes.ts). */
+export const codedError = (status: number, code: string, message: CodedMessage, details?: unknown) =>
+  new ApiError(status, code, englishText(message), undefined, details, message);
 
 const KUBE_TO_HTTP: Partial<Record<KubeReason, number>> = {
   NotFound: 404,

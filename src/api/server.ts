@@ -25,6 +25,7 @@ import type { Logger } from '../log/logger.js';
 import { hostAllowed, hostPolicy } from '../auth/hosts.js';
 import { httpRequests } from '../metrics/registry.js';
 import { ApiError, toApiError } from '../errors.js';
+import type { MessageCodeFields } from '../messages/codes.js';
 import { useZodSchemas } from './validation.js';
 import { registerOpenApi } from './openapi.js';
 
@@ -53,13 +54,17 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string; details?: unknown };
+  error: { code: string; message: string; field?: string; details?: unknown } & MessageCodeFields;
 }
 
 export function errorBody(e: ApiError): ErrorBody {
   const error: ErrorBody['error'] = { code: e.code, message: e.message };
   if (e.field !== undefined) error.field = e.field;
   if (e.details !== undefined) error.details = e.details;
+  if (e.coded) {
+    error.messageCode = e.coded.code;
+    error.messageParams = e.coded.params as Record<string, string | number>;
+  }
   return { error };
 }
 

@@ -3,7 +3,7 @@
  * schedulable. It counts the nodes the request would newly take out (Ready and not yet cordoned) plus those
  * that running cordon/drain jobs are still about to take out, so two parallel batches cannot each pass alone.
  */
-import { ApiError, forbidden } from '../errors.js';
+import { codedError, forbidden } from '../errors.js';
 import type { NodeSource } from './ports.js';
 
 export interface GuardDetails {
@@ -79,14 +79,20 @@ export async function enforceGuard(
         `without it, ${opts.operation} here would leave ${details.schedulableAfter} of ${details.readyNodes} Ready nodes schedulable`,
     );
   }
-  const pct = Math.round(opts.minimumShare * 100);
-  throw new ApiError(
+  throw codedError(
     409,
     'GuardRefused',
-    `${opts.operation} refused: it would leave ${details.schedulableAfter} of ${details.readyNodes} Ready nodes in cluster ` +
-      `"${cluster}" schedulable (${details.schedulableNow} now), below the minimum of ${pct}%. ` +
-      `Resend with "override": true if this is intended (needs admin or the guard-override grant).`,
-    undefined,
+    {
+      code: 'guard.refused',
+      params: {
+        operation: opts.operation,
+        cluster,
+        schedulableAfter: details.schedulableAfter,
+        schedulableNow: details.schedulableNow,
+        readyNodes: details.readyNodes,
+        minimumPercent: Math.round(opts.minimumShare * 100),
+      },
+    },
     details,
   );
 }

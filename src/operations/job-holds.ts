@@ -1,4 +1,8 @@
 import type { JobNodeStatus, JobOperation } from './job-types.js';
+import type { CodedMessage } from '../messages/codes.js';
+import { englishText } from '../messages/english.js';
+
+const said = (coded: CodedMessage) => ({ coded, message: englishText(coded) });
 
 /** Operations whose unfinished nodes are taken out of scheduling, and so count for the guard. */
 export const TAKING_OUT: readonly JobOperation[] = ['cordon', 'drain', 'maintenance'];
@@ -33,20 +37,18 @@ export function clashOf(
   operation: JobOperation,
   live: readonly NodeHold[],
   requested: ReadonlySet<string>,
-): { jobId: string; message: string } | undefined {
+): { jobId: string; coded: CodedMessage; message: string } | undefined {
   for (const n of live) {
     if (!requested.has(`${n.cluster}/${n.name}`)) continue;
     if (n.operation === 'maintenance')
       return {
         jobId: n.jobId,
-        message:
-          `node "${n.name}" in cluster "${n.cluster}" is in the current wave of maintenance plan ${n.jobId}; ` +
-          `wait until the plan has finished the node, or pause or abort the plan`,
+        ...said({ code: 'job.nodeInPlan', params: { cluster: n.cluster, node: n.name, job: n.jobId } }),
       };
     if (operation === 'drain' && n.operation === 'drain')
       return {
         jobId: n.jobId,
-        message: `node "${n.name}" in cluster "${n.cluster}" is already being drained by job ${n.jobId}`,
+        ...said({ code: 'job.nodeDraining', params: { cluster: n.cluster, node: n.name, job: n.jobId } }),
       };
   }
   return undefined;

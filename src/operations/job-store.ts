@@ -8,6 +8,7 @@ import type { Database } from '../store/schema.js';
 import { fromJson, toJson } from '../store/values.js';
 import type { JobsTable } from './tables.js';
 import { holdsNode } from './job-holds.js';
+import { fromColumns, toColumns, type Said } from '../messages/column.js';
 import {
   countNodes,
   type Job,
@@ -120,7 +121,7 @@ export class JobStore {
           concurrency: job.concurrency,
           override: extra.override ? 1 : 0,
           status: job.status,
-          message: job.message ?? null,
+          ...toColumns(job.message === undefined ? undefined : { ...job, message: job.message }),
           created_by: job.createdBy,
           created_at: job.createdAt,
           started_at: job.startedAt ?? null,
@@ -142,7 +143,7 @@ export class JobStore {
         cluster: n.cluster,
         name: n.name,
         status: n.status,
-        message: n.message ?? null,
+        ...toColumns(n.message === undefined ? undefined : { ...n, message: n.message }),
         updated_at: job.createdAt,
       }));
       for (let i = 0; i < rows.length; i += CHUNK)
@@ -163,16 +164,16 @@ export class JobStore {
       status?: JobStatus;
       startedAt?: string;
       finishedAt?: string;
-      message?: string;
+      message?: Said;
       heartbeatAt?: string;
     },
     owner?: string,
   ): Promise<void> {
-    const set: Record<string, string> = {};
+    const set: Record<string, string | null> = {};
     if (fields.status) set.status = fields.status;
     if (fields.startedAt) set.started_at = fields.startedAt;
     if (fields.finishedAt) set.finished_at = fields.finishedAt;
-    if (fields.message !== undefined) set.message = fields.message;
+    if (fields.message !== undefined) Object.assign(set, toColumns(fields.message));
     if (fields.heartbeatAt) set.heartbeat_at = fields.heartbeatAt;
     if (!Object.keys(set).length) return;
     let q = this.db.updateTable('jobs').set(set).where('id', '=', id);
@@ -185,13 +186,13 @@ export class JobStore {
     id: string,
     seq: number,
     status: JobNodeStatus,
-    message: string | undefined,
+    message: Said | undefined,
     at: string,
     owner?: string,
   ): Promise<boolean> {
     let q = this.db
       .updateTable('job_nodes')
-      .set({ status, message: message ?? null, updated_at: at })
+      .set({ status, ...toColumns(message), updated_at: at })
       .where('job_id', '=', id)
       .where('seq', '=', seq);
     if (owner !== undefined) q = q.where(this.ownedBy(id, owner));
@@ -206,13 +207,13 @@ export class JobStore {
   async updatePending(
     id: string,
     status: JobNodeStatus,
-    message: string,
+    message: Said,
     at: string,
     owner?: string,
   ): Promise<void> {
     let q = this.db
       .updateTable('job_nodes')
-      .set({ status, message, updated_at: at })
+      .set({ status, ...toColumns(message), updated_at: at })
       .where('job_id', '=', id)
       .where('status', '=', 'pending');
     if (owner !== undefined) q = q.where(this.ownedBy(id, owner));
@@ -279,7 +280,7 @@ export class JobStore {
       const row = await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const nodes = await trx
         .selectFrom('job_nodes')
-        .select(['cluster', 'name', 'status', 'message'])
+        .select(['cluster', 'name', 'status', 'message', 'message_code'])
         .where('job_id', '=', id)
         .orderBy('seq')
         .execute();
@@ -289,7 +290,7 @@ export class JobStore {
           cluster: n.cluster,
           name: n.name,
           status: n.status as JobNodeStatus,
-          ...(n.message ? { message: n.message } : {}),
+          ...fromColumns(n.message, n.message_code),
         })),
       };
     });
@@ -304,7 +305,7 @@ export class JobStore {
     if (!row) return undefined;
     const nodes = await this.db
       .selectFrom('job_nodes')
-      .select(['cluster', 'name', 'status', 'message'])
+      .select(['cluster', 'name', 'status', 'message', 'message_code'])
       .where('job_id', '=', id)
       .orderBy('seq')
       .execute();
@@ -312,7 +313,7 @@ export class JobStore {
       cluster: n.cluster,
       name: n.name,
       status: n.status as JobNodeStatus,
-      ...(n.message ? { message: n.message } : {}),
+      ...fromColumns(n.message, n.message_code),
     }));
     const { counts, done } = countNodes(jn);
     return {
@@ -336,7 +337,7 @@ export class JobStore {
       createdAt: row.created_at,
       ...(row.started_at ? { startedAt: row.started_at } : {}),
       ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
-      ...(row.message ? { message: row.message } : {}),
+      ...fromColumns(row.message, row.message_code),
       total: row.total,
       ...(row.adopted_by ? { adoptedBy: row.adopted_by } : {}),
       ...(row.events ? { events: fromJson<JobEvent[]>(row.events, []) } : {}),
@@ -458,8 +459,8 @@ export class JobStore {
     id: string,
     owner: string,
     at: string,
-    messages: { notStarted: string; inProgress: string },
-    jobMessage: (done: number, total: number) => string,
+    messages: { notStarted: Said; inProgress: Said },
+    jobMessage: (done: number, total: number) => Said,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const res = await trx
@@ -472,13 +473,13 @@ export class JobStore {
       if (Number(res.numUpdatedRows) !== 1) return false;
       await trx
         .updateTable('job_nodes')
-        .set({ status: 'interrupted', message: messages.notStarted, updated_at: at })
+        .set({ status: 'interrupted', ...toColumns(messages.notStarted), updated_at: at })
         .where('job_id', '=', id)
         .where('status', '=', 'pending')
         .execute();
       await trx
         .updateTable('job_nodes')
-        .set({ status: 'interrupted', message: messages.inProgress, updated_at: at })
+        .set({ status: 'interrupted', ...toColumns(messages.inProgress), updated_at: at })
         .where('job_id', '=', id)
         .where('status', '=', 'running')
         .execute();
@@ -492,7 +493,7 @@ export class JobStore {
       const notDone = Number(counts.find((c) => c.status === 'interrupted')?.n ?? 0);
       await trx
         .updateTable('jobs')
-        .set({ message: jobMessage(total - notDone, total) })
+        .set(toColumns(jobMessage(total - notDone, total)))
         .where('id', '=', id)
         .execute();
       return true;

@@ -1,5 +1,6 @@
 // The batch job as the API shows it (docs/API.md "Job") and the vocabulary of its states.
 import type { MaintenanceProgress } from './maintenance/types.js';
+import type { MessageCodeFields } from '../messages/codes.js';
 
 export const JOB_OPERATIONS = [
   'cordon',
@@ -47,7 +48,8 @@ export interface JobTarget {
   selector?: string;
 }
 
-export interface JobNode {
+/** `message` may carry a code for the console to translate (`messageCode`, `messageParams`). */
+export interface JobNode extends MessageCodeFields {
   cluster: string;
   name: string;
   status: JobNodeStatus;
@@ -76,7 +78,7 @@ export interface JobEvent {
   message: string;
 }
 
-export interface Job {
+export interface Job extends MessageCodeFields {
   id: string;
   operation: JobOperation;
   params: Record<string, unknown>;

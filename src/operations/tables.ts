@@ -15,6 +15,8 @@ export interface JobsTable {
   override: number;
   status: string;
   message: string | null;
+  /** JSON {c, p}: the message's code and parameters (migration 15, src/messages/column.ts). */
+  message_code: string | null;
   created_by: string;
   created_at: string;
   started_at: string | null;
@@ -41,6 +43,8 @@ export interface JobNodesTable {
   name: string;
   status: string;
   message: string | null;
+  /** JSON {c, p}: the message's code and parameters (migration 15). */
+  message_code: string | null;
   updated_at: string;
 }
 

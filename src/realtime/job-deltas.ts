@@ -55,6 +55,8 @@ export class JobDeltas {
       if (prev === undefined && n.status === 'pending') continue;
       const node = { cluster: n.cluster, name: n.name, status: n.status } as JobNode;
       if (n.message !== undefined) node.message = n.message;
+      if (n.messageCode !== undefined) node.messageCode = n.messageCode;
+      if (n.messageParams !== undefined) node.messageParams = n.messageParams;
       changed.push(node);
     }
     const { nodes: _n, params, targets, ...rest } = job;

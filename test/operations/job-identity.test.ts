@@ -14,6 +14,7 @@ const row = (actor: unknown): JobsTable => ({
   override: 0,
   status: 'running',
   message: null,
+  message_code: null,
   created_by: 'dana',
   created_at: '2026-01-01T00:00:00.000Z',
   started_at: null,

@@ -288,27 +288,39 @@ describe('restart during a batch', () => {
     expect(rec.status).toBe('interrupted');
     expect(rec.finishedAt).toBeTruthy();
     expect(rec.message).toContain('1 of 4 nodes had finished');
+    // Each result also carries its message code, so the console can show it in the user's language.
+    const code = (messageCode: string) => ({ messageCode, messageParams: expect.any(Object) });
     expect(rec.nodes).toEqual([
-      { cluster: 'c1', name: 'node-0000', status: 'ok', message: expect.stringContaining('drained') },
+      {
+        cluster: 'c1',
+        name: 'node-0000',
+        status: 'ok',
+        message: expect.stringContaining('drained'),
+        ...code('drain.done'),
+      },
       {
         cluster: 'c1',
         name: 'node-0001',
         status: 'interrupted',
         message: expect.stringContaining('outcome is unknown'),
+        ...code('job.node.unknownOutcome'),
       },
       {
         cluster: 'c1',
         name: 'node-0002',
         status: 'interrupted',
         message: expect.stringContaining('not started'),
+        ...code('job.node.notStartedShutdown'),
       },
       {
         cluster: 'c1',
         name: 'node-0003',
         status: 'interrupted',
         message: expect.stringContaining('not started'),
+        ...code('job.node.notStartedShutdown'),
       },
     ]);
+    expect(rec.messageCode).toBe('job.interrupted');
     expect(rec.counts).toMatchObject({ ok: 1, interrupted: 3, pending: 0, running: 0 });
     expect(audit.entries).toEqual([
       expect.objectContaining({ action: 'job.drain', outcome: 'partial', user: 'alice', ip: '10.9.9.9' }),

@@ -5,6 +5,7 @@
 
 // The server's own error class: `instanceof ApiError` and its fields mean the same on both sides.
 import { ApiError } from '../../../src/api-error';
+import type { CodedMessage, MessageCodeFields } from '../../../src/messages/codes';
 
 export { ApiError };
 
@@ -73,8 +74,11 @@ export async function request<T>(
     }
   }
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string; field?: string; details?: unknown } })
-      ?.error;
+    const err = (
+      data as {
+        error?: { code?: string; message?: string; field?: string; details?: unknown } & MessageCodeFields;
+      }
+    )?.error;
     if (res.status === 401 && !opts.allow401) onUnauthorized?.();
     throw new ApiError(
       res.status,
@@ -82,6 +86,9 @@ export async function request<T>(
       err?.message ?? (res.statusText || `HTTP ${res.status}`),
       err?.field,
       err?.details,
+      err?.messageCode
+        ? ({ code: err.messageCode, params: err.messageParams ?? {} } as CodedMessage)
+        : undefined,
     );
   }
   return data as T;

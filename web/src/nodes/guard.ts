@@ -6,6 +6,7 @@ import { ElMessageBox } from 'element-plus';
 import { ApiError } from '../api/http';
 import type { GuardDetails } from '../api/types';
 import { i18n } from '../i18n';
+import { serverText } from '../i18n/serverText';
 import { canOverrideGuard } from '../session';
 
 export function isGuardRefusal(e: unknown): e is ApiError {
@@ -21,7 +22,9 @@ export function describeGuard(e: ApiError): string {
   const t = i18n.global.t;
   const d = (e.details ?? {}) as GuardDetails;
   if (d.readyNodes === undefined || d.schedulableAfter === undefined || d.minimumShare === undefined)
-    return e.message.replace(/\s*Resend with .*$/s, '');
+    return e.coded
+      ? serverText({ message: e.message, messageCode: e.coded.code, messageParams: { ...e.coded.params } })
+      : e.message.replace(/\s*Resend with .*$/s, '');
   const pct = Math.round(d.minimumShare * 100);
   const lines = [
     t('guard.summary', {

@@ -16,6 +16,7 @@ import type {
   TaintChange,
 } from '../api/types';
 import { i18n } from '../i18n';
+import { serverText } from '../i18n/serverText';
 import { nodeStore } from '../live/nodes';
 import { openJobPanel } from '../stores/jobs';
 import { withGuard } from './guard';
@@ -63,7 +64,14 @@ export async function confirmAction(
 }
 
 export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) return e.field ? `${e.message} (${e.field})` : e.message;
+  if (e instanceof ApiError) {
+    const text = serverText(
+      e.coded
+        ? { message: e.message, messageCode: e.coded.code, messageParams: { ...e.coded.params } }
+        : { message: e.message },
+    );
+    return e.field ? `${text} (${e.field})` : text;
+  }
   return (e as Error)?.message ?? String(e);
 }
 

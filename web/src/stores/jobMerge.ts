@@ -63,8 +63,8 @@ function laterHeader(prev: Job, next: Job): Job {
 }
 
 function headerOf(j: Job): Partial<Job> {
-  const { status, finishedAt, message, startedAt } = j;
-  return { status, finishedAt, message, startedAt };
+  const { status, finishedAt, message, messageCode, messageParams, startedAt } = j;
+  return { status, finishedAt, message, messageCode, messageParams, startedAt };
 }
 
 /** A record read from the server (POST answer, GET, job list) merged into what is known. */
