@@ -95,10 +95,10 @@ const user = (role: User['role']): User => ({
   canOverrideSystemLabels: false,
 });
 
-async function mountIt(): Promise<VueWrapper> {
+async function mountIt(active = true): Promise<VueWrapper> {
   const i18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
   const w = mount(NodePodsPanel, {
-    props: { cluster: 'prod', node: 'n1' },
+    props: { cluster: 'prod', name: 'n1', active },
     global: { plugins: [i18n, { install: installElement }], stubs: { teleport: true } },
   });
   await flushPromises();
@@ -120,6 +120,20 @@ afterEach(() => {
 });
 
 describe('Pods on a node', () => {
+  it('reads nothing from the cluster until the panel is first shown', async () => {
+    const w = await mountIt(false);
+    expect(pods).not.toHaveBeenCalled();
+    expect(drainPreview).not.toHaveBeenCalled();
+    await w.setProps({ active: true });
+    await flushPromises();
+    expect(pods).toHaveBeenCalledTimes(1);
+    expect(rowNames(w)).toHaveLength(5);
+    await w.setProps({ active: false });
+    await w.setProps({ active: true });
+    await flushPromises();
+    expect(pods).toHaveBeenCalledTimes(1);
+  });
+
   it('says what a drain would do with each pod and why, from the server’s drain preview', async () => {
     const w = await mountIt();
     expect(drainPreview).toHaveBeenCalledWith('prod', 'n1', { ignoreDaemonSets: true });
