@@ -6,7 +6,8 @@
  */
 import { CORDON_REASON, CORDONED_AT, CORDONED_BY, type NodeRecord } from './types.js';
 
-function sameMap(
+/** Equal string maps (labels, capacity): same keys with the same values. */
+export function sameMap(
   a: Readonly<Record<string, string | undefined>>,
   b: Readonly<Record<string, string | undefined>>,
 ): boolean {

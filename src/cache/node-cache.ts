@@ -1,14 +1,17 @@
 /**
- * One cluster's nodes in memory: the informer's store plus secondary indexes (status, role, schedulability,
- * taint key; label key=value built lazily per key), a lazily rebuilt name order, and the Ready count the
- * operation guard reads. Updated only through the informer's handlers (and read-your-writes, which goes
- * through the same informer), so the indexes can never disagree with the store.
+ * One cluster's nodes in memory, and the store the node informer fills: the records plus secondary indexes
+ * (status, role, schedulability, taint key; label key=value built lazily per key), a lazily rebuilt name
+ * order, and the Ready counts the operation guard reads. It exists so that the indexes are updated inside the
+ * store's own `set`/`delete` (as client-go's thread-safe store does), not by an event handler that runs after
+ * the store changed: a record that cannot be indexed is refused before anything changes, so the store and its
+ * indexes never disagree, whoever else listens to the informer.
  *
  * Label indexes are built on first use per label key and dropped when any node's labels change: kept eagerly
  * for every key they cost ~1 KB per node (hostname-like labels make one set per node), which is more than the
  * rest of the record, while a selector query rebuilds one key's index with a single scan.
  */
-import type { MapStore } from '../informer/store.js';
+import type { Store } from '../informer/store.js';
+import { sameMap } from './classify.js';
 import type { NodeQuery, ClusterView } from './query.js';
 import { naturalCompare } from './sort.js';
 import type { NodeRecord } from './types.js';
@@ -37,10 +40,22 @@ class TermIndex {
 /** Generations come from one sequence for every cache, so a replaced cache never repeats an earlier value. */
 let generations = 0;
 
-/** Fields whose change requires re-indexing. */
-export const INDEXED_FIELDS = new Set(['status', 'schedulable', 'labels', 'roles', 'taints', 'uid']);
+/** What one record contributes to the indexes; read in full before any index or the map changes. */
+interface Terms {
+  status: NodeRecord['status'];
+  roles: readonly string[];
+  taintKeys: string[];
+  cordoned: boolean;
+}
 
-export class NodeCache {
+function termsOf(r: NodeRecord): Terms {
+  const taintKeys: string[] = [];
+  for (const t of r.taints) taintKeys.push(t.key);
+  return { status: r.status, roles: [...r.roles], taintKeys, cordoned: r.unschedulable === true };
+}
+
+export class NodeCache implements Store<NodeRecord> {
+  private readonly map = new Map<string, NodeRecord>();
   private readonly byStatus = new TermIndex();
   private readonly byRole = new TermIndex();
   /** label key → value → node names; built on demand, cleared on any label change. */
@@ -53,13 +68,10 @@ export class NodeCache {
   private readyOpen = 0;
   private gen = ++generations;
 
-  constructor(
-    readonly cluster: string,
-    readonly store: MapStore<NodeRecord>,
-  ) {}
+  constructor(readonly cluster: string) {}
 
   get size(): number {
-    return this.store.size;
+    return this.map.size;
   }
 
   /**
@@ -80,41 +92,49 @@ export class NodeCache {
   }
 
   get(name: string): NodeRecord | undefined {
-    return this.store.get(name);
+    return this.map.get(name);
   }
 
   all(): IterableIterator<NodeRecord> {
-    return this.store.values();
+    return this.map.values();
   }
 
-  added(rec: NodeRecord): void {
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  /**
+   * Store or replace a node and move it in every index, as one step: the new record's index terms are read
+   * first (a malformed record throws here and changes nothing), and what follows are Map and Set operations.
+   */
+  set(name: string, rec: NodeRecord): void {
+    const next = termsOf(rec);
+    const old = this.map.get(name);
+    const prev = old && termsOf(old);
+    this.map.set(name, rec);
     this.gen = ++generations;
-    this.index(rec);
+    if (prev) this.unindex(name, prev);
+    this.index(name, next);
+    if (!old) this.names = undefined;
+    if (!old || old.uid !== rec.uid || !sameMap(old.labels, rec.labels)) this.byLabel.clear();
+  }
+
+  delete(name: string): boolean {
+    const old = this.map.get(name);
+    if (!old) return false;
+    this.unindex(name, termsOf(old));
+    this.map.delete(name);
+    this.gen = ++generations;
     this.names = undefined;
     this.byLabel.clear();
-  }
-
-  updated(old: NodeRecord, rec: NodeRecord, changed: readonly string[]): void {
-    this.gen = ++generations;
-    if (changed.some((f) => INDEXED_FIELDS.has(f))) {
-      this.unindex(old);
-      this.index(rec);
-    }
-    if (changed.includes('labels') || changed.includes('uid')) this.byLabel.clear();
-  }
-
-  deleted(old: NodeRecord): void {
-    this.gen = ++generations;
-    this.unindex(old);
-    this.names = undefined;
-    this.byLabel.clear();
+    return true;
   }
 
   private labelIndex(key: string): Map<string, Set<string>> {
     let ix = this.byLabel.get(key);
     if (!ix) {
       ix = new Map();
-      for (const r of this.store.values()) {
+      for (const r of this.map.values()) {
         const v = r.labels[key];
         if (v === undefined) continue;
         let s = ix.get(v);
@@ -127,6 +147,7 @@ export class NodeCache {
   }
 
   clear(): void {
+    this.map.clear();
     this.gen = ++generations;
     this.byLabel.clear();
     for (const ix of [this.byStatus, this.byRole, this.byTaint]) ix.clear();
@@ -137,28 +158,28 @@ export class NodeCache {
     this.readyOpen = 0;
   }
 
-  private index(r: NodeRecord): void {
-    this.byStatus.add(r.status, r.name);
-    if (r.status === 'Ready') this.ready++;
-    if (r.status === 'Ready' && !r.unschedulable) this.readyOpen++;
-    for (const role of r.roles) this.byRole.add(role, r.name);
-    for (const t of r.taints) this.byTaint.add(t.key, r.name);
-    if (r.unschedulable) this.cordoned.add(r.name);
+  private index(name: string, t: Terms): void {
+    this.byStatus.add(t.status, name);
+    if (t.status === 'Ready') this.ready++;
+    if (t.status === 'Ready' && !t.cordoned) this.readyOpen++;
+    for (const role of t.roles) this.byRole.add(role, name);
+    for (const k of t.taintKeys) this.byTaint.add(k, name);
+    if (t.cordoned) this.cordoned.add(name);
   }
 
-  private unindex(r: NodeRecord): void {
-    this.byStatus.remove(r.status, r.name);
-    if (r.status === 'Ready') this.ready--;
-    if (r.status === 'Ready' && !r.unschedulable) this.readyOpen--;
-    for (const role of r.roles) this.byRole.remove(role, r.name);
-    for (const t of r.taints) this.byTaint.remove(t.key, r.name);
-    this.cordoned.delete(r.name);
+  private unindex(name: string, t: Terms): void {
+    this.byStatus.remove(t.status, name);
+    if (t.status === 'Ready') this.ready--;
+    if (t.status === 'Ready' && !t.cordoned) this.readyOpen--;
+    for (const role of t.roles) this.byRole.remove(role, name);
+    for (const k of t.taintKeys) this.byTaint.remove(k, name);
+    this.cordoned.delete(name);
   }
 
   /** Node names in natural order (rebuilt only after nodes come or go). */
   sortedNames(): readonly string[] {
     if (!this.names) {
-      this.names = [...this.store.keys()].sort(naturalCompare);
+      this.names = [...this.map.keys()].sort(naturalCompare);
       this.ranks = undefined;
     }
     return this.names;
@@ -213,10 +234,10 @@ export class NodeCache {
       consider(s ?? [], s?.size ?? 0);
     }
     // Looking names up costs about as much as scanning records: only worth it for selective filters.
-    if (best === undefined || bestSize > this.store.size / 2) return undefined;
+    if (best === undefined || bestSize > this.map.size / 2) return undefined;
     const out: NodeRecord[] = [];
     for (const n of best) {
-      const r = this.store.get(n);
+      const r = this.map.get(n);
       if (r) out.push(r);
     }
     return out;
@@ -225,12 +246,12 @@ export class NodeCache {
   view(podCount: (name: string) => number | null): ClusterView {
     return {
       cluster: this.cluster,
-      size: this.store.size,
-      all: () => this.store.values(),
+      size: this.map.size,
+      all: () => this.map.values(),
       sortedByName: () => {
         const out: NodeRecord[] = [];
         for (const n of this.sortedNames()) {
-          const r = this.store.get(n);
+          const r = this.map.get(n);
           if (r) out.push(r);
         }
         return out;

@@ -7,7 +7,8 @@
  * resources; past 511 distinct profiles a pod's number leaves V8's small-integer range and costs a 16-byte
  * heap number more.
  *
- * Count changes are coalesced per node and flushed on a short timer; consumers get (node, count) pairs.
+ * Count changes are coalesced per node and flushed on a short timer; consumers get (node, count) pairs. It is
+ * the watch-based PodCounter (pod-counter.ts); list-pod-counter.ts is the other.
  */
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
@@ -16,7 +17,11 @@ import { TimerSet, systemClock, type Clock } from '../informer/clock.js';
 import { Reflector, type ReflectorOptions } from '../informer/reflector.js';
 import type { KubeObject } from '../informer/types.js';
 import { podResources, type PodSpecResources } from '../usage/pod-resources.js';
+import type { NodeRequests, PodCounter } from './pod-counter.js';
 import { RequestProfiles } from './request-profiles.js';
+import type { PodCountSource } from './types.js';
+
+export type { NodeRequests } from './pod-counter.js';
 
 interface RawPod extends KubeObject {
   spec?: { nodeName?: string } & PodSpecResources;
@@ -27,14 +32,6 @@ const TERMINATED = 2;
 const DELETING = 1;
 /** Node numbers take the low 22 bits (with the two flags): up to a million nodes. */
 const NODE_SPAN = 2 ** 22;
-
-/** CPU (millicores) and memory (bytes) requested and limited by a node's non-terminated pods. */
-export interface NodeRequests {
-  cpuRequest: number;
-  memRequest: number;
-  cpuLimit: number;
-  memLimit: number;
-}
 
 export type PodIndexTuning = Pick<
   ReflectorOptions<number>,
@@ -57,7 +54,7 @@ export interface PodIndexOptions {
 /** Generations come from one sequence for every index, so a restarted index never repeats an earlier value. */
 let generations = 0;
 
-export class PodIndex {
+export class PodIndex implements PodCounter {
   readonly reflector: Reflector<number>;
   private readonly nodeIds = new Map<string, number>([['', 0]]);
   private gen = ++generations;
@@ -180,6 +177,13 @@ export class PodIndex {
   get generation(): number {
     return this.reflector.everSynced ? this.gen : 0;
   }
+
+  source(): PodCountSource {
+    return this.reflector.everSynced ? 'index' : 'none';
+  }
+
+  /** The watch keeps counts current by itself. */
+  wanted(): void {}
 
   /** Non-terminated pods bound to `node`; null until the first LIST completed. */
   count(node: string): number | null {

@@ -13,11 +13,13 @@
  *   full jitter, forever; a clean close of a long-lived watch resumes immediately;
  * - the transform runs before anything is stored, so trimmed objects are all that is ever retained.
  * Handlers run synchronously after each store change; each is isolated (a throwing handler is logged, never
- * stops the loop) and must be quick — consumers that do real work (the realtime hub) defer it.
+ * stops the loop) and must be quick — consumers that do real work (the realtime hub) defer it. Whatever must
+ * never disagree with the store (the node cache's indexes) belongs in the store, not in a handler: a store
+ * that refuses an object fails the LIST or the watch like any error, and the object comes again.
  */
 import type { Logger } from '../log/logger.js';
 import type { KubeClient, WatchEvent, WatchHandle } from '../kube/client.js';
-import { KubeError, errorFromTransport } from '../kube/errors.js';
+import { KubeError, errorFromTransport, type KubeReason } from '../kube/errors.js';
 import { kubeErrorText } from '../kube/forbidden.js';
 import {
   informerEvents,
@@ -395,14 +397,18 @@ export class Reflector<T> {
       for (const raw of page.items ?? []) {
         const key = this.keyOf(raw);
         seen.add(key);
-        const obj = this.o.transform(raw);
-        const old = this.store.get(key);
-        if (old === undefined) {
-          this.store.set(key, obj);
-          this.emitAdded(key, obj, initial);
-        } else if (!(this.o.same?.(old, obj) ?? false)) {
-          // A LIST is the server's truth: no version ordering applies (after an etcd restore versions go back).
-          this.replace(key, old, obj, true);
+        try {
+          const obj = this.o.transform(raw);
+          const old = this.store.get(key);
+          if (old === undefined) {
+            this.store.set(key, obj);
+            this.emitAdded(key, obj, initial);
+          } else if (!(this.o.same?.(old, obj) ?? false)) {
+            // A LIST is the server's truth: no version ordering applies (after an etcd restore versions go back).
+            this.replace(key, old, obj, true);
+          }
+        } catch (e) {
+          throw unstorable(e, 'MalformedResponse', `list ${this.o.path}`);
         }
       }
       cont = page.metadata?.continue || undefined;
@@ -432,6 +438,7 @@ export class Reflector<T> {
     let healthy = false;
     let idleTimer: unknown;
     let idle = false;
+    let refused: KubeError | undefined;
     const markHealthy = () => {
       if (healthy) return;
       healthy = true;
@@ -452,10 +459,18 @@ export class Reflector<T> {
       this.o.path,
       { resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds },
       (ev) => {
-        if (this.stopped) return;
+        if (this.stopped || refused) return;
         armIdle();
         markHealthy();
-        this.onWatchEvent(ev);
+        try {
+          this.onWatchEvent(ev);
+        } catch (e) {
+          // The store refused the object (or the transform failed on it): nothing of it was applied and the
+          // resourceVersion did not advance, so ending the watch as failed re-delivers it after the back-off
+          // instead of losing it (and never throws into the client's stream).
+          refused = unstorable(e, 'MalformedWatch', `watch ${this.o.path}`);
+          handle.abort();
+        }
       },
     );
     this.watch = handle;
@@ -464,7 +479,8 @@ export class Reflector<T> {
       this.timers.clear(healthyTimer);
       this.timers.clear(idleTimer);
       this.watch = undefined;
-      if (idle && !err) {
+      if (refused) err = refused;
+      else if (idle && !err) {
         err = new KubeError('Timeout', `watch ${this.o.path}: no data for ${idleMs} ms`, 0);
       }
       return { err, idle, healthy };
@@ -549,6 +565,12 @@ export function isTooLargeResourceVersion(e: KubeError): boolean {
   if (/too large resource version/i.test(e.message)) return true;
   const causes = (e.status?.details as { causes?: { reason?: string }[] } | undefined)?.causes;
   return !!causes?.some((c) => c.reason === 'ResourceVersionTooLarge');
+}
+
+/** An object the transform or the store refused: the server sent something this cache cannot hold. */
+function unstorable(e: unknown, reason: KubeReason, what: string): KubeError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new KubeError(reason, `${what}: an object could not be stored: ${why}`, 0);
 }
 
 function asKubeError(e: unknown, what: string): KubeError {

@@ -3,8 +3,6 @@ import { NodeCache } from '../../src/cache/node-cache.js';
 import { transformNode } from '../../src/cache/node-transform.js';
 import { parseNodeQuery } from '../../src/cache/query-parse.js';
 import { QueryError, runQuery } from '../../src/cache/query.js';
-import type { NodeRecord } from '../../src/cache/types.js';
-import { MapStore } from '../../src/informer/store.js';
 import { rawNode, type NodeOpts } from './fixtures.js';
 
 function node(name: string, o: NodeOpts & { pressure?: string[] }) {
@@ -20,7 +18,7 @@ function node(name: string, o: NodeOpts & { pressure?: string[] }) {
   return transformNode(raw);
 }
 
-const c = new NodeCache('prod', new MapStore<NodeRecord>());
+const c = new NodeCache('prod');
 for (const [name, o] of [
   ['calm', {}],
   ['mem', { pressure: ['MemoryPressure'] }],
@@ -29,9 +27,7 @@ for (const [name, o] of [
   ['evict', { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] }],
   ['sched', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }],
 ] as [string, NodeOpts & { pressure?: string[] }][]) {
-  const r = node(name, o);
-  c.store.set(name, r);
-  c.added(r);
+  c.set(name, node(name, o));
 }
 const names = (params: Record<string, string>) =>
   runQuery([c.view(() => 0)], parseNodeQuery(params)).hits.map((h) => h.rec.name);

@@ -3,17 +3,11 @@ import { NodeCache } from '../../src/cache/node-cache.js';
 import { transformNode } from '../../src/cache/node-transform.js';
 import { parseNodeQuery } from '../../src/cache/query-parse.js';
 import { QueryError, runQuery, type ClusterView } from '../../src/cache/query.js';
-import type { NodeRecord } from '../../src/cache/types.js';
-import { MapStore } from '../../src/informer/store.js';
 import { rawNode, type NodeOpts } from './fixtures.js';
 
 function cache(cluster: string, nodes: [string, NodeOpts][]): NodeCache {
-  const c = new NodeCache(cluster, new MapStore<NodeRecord>());
-  for (const [name, o] of nodes) {
-    const r = transformNode(rawNode(name, o));
-    c.store.set(name, r);
-    c.added(r);
-  }
+  const c = new NodeCache(cluster);
+  for (const [name, o] of nodes) c.set(name, transformNode(rawNode(name, o)));
   return c;
 }
 
@@ -148,16 +142,13 @@ describe('node queries', () => {
   it('a page boundary does not move when rows are added before it', () => {
     const p1 = q({ limit: '2' });
     expect(names(p1)).toEqual(['alpha/g-1', 'alpha/n-1']);
-    const r = transformNode(rawNode('a-0', {}));
-    a.store.set('a-0', r);
-    a.added(r);
+    a.set('a-0', transformNode(rawNode('a-0', {})));
     try {
       const p2 = q({ limit: '2', continue: p1.continue! });
       expect(names(p2)).toEqual(['alpha/n-2', 'alpha/n-10']);
       expect(p2.total).toBe(7);
     } finally {
-      a.store.delete('a-0');
-      a.deleted(r);
+      a.delete('a-0');
     }
   });
 

@@ -1,5 +1,8 @@
 // An in-memory KubeClient for one collection: paged LIST with continue tokens, WATCH streams from a
 // resourceVersion with a bounded history (older → 410), and scripted failures. Deterministic, no sockets.
+// Tests wait on what they can observe (a watch opened, a timer set, the reflector's phase) with `waitFor`
+// or `whenWatching`, never on a number of microtask turns, so they do not depend on how many `await`s the
+// code under test takes between two steps.
 import type { KubeClient, Query, RequestOptions, WatchEvent, WatchHandle } from '../../src/kube/client.js';
 import { KubeError } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/informer/types.js';
@@ -26,6 +29,24 @@ export class FakeKubeClient implements KubeClient {
   requests: RequestOptions[] = [];
   watchQueries: Query[] = [];
   unreachable = false;
+  /** Watches that were accepted (and had their history replayed) so far. */
+  watchesOpened = 0;
+  private readonly openWaiters: { n: number; resolve: () => void }[] = [];
+
+  /** Resolves once `n` watches in all have been accepted (default: one more than now). */
+  whenWatching(n = this.watchesOpened + 1): Promise<void> {
+    if (this.watchesOpened >= n) return Promise.resolve();
+    return new Promise((resolve) => this.openWaiters.push({ n, resolve }));
+  }
+
+  private opened(): void {
+    this.watchesOpened++;
+    for (const w of [...this.openWaiters]) {
+      if (this.watchesOpened < w.n) continue;
+      this.openWaiters.splice(this.openWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
 
   put(name: string, extra: Record<string, unknown> = {}): KubeObject {
     const old = this.objects.get(name);
@@ -110,6 +131,7 @@ export class FakeKubeClient implements KubeClient {
         return s.end(new KubeError('Gone', 'too old resource version', 410));
       this.streams.add(s);
       for (const h of this.history) if (h.rv > s.since && !ended) s.onEvent(h.ev);
+      if (!ended) this.opened();
     });
     return { abort: () => s.end(undefined), done };
   }
@@ -137,7 +159,7 @@ export class FakeClock {
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
     for (;;) {
-      await flush();
+      await quiet();
       let next: [number, { at: number; fn: () => void }] | undefined;
       for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
       if (!next) break;
@@ -146,7 +168,7 @@ export class FakeClock {
       next[1].fn();
     }
     this.t = end;
-    await flush();
+    await quiet();
   }
   /** Delay of the next pending timer, if any. */
   nextDelay(): number | undefined {
@@ -156,9 +178,25 @@ export class FakeClock {
   }
 }
 
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-  await new Promise((r) => setImmediate(r));
+/**
+ * Resolves when nothing is left to run but I/O and timers: Node drains every pending promise continuation
+ * (however long the chain of `await`s) before it runs a check-phase callback. With the fake clock that
+ * means the code under test waits on a timer or on the fake client, whatever the number of awaits.
+ */
+function quiet(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Wait until `cond` holds, looking again each time the code under test has run out of work (see `quiet`).
+ * Fails with `what` when it has not held after `turns` such rounds: a condition that needs a timer to fire
+ * never holds without `clock.advance`.
+ */
+export async function waitFor(cond: () => boolean, what: string, turns = 200): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i >= turns) throw new Error(`never happened: ${what}`);
+    await quiet();
+  }
 }
 
 /** Wait for a condition with a deadline (real time), polling on the event loop. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Reflector, activeReflectorCount, type ReflectorOptions } from '../../src/informer/reflector.js';
 import type { KubeObject } from '../../src/informer/types.js';
 import { KubeError } from '../../src/kube/errors.js';
-import { FakeClock, FakeKubeClient, flush } from './fake-client.js';
+import { FakeClock, FakeKubeClient, waitFor } from './fake-client.js';
 
 type Slim = { name: string; rv: string; color?: string };
 const transform = (o: KubeObject): Slim => ({
@@ -52,7 +52,7 @@ describe('Reflector', () => {
     expect(lists).toHaveLength(3);
     expect(lists[0]).toMatchObject({ limit: 500, resourceVersion: '0' });
     expect(lists[1]).toMatchObject({ limit: 500, continue: '500', resourceVersion: undefined });
-    await flush();
+    await client.whenWatching(1);
     const wq = client.watchQueries[0]!;
     expect(wq.resourceVersion).toBe(String(client.rv));
     expect(wq.allowWatchBookmarks).toBe(true);
@@ -67,7 +67,7 @@ describe('Reflector', () => {
     const { r, log } = make(client, clock);
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     client.put('b', { spec: { color: 'red' }, status: { images: ['huge'] } });
     client.put('b', { spec: { color: 'blue' } });
     client.remove('a');
@@ -82,7 +82,7 @@ describe('Reflector', () => {
     // a clean close of a long-lived watch resumes at once from the newest version seen
     await clock.advance(2000);
     client.cutWatches();
-    await flush();
+    await client.whenWatching(2);
     expect(client.watchQueries.at(-1)!.resourceVersion).toBe(bookmarkRv);
     expect(r.stats().reconnects.closed).toBe(1);
     expect(r.stats().events).toMatchObject({ ADDED: 1, MODIFIED: 1, DELETED: 1, BOOKMARK: 1 });
@@ -95,7 +95,7 @@ describe('Reflector', () => {
     const { r, log } = make(client, clock);
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     log.length = 0;
     // changes while the watch is down, then history compacted so resuming is impossible
     client.cutWatches(new KubeError('Unreachable', 'reset', 0));
@@ -121,12 +121,15 @@ describe('Reflector', () => {
     const { r } = make(client, clock, { backoff: { initialMs: 800, maxMs: 30_000 } });
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     client.unreachable = true;
     client.cutWatches(new KubeError('Unreachable', 'reset', 0));
     const delays: number[] = [];
     for (let i = 0; i < 9; i++) {
-      await flush();
+      await waitFor(
+        () => r.stats().phase === 'backoff' && r.stats().consecutiveFailures === i + 1,
+        `back-off ${i + 1}`,
+      );
       delays.push(clock.nextDelay()!);
       await clock.advance(clock.nextDelay()!);
     }
@@ -142,7 +145,7 @@ describe('Reflector', () => {
     expect(r.store.get('b')).toBeDefined();
     // back-off was reset by the healthy watch; a 429 with Retry-After: 20 waits at least 20 s
     client.cutWatches(new KubeError('TooManyRequests', 'slow down', 429, undefined, 20));
-    await flush();
+    await waitFor(() => r.stats().phase === 'backoff', 'back-off');
     expect(clock.nextDelay()).toBe(20_000);
   });
 
@@ -154,14 +157,14 @@ describe('Reflector', () => {
     r.start();
     await r.waitForSync(1000);
     await clock.advance(60_000);
-    await flush();
+    await client.whenWatching(2);
     expect(r.stats().reconnects.idle).toBe(1);
     expect(client.streams.size).toBe(1); // a new watch, no back-off
     expect(r.stats().consecutiveFailures).toBe(0);
     expect(r.isSynced()).toBe(true);
     // the cache keeps following changes on the new stream
     client.put('b');
-    await flush();
+    await waitFor(() => r.store.get('b') !== undefined, 'b stored');
     expect(r.store.get('b')).toBeDefined();
   });
 
@@ -176,7 +179,7 @@ describe('Reflector', () => {
     });
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     client.put('x');
     client.put('y');
     expect(log).toEqual(['added x', 'added y']);
@@ -189,7 +192,7 @@ describe('Reflector', () => {
     const clock = new FakeClock();
     const { r } = make(client, clock);
     r.start();
-    await flush();
+    await waitFor(() => r.stats().phase === 'backoff', 'back-off');
     expect(r.stats()).toMatchObject({
       hasSynced: false,
       consecutiveFailures: 1,
@@ -209,7 +212,7 @@ describe('Reflector', () => {
     const { r } = make(client, clock);
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     expect(activeReflectorCount()).toBe(before + 1);
     expect(client.streams.size).toBe(1);
     expect(r.pendingTimers).toBeGreaterThan(0);
@@ -226,7 +229,7 @@ describe('Reflector', () => {
     const clock = new FakeClock();
     const { r } = make(client, clock);
     r.start();
-    await flush();
+    await waitFor(() => r.stats().phase === 'backoff', 'back-off');
     expect(r.stats().phase).toBe('backoff');
     await r.stop();
     expect(clock.timers.size).toBe(0);
@@ -239,7 +242,7 @@ describe('Reflector', () => {
     const { r } = make(client, clock, { accept: (old, inc) => Number(inc.rv) >= Number(old.rv) });
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     const cur = r.store.get('a')!;
     expect(r.applyLocal({ metadata: { name: 'a', resourceVersion: String(Number(cur.rv) - 1) } })).toBe(
       false,
@@ -266,7 +269,7 @@ describe('Reflector', () => {
     });
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     const first = r.store.get('a')!;
     client.put('a', { spec: { color: 'red' } });
     expect(r.store.get('a')).toBe(first);
@@ -283,7 +286,7 @@ describe('Reflector', () => {
     const { r, log } = make(client, clock, { accept: (old, inc) => Number(inc.rv) >= Number(old.rv) });
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     // the server comes back with older data and lower versions
     client.objects.clear();
     client.history = [];
@@ -310,14 +313,14 @@ describe('Reflector and refused answers', () => {
     const { r } = make(client, clock);
     r.start();
     await r.waitForSync(1000);
-    await flush();
+    await client.whenWatching(1);
     const lists = client.requests.length;
     const watches = client.watchQueries.length;
     client.failNext.push(new KubeError('ResponseTooLarge', 'ResponseTooLarge: watch: over 16 MiB', 0));
     client.cutWatches(
       new KubeError('MalformedWatch', 'MalformedWatch: watch /api/v1/things: a line is not JSON', 0),
     );
-    await flush();
+    await waitFor(() => r.stats().phase === 'backoff', 'back-off');
     expect(r.isSynced()).toBe(false);
     expect(r.stats()).toMatchObject({ lastErrorReason: 'MalformedWatch', consecutiveFailures: 1 });
     // Not a hot loop: nothing is asked again until the back-off delay has passed.
