@@ -17,8 +17,8 @@ import { nodeHealth } from './010-node-health.js';
 import { providerGroups } from './011-provider-groups.js';
 import { webhooks } from './012-webhooks.js';
 import { maintenance } from './013-maintenance.js';
-import { messageCodes } from './015-message-codes.js';
 import { savedViews } from './014-saved-views.js';
+import { messageCodes } from './015-message-codes.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -34,6 +34,6 @@ export const MIGRATIONS: readonly Migration[] = [
   providerGroups, // 11: users.groups
   webhooks, // 12: webhooks, webhook_deliveries
   maintenance, // 13: maintenance_plans, maintenance_nodes
-  messageCodes, // 15: jobs.message_code, job_nodes.message_code
   savedViews, // 14: saved_views
+  messageCodes, // 15: jobs.message_code, job_nodes.message_code
 ];
