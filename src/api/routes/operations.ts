@@ -3,18 +3,18 @@
  * operation service → complete the audit entry → answer `{node, changed}`. Refusals are audited too. A real drain is handed to the job runner (202 with the job); only the dry run answers inline.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuditOutcome } from '../../audit/log.js';
 import {
-  asObject,
   checkDisableEviction,
-  parseCordonParams,
-  parseDrainOptions,
-  parseEmptyParams,
-  parseLabelsIntent,
-  parseTaintsIntent,
-  readBool,
+  cordonRequestSchema,
+  drainRequestSchema,
+  emptyParamsSchema,
+  labelsIntentSchema,
+  orEmpty,
   recordIntent,
+  taintsIntentSchema,
   validateNodeName,
   type Actor,
   type NodeWriteAnswer,
@@ -22,6 +22,7 @@ import {
 } from '../../operations/index.js';
 import { ApiError, toApiError } from '../../errors.js';
 import type { RoutePolicy } from '../policy.js';
+import { bodyChecked, refusalAudited } from '../validation.js';
 
 const OPERATOR_OF_CLUSTER: RoutePolicy = { role: 'operator', clusterParam: 'cluster' };
 /** The handler writes a richer audit entry itself (per-node outcome). */
@@ -30,10 +31,18 @@ const config = { policy: OPERATOR_OF_CLUSTER, audit: false };
 type NodeParams = { Params: { cluster: string; name: string } };
 /**
  * The target of a write. Its name is checked by the handler, not here: a refused write is audited as such, and a
- * schema refusal would leave no audit entry.
+ * schema refusal would leave no audit entry. For the same reason a body that fails its schema reaches the
+ * handler (refusalAudited), which records the refusal before answering it.
  */
 const writeParams = z.object({ cluster: z.string(), name: z.string() });
-const opts = { config, schema: { params: writeParams } };
+const write = <B extends z.ZodType>(body: B) => ({
+  config,
+  schema: { params: writeParams, body },
+  ...refusalAudited,
+});
+const cordonBody = orEmpty(cordonRequestSchema);
+const uncordonBody = orEmpty(emptyParamsSchema);
+const drainBody = orEmpty(drainRequestSchema);
 
 export function actorOf(req: FastifyRequest): Actor {
   const u = req.user;
@@ -64,7 +73,7 @@ export interface OperationRouteOptions {
 }
 
 export async function operationRoutes(
-  app: FastifyInstance,
+  instance: FastifyInstance,
   { operations }: OperationRouteOptions,
 ): Promise<void> {
   /**
@@ -73,7 +82,7 @@ export async function operationRoutes(
    * sent to the cluster; the entry is completed with the result. No intent stored, nothing sent: 503.
    */
   async function audited<P>(
-    req: FastifyRequest<NodeParams>,
+    req: FastifyRequest & { params: NodeParams['Params'] },
     action: string,
     parse: () => P,
     run: (p: P) => Promise<NodeWriteAnswer>,
@@ -125,62 +134,58 @@ export async function operationRoutes(
     }
   }
 
-  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/cordon', opts, async (req) => {
-    const body = req.body === undefined || req.body === null ? {} : req.body;
-    return audited(
+  const app = instance.withTypeProvider<ZodTypeProvider>();
+
+  app.post('/api/v1/clusters/:cluster/nodes/:name/cordon', write(cordonBody), async (req) =>
+    audited(
       req,
       'node.cordon',
-      () => ({
-        ...parseCordonParams(body, '', ['override']),
-        override: readBool(asObject(body, ''), 'override'),
-      }),
+      () => bodyChecked(req),
       ({ override, ...p }) =>
         operations.ops.cordon(actorOf(req), req.params.cluster, req.params.name, p, { override }),
-    );
-  });
+    ),
+  );
 
-  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/uncordon', opts, async (req) =>
+  app.post('/api/v1/clusters/:cluster/nodes/:name/uncordon', write(uncordonBody), async (req) =>
     audited(
       req,
       'node.uncordon',
-      () => parseEmptyParams(req.body),
+      () => bodyChecked(req),
       () => operations.ops.uncordon(actorOf(req), req.params.cluster, req.params.name),
     ),
   );
 
-  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/labels', opts, async (req) =>
+  app.patch('/api/v1/clusters/:cluster/nodes/:name/labels', write(labelsIntentSchema), async (req) =>
     audited(
       req,
       'node.labels',
-      () => parseLabelsIntent(req.body),
+      () => bodyChecked(req),
       (intent) => operations.ops.labels(actorOf(req), req.params.cluster, req.params.name, intent),
     ),
   );
 
-  app.patch<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/taints', opts, async (req) =>
+  app.patch('/api/v1/clusters/:cluster/nodes/:name/taints', write(taintsIntentSchema), async (req) =>
     audited(
       req,
       'node.taints',
-      () => parseTaintsIntent(req.body),
+      () => bodyChecked(req),
       (intent) => operations.ops.taints(actorOf(req), req.params.cluster, req.params.name, intent),
     ),
   );
 
-  app.post<NodeParams>('/api/v1/clusters/:cluster/nodes/:name/drain', opts, async (req, reply) => {
+  app.post('/api/v1/clusters/:cluster/nodes/:name/drain', write(drainBody), async (req, reply) => {
     const { ops, jobs } = operations;
     const { cluster, name } = req.params;
-    const body = req.body === undefined || req.body === null ? {} : req.body;
-    let dryRun = false;
-    let override = false;
-    let opts;
+    let drain;
     try {
       validateNodeName(name, 'name');
-      const o = asObject(body, '');
-      dryRun = readBool(o, 'dryRun');
-      override = readBool(o, 'override');
-      opts = parseDrainOptions(body, '', ['dryRun', 'override']);
+      drain = bodyChecked(req);
     } catch (e) {
-      if (!dryRun) {
+      // A refused preview changed nothing and is not recorded; a refused drain is.
+      const raw: unknown = req.body;
+      const preview =
+        raw !== null && typeof raw === 'object' && (raw as { dryRun?: unknown }).dryRun === true;
+      if (!preview) {
         await operations.audit?.record({
           user: req.user?.username ?? null,
           ip: req.ip,
@@ -188,13 +193,14 @@ export async function operationRoutes(
           action: 'node.drain',
           cluster,
           nodes: [name],
-          params: body,
+          params: raw ?? {},
           ...outcomeFor(e),
           message: (e as Error).message,
         });
       }
       throw e;
     }
+    const { dryRun, override, options: opts } = drain;
     // A preview changes nothing: no audit entry, no job. Deleting instead of evicting is refused to a user
     // without the grant here too, so nobody plans a drain they may not run.
     if (dryRun) {
