@@ -1,8 +1,12 @@
 /**
  * The console over a slow link: a 5,000-node node screen loaded in Chromium with the network throttled by the
- * DevTools protocol (Network.emulateNetworkConditions, which covers HTTP and WebSocket traffic), once against a
- * server with compression off (KNM_COMPRESSION=false, "before") and once with it on ("after"), same build, same
- * machine, one run. Reports per setting:
+ * DevTools protocol (Network.emulateNetworkConditions, which covers HTTP and WebSocket traffic), same build,
+ * same machine, one run, in three settings:
+ *   - compression off (KNM_COMPRESSION=false), socket frames parsed on the page;
+ *   - "before": compression on, socket frames parsed on the page (`?parse=inline`, how the console worked
+ *     until large frames moved to a worker);
+ *   - "after": compression on, large frames parsed in the worker and a snapshot's rows taken in by slices.
+ * Reports per setting:
  *   - bytes on the wire for the whole load (HTTP and WebSocket, counted by a TCP relay between browser and server,
  *     so compressed frames count as sent);
  *   - navigation → usable table (rows in the DOM and painted; target ≤ 1.5 s);
@@ -14,15 +18,13 @@
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
+import { launchBrowser, loginThroughUi, newContext } from '../../test/support/browser.js';
 import {
   ADMIN_PASSWORD,
   ensureWebBuilt,
-  launchBrowser,
-  loginThroughUi,
-  newContext,
   startServer,
   type RunningServer,
-} from '../../test/e2e/setup.js';
+} from '../../test/support/server-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,11 +87,12 @@ async function measure(
   url: string,
   relay: Awaited<ReturnType<typeof countingRelay>>,
   run: number,
+  query: string,
 ) {
   // Let every connection of the previous load finish, then count from zero.
   await page.goto('about:blank');
   relay.reset();
-  await page.goto(`${url}/?perf=1&run=${run}#/nodes`);
+  await page.goto(`${url}/?perf=1&run=${run}${query ? `&${query}` : ''}#/nodes`);
   await page.waitForFunction(
     () =>
       (window as unknown as { __knmPerf?: { marks: Record<string, number> } }).__knmPerf?.marks
@@ -119,7 +122,11 @@ async function measure(
   } satisfies Load;
 }
 
-async function runSetting(name: string, server: RunningServer): Promise<{ name: string; loads: Load[] }> {
+async function runSetting(
+  name: string,
+  server: RunningServer,
+  query: string,
+): Promise<{ name: string; loads: Load[] }> {
   const relay = await countingRelay(server.url);
   const browser = await launchBrowser();
   try {
@@ -142,7 +149,7 @@ async function runSetting(name: string, server: RunningServer): Promise<{ name: 
       uploadThroughput: BYTES_PER_S,
     });
     const loads: Load[] = [];
-    for (let i = 0; i < RUNS; i++) loads.push(await measure(page, relay.url, relay, i));
+    for (let i = 0; i < RUNS; i++) loads.push(await measure(page, relay.url, relay, i, query));
     return { name, loads };
   } finally {
     await browser.close().catch(() => undefined);
@@ -155,16 +162,29 @@ const ms = (n: number) => `${Math.round(n)} ms`;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
 
 async function main() {
-  ensureWebBuilt();
+  await ensureWebBuilt();
   const results: { name: string; loads: Load[] }[] = [];
-  for (const [name, env] of [
-    ['before (KNM_COMPRESSION=false)', { KNM_COMPRESSION: 'false', KNM_DEMO_CHURN: 'false' }],
-    ['after (compression on)', { KNM_DEMO_CHURN: 'false' }],
-  ] as const) {
-    process.stdout.write(`${name}: starting a server with ${NODES} simulated nodes…\n`);
+  const servers = [
+    {
+      env: { KNM_COMPRESSION: 'false', KNM_DEMO_CHURN: 'false' },
+      settings: [['compression off, frames parsed on the page', 'parse=inline']],
+    },
+    {
+      env: { KNM_DEMO_CHURN: 'false' },
+      settings: [
+        ['before: compression on, frames parsed on the page', 'parse=inline'],
+        ['after: compression on, large frames parsed in a worker', ''],
+      ],
+    },
+  ] as const;
+  for (const { env, settings } of servers) {
+    process.stdout.write(`starting a server with ${NODES} simulated nodes (${JSON.stringify(env)})…\n`);
     const server = await startServer({ nodes: NODES, logName: 'bench-web-network.log', env });
     try {
-      results.push(await runSetting(name, server));
+      for (const [name, query] of settings) {
+        process.stdout.write(`${name}…\n`);
+        results.push(await runSetting(name, server, query));
+      }
     } finally {
       await server.stop();
     }

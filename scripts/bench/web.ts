@@ -11,16 +11,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import {
-  ADMIN_PASSWORD,
-  ApiClient,
-  ensureWebBuilt,
-  launchBrowser,
-  loginThroughUi,
-  newContext,
-  startServer,
-  until,
-} from '../../test/e2e/setup.js';
+import { ApiClient } from '../../test/support/api-client.js';
+import { launchBrowser, loginThroughUi, newContext } from '../../test/support/browser.js';
+import { ADMIN_PASSWORD, ensureWebBuilt, startServer } from '../../test/support/server-process.js';
+import { until } from '../../test/support/until.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -160,7 +154,7 @@ async function armRowWatch(page: Page, name: string, expect: string) {
 }
 
 async function main() {
-  ensureWebBuilt();
+  await ensureWebBuilt();
   process.stdout.write(`starting the server with ${NODES} simulated nodes…\n`);
   const t0 = Date.now();
   const server = await startServer({

@@ -26,7 +26,7 @@ let cluster: string;
 let names: string[];
 
 beforeAll(async () => {
-  ensureWebBuilt();
+  await ensureWebBuilt();
   server = await startServer({ nodes: 40, logName: 'e2e-console-details2.log' });
   browser = await launchBrowser();
   page = await (await newContext(browser, { width: 1440, height: 900 })).newPage();

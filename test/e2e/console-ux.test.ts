@@ -2,7 +2,7 @@
  * Everyday console behaviour an SRE hits first, in Chromium against the real server: the fleet overview as
  * the first screen and its links, the URL as the source of truth on the Nodes page (pasted links, coming back,
  * the open node), condition filters, one request per sign-in on Enter, no favicon 404, and axe-core on every
- * screen failing on serious or critical violations.
+ * screen, in the light and the dark theme, failing on serious or critical violations.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +28,7 @@ const notFound: string[] = [];
 const logins: string[] = [];
 
 beforeAll(async () => {
-  ensureWebBuilt();
+  await ensureWebBuilt();
   server = await startServer({ nodes: 40, logName: 'e2e-console-ux.log' });
   browser = await launchBrowser();
   const ctx = await newContext(browser, { width: 1440, height: 900 });
@@ -47,11 +47,40 @@ afterAll(async () => {
 
 const hash = () => page.evaluate(() => location.hash);
 
-/** axe-core on what is on screen now; serious and critical violations fail, with what and where. */
+/** Light or dark, as the theme switch sets it (Element Plus keys its dark palette on `html.dark`). */
+async function setDark(dark: boolean): Promise<void> {
+  await page.evaluate((d) => {
+    document.documentElement.classList.toggle('dark', d);
+    localStorage.setItem('knm.theme', d ? 'dark' : 'light');
+  }, dark);
+  // Transitions between the palettes would be caught half-way.
+  await page
+    .waitForFunction(
+      () => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'),
+      undefined,
+      { timeout: 3000 },
+    )
+    .catch(() => undefined);
+}
+
+/**
+ * axe-core on what is on screen now, in the light and then the dark theme (the page is left light); serious
+ * and critical violations fail, with what, where and in which theme.
+ */
 async function axe(screen: string): Promise<void> {
+  const found: string[] = [];
+  for (const dark of [false, true]) {
+    await setDark(dark);
+    for (const v of await axeRun()) found.push(`${dark ? 'dark' : 'light'}: ${v}`);
+  }
+  await setDark(false);
+  expect(found, `axe on ${screen}`).toEqual([]);
+}
+
+async function axeRun(): Promise<string[]> {
   // Evaluated rather than added as a script tag: the console's CSP rightly refuses inline scripts.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
-  const found = await page.evaluate(async () => {
+  return page.evaluate(async () => {
     const w = window as unknown as {
       axe: {
         run(
@@ -71,7 +100,6 @@ async function axe(screen: string): Promise<void> {
             .join(', ')}`,
       );
   });
-  expect(found, `axe on ${screen}`).toEqual([]);
 }
 
 describe('console everyday', () => {

@@ -76,7 +76,7 @@ async function closeDrawer(p: Page) {
 const text = async (p: Page, sel: string) => ((await p.locator(sel).first().textContent()) ?? '').trim();
 
 beforeAll(async () => {
-  ensureWebBuilt();
+  await ensureWebBuilt();
   server = await startServer({ nodes: 60 });
   browser = await launchBrowser();
   admin = await ApiClient.login(server.url, 'admin', ADMIN_PASSWORD);

@@ -4,85 +4,18 @@
  * kubelet would report it; the Health page then lists the node as flapping and the node drawer's Health tab
  * shows its three outages on the 30-day timeline.
  */
-import fs from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
-import yaml from 'js-yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  ADMIN_PASSWORD,
-  ApiClient,
-  ensureWebBuilt,
-  launchBrowser,
-  loginThroughUi,
-  newContext,
-  screenshot,
-  startServer,
-  until,
-  type RunningServer,
-} from './setup.js';
+import { describe, expect, it } from 'vitest';
+import type { NodeObject } from '../../src/sim/types.js';
+import { demoClusterClient, type KubeCall } from '../support/demo-cluster.js';
+import { adminConsoleSuite, nodeRow, screenshot, until } from './setup.js';
 
-interface Row {
-  name: string;
-  status: string;
-  roles: string[];
-  schedulable: boolean;
-}
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastHeartbeatTime?: string;
-  lastTransitionTime?: string;
-}
-
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-let admin: ApiClient;
 let victim: string;
-const pageErrors: string[] = [];
 
-/** Talks to the simulated cluster as its kubelets would, with the kubeconfig the server wrote for it. */
-function simClient(dataDir: string) {
-  const kc = yaml.load(fs.readFileSync(path.join(dataDir, 'demo.kubeconfig'), 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data'?: string } }[];
-    users: { user: { token: string } }[];
-  };
-  const { server: base, 'certificate-authority-data': caData } = kc.clusters[0]!.cluster;
-  const token = kc.users[0]!.user.token;
-  const ca = caData ? Buffer.from(caData, 'base64').toString('utf8') : undefined;
-  return (method: string, p: string, body?: unknown, type = 'application/json') =>
-    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const u = new URL(p, base);
-      const req = https.request(
-        u,
-        {
-          method,
-          ca,
-          rejectUnauthorized: !!ca,
-          headers: { authorization: `Bearer ${token}`, 'content-type': type, accept: 'application/json' },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
-    });
-}
-
-async function setReady(kube: ReturnType<typeof simClient>, name: string, ready: boolean): Promise<void> {
+async function setReady(kube: KubeCall, name: string, ready: boolean): Promise<void> {
   const got = await kube('GET', `/api/v1/nodes/${name}`);
-  const n = got.body as { status: { conditions: Condition[] } };
+  const n = got.body as NodeObject;
   const now = new Date().toISOString();
-  const conditions = n.status.conditions.map((c) =>
+  const conditions = n.status.conditions!.map((c) =>
     c.type !== 'Ready'
       ? c
       : {
@@ -102,47 +35,29 @@ async function setReady(kube: ReturnType<typeof simClient>, name: string, ready:
   );
   expect(r.status).toBe(200);
   await until(`${name} to be ${ready ? 'Ready' : 'NotReady'} in the product`, async () => {
-    const row = await admin.ok<Row | { node: Row }>('GET', `/clusters/demo/nodes/${name}`);
-    return ('node' in row ? row.node : row).status === (ready ? 'Ready' : 'NotReady');
+    return (await nodeRow(s.admin, name)).status === (ready ? 'Ready' : 'NotReady');
   });
 }
 
-beforeAll(async () => {
-  ensureWebBuilt();
-  server = await startServer({
-    nodes: 20,
-    env: { KNM_DEMO_CHURN: 'false' },
-    logName: 'e2e-health-server.log',
-  });
-  browser = await launchBrowser();
-  admin = await ApiClient.login(server.url, 'admin', ADMIN_PASSWORD);
-  const all = await admin.ok<{ items: Row[] }>('GET', '/nodes?limit=1000&sort=name');
-  victim = all.items.find((n) => n.roles.includes('worker') && n.status === 'Ready')!.name;
-  const kube = simClient(server.dataDir);
-  for (let i = 0; i < 3; i++) {
-    await setReady(kube, victim, false);
-    await setReady(kube, victim, true);
-  }
-  const context = await newContext(browser, { width: 1600, height: 1300 });
-  page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await loginThroughUi(page, server.url, 'admin', ADMIN_PASSWORD);
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail')
-    await screenshot(page, `failed-health-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(
-      () => undefined,
+const s = adminConsoleSuite('health', {
+  nodes: 20,
+  async prepare({ server, admin }) {
+    const all = await admin.ok<{ items: { name: string; status: string; roles: string[] }[] }>(
+      'GET',
+      '/nodes?limit=1000&sort=name',
     );
-});
-
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
+    victim = all.items.find((n) => n.roles.includes('worker') && n.status === 'Ready')!.name;
+    const kube = demoClusterClient(server.dataDir);
+    for (let i = 0; i < 3; i++) {
+      await setReady(kube, victim, false);
+      await setReady(kube, victim, true);
+    }
+  },
 });
 
 describe('health history in the console', () => {
   it('the Health page lists the flapping node, and its outages among the longest', async () => {
+    const { page, admin, server } = s;
     // Recording is batched (about a second): the API says when it is in, then the page is read once.
     await until('the flaps to be recorded', async () => {
       const f = await admin.ok<{ flapping: { node: string; transitions: number }[] }>(
@@ -179,6 +94,7 @@ describe('health history in the console', () => {
   });
 
   it('the node drawer shows the three outages on its 30-day timeline', async () => {
+    const { page, pageErrors } = s;
     await page
       .locator(`[data-testid="node-row"][data-node-name="${victim}"] [data-testid="node-name"]`)
       .click();

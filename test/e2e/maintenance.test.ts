@@ -6,117 +6,49 @@
  * and resumes it, marks each held node done, and watches the plan finish with both nodes uncordoned. Then,
  * on the Nodes page, Maintain… on the pool's selection opens that form prefilled.
  */
-import fs from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
-import yaml from 'js-yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  ADMIN_PASSWORD,
-  ApiClient,
-  ensureWebBuilt,
-  launchBrowser,
-  loginThroughUi,
-  newContext,
-  screenshot,
-  startServer,
-  until,
-  type RunningServer,
-} from './setup.js';
+import { describe, expect, it } from 'vitest';
+import { demoClusterClient } from '../support/demo-cluster.js';
+import { adminConsoleSuite, nodeRow, screenshot, until } from './setup.js';
 
-interface Row {
-  name: string;
-  status: string;
-  roles: string[];
-  schedulable: boolean;
-}
-
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-let admin: ApiClient;
 const pool = ['maint-e2e-1', 'maint-e2e-2'];
-const pageErrors: string[] = [];
 
-const rowOf = async (name: string) => {
-  const r = await admin.ok<Row | { node: Row }>('GET', `/clusters/demo/nodes/${name}`);
-  return 'node' in r ? r.node : r;
-};
+const rowOf = (name: string) => nodeRow(s.admin, name);
 
-/** Registers a Ready node with the simulated cluster, with the kubeconfig the server wrote for it. */
-function registerNode(dataDir: string, name: string, labels: Record<string, string>) {
-  const kc = yaml.load(fs.readFileSync(path.join(dataDir, 'demo.kubeconfig'), 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data'?: string } }[];
-    users: { user: { token: string } }[];
-  };
-  const { server: base, 'certificate-authority-data': caData } = kc.clusters[0]!.cluster;
-  const ca = caData ? Buffer.from(caData, 'base64').toString('utf8') : undefined;
-  const node = {
+/** A Ready node joining the simulated cluster, as a kubelet registers it. */
+function poolNode(name: string) {
+  return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name,
-      labels: { 'kubernetes.io/hostname': name, 'node-role.kubernetes.io/worker': '', ...labels },
+      labels: { 'kubernetes.io/hostname': name, 'node-role.kubernetes.io/worker': '', 'maint-pool': 'e2e' },
     },
     status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] },
   };
-  return new Promise<number>((resolve, reject) => {
-    const req = https.request(
-      new URL('/api/v1/nodes', base),
-      {
-        method: 'POST',
-        ca,
-        rejectUnauthorized: !!ca,
-        headers: { authorization: `Bearer ${kc.users[0]!.user.token}`, 'content-type': 'application/json' },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(node));
-  });
 }
 
-beforeAll(async () => {
-  ensureWebBuilt();
-  server = await startServer({ nodes: 12, env: { KNM_DEMO_CHURN: 'false' }, logName: 'e2e-maintenance.log' });
-  browser = await launchBrowser();
-  admin = await ApiClient.login(server.url, 'admin', ADMIN_PASSWORD);
-  for (const n of pool) expect(await registerNode(server.dataDir, n, { 'maint-pool': 'e2e' })).toBe(201);
-  for (const n of pool)
-    await until(
-      `${n} in the product`,
-      async () => (await admin.call('GET', `/clusters/demo/nodes/${n}`)).status === 200,
-    );
-  const context = await newContext(browser, { width: 1600, height: 1300 });
-  page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await loginThroughUi(page, server.url, 'admin', ADMIN_PASSWORD);
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail')
-    await screenshot(
-      page,
-      `failed-maintenance-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`,
-    ).catch(() => undefined);
-});
-
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await server?.stop();
+const s = adminConsoleSuite('maintenance', {
+  nodes: 12,
+  async prepare({ server, admin }) {
+    const kube = demoClusterClient(server.dataDir);
+    for (const n of pool) expect((await kube('POST', '/api/v1/nodes', poolNode(n))).status).toBe(201);
+    for (const n of pool)
+      await until(
+        `${n} in the product`,
+        async () => (await admin.call('GET', `/clusters/demo/nodes/${n}`)).status === 200,
+      );
+  },
 });
 
 async function pick(testid: string, option: string | RegExp) {
+  const { page } = s;
   await page.locator(`[data-testid="${testid}"]`).click();
   await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
 }
 
 describe('rolling maintenance in the console', () => {
   it('previews a plan, starts it, pauses and resumes it, and finishes it by marking held nodes done', async () => {
+    const { page, pageErrors } = s;
     await page.locator('.el-menu-item', { hasText: 'Maintenance' }).click();
     await page.locator('[data-testid="maintenance-page"]').waitFor();
     await page.locator('[data-testid="maintenance-new"]').click();
@@ -170,6 +102,7 @@ describe('rolling maintenance in the console', () => {
   }, 240_000);
 
   it('Maintain… on the Nodes page opens the plan form with the selected nodes and their cluster', async () => {
+    const { page, server, pageErrors } = s;
     await page.goto(`${server.url}/#/nodes?selector=${encodeURIComponent('maint-pool=e2e')}&sort=name`);
     await page.reload();
     const rows = page.locator('[data-testid="node-row"]');

@@ -21,7 +21,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  ensureWebBuilt();
+  await ensureWebBuilt();
   server = await startServer({ nodes: 40, logName: 'e2e-node-table-details.log' });
   browser = await launchBrowser();
   // 1024 px: the table is wider than the screen, so it scrolls sideways.

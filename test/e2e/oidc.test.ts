@@ -24,7 +24,7 @@ let server: RunningServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureWebBuilt();
+  await ensureWebBuilt();
   // The server needs the issuer's address and the provider the server's: reserve the provider's port first
   // (the server discovers the provider only at the first sign-in, by which time it listens).
   const idpPort = await freePort();
