@@ -1,8 +1,9 @@
 /**
  * The realtime hub: pushes node changes, pod counts, cluster states and job progress to WebSocket clients
- * (protocol: docs/API.md "Realtime"). It owns topics (one per cluster, with a monotonically increasing
- * version and a bounded ring of recent messages for resuming), per-node coalescing, per-client back-pressure
- * and liveness pings. It never talks to Kubernetes and knows no HTTP: the ws route hands it sockets and users.
+ * (protocol: docs/API.md "Realtime", built in protocol.ts). It ties the cluster topics (topics.ts: versions,
+ * resume ring, per-node coalescing) to the connected clients (clients.ts: back-pressure and limits), decides
+ * who may see what, and keeps connections alive. It never talks to Kubernetes and knows no HTTP: the ws route
+ * hands it sockets and users.
  *
  * Guarantees:
  * - heartbeat-only node updates never arrive here (the cache's classifier drops them);
@@ -20,10 +21,31 @@ import type { AuthUser } from '../auth/identity.js';
 import { actingIdentity, canSeeCluster, type ActingIdentity } from '../auth/identity.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
-import { wsConnections, wsDropped, wsMessages } from '../metrics/registry.js';
+import { wsConnections, wsDropped } from '../metrics/registry.js';
 import type { NodeChange } from '../cache/manager.js';
 import type { NodeRow } from '../cache/types.js';
+import { HubClient, Outbox, type HubSocket } from './clients.js';
 import { JobDeltas } from './job-deltas.js';
+import {
+  CLOSE_ABUSE,
+  CLOSE_GOING_AWAY,
+  CLOSE_SEND_FAILED,
+  CLOSE_TOO_SLOW,
+  JOBS_SUBSCRIBED,
+  PONG,
+  clusterStateMessage,
+  errorMessage,
+  helloMessage,
+  jobGapMessage,
+  jsonBuffer,
+  parseClientMessage,
+  resyncMessage,
+  snapshotMessage,
+} from './protocol.js';
+import { Topics, type Topic } from './topics.js';
+
+export { HubClient, type HubSocket } from './clients.js';
+export { CLOSE_ABUSE } from './protocol.js';
 
 /** What the hub needs from the node cache (CacheManager implements it). */
 export interface HubSource {
@@ -37,14 +59,6 @@ export interface HubSource {
   rowsJson?(cluster: string): Buffer | undefined;
   row(cluster: string, name: string): NodeRow | undefined;
   status?(cluster: string): object;
-}
-
-/** The part of a `ws` WebSocket the hub uses. Buffers are UTF-8 JSON and must go out as text frames. */
-export interface HubSocket {
-  send(data: string | Buffer, cb?: (err?: Error) => void): void;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  ping(): void;
 }
 
 /** Minimal job shape: enough to decide who may see it. */
@@ -80,72 +94,17 @@ export interface HubOptions {
   readAccess?: { denied(who: ActingIdentity, clusters: readonly string[]): Promise<Map<string, string>> };
 }
 
-/** Close code for a client that asks for more than the rules allow (RFC 6455 "policy violation"). */
-export const CLOSE_ABUSE = 1008;
-
-type PendingKind = 'added' | 'updated' | 'deleted' | 'podCount' | 'resources';
-interface Pending {
-  kind: PendingKind;
-  changed?: Set<string>;
-  podCount?: number;
-}
-
-interface Topic {
-  cluster: string;
-  version: number;
-  ring: { v: number; data: string }[];
-  /** Changes waiting to go out, each with the time it may go (its node's window). */
-  pending: Map<string, Pending & { due: number }>;
-  flushTimer?: unknown;
-  flushAt: number;
-  /** When each node's last message went out, for nodes sent within the last window. */
-  lastSent: Map<string, number>;
-  subscribers: Set<HubClient>;
-  snapshot?: { version: number; data: Buffer };
-  lastState?: string;
-}
-
-export class HubClient {
-  readonly clusters = new Set<string>();
-  wildcard = false;
-  jobs = false;
-  /** Clusters whose own RBAC does not let this user list nodes (decided at the last subscribe). */
-  hidden = new Map<string, string>();
-  /** Bytes handed to the socket and not yet written out. */
-  pendingBytes = 0;
-  /** Of those, snapshot bytes: a snapshot is sent on purpose and must not itself count as falling behind. */
-  exemptBytes = 0;
-  /** Clusters whose deltas were skipped; a resync is owed once the socket drains. */
-  readonly behind = new Set<string>();
-  /** Jobs whose deltas were skipped; the client is told to read them again once the socket drains. */
-  readonly jobsBehind = new Set<string>();
-  readonly resyncs: number[] = [];
-  /** Times of recent subscribe requests, and sizes of recent snapshots, within the abuse window. */
-  readonly subscribes: number[] = [];
-  readonly snapshots: { at: number; bytes: number }[] = [];
-  alive = true;
-  closed = false;
-
-  constructor(
-    readonly socket: HubSocket,
-    public user: AuthUser,
-  ) {}
-}
-
-const PROTOCOL_VERSION = 1;
-
 export class RealtimeHub {
   private readonly clients = new Set<HubClient>();
-  private readonly topics = new Map<string, Topic>();
+  private readonly topics: Topics;
+  private readonly outbox: Outbox;
   private readonly jobPending = new Map<string, JobLike>();
   private jobTimer?: unknown;
   private readonly jobDeltas = new JobDeltas();
   private readonly clock: Clock;
   private readonly timers: TimerSet;
   private readonly windowMs: number;
-  private readonly ringSize: number;
   private readonly high: number;
-  private readonly low: number;
   private pingTimer?: unknown;
   private closed = false;
   private readonly detach: () => void;
@@ -159,12 +118,28 @@ export class RealtimeHub {
     this.clock = o.clock ?? systemClock;
     this.timers = new TimerSet(this.clock);
     this.windowMs = o.windowMs ?? 50;
-    this.ringSize = o.ringSize ?? 4096;
     this.high = o.highWaterBytes ?? 4 * 1024 * 1024;
-    this.low = o.lowWaterBytes ?? Math.min(this.high / 4, 1024 * 1024);
+    const low = o.lowWaterBytes ?? Math.min(this.high / 4, 1024 * 1024);
     this.maxSubscribes = o.maxSubscribes ?? 120;
     this.maxSnapshotBytes = o.maxSnapshotBytes ?? 128 * 1024 * 1024;
     this.abuseWindowMs = o.abuseWindowMs ?? 60_000;
+    this.topics = new Topics({
+      clock: this.clock,
+      timers: this.timers,
+      windowMs: this.windowMs,
+      ringSize: o.ringSize ?? 4096,
+      row: (cluster, name) => o.source.row(cluster, name),
+      created: (t) => this.joinNewTopic(t),
+      deliver: (t, type, data) => this.deliver(t, type, data),
+    });
+    this.outbox = new Outbox({
+      lowWaterBytes: low,
+      failed: (c) => this.drop(c, CLOSE_SEND_FAILED, 'send failed'),
+      drained: (c) => {
+        if (c.behind.size && this.outbox.drainedBelowLow(c)) this.resync(c);
+        if (c.jobsBehind.size && this.outbox.drainedBelowLow(c)) this.jobGap(c);
+      },
+    });
     const onChange = (c: NodeChange) => this.onChange(c);
     const onState = (cluster: string) => this.onState(cluster);
     const onSynced = (cluster: string) => this.onSynced(cluster);
@@ -187,17 +162,13 @@ export class RealtimeHub {
   connect(socket: HubSocket, user: AuthUser): HubClient {
     const c = new HubClient(socket, user);
     if (this.closed) {
-      socket.close(1001, 'server shutting down');
+      socket.close(CLOSE_GOING_AWAY, 'server shutting down');
       c.closed = true;
       return c;
     }
     this.clients.add(c);
     wsConnections.set(this.clients.size);
-    this.send(
-      c,
-      'hello',
-      JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, user: publicUser(user) }),
-    );
+    this.send(c, 'hello', helloMessage(user));
     return c;
   }
 
@@ -222,52 +193,29 @@ export class RealtimeHub {
 
   /** A text frame from the client. */
   message(c: HubClient, text: string): void {
-    let m: { type?: unknown; clusters?: unknown; since?: unknown };
-    try {
-      m = JSON.parse(text) as typeof m;
-    } catch {
-      return this.error(c, 'messages must be JSON');
-    }
-    if (!m || typeof m !== 'object') return this.error(c, 'messages must be JSON objects');
+    const m = parseClientMessage(text);
     switch (m.type) {
+      case 'error':
+        return this.error(c, m.message);
       case 'ping':
-        return this.send(c, 'pong', '{"type":"pong"}');
+        return this.send(c, 'pong', PONG);
       case 'subscribe-jobs':
         c.jobs = true;
         // Acknowledged, so the client reads the jobs it watches only once no change can slip past it.
-        return this.send(c, 'jobs.subscribed', '{"type":"jobs.subscribed"}');
+        return this.send(c, 'jobs.subscribed', JOBS_SUBSCRIBED);
       case 'unsubscribe-jobs':
         c.jobs = false;
         return;
-      case 'subscribe':
       case 'unsubscribe': {
         const names = m.clusters;
-        if (
-          !Array.isArray(names) ||
-          names.length > 1000 ||
-          !names.every((n) => typeof n === 'string' && n.length <= 253)
-        ) {
-          return this.error(c, '"clusters" must be a list of cluster names (or ["*"])');
-        }
-        if (m.type === 'unsubscribe') {
-          if (names.includes('*')) c.wildcard = false;
-          for (const n of names.includes('*') ? [...c.clusters] : (names as string[]))
-            this.unsubscribeOne(c, n);
-          return;
-        }
-        let since: Record<string, number> = {};
-        if (m.since !== undefined) {
-          if (!m.since || typeof m.since !== 'object' || Array.isArray(m.since)) {
-            return this.error(c, '"since" must be an object {cluster: version}');
-          }
-          since = m.since as Record<string, number>;
-        }
-        if (!this.countSubscribe(c)) return;
-        if (this.o.readAccess) return void this.subscribeReviewed(c, names as string[], since);
-        return this.subscribe(c, names as string[], since);
+        if (names.includes('*')) c.wildcard = false;
+        for (const n of names.includes('*') ? [...c.clusters] : names) this.unsubscribeOne(c, n);
+        return;
       }
-      default:
-        return this.error(c, `unknown message type ${JSON.stringify(m.type)}`);
+      case 'subscribe':
+        if (!this.countSubscribe(c)) return;
+        if (this.o.readAccess) return void this.subscribeReviewed(c, m.clusters, m.since);
+        return this.subscribe(c, m.clusters, m.since);
     }
   }
 
@@ -290,8 +238,7 @@ export class RealtimeHub {
     if (c.closed) return;
     for (const n of asked) {
       const reason = c.hidden.get(n);
-      if (reason !== undefined)
-        this.send(c, 'error', JSON.stringify({ type: 'error', cluster: n, message: reason }));
+      if (reason !== undefined) this.send(c, 'error', errorMessage(reason, n));
     }
     this.subscribe(c, names, since);
   }
@@ -316,10 +263,10 @@ export class RealtimeHub {
     }
     for (const n of targets) {
       const first = !c.clusters.has(n);
-      const t = this.topic(n);
+      const t = this.topics.topic(n);
       // Changes waiting in the coalescing window go out first, to the existing subscribers and into the ring,
       // so this client's resume or snapshot starts from the true current version without duplicates.
-      if (t.pending.size) this.flush(t, true);
+      if (t.pending.size) this.topics.flush(t, true);
       c.clusters.add(n);
       t.subscribers.add(c);
       if (first || since[n] !== undefined) this.catchUp(c, t, since[n], first);
@@ -328,10 +275,7 @@ export class RealtimeHub {
 
   /** False (and the client closed) when this subscribe request is one too many for the window. */
   private countSubscribe(c: HubClient): boolean {
-    const now = this.clock.now();
-    while (c.subscribes.length && now - c.subscribes[0]! >= this.abuseWindowMs) c.subscribes.shift();
-    c.subscribes.push(now);
-    if (c.subscribes.length <= this.maxSubscribes) return true;
+    if (c.countSubscribe(this.clock.now(), this.maxSubscribes, this.abuseWindowMs)) return true;
     this.abuse(c, `more than ${this.maxSubscribes} subscribe requests in ${this.abuseWindowMs / 1000}s`);
     return false;
   }
@@ -376,31 +320,18 @@ export class RealtimeHub {
     if (t.snapshot?.version !== t.version) {
       const items = this.o.source.rowsJson
         ? this.o.source.rowsJson(t.cluster)
-        : json(this.o.source.rows(t.cluster));
+        : jsonBuffer(this.o.source.rows(t.cluster));
       if (items === undefined) return false; // not synced yet: the snapshot follows the first LIST ('synced')
-      t.snapshot = {
-        version: t.version,
-        data: Buffer.concat([
-          Buffer.from(
-            `{"type":"snapshot","cluster":${JSON.stringify(t.cluster)},"version":${t.version},"items":`,
-          ),
-          items,
-          Buffer.from('}'),
-        ]),
-      };
+      t.snapshot = { version: t.version, data: snapshotMessage(t.cluster, t.version, items) };
     }
     const data = t.snapshot!.data;
-    const now = this.clock.now();
-    while (c.snapshots.length && now - c.snapshots[0]!.at >= this.abuseWindowMs) c.snapshots.shift();
-    const pulled = c.snapshots.reduce((n, x) => n + x.bytes, 0);
-    if (pulled + data.length > this.maxSnapshotBytes) {
+    if (!c.countSnapshot(this.clock.now(), data.length, this.maxSnapshotBytes, this.abuseWindowMs)) {
       this.abuse(
         c,
         `more than ${byteSize(this.maxSnapshotBytes)} of snapshots in ${this.abuseWindowMs / 1000}s`,
       );
       return true;
     }
-    c.snapshots.push({ at: now, bytes: data.length });
     this.send(c, 'snapshot', data, true);
     return true;
   }
@@ -411,7 +342,7 @@ export class RealtimeHub {
 
   private stateMessage(cluster: string): string {
     const info = this.o.clusterInfo?.(cluster) ?? { name: cluster, ...this.statusOf(cluster) };
-    return JSON.stringify({ type: 'cluster.state', cluster, state: info });
+    return clusterStateMessage(cluster, info);
   }
 
   private statusOf(cluster: string): object {
@@ -420,120 +351,33 @@ export class RealtimeHub {
 
   // ---- topics ---------------------------------------------------------------------------------------------
 
-  private topic(cluster: string): Topic {
-    let t = this.topics.get(cluster);
-    if (!t) {
-      // Versions start at the creation time in µs-scale so a restarted server (or a re-added cluster) never
-      // reuses a version a client may still hold: a stale `since` then asks for a snapshot, not a wrong replay.
-      t = {
-        cluster,
-        version: this.clock.now() * 1000,
-        ring: [],
-        pending: new Map(),
-        flushAt: Infinity,
-        lastSent: new Map(),
-        subscribers: new Set(),
-      };
-      this.topics.set(cluster, t);
-      for (const c of this.clients) {
-        if (c.clusters.has(cluster)) t.subscribers.add(c);
-        else if (c.wildcard && this.sees(c, cluster)) {
-          // A cluster new to a wildcard subscriber is reviewed first where its own RBAC decides.
-          if (this.o.readAccess) {
-            const client = c;
-            queueMicrotask(() => void this.subscribeReviewed(client, [cluster], {}));
-            continue;
-          }
-          c.clusters.add(cluster);
-          t.subscribers.add(c);
+  /** A topic was just made: clients that asked for its cluster, by name or by wildcard, subscribe to it. */
+  private joinNewTopic(t: Topic): void {
+    const cluster = t.cluster;
+    for (const c of this.clients) {
+      if (c.clusters.has(cluster)) t.subscribers.add(c);
+      else if (c.wildcard && this.sees(c, cluster)) {
+        // A cluster new to a wildcard subscriber is reviewed first where its own RBAC decides.
+        if (this.o.readAccess) {
+          const client = c;
+          queueMicrotask(() => void this.subscribeReviewed(client, [cluster], {}));
+          continue;
         }
+        c.clusters.add(cluster);
+        t.subscribers.add(c);
       }
     }
-    return t;
   }
 
   private onChange(ch: NodeChange): void {
     if (this.closed) return;
-    const t = this.topic(ch.cluster);
-    const now = this.clock.now();
-    const p = t.pending.get(ch.name);
-    // Per-node window: a node not sent recently goes out at once; one sent less than a window ago waits for
-    // the window's end, collecting whatever else happens to it meanwhile into the same message.
-    const due = p?.due ?? Math.max(now, (t.lastSent.get(ch.name) ?? -Infinity) + this.windowMs);
-    t.pending.set(ch.name, { ...merge(p, ch), due });
-    this.schedule(t, due);
-  }
-
-  private schedule(t: Topic, due: number): void {
-    if (t.flushTimer !== undefined && t.flushAt <= due) return;
-    this.timers.clear(t.flushTimer);
-    t.flushAt = due;
-    t.flushTimer = this.timers.set(() => this.flush(t), Math.max(0, due - this.clock.now()));
-  }
-
-  /** Send what is due (everything with `all`, e.g. before a new subscriber's snapshot). */
-  private flush(t: Topic, all = false): void {
-    this.timers.clear(t.flushTimer);
-    t.flushTimer = undefined;
-    t.flushAt = Infinity;
-    const now = this.clock.now();
-    const batch: [string, Pending][] = [];
-    let next = Infinity;
-    for (const [name, p] of t.pending) {
-      if (all || p.due <= now) batch.push([name, p]);
-      else next = Math.min(next, p.due);
-    }
-    for (const [name] of batch) {
-      t.pending.delete(name);
-      t.lastSent.set(name, now);
-    }
-    for (const [name, at] of t.lastSent) if (at + this.windowMs <= now) t.lastSent.delete(name);
-    if (next !== Infinity) this.schedule(t, next);
-    for (const [name, p] of batch) {
-      let msg: Record<string, unknown>;
-      let kind: string;
-      const row = p.kind === 'deleted' ? undefined : this.o.source.row(t.cluster, name);
-      if (p.kind === 'deleted' || !row) {
-        kind = 'node.deleted';
-        msg = { type: kind, cluster: t.cluster, name, version: 0 };
-      } else if (p.kind === 'added') {
-        kind = 'node.added';
-        msg = { type: kind, cluster: t.cluster, name, version: 0, node: row };
-      } else if (p.kind === 'updated') {
-        kind = 'node.updated';
-        msg = { type: kind, cluster: t.cluster, name, version: 0, changed: [...p.changed!], node: row };
-      } else if (p.kind === 'resources') {
-        // Usage moves are frequent and small: the live values only, not the whole row.
-        kind = 'node.resources';
-        msg = {
-          type: kind,
-          cluster: t.cluster,
-          name,
-          version: 0,
-          podCount: row.podCount,
-          cpuUsed: row.cpuUsed,
-          memUsed: row.memUsed,
-          cpuRequested: row.cpuRequested,
-          memRequested: row.memRequested,
-          cpuLimits: row.cpuLimits,
-          memLimits: row.memLimits,
-        };
-      } else {
-        kind = 'node.podCount';
-        msg = { type: kind, cluster: t.cluster, name, version: 0, podCount: row.podCount };
-      }
-      msg.version = ++t.version;
-      const data = JSON.stringify(msg);
-      t.ring.push({ v: t.version, data });
-      if (t.ring.length > this.ringSize) t.ring.splice(0, t.ring.length - this.ringSize);
-      this.deliver(t, kind, data);
-    }
+    this.topics.change(ch);
   }
 
   private deliver(t: Topic, kind: string, data: string): void {
     for (const c of t.subscribers) {
       if (c.behind.has(t.cluster)) continue;
-      if (c.pendingBytes - c.exemptBytes > this.high) {
+      if (c.unsentDeltaBytes > this.high) {
         c.behind.add(t.cluster);
         continue;
       }
@@ -545,7 +389,7 @@ export class RealtimeHub {
     if (this.closed) return;
     const t =
       this.topics.get(cluster) ??
-      (this.o.source.clusters().includes(cluster) ? this.topic(cluster) : undefined);
+      (this.o.source.clusters().includes(cluster) ? this.topics.topic(cluster) : undefined);
     if (!t) return;
     const data = this.stateMessage(cluster);
     if (data === t.lastState) return;
@@ -555,25 +399,20 @@ export class RealtimeHub {
 
   private onSynced(cluster: string): void {
     if (this.closed) return;
-    const t = this.topic(cluster);
+    const t = this.topics.topic(cluster);
     for (const c of t.subscribers) this.sendSnapshot(c, t);
   }
 
   private onRemoved(cluster: string): void {
     const t = this.topics.get(cluster);
     if (!t) return;
-    this.timers.clear(t.flushTimer);
-    const data = JSON.stringify({
-      type: 'cluster.state',
-      cluster,
-      state: { name: cluster, state: 'stopped' },
-    });
+    const data = clusterStateMessage(cluster, { name: cluster, state: 'stopped' });
     for (const c of t.subscribers) {
       this.send(c, 'cluster.state', data);
       c.behind.delete(cluster);
     }
     // Explicit subscriptions stay on the client: if the cluster comes back, a new topic picks them up.
-    this.topics.delete(cluster);
+    this.topics.remove(t);
   }
 
   // ---- jobs -----------------------------------------------------------------------------------------------
@@ -597,7 +436,7 @@ export class RealtimeHub {
       for (const c of this.clients) {
         if (!c.jobs) continue;
         if (![...clusters].every((cl) => canSeeCluster(c.user, cl))) continue;
-        if (c.pendingBytes - c.exemptBytes > this.high) {
+        if (c.unsentDeltaBytes > this.high) {
           c.jobsBehind.add(job.id);
           continue;
         }
@@ -609,34 +448,15 @@ export class RealtimeHub {
   // ---- sending and back-pressure --------------------------------------------------------------------------
 
   private send(c: HubClient, kind: string, data: string | Buffer, exempt = false): void {
-    if (c.closed) return;
-    const n = data.length;
-    c.pendingBytes += n;
-    if (exempt) c.exemptBytes += n;
-    wsMessages.inc({ type: kind });
-    try {
-      c.socket.send(data, (err) => {
-        c.pendingBytes -= n;
-        if (exempt) c.exemptBytes -= n;
-        if (err) return this.drop(c, 1011, 'send failed');
-        if (c.behind.size && c.pendingBytes - c.exemptBytes <= this.low) this.resync(c);
-        if (c.jobsBehind.size && c.pendingBytes - c.exemptBytes <= this.low) this.jobGap(c);
-      });
-    } catch {
-      this.drop(c, 1011, 'send failed');
-    }
+    this.outbox.send(c, kind, data, exempt);
   }
 
   private resync(c: HubClient): void {
-    const now = this.clock.now();
-    const window = this.o.resyncWindowMs ?? 60_000;
-    while (c.resyncs.length && now - c.resyncs[0]! > window) c.resyncs.shift();
-    c.resyncs.push(now);
-    if (c.resyncs.length > (this.o.maxResyncs ?? 3)) {
+    if (!c.countResync(this.clock.now(), this.o.maxResyncs ?? 3, this.o.resyncWindowMs ?? 60_000)) {
       wsDropped.inc({ action: 'close' });
       this.slowClosed++;
       this.o.log.warn({ user: c.user.username }, 'realtime client too slow; closing');
-      return this.drop(c, 1013, 'too slow; reconnect later');
+      return this.drop(c, CLOSE_TOO_SLOW, 'too slow; reconnect later');
     }
     wsDropped.inc({ action: 'resync' });
     this.resyncCount++;
@@ -645,7 +465,7 @@ export class RealtimeHub {
     for (const cl of clusters) {
       const t = this.topics.get(cl);
       if (!t) continue;
-      this.send(c, 'resync', JSON.stringify({ type: 'resync', cluster: cl, reason: 'client fell behind' }));
+      this.send(c, 'resync', resyncMessage(cl));
       this.sendSnapshot(c, t);
     }
   }
@@ -653,7 +473,7 @@ export class RealtimeHub {
   private jobGap(c: HubClient): void {
     const ids = [...c.jobsBehind];
     c.jobsBehind.clear();
-    this.send(c, 'job.gap', JSON.stringify({ type: 'job.gap', ids }));
+    this.send(c, 'job.gap', jobGapMessage(ids));
   }
 
   private drop(c: HubClient, code: number, reason: string): void {
@@ -667,7 +487,7 @@ export class RealtimeHub {
   }
 
   private error(c: HubClient, message: string): void {
-    this.send(c, 'error', JSON.stringify({ type: 'error', message }));
+    this.send(c, 'error', errorMessage(message));
   }
 
   // ---- liveness -------------------------------------------------------------------------------------------
@@ -701,7 +521,7 @@ export class RealtimeHub {
     this.closed = true;
     this.detach();
     this.timers.clearAll();
-    for (const c of [...this.clients]) this.drop(c, 1001, 'server shutting down');
+    for (const c of [...this.clients]) this.drop(c, CLOSE_GOING_AWAY, 'server shutting down');
     this.topics.clear();
   }
 
@@ -722,44 +542,6 @@ export class RealtimeHub {
   }
 }
 
-function merge(p: Pending | undefined, ch: NodeChange): Pending {
-  switch (ch.kind) {
-    case 'deleted':
-      return { kind: 'deleted' };
-    case 'added':
-      return { kind: 'added' };
-    case 'updated':
-      if (!p || p.kind === 'podCount' || p.kind === 'resources') {
-        const changed = new Set(ch.changed);
-        if (p) changed.add(p.kind);
-        return { kind: 'updated', changed };
-      }
-      if (p.kind === 'updated') {
-        for (const f of ch.changed) p.changed!.add(f);
-        return p;
-      }
-      return { kind: 'added' }; // added (or deleted-then-back) then updated: the full row says it all
-    case 'resources':
-      // A resources message carries the pod count too.
-      if (!p || p.kind === 'podCount' || p.kind === 'resources') return { kind: 'resources' };
-      if (p.kind === 'updated') p.changed!.add('resources');
-      return p;
-    case 'podCount':
-      if (p?.kind === 'resources') return p;
-      if (!p || p.kind === 'podCount') return { kind: 'podCount', podCount: ch.podCount };
-      if (p.kind === 'updated') p.changed!.add('podCount');
-      return p;
-  }
-}
-
 function byteSize(n: number): string {
   return n >= 1048576 ? `${Math.round(n / 1048576)} MiB` : `${Math.round(n / 1024)} KiB`;
-}
-
-function json(v: unknown): Buffer | undefined {
-  return v === undefined ? undefined : Buffer.from(JSON.stringify(v));
-}
-
-function publicUser(u: AuthUser): object {
-  return { id: u.id, username: u.username, role: u.role, clusters: u.clusters };
 }
