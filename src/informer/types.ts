@@ -1,26 +1,6 @@
-/** The slice of Kubernetes object shape the informer machinery relies on. */
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  managedFields?: { time?: string }[];
-}
+import type { KubeObject } from '../kube/types.js';
 
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-}
-
-export interface KubeList<T = KubeObject> {
-  metadata?: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
-  items?: T[];
-}
+export type { KubeList, KubeObject, ObjectMeta } from '../kube/types.js';
 
 /** `namespace/name`, or `name` for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
 export function namespacedKey(obj: KubeObject): string {

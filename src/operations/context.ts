@@ -7,15 +7,9 @@ import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
 import { JobRunner } from './jobs.js';
 import type { Job } from './job-types.js';
-import {
-  systemClock,
-  type AuditSink,
-  type ClusterClients,
-  type Clock,
-  type JobPublisher,
-  type NodeSource,
-} from './ports.js';
-import { NodeOperations } from './service.js';
+import { systemClock, type Clock } from './clock.js';
+import type { AuditSink, ClusterClients, JobPublisher, NodeSource } from './ports.js';
+import { NodeOperations } from './node-operations.js';
 import { TemplateStore } from './templates.js';
 import { MaintenanceExecutor } from './maintenance/executor.js';
 import { MaintenanceService } from './maintenance/service.js';

@@ -6,7 +6,8 @@
 import type { KubeClient } from '../kube/client.js';
 import type { NodeRow } from '../cache/types.js';
 import { CORDONED_AT_ANNOTATION, CORDONED_BY_ANNOTATION, CORDON_REASON_ANNOTATION } from './intent.js';
-import { nodeReadyStatus, type KubeList, type KubeNode } from './kube-types.js';
+import { nodeReadyStatus } from '../kube/objects.js';
+import type { KubeList, KubeNode } from '../kube/types.js';
 import type { ClusterClients, NodeSource, NodeSummary, ReadyStats } from './ports.js';
 
 /** The NodeRow fields node operations answer with; the live cache supplies the complete row. */

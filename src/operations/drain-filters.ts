@@ -7,7 +7,8 @@
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { kubeErrorText } from '../kube/forbidden.js';
-import { controllerOf, type KubeList, type KubePod } from './kube-types.js';
+import { controllerOf } from '../kube/objects.js';
+import type { KubeList, KubePod } from '../kube/types.js';
 import type { PodAction, PodCause } from './drain-types.js';
 import type { DrainOptions } from './validation.js';
 

@@ -29,3 +29,18 @@ export interface DrainOptions {
   /** Recorded on the node as its cordon reason, so others see why it is drained; absent means "drain". */
   reason?: string;
 }
+
+/** How far a running drain has got (job progress; docs/API.md). */
+export interface DrainProgress {
+  /** Pods to remove. */
+  total: number;
+  /** Removed and confirmed gone. */
+  gone: number;
+  /** Evictions (or, with eviction disabled, deletions) the API server accepted. */
+  evicted: number;
+  /** Of those, pods not yet gone: they go ahead even if the drain is cancelled now. */
+  terminating: number;
+  /** Currently refused by a PodDisruptionBudget and waiting to retry. */
+  waitingForBudget: number;
+  failed: number;
+}

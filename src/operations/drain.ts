@@ -7,11 +7,14 @@
  * gone (404, or a new pod with the same name has a different UID). Timeout 0 means no limit, as in kubectl.
  * Cancellation is an AbortSignal; everything waits through the injected Clock.
  *
- * This module performs one node's drain; it must not run inside an HTTP request (jobs.ts runs it).
+ * A Drainer performs one node's drain, with the steps named as kubectl's drain.Helper names them; it must
+ * not run inside an HTTP request (a job runs it). The dry run is drain-preview.ts.
  */
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError, type KubeError } from '../kube/errors.js';
 import { kubeErrorText } from '../kube/forbidden.js';
+import type { CodedMessage } from '../messages/codes.js';
+import { englishText } from '../messages/english.js';
 import { drainEvictions } from '../metrics/registry.js';
 import {
   blockedSummary,
@@ -21,25 +24,12 @@ import {
   type ClassifiedPod,
   type PodDecision,
 } from './drain-filters.js';
-import type { KubePod } from './kube-types.js';
-import { listPdbs, pdbApplies, selectorMatches } from './pdb.js';
-import { AbortedError, type Clock } from './ports.js';
-import type { DrainOptions } from './validation.js';
-import { drainCancelledText } from './drain-progress.js';
+import { drainCancelledMessage } from './drain-progress.js';
+import type { DrainOptions, DrainProgress } from './drain-types.js';
+import type { KubePod } from '../kube/types.js';
+import { AbortedError, type Clock } from './clock.js';
 
-export interface DrainProgress {
-  /** Pods to remove. */
-  total: number;
-  /** Removed and confirmed gone. */
-  gone: number;
-  /** Evictions (or, with eviction disabled, deletions) the API server accepted. */
-  evicted: number;
-  /** Of those, pods not yet gone: they go ahead even if the drain is cancelled now. */
-  terminating: number;
-  /** Currently refused by a PodDisruptionBudget and waiting to retry. */
-  waitingForBudget: number;
-  failed: number;
-}
+export type { DrainProgress } from './drain-types.js';
 
 export interface DrainDeps {
   clock: Clock;
@@ -66,21 +56,24 @@ export interface DrainResult {
   removed: number;
   skipped: PodDecision[];
   message: string;
+  /** `message` as a code the console translates. */
+  coded: CodedMessage;
 }
 
 /** A drain that stopped: refused by filters, failed pods, timeout, or cancelled (`cancelled: true`). */
 export class DrainError extends Error {
   override name = 'DrainError';
   constructor(
-    message: string,
+    readonly coded: CodedMessage,
     readonly kind: 'blocked' | 'failed' | 'cancelled',
     readonly pods: PodDecision[] = [],
   ) {
-    super(message);
+    super(englishText(coded));
   }
 }
 
-const strip = ({ namespace, name, action, reason, cause }: PodDecision): PodDecision => ({
+/** A pod's decision as the API shows it (without the pod object the filters worked on). */
+export const podDecision = ({ namespace, name, action, reason, cause }: PodDecision): PodDecision => ({
   namespace,
   name,
   action,
@@ -91,172 +84,132 @@ const strip = ({ namespace, name, action, reason, cause }: PodDecision): PodDeci
 const podPath = (ns: string, name: string) =>
   `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`;
 
-/** Dry run: what a drain with these options would do now, including pods a budget currently protects. */
-export async function previewDrain(
-  client: KubeClient,
-  node: string,
-  opts: DrainOptions,
-  deps: Pick<DrainDeps, 'clock' | 'signal'>,
-): Promise<DrainPreview> {
-  const pods = await listNodePods(client, node, opts.podSelector, deps.signal);
-  const decisions = await classifyPods(client, pods, opts, deps.clock.now(), deps.signal);
-  const bypassed = opts.disableEviction
-    ? await markBudgetBypass(client, decisions, deps.signal)
-    : (await markBudgetBlocks(client, decisions, deps.signal), undefined);
-  return {
-    node,
-    pods: decisions.map(strip),
-    wouldSucceed: !decisions.some((d) => d.action === 'blocked'),
-    ...(bypassed ? { bypassesBudgets: bypassed } : {}),
-  };
-}
-
-/** Deletes ignore budgets: say so on every pod one covers, and name the budgets. */
-async function markBudgetBypass(
-  client: KubeClient,
-  decisions: ClassifiedPod[],
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const deleting = decisions.filter((d) => d.action === 'delete');
-  const namespaces = [...new Set(deleting.map((d) => d.namespace))];
-  const pdbsByNs = new Map(
-    await Promise.all(namespaces.map(async (ns) => [ns, await listPdbs(client, ns, signal)] as const)),
-  );
-  const bypassed = new Set<string>();
-  for (const d of deleting) {
-    const covering = (pdbsByNs.get(d.namespace) ?? []).filter(
-      (p) => selectorMatches(p.spec?.selector, d.pod.metadata.labels) && pdbApplies(d.pod, p),
-    );
-    if (covering.length === 0) continue;
-    const names = covering.map((p) => p.metadata.name);
-    for (const n of names) bypassed.add(`${d.namespace}/${n}`);
-    d.cause = 'pdb';
-    d.reason = `will be deleted, bypassing PodDisruptionBudget ${names.map((n) => `"${n}"`).join(', ')} (disableEviction)`;
-  }
-  return [...bypassed].sort();
-}
-
-async function markBudgetBlocks(
-  client: KubeClient,
-  decisions: ClassifiedPod[],
-  signal?: AbortSignal,
-): Promise<void> {
-  const evicting = decisions.filter((d) => d.action === 'evict');
-  const namespaces = [...new Set(evicting.map((d) => d.namespace))];
-  const pdbsByNs = new Map(
-    await Promise.all(namespaces.map(async (ns) => [ns, await listPdbs(client, ns, signal)] as const)),
-  );
-  const used = new Map<string, number>();
-  for (const d of evicting) {
-    const matching = (pdbsByNs.get(d.namespace) ?? []).filter((p) =>
-      selectorMatches(p.spec?.selector, d.pod.metadata.labels),
-    );
-    if (matching.length > 1) {
-      d.action = 'blocked';
-      d.cause = 'pdb';
-      d.reason = `more than one PodDisruptionBudget covers it (${matching.map((p) => p.metadata.name).join(', ')}); the API server refuses such evictions`;
-      continue;
-    }
-    const pdb = matching[0];
-    if (!pdb || !pdbApplies(d.pod, pdb)) continue;
-    const allowed = pdb.status?.disruptionsAllowed ?? 0;
-    const k = pdb.metadata.name;
-    const n = used.get(k) ?? 0;
-    used.set(k, n + 1);
-    if (allowed <= 0) {
-      d.action = 'blocked';
-      d.cause = 'pdb';
-      d.reason = `PodDisruptionBudget "${k}" currently allows no disruption; the eviction would wait and retry until it does or the timeout expires`;
-    } else if (n >= allowed) {
-      d.reason = `PodDisruptionBudget "${k}" allows ${allowed} disruption(s) at a time; this eviction waits until evicted pods are replaced and healthy`;
-      d.cause = 'pdb';
-    }
-  }
-}
-
 // metav1.StatusCause serialises its Type field as `reason` in JSON.
 const isNamespaceTerminating = (e: KubeError) => {
   const causes = (e.status?.details as { causes?: { reason?: string }[] } | undefined)?.causes ?? [];
   return causes.some((c) => c.reason === 'NamespaceTerminating');
 };
 
-/**
- * Drains one node: `cordon` is called first (the caller's conflict-safe cordon). Resolves with a summary;
- * rejects with DrainError (blocked/failed/cancelled) or the error that stopped it.
- */
-export async function runDrain(
-  client: KubeClient,
-  node: string,
-  opts: DrainOptions,
-  deps: DrainDeps & { cordon: () => Promise<unknown> },
-): Promise<DrainResult> {
-  const { clock, signal } = deps;
-  const retryDelay = deps.evictRetryDelayMs ?? 5000;
-  const pollInterval = deps.pollIntervalMs ?? 1000;
-  const cancelled = () => signal?.aborted === true;
-  const guardAbort = <T>(p: Promise<T>): Promise<T> =>
-    p.catch((e: unknown) => {
-      if (cancelled()) throw new AbortedError();
-      throw e;
-    });
-
-  await guardAbort(deps.cordon());
-  const pods = await guardAbort(listNodePods(client, node, opts.podSelector, signal));
-  const decisions = await guardAbort(classifyPods(client, pods, opts, clock.now(), signal));
-  const refusal = blockedSummary(decisions);
-  if (refusal)
-    throw new DrainError(`drain refused, nothing was evicted: ${refusal}`, 'blocked', decisions.map(strip));
-
-  const toRemove = decisions.filter((d) => d.action === 'evict' || d.action === 'delete');
-  const skipped = decisions.filter((d) => d.action === 'skip').map(strip);
-  const progress: DrainProgress = {
-    total: toRemove.length,
+/** One node's drain. Use once: it keeps that drain's progress, failures and deadline. */
+export class Drainer {
+  private readonly progress: DrainProgress = {
+    total: 0,
     gone: 0,
     evicted: 0,
     terminating: 0,
     waitingForBudget: 0,
     failed: 0,
   };
-  const report = () => deps.onProgress?.({ ...progress });
-  report();
+  private readonly failures: string[] = [];
+  private deadline = Infinity;
+  private readonly retryDelay: number;
+  private readonly pollInterval: number;
+  private readonly deleteOptions: { gracePeriodSeconds?: number };
 
-  const start = clock.now().getTime();
-  const deadline = opts.timeoutSeconds > 0 ? start + opts.timeoutSeconds * 1000 : Infinity;
-  const timeoutMsg = () => `global timeout reached: ${opts.timeoutSeconds}s`;
-  const remaining = () => deadline - clock.now().getTime();
-  const checkStop = () => {
-    if (cancelled()) throw new AbortedError();
-  };
+  constructor(
+    private readonly client: KubeClient,
+    private readonly node: string,
+    private readonly opts: DrainOptions,
+    private readonly deps: DrainDeps,
+  ) {
+    this.retryDelay = deps.evictRetryDelayMs ?? 5000;
+    this.pollInterval = deps.pollIntervalMs ?? 1000;
+    this.deleteOptions = opts.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {};
+  }
 
-  const deleteOptions = opts.gracePeriodSeconds >= 0 ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {};
-  const getPod = (p: KubePod) =>
-    client.request<KubePod>({ path: podPath(p.metadata.namespace ?? 'default', p.metadata.name), signal });
+  /**
+   * kubectl's RunNodeDrain after RunCordonOrUncordon: cordons, refuses before touching anything if a pod is
+   * blocked, then removes the rest. Resolves with a summary; rejects with DrainError (blocked/failed/
+   * cancelled) or the error that stopped it.
+   */
+  async runNodeDrain(cordon: () => Promise<unknown>): Promise<DrainResult> {
+    const { opts, progress } = this;
+    await this.runCordonOrUncordon(cordon);
+    const decisions = await this.guardAbort(this.getPodsForDeletion());
+    const refusal = blockedSummary(decisions);
+    if (refusal)
+      throw new DrainError(
+        { code: 'drain.refused', params: { detail: refusal } },
+        'blocked',
+        decisions.map(podDecision),
+      );
 
-  /** Polls until the pod is gone or replaced (different UID), or until the deadline. */
-  const waitGone = async (pod: KubePod): Promise<void> => {
-    for (;;) {
-      checkStop();
-      try {
-        const p = await getPod(pod);
-        if (p.metadata.uid !== pod.metadata.uid) return;
-        if (terminatingTooLong(p, opts.skipWaitForDeleteTimeoutSeconds, clock.now())) return;
-      } catch (e) {
-        if (isKubeError(e, 'NotFound')) return;
-        throw e;
+    const toRemove = decisions.filter((d) => d.action === 'evict' || d.action === 'delete');
+    const skipped = decisions.filter((d) => d.action === 'skip').map(podDecision);
+    progress.total = toRemove.length;
+    this.report();
+
+    const start = this.deps.clock.now().getTime();
+    this.deadline = opts.timeoutSeconds > 0 ? start + opts.timeoutSeconds * 1000 : Infinity;
+
+    try {
+      await this.deleteOrEvictPods(toRemove);
+    } catch (e) {
+      if (e instanceof AbortedError || this.cancelled()) {
+        throw new DrainError(drainCancelledMessage(progress), 'cancelled');
       }
-      if (remaining() <= 0) throw new Error(timeoutMsg());
-      await clock.sleep(Math.min(pollInterval, remaining()), signal);
+      throw e;
     }
-  };
+    // Promise.all in the removal rejects on the first abort while siblings may still be settling; make sure
+    // the cancellation is reported even if every loop swallowed it.
+    if (this.cancelled()) {
+      throw new DrainError(drainCancelledMessage(progress), 'cancelled');
+    }
+    const { failures } = this;
+    if (failures.length) {
+      throw new DrainError(
+        {
+          code: 'drain.failed',
+          params: {
+            failed: failures.length,
+            total: toRemove.length,
+            gone: progress.gone,
+            detail: `${failures.slice(0, 10).join('; ')}${failures.length > 10 ? '; …' : ''}`,
+          },
+        },
+        'failed',
+      );
+    }
+    const skipCounts = new Map<string, number>();
+    for (const s of skipped) skipCounts.set(s.cause, (skipCounts.get(s.cause) ?? 0) + 1);
+    const coded: CodedMessage = {
+      code: 'drain.done',
+      params: {
+        verb: opts.disableEviction ? 'deleted' : 'evicted',
+        removed: toRemove.length,
+        skipped: skipped.length,
+        skippedDetail: [...skipCounts].map(([c, n]) => `${c} ${n}`).join(', '),
+      },
+    };
+    return { removed: toRemove.length, skipped, message: englishText(coded), coded };
+  }
 
-  const failures: string[] = [];
-  const fail = (d: PodDecision, why: string) => {
-    progress.failed++;
-    failures.push(`${d.namespace}/${d.name}: ${why}`);
-    report();
-  };
+  /** Cordons the node first: the caller's conflict-safe cordon (a no-op if it is already cordoned). */
+  async runCordonOrUncordon(cordon: () => Promise<unknown>): Promise<void> {
+    await this.guardAbort(cordon());
+  }
 
-  const evictOne = async (d: ClassifiedPod): Promise<void> => {
+  /** The node's pods (paged, `podSelector` applied), each with what kubectl's filters decide for it. */
+  async getPodsForDeletion(): Promise<ClassifiedPod[]> {
+    const { client, opts, deps } = this;
+    const pods = await listNodePods(client, this.node, opts.podSelector, deps.signal);
+    return classifyPods(client, pods, opts, deps.clock.now(), deps.signal);
+  }
+
+  /** Deletes (eviction disabled) or evicts the pods, then waits for each to be gone. */
+  async deleteOrEvictPods(pods: ClassifiedPod[]): Promise<void> {
+    if (this.opts.disableEviction) await this.deletePods(pods);
+    else await this.evictPods(pods);
+  }
+
+  /** Evicts every pod at once, each in its own retry loop. */
+  async evictPods(pods: ClassifiedPod[]): Promise<void> {
+    await Promise.all(pods.map((d) => this.evictPod(d)));
+  }
+
+  private async evictPod(d: ClassifiedPod): Promise<void> {
+    const { client, progress } = this;
+    const { clock, signal } = this.deps;
     let active = d.pod;
     let waiting = false;
     let terminating = false;
@@ -264,12 +217,12 @@ export async function runDrain(
       if (w === waiting) return;
       waiting = w;
       progress.waitingForBudget += w ? 1 : -1;
-      report();
+      this.report();
     };
     try {
       for (;;) {
-        checkStop();
-        if (remaining() <= 0) throw new Error(timeoutMsg());
+        this.checkStop();
+        if (this.remaining() <= 0) throw new Error(this.timeoutMsg());
         try {
           await client.request({
             method: 'POST',
@@ -278,7 +231,7 @@ export async function runDrain(
               apiVersion: 'policy/v1',
               kind: 'Eviction',
               metadata: { name: d.name, namespace: d.namespace },
-              deleteOptions,
+              deleteOptions: this.deleteOptions,
             },
             signal,
           });
@@ -286,12 +239,12 @@ export async function runDrain(
           progress.evicted++;
           break;
         } catch (e) {
-          if (cancelled()) throw new AbortedError();
+          if (this.cancelled()) throw new AbortedError();
           if (isKubeError(e, 'NotFound')) {
             drainEvictions.inc({ cluster: client.cluster, result: 'gone' });
             setWaiting(false);
             progress.gone++;
-            report();
+            this.report();
             return;
           }
           if (isKubeError(e, 'TooManyRequests')) {
@@ -304,18 +257,18 @@ export async function runDrain(
             drainEvictions.inc({ cluster: client.cluster, result: 'error' });
             throw new Error(`eviction failed: ${kubeErrorText(e)}`);
           }
-          await clock.sleep(Math.max(0, Math.min(retryDelay, remaining())), signal);
+          await clock.sleep(Math.max(0, Math.min(this.retryDelay, this.remaining())), signal);
         }
         try {
-          active = await getPod(active);
+          active = await this.getPod(active);
         } catch (e) {
-          if (cancelled()) throw new AbortedError();
+          if (this.cancelled()) throw new AbortedError();
           // Gone while we waited: done. In a terminating namespace the eviction itself never answers 404
           // (admission refuses it first), so this read is the only place the pod's removal shows.
           if (isKubeError(e, 'NotFound')) {
             setWaiting(false);
             progress.gone++;
-            report();
+            this.report();
             return;
           }
           // As kubectl: ignore other read errors and let the next eviction attempt sort it out.
@@ -324,90 +277,119 @@ export async function runDrain(
       setWaiting(false);
       progress.terminating++;
       terminating = true;
-      report();
-      await waitGone(active);
+      this.report();
+      await this.waitForDelete(active);
       progress.terminating--;
       progress.gone++;
-      report();
+      this.report();
     } catch (e) {
       setWaiting(false);
       // A cancel leaves an accepted eviction counted as terminating: it goes ahead regardless.
-      if (e instanceof AbortedError || cancelled()) throw new AbortedError();
+      if (e instanceof AbortedError || this.cancelled()) throw new AbortedError();
       if (terminating) progress.terminating--;
-      fail(d, (e as Error).message);
+      this.fail(d, (e as Error).message);
     }
-  };
+  }
 
-  const deleteAll = async (): Promise<void> => {
+  /** Deletes the pods one after the other (kubectl stops at the first failed delete), then waits for all. */
+  async deletePods(pods: ClassifiedPod[]): Promise<void> {
+    const { client, progress } = this;
     const accepted = new Set<PodDecision>();
-    for (const d of toRemove) {
-      checkStop();
+    for (const d of pods) {
+      this.checkStop();
       try {
         await client.request({
           method: 'DELETE',
           path: podPath(d.namespace, d.name),
-          body: { apiVersion: 'v1', kind: 'DeleteOptions', ...deleteOptions },
-          signal,
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', ...this.deleteOptions },
+          signal: this.deps.signal,
         });
         drainEvictions.inc({ cluster: client.cluster, result: 'deleted' });
         accepted.add(d);
         progress.evicted++;
         progress.terminating++;
-        report();
+        this.report();
       } catch (e) {
-        if (cancelled()) throw new AbortedError();
+        if (this.cancelled()) throw new AbortedError();
         if (!isKubeError(e, 'NotFound')) {
           // kubectl stops at the first failed delete.
-          fail(d, `delete failed: ${kubeErrorText(e)}`);
+          this.fail(d, `delete failed: ${kubeErrorText(e)}`);
           return;
         }
       }
     }
     await Promise.all(
-      toRemove.map(async (d) => {
+      pods.map(async (d) => {
         try {
-          await waitGone(d.pod);
+          await this.waitForDelete(d.pod);
           if (accepted.has(d)) progress.terminating--;
           progress.gone++;
-          report();
+          this.report();
         } catch (e) {
-          if (e instanceof AbortedError || cancelled()) throw new AbortedError();
+          if (e instanceof AbortedError || this.cancelled()) throw new AbortedError();
           if (accepted.has(d)) progress.terminating--;
-          fail(d, (e as Error).message);
+          this.fail(d, (e as Error).message);
         }
       }),
     );
-  };
+  }
 
-  try {
-    if (opts.disableEviction) await deleteAll();
-    else await Promise.all(toRemove.map(evictOne));
-  } catch (e) {
-    if (e instanceof AbortedError || cancelled()) {
-      throw new DrainError(drainCancelledText(progress), 'cancelled');
+  /** Polls until the pod is gone or replaced (different UID), or until the deadline. */
+  async waitForDelete(pod: KubePod): Promise<void> {
+    const { clock, signal } = this.deps;
+    for (;;) {
+      this.checkStop();
+      try {
+        const p = await this.getPod(pod);
+        if (p.metadata.uid !== pod.metadata.uid) return;
+        if (terminatingTooLong(p, this.opts.skipWaitForDeleteTimeoutSeconds, clock.now())) return;
+      } catch (e) {
+        if (isKubeError(e, 'NotFound')) return;
+        throw e;
+      }
+      if (this.remaining() <= 0) throw new Error(this.timeoutMsg());
+      await clock.sleep(Math.min(this.pollInterval, this.remaining()), signal);
     }
-    throw e;
   }
-  // Promise.all above rejects on the first abort while siblings may still be settling; make sure the
-  // cancellation is reported even if every loop swallowed it.
-  if (cancelled()) {
-    throw new DrainError(drainCancelledText(progress), 'cancelled');
+
+  private getPod(p: KubePod): Promise<KubePod> {
+    return this.client.request<KubePod>({
+      path: podPath(p.metadata.namespace ?? 'default', p.metadata.name),
+      signal: this.deps.signal,
+    });
   }
-  if (failures.length) {
-    throw new DrainError(
-      `${failures.length} of ${toRemove.length} pods were not removed (${progress.gone} were): ${failures.slice(0, 10).join('; ')}${failures.length > 10 ? '; …' : ''}`,
-      'failed',
-    );
+
+  private cancelled(): boolean {
+    return this.deps.signal?.aborted === true;
   }
-  const verb = opts.disableEviction ? 'deleted' : 'evicted';
-  const skipCounts = new Map<string, number>();
-  for (const s of skipped) skipCounts.set(s.cause, (skipCounts.get(s.cause) ?? 0) + 1);
-  const skipText = skipped.length
-    ? `; skipped ${skipped.length} (${[...skipCounts].map(([c, n]) => `${c} ${n}`).join(', ')})`
-    : '';
-  return {
-    removed: toRemove.length,
-    skipped,
-    message: `drained: ${verb} ${toRemove.length} pod(s)${skipText}`,
-  };
+
+  /** A step that failed because the drain was cancelled reports the cancel, not its own error. */
+  private guardAbort<T>(p: Promise<T>): Promise<T> {
+    return p.catch((e: unknown) => {
+      if (this.cancelled()) throw new AbortedError();
+      throw e;
+    });
+  }
+
+  private checkStop(): void {
+    if (this.cancelled()) throw new AbortedError();
+  }
+
+  private remaining(): number {
+    return this.deadline - this.deps.clock.now().getTime();
+  }
+
+  private timeoutMsg(): string {
+    return `global timeout reached: ${this.opts.timeoutSeconds}s`;
+  }
+
+  private report(): void {
+    this.deps.onProgress?.({ ...this.progress });
+  }
+
+  private fail(d: PodDecision, why: string): void {
+    this.progress.failed++;
+    this.failures.push(`${d.namespace}/${d.name}: ${why}`);
+    this.report();
+  }
 }

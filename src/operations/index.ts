@@ -8,6 +8,7 @@
  * templates.
  */
 export * from './ports.js';
+export * from './clock.js';
 export * from './audit-intent.js';
 export * from './kube-types.js';
 export * from './validation.js';
@@ -16,9 +17,12 @@ export * from './write.js';
 export * from './guard.js';
 export * from './drain-filters.js';
 export * from './drain.js';
-export * from './service.js';
+export * from './drain-preview.js';
+export * from './node-operations.js';
 export * from './job-types.js';
 export * from './job-store.js';
+export * from './job-request.js';
+export type { JobKindExecutor, KindRun } from './job-executor.js';
 export * from './jobs.js';
 export * from './templates.js';
 export * from './template-preview.js';

@@ -12,7 +12,7 @@
  * Uncordon removes all three. A node cordoned elsewhere (kubectl) has none of them and shows as cordoned
  * with no reason.
  */
-import type { KubeNode, Taint } from './kube-types.js';
+import type { KubeNode, Taint } from '../kube/types.js';
 import type { TaintRemoval } from './validation.js';
 
 export const CORDON_REASON_ANNOTATION = 'nodes.knm.io/cordon-reason';

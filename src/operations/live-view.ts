@@ -1,6 +1,6 @@
 // Turning the live cache's node detail into the node shape writes plan on (NodeSource.nodeObject).
 import type { NodeDetail } from '../cache/types.js';
-import type { KubeNode } from './kube-types.js';
+import type { KubeNode } from '../kube/types.js';
 
 /**
  * The fields cordon/uncordon/label writes read, from a cached NodeDetail. Taints are left out on purpose:

@@ -1,7 +1,7 @@
 // PodDisruptionBudgets as a drain preview sees them: which budget covers a pod, and whether an eviction of
 // that pod would be refused right now (what the API server's eviction handler checks).
 import type { KubeClient } from '../kube/client.js';
-import type { KubeList, KubePdb, KubePod, LabelSelector } from './kube-types.js';
+import type { KubeList, KubePdb, KubePod, LabelSelector } from '../kube/types.js';
 
 /** metav1.LabelSelectorAsSelector semantics; policy/v1: an empty selector matches every pod, a null one none. */
 export function selectorMatches(

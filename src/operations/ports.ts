@@ -6,7 +6,7 @@
 import type { KubeClient } from '../kube/client.js';
 import type { ActingIdentity } from '../auth/identity.js';
 import type { AuditCompletion, AuditRecord } from '../audit/log.js';
-import type { KubeNode } from './kube-types.js';
+import type { KubeNode } from '../kube/types.js';
 import type { Job } from './job-types.js';
 
 /** The little a guard or a target check needs to know about one node. */
@@ -64,47 +64,4 @@ export interface AuditSink {
   begin?(entry: Omit<AuditRecord, 'outcome' | 'status' | 'results'>): Promise<string>;
   /** Completes an intent with its result. */
   complete?(id: string, result: AuditCompletion): Promise<unknown>;
-}
-
-/** Time and waiting, injected so tests run drains and back-offs without real delays. */
-export interface Clock {
-  now(): Date;
-  /** Resolves after `ms`, or rejects with an AbortError as soon as `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export class AbortedError extends Error {
-  override name = 'AbortError';
-  constructor(message = 'cancelled') {
-    super(message);
-  }
-}
-
-export const systemClock: Clock = {
-  now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(new AbortedError());
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(new AbortedError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
-
-/**
- * Virtual time running `1/scale` times faster than real time: with scale 0.001 a 5 s back-off takes 5 ms and
- * a 30 s drain timeout expires after 30 ms, so tests keep kubectl's real figures in the code under test.
- */
-export function scaledClock(scale: number): Clock {
-  const t0 = Date.now();
-  return {
-    now: () => new Date(t0 + (Date.now() - t0) / scale),
-    sleep: (ms, signal) => systemClock.sleep(ms * scale, signal),
-  };
 }

@@ -1,6 +1,6 @@
 // What applying a template would change (POST /templates/{id}/preview, docs/API.md). Types only, so the console
 // shares them without bundling server code.
-import type { Taint } from './kube-types.js';
+import type { Taint } from '../kube/types.js';
 
 export type TaintView = Omit<Taint, 'timeAdded'>;
 

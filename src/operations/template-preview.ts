@@ -4,12 +4,12 @@
  * the write uses (intent.ts), so the preview and the change cannot disagree about kubectl's taint semantics.
  */
 import { badRequest } from '../errors.js';
-import type { Taint } from './kube-types.js';
+import type { Taint } from '../kube/types.js';
 import { applyTaintChanges } from './intent.js';
 import type { JobTarget } from './job-types.js';
 import type { NodeChangePreview, TaintView, TemplatePreview } from './template-preview-types.js';
-import type { Actor, NodeOperations, TemplateContent } from './service.js';
-import { mapNodeError } from './service.js';
+import type { Actor, NodeOperations, TemplateContent } from './node-operations.js';
+import { mapNodeError } from './node-operations.js';
 import { readNode } from './write.js';
 
 /** Every node is read from its API server; a preview wider than this is refused (apply it in parts). */

@@ -9,7 +9,7 @@ import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, newId, nowIso, toJson } from '../store/values.js';
 import type { TemplatesTable } from './tables.js';
-import type { TemplateContent } from './service.js';
+import type { TemplateContent } from './node-operations.js';
 import { asObject, onlyKeys, parseLabelsIntent, parseTaintsIntent } from './validation.js';
 
 export interface Template extends TemplateContent {

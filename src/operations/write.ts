@@ -9,8 +9,8 @@ import type { KubeClient } from '../kube/client.js';
 import { KubeError, isKubeError } from '../kube/errors.js';
 import { nodeWriteRetries } from '../metrics/registry.js';
 import { planIntent, type NodeIntent } from './intent.js';
-import type { KubeNode } from './kube-types.js';
-import type { Clock } from './ports.js';
+import type { KubeNode } from '../kube/types.js';
+import type { Clock } from './clock.js';
 
 export interface WriteDeps {
   clock: Clock;

@@ -3,8 +3,8 @@
  * runs — read from the API server with a few requests at a time, so a large pool cannot flood one cluster.
  */
 import { listNodePods } from '../drain-filters.js';
-import type { KubeNode } from '../kube-types.js';
-import type { NodeOperations } from '../service.js';
+import type { KubeNode } from '../../kube/types.js';
+import type { NodeOperations } from '../node-operations.js';
 import type { MaintenanceOrder } from './types.js';
 import { ZONE_LABEL, type PlannedNode } from './waves.js';
 

@@ -12,7 +12,8 @@ import type { KubeClient } from '../../kube/client.js';
 import { isKubeError } from '../../kube/errors.js';
 import { kubeErrorText } from '../../kube/forbidden.js';
 import type { ClassifiedPod } from '../drain-filters.js';
-import { controllerOf, type KubePdb, type ObjectMeta } from '../kube-types.js';
+import { controllerOf } from '../../kube/objects.js';
+import type { KubePdb, ObjectMeta } from '../../kube/types.js';
 import { listPdbs, selectorMatches } from '../pdb.js';
 import type { GateCheck, GateObjectRef } from './types.js';
 

@@ -9,11 +9,13 @@ import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { kubeErrorText, missingPermission } from '../kube/forbidden.js';
 import { nodeOperations } from '../metrics/registry.js';
-import { previewDrain, runDrain, type DrainPreview, type DrainProgress, type DrainResult } from './drain.js';
+import { Drainer, type DrainPreview, type DrainProgress, type DrainResult } from './drain.js';
+import { previewDrain } from './drain-preview.js';
 import { enforceGuard, type GuardDetails } from './guard.js';
 import type { LabelChanges, NodeIntent, TaintChanges } from './intent.js';
-import type { KubeNode } from './kube-types.js';
-import { systemClock, type ClusterClients, type Clock, type NodeSource } from './ports.js';
+import type { KubeNode } from '../kube/types.js';
+import { systemClock, type Clock } from './clock.js';
+import type { ClusterClients, NodeSource } from './ports.js';
 import {
   isSystemKey,
   validateNodeName,
@@ -318,20 +320,21 @@ export class NodeOperations {
     validateNodeName(name, 'name');
     const client = this.client(cluster, actor);
     try {
-      const r = await runDrain(client, name, opts, {
+      const drainer = new Drainer(client, name, opts, {
         clock: this.clock,
         signal: run.signal,
         onProgress: run.onProgress,
         ...this.deps.drain,
-        cordon: () =>
-          this.write(
-            actor,
-            cluster,
-            name,
-            { kind: 'cordon', reason: opts.reason ?? 'drain', by: actor.username },
-            run.signal,
-          ),
       });
+      const r = await drainer.runNodeDrain(() =>
+        this.write(
+          actor,
+          cluster,
+          name,
+          { kind: 'cordon', reason: opts.reason ?? 'drain', by: actor.username },
+          run.signal,
+        ),
+      );
       nodeOperations.inc({ operation: 'drain', outcome: 'changed' });
       return r;
     } catch (e) {
