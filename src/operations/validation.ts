@@ -78,13 +78,14 @@ export function orEmpty<S extends z.ZodType<unknown, object>>(schema: S) {
 const whenValid = { when: (p: { issues: readonly unknown[] }) => p.issues.length === 0 };
 
 /** An optional setting: left out or null → `def`. */
-const flag = (name: string, def = false) =>
+export const flag = (name: string, def = false) =>
   z
     .boolean({ error: `${name} must be true or false` })
     .nullish()
     .transform((v) => v ?? def);
 
-const wholeNumber = (name: string, min: number, max: number, def: number) => {
+/** An optional whole number within bounds: left out or null → `def`. */
+export const wholeNumber = (name: string, min: number, max: number, def: number) => {
   const error = `${name} must be a whole number from ${min} to ${max}`;
   return z
     .number({ error })
