@@ -323,6 +323,10 @@ export class Reflector<T> {
       const why = r.err.reason;
       this.reconnected(why);
       this.fail(r.err);
+      if (r.refused) {
+        needList = true;
+        cause = 'retry';
+      }
       this.o.log?.warn(
         { cluster: this.o.cluster, resource: this.o.resource, reason: why, err: r.err.message },
         'informer watch failed; reconnecting',
@@ -431,7 +435,7 @@ export class Reflector<T> {
     for (const w of this.syncWaiters.splice(0)) w();
   }
 
-  private watchOnce(): Promise<{ err?: KubeError; idle: boolean; healthy: boolean }> {
+  private watchOnce(): Promise<{ err?: KubeError; idle: boolean; healthy: boolean; refused: boolean }> {
     this.setPhase('watching');
     const [min, max] = this.o.watchTimeoutSeconds ?? [300, 600];
     const timeoutSeconds = Math.floor(min + this.random() * (max - min));
@@ -466,8 +470,8 @@ export class Reflector<T> {
           this.onWatchEvent(ev);
         } catch (e) {
           // The store refused the object (or the transform failed on it): nothing of it was applied and the
-          // resourceVersion did not advance, so ending the watch as failed re-delivers it after the back-off
-          // instead of losing it (and never throws into the client's stream).
+          // resourceVersion did not advance. End the watch as failed (never throw into the client's stream);
+          // the loop relists after the back-off rather than lose the event or resume into it again.
           refused = unstorable(e, 'MalformedWatch', `watch ${this.o.path}`);
           handle.abort();
         }
@@ -483,7 +487,7 @@ export class Reflector<T> {
       else if (idle && !err) {
         err = new KubeError('Timeout', `watch ${this.o.path}: no data for ${idleMs} ms`, 0);
       }
-      return { err, idle, healthy };
+      return { err, idle, healthy, refused: refused !== undefined };
     });
   }
 

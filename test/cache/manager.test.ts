@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CacheManager, ClusterUnavailableError, type NodeChange } from '../../src/cache/manager.js';
 import { parseNodeQuery } from '../../src/cache/query-parse.js';
+import { parseLabelSelector } from '../../src/kube/selector.js';
 import { activeReflectorCount } from '../../src/informer/reflector.js';
 import type { KubeObject } from '../../src/informer/types.js';
 import { until } from '../informer/fake-client.js';
@@ -230,6 +231,29 @@ describe('CacheManager against the simulator', () => {
     expect(r.items[0]!.podCount).toBeGreaterThan(0);
     expect(cache.informerStats('c1')!.pods).toBeUndefined();
     expect(sim.requestCount({ verb: 'watch', resource: 'pods' })).toBe(0);
+  });
+
+  it('with the pod index off, building rows never lists pods; a query only asks the counter, whose timer lists', async () => {
+    const { client, cache } = await started({ podsPerNode: 3 }, { podIndex: false });
+    let podListCalls = 0;
+    const request = client.request.bind(client);
+    client.request = ((o) => {
+      if (o.path === '/api/v1/pods') podListCalls++;
+      return request(o);
+    }) as typeof client.request;
+    const podLists = () => podListCalls;
+    const names = cache.matchNodes('c1', parseLabelSelector(''))!;
+    const timers = cache.resources().timers;
+    for (let i = 0; i < 3; i++) for (const n of names) expect(cache.row('c1', n)!.podCount).toBeNull();
+    // A LIST wanted by a read would show as the counter's timer, armed inside that read.
+    expect(cache.resources().timers).toBe(timers);
+    expect(podLists()).toBe(0);
+    const answer = cache.query(parseNodeQuery({}), ['c1']);
+    expect(cache.resources().timers).toBe(timers + 1);
+    expect((await answer).items[0]!.podCount).toBeNull();
+    await until(() => cache.podCountSource('c1') === 'list', 'counted by LIST');
+    expect(podLists()).toBe(1);
+    expect(names.some((n) => cache.row('c1', n)!.podCount! > 0)).toBe(true);
   });
 
   it('read-your-writes: a PATCH answer shows at once and never regresses to an older version', async () => {
