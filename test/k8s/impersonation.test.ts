@@ -7,28 +7,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartRules, type Rule } from './chart-rules.js';
 import { makeTestApp, type TestApp } from '../server/harness.js';
 import { providerUser } from '../clusters/provider-user.js';
 import { controlPlaneAvailable, startControlPlane, waitFor, type ControlPlane } from './harness.js';
-import { api, type ApiTarget, type KubeObject } from './http.js';
+import { api, type ApiTarget } from './http.js';
 
-const MANIFEST = path.resolve('deploy/manifests/sqlite.yaml');
 const NS = 'knm';
 const SA = 'knm';
-
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
-
-function chartRules(): Rule[] | undefined {
-  if (!fs.existsSync(MANIFEST)) return undefined;
-  const docs = yaml.loadAll(fs.readFileSync(MANIFEST, 'utf8')) as KubeObject[];
-  return (docs.find((d) => d?.kind === 'ClusterRole') as { rules?: Rule[] } | undefined)?.rules;
-}
 
 const rules = chartRules();
 const available = controlPlaneAvailable({ kwok: false }) && !!rules;
