@@ -171,17 +171,17 @@ describe('Pods on a node', () => {
     const w = await mountIt();
     const owners = w.findAll('[data-testid="pod-owner"]');
     expect(owners.map((o) => o.text())).toEqual([
-      'Deployment web',
-      'Deployment web',
-      'StatefulSet db',
-      'DaemonSet fluentd',
+      'Deployment/web',
+      'Deployment/web',
+      'StatefulSet/db',
+      'DaemonSet/fluentd',
     ]);
     expect(owners[0]!.attributes('title')).toContain('ReplicaSet web-7d9c5');
     expect(w.text()).toContain('No controller');
     await owners[0]!.trigger('click');
     await flushPromises();
     expect(rowNames(w)).toEqual(['web-7d9c5-abcde', 'web-7d9c5-fghij']);
-    expect(w.find('[data-testid="pods-owner-filter"]').text()).toContain('Owner: Deployment web');
+    expect(w.find('[data-testid="pods-owner-filter"]').text()).toContain('Owner: Deployment/web');
     await w.find('[data-testid="pods-owner-filter"] .el-tag__close').trigger('click');
     await flushPromises();
     expect(rowNames(w)).toHaveLength(5);
