@@ -3,7 +3,7 @@
  * names a label selector picks, the Ready counts the guard protects, and read-your-writes. It exists so the
  * operations depend on that small port, and the query service knows nothing of what operations ask.
  */
-import type { KubeNode } from '../operations/kube-types.js';
+import type { KubeNode } from '../kube/types.js';
 import type { NodeSource } from '../operations/ports.js';
 import type { KubeObject } from '../informer/types.js';
 import { matchLabels, parseLabelSelector } from '../kube/selector.js';
