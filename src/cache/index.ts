@@ -1,7 +1,9 @@
 /**
- * The live node cache: node transform and rows, change classification, per-cluster indexed node stores, the
- * query engine, the pod index and the direct reads the strategy table prescribes. Talks to Kubernetes only
- * through the informer and `direct.ts`; knows nothing of HTTP or WebSockets.
+ * The live node cache: node transform and rows, change classification, per-cluster caches whose indexed
+ * node store is the informer's store, pod counters (the pod index, or a LIST on its own timer), the node query
+ * service with its memo and degraded direct reads, and the direct reads the strategy table prescribes.
+ * `CacheManager` is the facade over them. Talks to Kubernetes only through the informer and `direct.ts`;
+ * knows nothing of HTTP or WebSockets.
  */
 export { CacheManager, ClusterUnavailableError } from './manager.js';
 export type {
