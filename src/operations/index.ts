@@ -18,6 +18,7 @@ export * from './guard.js';
 export * from './drain-filters.js';
 export * from './drain.js';
 export * from './drain-preview.js';
+export * from './actor.js';
 export * from './node-operations.js';
 export * from './job-types.js';
 export * from './job-store.js';

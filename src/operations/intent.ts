@@ -151,3 +151,9 @@ export function planIntent(node: KubeNode, intent: NodeIntent, now: Date): Plan 
   }
   return { ops, changed: ops.length > 0 };
 }
+
+/** Contents of a template, as stored and applied. */
+export interface TemplateContent {
+  labels?: LabelChanges & { allowSystem?: boolean };
+  taints?: TaintChanges;
+}

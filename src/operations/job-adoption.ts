@@ -11,7 +11,8 @@ import type { Role } from '../auth/identity.js';
 import { fromJson } from '../store/values.js';
 import { parseParams, type ParsedParams } from './job-params.js';
 import type { JobOperation } from './job-types.js';
-import type { Actor, TemplateContent } from './node-operations.js';
+import type { Actor } from './actor.js';
+import type { TemplateContent } from './intent.js';
 import type { JobsTable } from './tables.js';
 
 export interface ResumePlan {

@@ -32,13 +32,9 @@ import { parseJobRequest, type JobRequest, type RequestContext } from './job-req
 import { JobStore } from './job-store.js';
 import { resolveTargets } from './job-targets.js';
 import { FINAL_JOB_STATUSES, countNodes, type Job, type JobOperation, type JobStatus } from './job-types.js';
-import {
-  checkDisableEviction,
-  checkSystemLabels,
-  type Actor,
-  type NodeOperations,
-  type TemplateContent,
-} from './node-operations.js';
+import type { Actor } from './actor.js';
+import type { TemplateContent } from './intent.js';
+import { checkDisableEviction, checkSystemLabels, type NodeOperations } from './node-operations.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AuditSink, JobPublisher } from './ports.js';
 import { activeJob, RunningJobs, snapshot, stripJob, type ActiveJob } from './running-jobs.js';

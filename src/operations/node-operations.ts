@@ -4,7 +4,7 @@
  * enforced here so routes and batch jobs share them; validation of raw input is validation.ts's.
  */
 import { ApiError, forbidden, notFound } from '../errors.js';
-import { actingIdentity, type IdentitySource, type Role } from '../auth/identity.js';
+import { actingIdentity } from '../auth/identity.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { kubeErrorText, missingPermission } from '../kube/forbidden.js';
@@ -12,7 +12,8 @@ import { nodeOperations } from '../metrics/registry.js';
 import { Drainer, type DrainPreview, type DrainProgress, type DrainResult } from './drain.js';
 import { previewDrain } from './drain-preview.js';
 import { enforceGuard, type GuardDetails } from './guard.js';
-import type { LabelChanges, NodeIntent, TaintChanges } from './intent.js';
+import type { Actor } from './actor.js';
+import type { LabelChanges, NodeIntent, TemplateContent } from './intent.js';
 import type { KubeNode } from '../kube/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { ClusterClients, NodeSource } from './ports.js';
@@ -26,32 +27,10 @@ import {
 } from './validation.js';
 import { writeNodeIntent, type WriteDeps } from './write.js';
 
-export interface Actor {
-  username: string;
-  role: Role;
-  clusters: string[] | null;
-  canOverrideGuard: boolean;
-  canOverrideSystemLabels: boolean;
-  /**
-   * May drain with `disableEviction` (plain deletes, bypassing PodDisruptionBudgets). Admins always may;
-   * operators only when their account carries this grant.
-   */
-  canDisableEviction?: boolean;
-  /** Where the account comes from and its provider groups: who the request is sent as on a cluster that acts as the signed-in user. */
-  source?: IdentitySource;
-  groups?: string[];
-}
-
 export interface NodeWriteAnswer {
   /** The node as our API shows it (NodeRow), read-your-writes. */
   node: unknown;
   changed: boolean;
-}
-
-/** Contents of a template, as stored and applied. */
-export interface TemplateContent {
-  labels?: LabelChanges & { allowSystem?: boolean };
-  taints?: TaintChanges;
 }
 
 export interface OperationsDeps {

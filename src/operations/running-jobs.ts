@@ -7,7 +7,8 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log/logger.js';
 import type { ParsedParams } from './job-params.js';
 import { countNodes, type Job } from './job-types.js';
-import type { Actor, TemplateContent } from './node-operations.js';
+import type { Actor } from './actor.js';
+import type { TemplateContent } from './intent.js';
 
 export interface ActiveJob {
   job: Job;

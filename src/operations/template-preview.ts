@@ -8,8 +8,9 @@ import type { Taint } from '../kube/types.js';
 import { applyTaintChanges } from './intent.js';
 import type { JobTarget } from './job-types.js';
 import type { NodeChangePreview, TaintView, TemplatePreview } from './template-preview-types.js';
-import type { Actor, NodeOperations, TemplateContent } from './node-operations.js';
-import { mapNodeError } from './node-operations.js';
+import type { Actor } from './actor.js';
+import type { TemplateContent } from './intent.js';
+import { mapNodeError, type NodeOperations } from './node-operations.js';
 import { readNode } from './write.js';
 
 /** Every node is read from its API server; a preview wider than this is refused (apply it in parts). */

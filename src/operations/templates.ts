@@ -9,7 +9,7 @@ import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, newId, nowIso, toJson } from '../store/values.js';
 import type { TemplatesTable } from './tables.js';
-import type { TemplateContent } from './node-operations.js';
+import type { TemplateContent } from './intent.js';
 import { asObject, onlyKeys, parseLabelsIntent, parseTaintsIntent } from './validation.js';
 
 export interface Template extends TemplateContent {
