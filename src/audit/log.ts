@@ -8,20 +8,11 @@ import { badRequest } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { sanitizeParams } from './redact.js';
+import type { AuditEntry, AuditNodeResult, AuditOutcome, AuditPage } from './types.js';
 
-/**
- * `pending`: an intent recorded before a change was sent to a cluster and not completed since — the process
- * stopped, or the store failed, between the change and its result. Check the target.
- */
-export type AuditOutcome = 'success' | 'failure' | 'denied' | 'partial' | 'pending';
+export type { AuditEntry, AuditNodeResult, AuditOutcome, AuditPage };
+
 export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'denied', 'partial', 'pending'];
-
-export interface AuditNodeResult {
-  cluster?: string;
-  name: string;
-  outcome: string;
-  message?: string;
-}
 
 export interface AuditRecord {
   at?: Date;
@@ -49,22 +40,6 @@ export interface AuditCompletion {
   results?: AuditNodeResult[];
 }
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  user: string | null;
-  ip: string | null;
-  requestId: string | null;
-  action: string;
-  cluster: string | null;
-  nodes: string[];
-  params: Record<string, unknown> | null;
-  outcome: AuditOutcome;
-  status: number | null;
-  message: string | null;
-  results: AuditNodeResult[] | null;
-}
-
 export interface AuditFilters {
   user?: string;
   cluster?: string;
@@ -85,12 +60,6 @@ export interface AuditFilters {
 export interface AuditReader {
   username: string;
   clusters: string[] | null;
-}
-
-export interface AuditPage {
-  items: AuditEntry[];
-  /** Opaque; pass as `cursor` for the next (older) page. Absent on the last page. */
-  nextCursor?: string;
 }
 
 export const AUDIT_DEFAULT_LIMIT = 100;

@@ -11,6 +11,7 @@ import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { checkPasswordPolicy, DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './password.js';
 import type { UsersTable } from './tables.js';
+import type { UserView } from './user-types.js';
 import { parse } from './validate.js';
 
 export type UserRow = Selectable<UsersTable>;
@@ -61,21 +62,7 @@ const userPatchSchema = z
 export type NewUser = z.input<typeof newUserSchema>;
 export type UserPatch = z.input<typeof userPatchSchema>;
 
-/** A user as the API shows it: effective grants (an admin holds every grant), never the password hash. */
-export interface UserView {
-  id: string;
-  username: string;
-  role: Role;
-  clusters: string[] | null;
-  canOverrideGuard: boolean;
-  canOverrideSystemLabels: boolean;
-  /** May drain with disableEviction (deletes that bypass PodDisruptionBudgets). */
-  canDisableEviction: boolean;
-  /** Where the account comes from: a local password, or an identity provider (its role follows its groups). */
-  source: 'local' | 'oidc' | 'ldap';
-  createdAt: string;
-  updatedAt: string;
-}
+export type { UserView } from './user-types.js';
 
 /** A stored cluster list (users and tokens alike): null = no restriction; a damaged list means none. */
 export function clustersOf(row: { clusters: string | null }): string[] | null {

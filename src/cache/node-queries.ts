@@ -23,20 +23,11 @@ import { QueryMemo } from './query-memo.js';
 import { runQuery, type ClusterView, type NodeQuery, type QueryHit } from './query.js';
 import { rowsJson, rowsJsonParts } from './row-json.js';
 import type { NodeDetail, NodeRecord, NodeRow, PodCountSource } from './types.js';
+import type { NodeQueryResult } from './query-types.js';
 
 const ITEMS_OPEN = Buffer.from('{"items":');
 
-export interface NodeQueryResult {
-  items: NodeRow[];
-  total: number;
-  continue?: string;
-  source: 'cache' | 'direct';
-  degraded: boolean;
-  clusters: Record<string, ClusterState>;
-  podCountSource: Record<string, PodCountSource>;
-  /** Why a cluster contributed no rows (it could not be read). */
-  errors?: Record<string, string>;
-}
+export type { NodeQueryResult };
 
 /** A query answer before rows are materialised: `hits` instead of `items` (see queryJson). */
 export type NodeQueryPage = Omit<NodeQueryResult, 'items'> & { hits: QueryHit[] };

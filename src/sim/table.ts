@@ -4,6 +4,7 @@
  */
 import type { ResourceDef } from './resources.js';
 import type { Condition, KObject, NodeObject, PodObject } from './types.js';
+import { humanAge } from '../kube/age.js';
 
 interface Column {
   name: string;
@@ -20,19 +21,6 @@ const col = (name: string, description: string, priority = 0, type = 'string', f
   description,
   priority,
 });
-
-/** kubectl's human duration: 45s, 12m, 5h, 3d, 2y. */
-export function humanAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 120) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h`;
-  const d = Math.floor(h / 24);
-  if (d < 365 * 2) return `${d}d`;
-  return `${Math.floor(d / 365)}y`;
-}
 
 function age(o: KObject, nowMs: number): string {
   const t = o.metadata.creationTimestamp ? Date.parse(o.metadata.creationTimestamp) : NaN;

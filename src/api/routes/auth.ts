@@ -4,23 +4,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors.js';
-import type { AuthUser } from '../../auth/identity.js';
+import type { MeUser } from '../../auth/user-types.js';
 import type { Security } from '../../auth/context.js';
 import type { Config } from '../../config/config.js';
 import { clearSessionCookie, setSessionCookie } from '../../auth/cookies.js';
 import { csrfTokenOf } from '../../auth/plugin.js';
 import { LoginRefused, type RequestMeta } from '../../auth/service.js';
 
-/** The user as /me and /auth/login show it. */
-export interface MeUser {
-  id: string;
-  username: string;
-  role: AuthUser['role'];
-  clusters: string[] | null;
-  canOverrideGuard: boolean;
-  canOverrideSystemLabels: boolean;
-  canDisableEviction?: boolean;
-}
+export type { MeUser };
 
 export function meUser(u: MeUser): MeUser {
   return {

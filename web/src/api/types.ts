@@ -24,6 +24,10 @@ import type {
 } from '../../../src/operations/job-types';
 import type { ClusterInfo, ClusterState } from '../../../src/clusters/types';
 import type { EventSummary } from '../../../src/cache/event-types';
+import type { NodeQueryResult } from '../../../src/cache/query-types';
+import type { Role } from '../../../src/auth/identity';
+import type { MeUser, UserView } from '../../../src/auth/user-types';
+import type { AuditEntry, AuditPage } from '../../../src/audit/types';
 import type {
   NodeChangePreview as TemplateNodePreview,
   TemplatePreview,
@@ -36,6 +40,7 @@ import type {
 
 export type {
   ClusterInfo,
+  Role,
   ClusterState,
   DrainOptions,
   EventSummary,
@@ -51,23 +56,8 @@ export type {
   TemplatePreview,
 };
 
-export type Role = 'viewer' | 'operator' | 'admin';
-
-export interface User {
-  id: string;
-  username: string;
-  role: Role;
-  /** null = all clusters. */
-  clusters: string[] | null;
-  canOverrideGuard: boolean;
-  canOverrideSystemLabels: boolean;
-  /** May drain with disableEviction (deletes bypassing PodDisruptionBudgets); absent from older servers. */
-  canDisableEviction?: boolean;
-  /** Provider accounts get their role from their groups at every sign-in. */
-  source?: 'local' | 'oidc' | 'ldap';
-  createdAt?: string;
-  lastLoginAt?: string;
-}
+/** /me answers the signed-in user; /users lists users with where each account comes from and when it changed. */
+export type User = MeUser & Partial<Omit<UserView, keyof MeUser>>;
 
 export interface MeAnswer {
   user: User;
@@ -105,17 +95,11 @@ export interface NodeDetail extends ServedNodeDetail {
   key?: string;
 }
 
-export interface NodeList {
+/** GET /nodes: the served rows gain the console's `key` once they enter its store. */
+export type NodeList = Omit<NodeQueryResult, 'items' | 'podCountSource'> & {
   items: NodeRow[];
-  total: number;
-  continue?: string;
-  source: 'cache' | 'direct';
-  degraded: boolean;
-  clusters: Record<string, ClusterState>;
-  /** Clusters that could not be read at all (never silently left out). */
-  errors?: Record<string, string>;
-  podCountSource?: Record<string, 'index' | 'list' | 'none'>;
-}
+  podCountSource?: NodeQueryResult['podCountSource'];
+};
 
 /** A pod on the node (direct API read, never cached). */
 export interface PodSummary {
@@ -182,27 +166,8 @@ export interface Template {
   updatedAt?: string;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  user: string | null;
-  ip?: string | null;
-  requestId?: string | null;
-  /** Dotted: `auth.login`, `node.cordon`, `job.cordon`, `user.create`… */
-  action: string;
-  cluster: string | null;
-  nodes: string[];
-  params: Record<string, unknown> | null;
-  outcome: 'success' | 'failure' | 'denied' | 'partial' | string;
-  status?: number | null;
-  message: string | null;
-  results: { cluster?: string; name: string; outcome: string; message?: string }[] | null;
-}
-
-export interface AuditPage {
-  items: AuditEntry[];
-  nextCursor?: string;
-}
+/** The audit log's entries and pages are the server's (src/audit/types.ts). */
+export type { AuditEntry, AuditPage };
 
 export interface GuardDetails {
   cluster?: string;

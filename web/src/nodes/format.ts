@@ -2,6 +2,7 @@
 // Quantities are read by the server's own parser (a module without imports), so a row sorted on the server and
 // a cell shown in the console never disagree about what "1500m" or "1e3" means.
 import { parseQuantity as parseServedQuantity } from '../../../src/cache/quantity';
+import { humanAge } from '../../../src/kube/age';
 
 /** A Kubernetes quantity as a number in base units (cores, bytes, count); NaN when absent or unreadable. */
 export function parseQuantity(q: string | undefined): number {
@@ -38,18 +39,8 @@ export function formatCount(q: string | undefined): string {
 
 /** kubectl-style age: 45s, 12m, 5h, 3d, 2y. */
 export function age(iso: string | undefined, now: number = Date.now()): string {
-  if (!iso) return '–';
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return '–';
-  const s = Math.max(0, Math.floor((now - t) / 1000));
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 120) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h`;
-  const d = Math.floor(h / 24);
-  if (d < 730) return `${d}d`;
-  return `${Math.floor(d / 365)}y`;
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(t) ? '–' : humanAge(now - t);
 }
 
 export function formatTime(iso: string | undefined | null): string {
