@@ -109,6 +109,8 @@ function clickSelect(name: string, shiftKey = false) {
 }
 
 beforeEach(() => {
+  // Each test starts a fresh session: no last query to come back to.
+  sessionStorage.clear();
   session.user = { username: 'op', role: 'operator', clusters: null } as unknown as User;
   resetPermissions();
   list.mockReset();
@@ -125,7 +127,8 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-describe('NodesView', () => {
+// The whole screen mounts in each test; a busy machine needs more than the default 30 s.
+describe('NodesView', { timeout: 90_000 }, () => {
   it("applies a link's cluster and status filters: asks for that cluster's nodes and shows the matching ones", async () => {
     await render();
     expect(list).toHaveBeenCalledWith(expect.objectContaining({ cluster: 'prod' }));
