@@ -4,56 +4,36 @@
  * the drawer's YAML view, and a job's own link.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  ADMIN_PASSWORD,
-  ApiClient,
-  ensureWebBuilt,
-  launchBrowser,
-  loginThroughUi,
-  newContext,
-  startServer,
-  until,
-  type RunningServer,
-} from './setup.js';
+import { describe, expect, it } from 'vitest';
+import { adminConsoleSuite, until } from './setup.js';
 
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-let api: ApiClient;
 let cluster: string;
 let names: string[];
 
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer({ nodes: 40, logName: 'e2e-console-details2.log' });
-  browser = await launchBrowser();
-  page = await (await newContext(browser, { width: 1440, height: 900 })).newPage();
-  await loginThroughUi(page, server.url, 'admin', ADMIN_PASSWORD);
-  api = await ApiClient.login(server.url, 'admin', ADMIN_PASSWORD);
-  const list = await api.ok<{ items: { cluster: string; name: string }[] }>('GET', '/nodes?limit=1000');
-  cluster = list.items[0]!.cluster;
-  names = list.items.filter((n) => n.cluster === cluster).map((n) => n.name);
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+const s = adminConsoleSuite('console-details2', {
+  nodes: 40,
+  churn: true,
+  viewport: { width: 1440, height: 900 },
+  async prepare({ admin }) {
+    const list = await admin.ok<{ items: { cluster: string; name: string }[] }>('GET', '/nodes?limit=1000');
+    cluster = list.items[0]!.cluster;
+    names = list.items.filter((n) => n.cluster === cluster).map((n) => n.name);
+  },
 });
 
 async function download(menu: string, item: string): Promise<string> {
-  await page.locator(`[data-testid="${menu}"]`).click();
+  await s.page.locator(`[data-testid="${menu}"]`).click();
   const [file] = await Promise.all([
-    page.waitForEvent('download'),
-    page.locator(`[data-testid="${item}"]`).click(),
+    s.page.waitForEvent('download'),
+    s.page.locator(`[data-testid="${item}"]`).click(),
   ]);
   return readFileSync((await file.path())!, 'utf8');
 }
 
 describe('everyday details, batch 2', () => {
   it('exports every node the filter matches as CSV and JSON, read from the API', async () => {
-    await page.goto(`${server.url}/#/nodes?cluster=${encodeURIComponent(cluster)}`);
-    await page.locator('[data-testid="node-row"]').first().waitFor();
+    await s.page.goto(`${s.server.url}/#/nodes?cluster=${encodeURIComponent(cluster)}`);
+    await s.page.locator('[data-testid="node-row"]').first().waitFor();
     const csv = await download('nodes-export', 'nodes-export-csv');
     const lines = csv
       .replace(/^\uFEFF/, '')
@@ -72,30 +52,30 @@ describe('everyday details, batch 2', () => {
 
   it('shows a batch cordon as a sentence; a shared audit link with a node prefix reproduces the query', async () => {
     const targets = names.slice(0, 3);
-    const job = await api.ok<{ job: { id: string } }>('POST', '/jobs', {
+    const job = await s.admin.ok<{ job: { id: string } }>('POST', '/jobs', {
       operation: 'cordon',
       targets: [{ cluster, nodes: targets }],
       params: { reason: 'kernel' },
     });
     await until('the job to finish', async () => {
-      const j = await api.ok<{ job: { status: string } }>('GET', `/jobs/${job.job.id}`);
+      const j = await s.admin.ok<{ job: { status: string } }>('GET', `/jobs/${job.job.id}`);
       return !['pending', 'running'].includes(j.job.status);
     });
     const prefix = targets[0]!.slice(0, -1);
-    await page.goto(`${server.url}/#/audit?user=admin&node=${encodeURIComponent(prefix + '*')}`);
+    await s.page.goto(`${s.server.url}/#/audit?user=admin&node=${encodeURIComponent(prefix + '*')}`);
     await until('the sentence', async () =>
-      (await page.locator('[data-testid="audit-row-sentence"]').allTextContents()).some(
+      (await s.page.locator('[data-testid="audit-row-sentence"]').allTextContents()).some(
         (s) => s.startsWith(`admin cordoned `) && s.includes(`in ${cluster}: kernel`),
       ),
     );
-    expect(await page.locator('input[data-testid="audit-node"]').inputValue()).toBe(prefix + '*');
+    expect(await s.page.locator('input[data-testid="audit-node"]').inputValue()).toBe(prefix + '*');
     // Every row names a node with that prefix.
-    for (const n of await page.locator('[data-testid="audit-row-node"]').allTextContents())
+    for (const n of await s.page.locator('[data-testid="audit-row-node"]').allTextContents())
       expect(n.split(', ').some((x) => x.startsWith(prefix))).toBe(true);
 
-    await page.locator('.el-table__expand-icon').first().click();
-    await page.locator('[data-testid="audit-details"]').first().waitFor();
-    expect(await page.locator('[data-testid="audit-details"] th').allTextContents()).toContain('Field');
+    await s.page.locator('.el-table__expand-icon').first().click();
+    await s.page.locator('[data-testid="audit-details"]').first().waitFor();
+    expect(await s.page.locator('[data-testid="audit-details"] th').allTextContents()).toContain('Field');
 
     // The export carries the same query.
     const csv = await download('audit-export', 'audit-export-csv');
@@ -108,37 +88,37 @@ describe('everyday details, batch 2', () => {
     for (const r of rows) expect(r.split(',')[1]).toBe('admin');
 
     // A pasted link while the page is open applies its query.
-    await page.evaluate(() => (location.hash = '#/audit?user=nobody-here'));
+    await s.page.evaluate(() => (location.hash = '#/audit?user=nobody-here'));
     await until(
       'the new query to apply',
-      async () => (await page.locator('input[data-testid="audit-user"]').inputValue()) === 'nobody-here',
+      async () => (await s.page.locator('input[data-testid="audit-user"]').inputValue()) === 'nobody-here',
     );
     await until(
       'no entries',
-      async () => (await page.locator('[data-testid="audit-row-sentence"]').count()) === 0,
+      async () => (await s.page.locator('[data-testid="audit-row-sentence"]').count()) === 0,
     );
   });
 
   it('shows the node as YAML in the drawer', async () => {
     const name = names[0]!;
-    await page.goto(`${server.url}/#/nodes?node=${encodeURIComponent(`${cluster}/${name}`)}`);
-    await page.locator('[data-testid="drawer-tabs"]').waitFor();
-    await page.locator('#tab-yaml').click();
-    const yaml = page.locator('[data-testid="node-yaml"]');
+    await s.page.goto(`${s.server.url}/#/nodes?node=${encodeURIComponent(`${cluster}/${name}`)}`);
+    await s.page.locator('[data-testid="drawer-tabs"]').waitFor();
+    await s.page.locator('#tab-yaml').click();
+    const yaml = s.page.locator('[data-testid="node-yaml"]');
     await yaml.waitFor();
     expect(await yaml.textContent()).toContain(`name: ${name}`);
   });
 
   it('opens a job from its own link', async () => {
-    const job = await api.ok<{ job: { id: string } }>('POST', '/jobs', {
+    const job = await s.admin.ok<{ job: { id: string } }>('POST', '/jobs', {
       operation: 'uncordon',
       targets: [{ cluster, nodes: names.slice(0, 3) }],
       params: {},
     });
-    await page.goto(`${server.url}/#/jobs/${job.job.id}`);
-    const link = page.locator('[data-testid="job-panel"] [data-testid="job-link"]');
+    await s.page.goto(`${s.server.url}/#/jobs/${job.job.id}`);
+    const link = s.page.locator('[data-testid="job-panel"] [data-testid="job-link"]');
     await link.waitFor();
     expect(await link.getAttribute('href')).toBe(`#/jobs/${job.job.id}`);
-    expect(await page.locator('[data-testid="job-operation"]').textContent()).toBe('Uncordon');
+    expect(await s.page.locator('[data-testid="job-operation"]').textContent()).toBe('Uncordon');
   });
 });

@@ -73,27 +73,32 @@ export interface AdminConsole {
 
 /**
  * Registers the hooks of a suite that drives the console as the admin: the real server with `nodes` simulated
- * nodes and random churn off (so only the suite's own changes happen), a browser, and the admin signed in over
- * the API and then through the form. `prepare` runs before the page opens, for what the suite arranges through
- * the API or the cluster first. A failed test leaves a screenshot `failed-<name>-<test>`; the server's log is
- * test-results/e2e-<name>.log.
+ * nodes, random churn off unless `churn` (so only the suite's own changes happen), a browser, and the admin
+ * signed in over the API and then through the form (a 1600×1300 page unless `viewport`). `prepare` runs before
+ * the page opens, for what the suite arranges through the API or the cluster first. A failed test leaves a
+ * screenshot `failed-<name>-<test>`; the server's log is test-results/e2e-<name>.log.
  */
 export function adminConsoleSuite(
   name: string,
-  o: { nodes: number; prepare?: (s: Pick<AdminConsole, 'server' | 'admin'>) => Promise<void> },
+  o: {
+    nodes: number;
+    churn?: boolean;
+    viewport?: { width: number; height: number };
+    prepare?: (s: Pick<AdminConsole, 'server' | 'admin'>) => Promise<void>;
+  },
 ): AdminConsole {
   const s = { pageErrors: [] as string[] } as AdminConsole;
   beforeAll(async () => {
     await ensureWebBuilt();
     s.server = await startServer({
       nodes: o.nodes,
-      env: { KNM_DEMO_CHURN: 'false' },
+      env: { KNM_DEMO_CHURN: String(o.churn ?? false) },
       logName: `e2e-${name}.log`,
     });
     s.browser = await launchBrowser();
     s.admin = await ApiClient.login(s.server.url, 'admin', ADMIN_PASSWORD);
     await o.prepare?.(s);
-    const context = await newContext(s.browser, { width: 1600, height: 1300 });
+    const context = await newContext(s.browser, o.viewport ?? { width: 1600, height: 1300 });
     s.page = await context.newPage();
     s.page.on('pageerror', (e) => s.pageErrors.push(e.message));
     await loginThroughUi(s.page, s.server.url, 'admin', ADMIN_PASSWORD);
