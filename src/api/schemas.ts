@@ -35,3 +35,6 @@ export const pageLimitOr = (max: number, fallback: number) => pageLimit(max).tra
 /** A paging token this server issued, handed back as it was. */
 export const continueToken = (max: number, message = 'is not a token this server issued') =>
   z.string().max(max, message).optional();
+
+/** A request that takes no body: nothing, or an empty object. */
+export const noBody = z.strictObject({}).nullish();

@@ -2,22 +2,10 @@
  * A job's parameters as the runner uses them: parsed per operation from a request, or again from the stored
  * row when another replica adopts the job (what was stored is what was validated, so it parses the same).
  */
-import {
-  asObject,
-  onlyKeys,
-  parseCordonParams,
-  parseDrainOptions,
-  parseEmptyParams,
-  parseLabelsIntent,
-  parseTaintsIntent,
-  type CordonParams,
-  type DrainOptions,
-  type LabelsIntent,
-  type TaintsIntent,
-} from './validation.js';
-import { badRequest } from '../errors.js';
+import type { CordonParams, DrainOptions, LabelsIntent, TaintsIntent } from './validation.js';
+import { parseWith } from './validation.js';
+import { JOB_PARAMS_SCHEMAS } from './job-schemas.js';
 import type { JobOperation } from './job-types.js';
-import { parseMaintenanceParams } from './maintenance/params.js';
 import type { MaintenanceParams } from './maintenance/types.js';
 
 export type ParsedParams =
@@ -30,26 +18,5 @@ export type ParsedParams =
   | { operation: 'maintenance'; params: MaintenanceParams };
 
 export function parseParams(operation: JobOperation, raw: unknown): ParsedParams {
-  const base = 'params';
-  switch (operation) {
-    case 'cordon':
-      return { operation, params: parseCordonParams(raw, base) };
-    case 'uncordon':
-      return { operation, params: parseEmptyParams(raw, base) };
-    case 'labels':
-      return { operation, params: parseLabelsIntent(raw, base) };
-    case 'taints':
-      return { operation, params: parseTaintsIntent(raw, base) };
-    case 'drain':
-      return { operation, params: parseDrainOptions(raw, base) };
-    case 'template': {
-      const o = asObject(raw, base);
-      onlyKeys(o, ['templateId'], base);
-      if (typeof o.templateId !== 'string' || !o.templateId)
-        throw badRequest('templateId is required', 'params.templateId');
-      return { operation, params: { templateId: o.templateId } };
-    }
-    case 'maintenance':
-      return { operation, params: parseMaintenanceParams(raw, base) };
-  }
+  return { operation, params: parseWith(JOB_PARAMS_SCHEMAS[operation], raw, 'params') } as ParsedParams;
 }

@@ -46,10 +46,10 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, base =
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const field = fieldOf(issue, base);
-  const message =
-    issue.code === 'invalid_type' && issue.path.length === 0 && !base
-      ? `body ${issue.message}`
-      : issue.message;
+  // "must be an object" says which object.
+  const message = issue.message.startsWith('must be ')
+    ? `${field || 'body'} ${issue.message}`
+    : issue.message;
   throw badRequest(message, field || undefined);
 }
 

@@ -7,7 +7,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { JOB_OPERATIONS, JOB_STATUSES } from '../../operations/index.js';
 import type { RoutePolicy } from '../policy.js';
-import { continueToken, idParams, pageLimit } from '../schemas.js';
+import { jobRequestSchema } from '../../operations/job-schemas.js';
+import { continueToken, idParams, noBody, pageLimit } from '../schemas.js';
+import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
 import { actorOf, type OperationRouteOptions } from './operations.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
@@ -25,7 +27,12 @@ export async function jobRoutes(
   { operations }: OperationRouteOptions,
 ): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>();
-  app.post('/api/v1/jobs', { config: { policy: OPERATOR, audit: false } }, async (req, reply) => {
+  // The job runner parses the body again with the same rules and records a refusal in the audit log, so a
+  // body failing its schema is handed on as it came (checkedOnly, refusalAudited).
+  const submitSchema = { body: checkedOnly(jobRequestSchema) };
+  const submit = { config: { policy: OPERATOR, audit: false }, schema: submitSchema, ...refusalAudited };
+  app.post('/api/v1/jobs', submit, async (req, reply) => {
+    paramsChecked(req);
     const job = await operations.jobs.submit(actorOf(req), req.body, {
       ip: req.ip,
       requestId: String(req.id),
@@ -46,7 +53,7 @@ export async function jobRoutes(
 
   app.post(
     '/api/v1/jobs/:id/cancel',
-    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams } },
+    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams, body: noBody } },
     async (req, reply) => {
       const job = await operations.jobs.cancel(actorOf(req), req.params.id, {
         ip: req.ip,

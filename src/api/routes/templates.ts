@@ -5,23 +5,34 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { idParams } from '../schemas.js';
 import { forbidden } from '../../errors.js';
 import {
-  asObject,
   checkSystemLabels,
   checkTemplateScope,
   checkTemplateTarget,
-  onlyKeys,
-  parseTargets,
-  parseTemplateInput,
   previewTemplate,
 } from '../../operations/index.js';
+import { jobRequestSchema, jobTargetsSchema } from '../../operations/job-schemas.js';
+import { templateInputSchema } from '../../operations/template-input.js';
+import { strictShape } from '../../operations/validation.js';
+import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
 import type { RoutePolicy } from '../policy.js';
 import { actorOf, type OperationRouteOptions } from './operations.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const OPERATOR: RoutePolicy = { role: 'operator' };
+
+const previewBody = strictShape({ targets: jobTargetsSchema });
+/** Applying is a job of operation `template`: the job request's targets, concurrency and override. */
+const applyBody = checkedOnly(
+  z.strictObject({
+    targets: jobTargetsSchema,
+    concurrency: jobRequestSchema.in.shape.concurrency,
+    override: jobRequestSchema.in.shape.override,
+  }),
+);
 
 export async function templateRoutes(
   instance: FastifyInstance,
@@ -43,9 +54,9 @@ export async function templateRoutes(
 
   app.post(
     '/api/v1/templates',
-    { config: { policy: OPERATOR, auditAction: 'template.create' } },
+    { config: { policy: OPERATOR, auditAction: 'template.create' }, schema: { body: templateInputSchema } },
     async (req, reply) => {
-      const input = parseTemplateInput(req.body);
+      const input = req.body;
       const actor = actorOf(req);
       checkTemplateScope(actor, input.clusters ?? null, 'cannot create this template');
       if (input.labels) checkSystemLabels(actor, input.labels, input.labels.allowSystem ?? false);
@@ -58,9 +69,12 @@ export async function templateRoutes(
   // act on all of them may (before and after the edit).
   app.put(
     '/api/v1/templates/:id',
-    { config: { policy: OPERATOR, auditAction: 'template.update' }, schema: { params: idParams } },
+    {
+      config: { policy: OPERATOR, auditAction: 'template.update' },
+      schema: { params: idParams, body: templateInputSchema },
+    },
     async (req) => {
-      const input = parseTemplateInput(req.body);
+      const input = req.body;
       const actor = actorOf(req);
       const { templates } = operations;
       const current = await templates.getFor(actor, req.params.id);
@@ -87,13 +101,11 @@ export async function templateRoutes(
   // What applying would change on each node, read fresh; changes nothing (so no audit entry).
   app.post(
     '/api/v1/templates/:id/preview',
-    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams } },
+    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams, body: previewBody } },
     async (req) => {
       const actor = actorOf(req);
       const { ops, templates } = operations;
-      const body = asObject(req.body, '');
-      onlyKeys(body, ['targets'], '');
-      const targets = parseTargets(body.targets);
+      const { targets } = req.body;
       const template = await templates.getFor(actor, req.params.id);
       for (const [i, t] of targets.entries()) {
         if (actor.clusters !== null && !actor.clusters.includes(t.cluster))
@@ -107,10 +119,15 @@ export async function templateRoutes(
 
   app.post(
     '/api/v1/templates/:id/apply',
-    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams } },
+    {
+      config: { policy: OPERATOR, audit: false },
+      schema: { params: idParams, body: applyBody },
+      ...refusalAudited,
+    },
     async (req, reply) => {
-      // The body is {targets, concurrency?, override?}; the job runner validates it (and audits refusals).
-      const b = req.body;
+      // The job runner validates the body again (and audits a refusal), so it is handed on as it came.
+      paramsChecked(req);
+      const b: unknown = req.body;
       const extra =
         b !== null && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
       const job = await operations.jobs.submit(
