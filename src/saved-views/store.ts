@@ -54,6 +54,13 @@ export class SavedViewStore {
     };
     try {
       await inTransaction(this.db, async (trx) => {
+        // A no-op write to the user's row locks it (a row lock on PostgreSQL, the write lock on SQLite), so two
+        // saves at once by the same user are counted one after the other and cannot both pass the bound.
+        await trx
+          .updateTable('users')
+          .set((eb) => ({ id: eb.ref('id') }))
+          .where('id', '=', userId)
+          .execute();
         const { n } = await trx
           .selectFrom('saved_views')
           .select((eb) => eb.fn.countAll<number>().as('n'))

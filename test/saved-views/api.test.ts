@@ -104,7 +104,7 @@ describe.each(dialects)('saved views API on $name', (dialect) => {
         },
         'query',
       ],
-      [{ name: 'q', query: {}, columns: ['name', '<script>'] }, 'columns.1'],
+      [{ name: 'q', query: {}, columns: ['name', '<script>'] }, 'columns[1]'],
       [
         {
           name: 'q',

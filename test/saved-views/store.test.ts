@@ -98,6 +98,18 @@ describe.each(dialects)('saved view store on $name', (dialect) => {
     expect(await views.list(alice)).toHaveLength(SAVED_VIEW_LIMITS.viewsPerUser);
   });
 
+  it('saves racing for the last free place: exactly one is kept', async () => {
+    for (let i = 0; i < SAVED_VIEW_LIMITS.viewsPerUser - 1; i++)
+      await views.create(alice, { name: `v${i}`, query: {} });
+    const racing = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => views.create(alice, { name: `racer ${i}`, query: {} })),
+    );
+    expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of racing.filter((x) => x.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ status: 400 });
+    expect(await views.list(alice)).toHaveLength(SAVED_VIEW_LIMITS.viewsPerUser);
+  });
+
   it('removing a user removes their views', async () => {
     await views.create(alice, { name: 'mine', query: { role: 'worker' } });
     const res = await t.app.inject({
