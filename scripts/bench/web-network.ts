@@ -2,10 +2,11 @@
  * The console over a slow link: a 5,000-node node screen loaded in Chromium with the network throttled by the
  * DevTools protocol (Network.emulateNetworkConditions, which covers HTTP and WebSocket traffic), same build,
  * same machine, one run, in three settings:
- *   - compression off (KNM_COMPRESSION=false), socket frames parsed on the page;
- *   - "before": compression on, socket frames parsed on the page (`?parse=inline`, how the console worked
- *     until large frames moved to a worker);
- *   - "after": compression on, large frames parsed in the worker and a snapshot's rows taken in by slices.
+ *   - compression off (KNM_COMPRESSION=false), the WebSocket on the page;
+ *   - "before": compression on, the WebSocket on the page (`?socket=page`, how the console worked until the
+ *     socket moved to a worker);
+ *   - "after": compression on, the WebSocket in a worker that parses frames and hands a snapshot's rows to the
+ *     page in slices (web/src/live/workerSocket.ts).
  * Reports per setting:
  *   - bytes on the wire for the whole load (HTTP and WebSocket, counted by a TCP relay between browser and server,
  *     so compressed frames count as sent);
@@ -167,13 +168,13 @@ async function main() {
   const servers = [
     {
       env: { KNM_COMPRESSION: 'false', KNM_DEMO_CHURN: 'false' },
-      settings: [['compression off, frames parsed on the page', 'parse=inline']],
+      settings: [['compression off, socket on the page', 'socket=page']],
     },
     {
       env: { KNM_DEMO_CHURN: 'false' },
       settings: [
-        ['before: compression on, frames parsed on the page', 'parse=inline'],
-        ['after: compression on, large frames parsed in a worker', ''],
+        ['before: compression on, socket on the page', 'socket=page'],
+        ['after: compression on, socket and parsing in a worker', ''],
       ],
     },
   ] as const;

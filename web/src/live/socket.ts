@@ -1,10 +1,13 @@
 /**
  * The realtime connection (`/api/v1/ws`): one socket for the whole app, subscriptions re-sent after every
  * reconnect (with `since` versions so the server can resume instead of re-sending snapshots), exponential
- * back-off with jitter, and a keep-alive that notices a silently dead connection.
+ * back-off with jitter, and a keep-alive that notices a silently dead connection. In the browser the WebSocket
+ * itself lives in a worker (workerSocket.ts), so large snapshots are read off the page's thread.
  */
 import { ref, type Ref } from 'vue';
 import type { ServerMessage } from '../api/types';
+import { perf } from '../perf';
+import { WorkerSocket, type WorkerLike } from './workerSocket';
 
 export type SocketStatus = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -142,10 +145,15 @@ export class LiveSocket {
       if (this.ws !== ws) return;
       this.armSilence();
       let msg: ServerMessage;
-      try {
-        msg = JSON.parse(String(ev.data)) as ServerMessage;
-      } catch {
-        return;
+      if (typeof ev.data !== 'string') {
+        // Parsed already (a socket held by a worker).
+        msg = ev.data as ServerMessage;
+      } else {
+        try {
+          msg = JSON.parse(ev.data) as ServerMessage;
+        } catch {
+          return;
+        }
       }
       if (msg.type === 'hello') this.attempt = 0;
       for (const fn of this.listeners) fn(msg);
@@ -198,12 +206,31 @@ export function browserSocketUrl(): string {
 }
 
 let shared: LiveSocket | null = null;
+/** Set once a socket worker failed to start: from then on the socket lives on the page. */
+let noWorker =
+  typeof Worker === 'undefined' ||
+  // `?perf=1&socket=page` measures the console as it was before the socket moved to a worker.
+  (perf !== null && new URLSearchParams(location.search).get('socket') === 'page');
+
+function createSocket(url: string): SocketLike {
+  if (noWorker) return new WebSocket(url) as unknown as SocketLike;
+  try {
+    const worker = new Worker(new URL('./socketWorker.ts', import.meta.url), {
+      type: 'module',
+      name: 'knm-live-socket',
+    }) as unknown as WorkerLike;
+    return new WorkerSocket(url, worker, () => (noWorker = true));
+  } catch {
+    noWorker = true;
+    return new WebSocket(url) as unknown as SocketLike;
+  }
+}
 
 /** The app-wide socket; created on first use, started after login. */
 export function liveSocket(): LiveSocket {
   if (!shared) {
     shared = new LiveSocket(browserSocketUrl(), {
-      create: (url) => new WebSocket(url) as unknown as SocketLike,
+      create: createSocket,
       setTimeout: (fn, ms) => window.setTimeout(fn, ms),
       clearTimeout: (h) => window.clearTimeout(h as number),
       random: Math.random,
