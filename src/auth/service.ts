@@ -80,12 +80,12 @@ export class LoginRefused extends ApiError {
  */
 const MAX_WAITING_PER_ACCOUNT = 16;
 
-const loginSchema = z.object({
+export const loginSchema = z.object({
   username: z.string().max(200),
   password: z.string().max(4096),
 });
 
-const passwordChangeSchema = z
+export const passwordChangeSchema = z
   .object({ currentPassword: z.string().max(4096), newPassword: z.string().max(4096) })
   .strict();
 

@@ -32,7 +32,7 @@ export interface TokenView {
   lastUsedAt: string | null;
 }
 
-const newTokenSchema = z
+export const newTokenSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
     role: z.enum(ROLES).optional(),

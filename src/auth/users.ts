@@ -34,7 +34,7 @@ export const clustersSchema = z
   .nullable()
   .transform((v) => (v === null ? null : [...new Set(v)].sort()));
 
-const newUserSchema = z
+export const newUserSchema = z
   .object({
     username: usernameSchema,
     password: z.string(),
@@ -46,7 +46,7 @@ const newUserSchema = z
   })
   .strict();
 
-const userPatchSchema = z
+export const userPatchSchema = z
   .object({
     /** Accepted only unchanged (forms send the whole user); usernames are permanent, the audit log keys on them. */
     username: usernameSchema.optional(),

@@ -34,14 +34,14 @@ const fields = {
   secret: z.string().min(8, 'must be at least 8 characters').max(512).nullable(),
   enabled: z.boolean(),
 };
-const createSchema = z.strictObject({
+export const webhookCreateSchema = z.strictObject({
   ...fields,
   clusters: fields.clusters.optional(),
   debounceSeconds: fields.debounceSeconds.optional(),
   secret: fields.secret.optional(),
   enabled: fields.enabled.optional(),
 });
-const updateSchema = z.strictObject(fields).partial();
+export const webhookUpdateSchema = z.strictObject(fields).partial();
 
 export interface Who {
   username: string;
@@ -66,7 +66,7 @@ export class WebhookAdmin {
 
   async create(body: unknown, who: Who): Promise<WebhookEndpoint> {
     return this.audited('webhook.create', who, body, async () => {
-      const b = parse(createSchema, body);
+      const b = parse(webhookCreateSchema, body);
       const url = parseWebhookUrl(b.url);
       const input: EndpointInput = {
         name: b.name,
@@ -91,7 +91,7 @@ export class WebhookAdmin {
       who,
       body,
       async () => {
-        const b = parse(updateSchema, body);
+        const b = parse(webhookUpdateSchema, body);
         const url = b.url === undefined ? undefined : parseWebhookUrl(b.url);
         const w = await this.store.update(id, {
           name: b.name,

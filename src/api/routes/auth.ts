@@ -9,7 +9,9 @@ import type { Security } from '../../auth/context.js';
 import type { Config } from '../../config/config.js';
 import { clearSessionCookie, setSessionCookie } from '../../auth/cookies.js';
 import { csrfTokenOf } from '../../auth/plugin.js';
-import { LoginRefused, type RequestMeta } from '../../auth/service.js';
+import { LoginRefused, loginSchema, passwordChangeSchema, type RequestMeta } from '../../auth/service.js';
+import { noBody } from '../schemas.js';
+import { checkedOnly } from '../validation.js';
 
 export type { MeUser };
 
@@ -46,7 +48,8 @@ export async function authRoutes(
 
   app.post(
     '/api/v1/auth/login',
-    { config: { policy: { public: true }, audit: false } },
+    // The service parses the body itself (trimming and lower-casing the name); the schema checks its shape.
+    { config: { policy: { public: true }, audit: false }, schema: { body: checkedOnly(loginSchema) } },
     async (req, reply) => {
       // Break-glass: turning KNM_LOCAL_LOGIN back on (and restarting) reopens local sign-in.
       if (!config.localLogin) {
@@ -70,7 +73,7 @@ export async function authRoutes(
 
   app.post(
     '/api/v1/auth/logout',
-    { config: { policy: { role: 'viewer' }, audit: false } },
+    { config: { policy: { role: 'viewer' }, audit: false }, schema: { body: noBody } },
     async (req, reply) => {
       await auth.logout(req.user!, requestMeta(req));
       clearSessionCookie(reply, secureCookie(req, config));
@@ -86,7 +89,10 @@ export async function authRoutes(
 
   app.post(
     '/api/v1/me/password',
-    { config: { policy: { role: 'viewer' }, audit: false } },
+    {
+      config: { policy: { role: 'viewer' }, audit: false },
+      schema: { body: checkedOnly(passwordChangeSchema) },
+    },
     async (req, reply) => {
       await auth.changeOwnPassword(req.user!, req.body, requestMeta(req));
       return reply.code(204).send();

@@ -18,11 +18,26 @@ import { LoginRefused } from '../../auth/service.js';
 import { parse } from '../../auth/validate.js';
 import { authLogins } from '../../metrics/registry.js';
 import { ApiError, notFound } from '../../errors.js';
+import { noBody } from '../schemas.js';
+import { checkedOnly } from '../validation.js';
 import { meUser, requestMeta, secureCookie } from './auth.js';
 
 /** Holds the `state` between the redirect to the provider and its callback; only the callback path sees it. */
 const STATE_COOKIE = 'knm_oidc';
 const STATE_COOKIE_PATH = '/api/v1/auth/oidc';
+
+/**
+ * What an identity provider sends back (RFC 6749 4.1.2, OpenID Connect's `iss`); a provider may add more, so
+ * other parameters pass. The handler reads them from the URL as the client library wants them.
+ */
+const providerParam = z.string().max(4096).optional();
+const callbackQuery = z.looseObject({
+  code: providerParam,
+  state: providerParam,
+  iss: providerParam,
+  error: providerParam,
+  error_description: providerParam,
+});
 
 const ldapLoginSchema = z.object({
   username: z.string().trim().toLowerCase().min(1).max(200),
@@ -106,46 +121,55 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRouteOption
     return reply.code(302).header('cache-control', 'no-store').redirect(started.url);
   });
 
-  app.get('/api/v1/auth/oidc/callback', { config: { policy: { public: true } } }, async (req, reply) => {
-    if (!oidc) throw notFound('OpenID Connect sign-in is not configured');
-    const secure = secureCookie(req, config);
-    const query = new URLSearchParams(req.url.split('?')[1] ?? '');
-    const browserState = readCookie(req.headers.cookie, STATE_COOKIE);
-    const cookies = [stateCookie('', 0, secure)];
-    const m = requestMeta(req);
-    try {
-      const identity = await oidc.finish(query, browserState);
-      const { session } = await signInExternal(auth, db, oidc.settings.mapping, identity, m);
-      setSessionCookie(reply, session.sessionId, session.maxAgeSeconds, secure);
-      cookies.push(String(reply.getHeader('set-cookie')));
-      reply.header('set-cookie', cookies);
-      return continuePage(reply, '/');
-    } catch (e) {
-      let code = 'SignInFailed';
-      if (e instanceof SignInRefused) code = e.code;
-      else if (e instanceof OidcFailure) {
-        authLogins.inc({ result: 'failure' });
-        req.log.warn({ err: e.reason, kind: e.kind }, 'OpenID Connect sign-in refused');
-        await auth.record({
-          user: null,
-          ip: m.ip,
-          requestId: m.requestId,
-          action: 'auth.login',
-          outcome: 'failure',
-          status: 401,
-          message: e.reason,
-          params: { source: 'oidc' },
-        });
-        if (e.kind === 'provider' && !query.get('error')) code = 'ProviderUnavailable';
-      } else throw e;
-      reply.header('set-cookie', cookies);
-      return continuePage(reply, `/#/?signInError=${code}`);
-    }
-  });
+  app.get(
+    '/api/v1/auth/oidc/callback',
+    { config: { policy: { public: true } }, schema: { querystring: callbackQuery } },
+    async (req, reply) => {
+      if (!oidc) throw notFound('OpenID Connect sign-in is not configured');
+      const secure = secureCookie(req, config);
+      const query = new URLSearchParams(req.url.split('?')[1] ?? '');
+      const browserState = readCookie(req.headers.cookie, STATE_COOKIE);
+      const cookies = [stateCookie('', 0, secure)];
+      const m = requestMeta(req);
+      try {
+        const identity = await oidc.finish(query, browserState);
+        const { session } = await signInExternal(auth, db, oidc.settings.mapping, identity, m);
+        setSessionCookie(reply, session.sessionId, session.maxAgeSeconds, secure);
+        cookies.push(String(reply.getHeader('set-cookie')));
+        reply.header('set-cookie', cookies);
+        return continuePage(reply, '/');
+      } catch (e) {
+        let code = 'SignInFailed';
+        if (e instanceof SignInRefused) code = e.code;
+        else if (e instanceof OidcFailure) {
+          authLogins.inc({ result: 'failure' });
+          req.log.warn({ err: e.reason, kind: e.kind }, 'OpenID Connect sign-in refused');
+          await auth.record({
+            user: null,
+            ip: m.ip,
+            requestId: m.requestId,
+            action: 'auth.login',
+            outcome: 'failure',
+            status: 401,
+            message: e.reason,
+            params: { source: 'oidc' },
+          });
+          if (e.kind === 'provider' && !query.get('error')) code = 'ProviderUnavailable';
+        } else throw e;
+        reply.header('set-cookie', cookies);
+        return continuePage(reply, `/#/?signInError=${code}`);
+      }
+    },
+  );
 
   app.post(
     '/api/v1/auth/ldap/login',
-    { config: { policy: { public: true }, audit: false } },
+    // A body failing its schema reaches the handler, so "not configured" (404) is still answered first.
+    {
+      config: { policy: { public: true }, audit: false },
+      schema: { body: checkedOnly(ldapLoginSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (!ldap) throw notFound('LDAP sign-in is not configured');
       const { username, password } = parse(ldapLoginSchema, req.body);
@@ -208,7 +232,7 @@ export async function signInRoutes(app: FastifyInstance, opts: SignInRouteOption
 
   app.post(
     '/api/v1/auth/end-session',
-    { config: { policy: { role: 'viewer' }, audit: false } },
+    { config: { policy: { role: 'viewer' }, audit: false }, schema: { body: noBody } },
     async (req, reply) => {
       const user = req.user!;
       const row = await auth.users.getRow(user.id);

@@ -8,6 +8,15 @@ import { idParams } from '../schemas.js';
 import { forbidden } from '../../errors.js';
 import type { Security } from '../../auth/context.js';
 import { requestMeta } from './auth.js';
+import { newTokenSchema } from '../../auth/tokens.js';
+import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
+
+// The service parses the body again and records a refusal in the audit log: a body failing its schema is handed on.
+const create = {
+  config: { policy: { role: 'viewer' as const }, audit: false },
+  schema: { body: checkedOnly(newTokenSchema) },
+  ...refusalAudited,
+};
 
 export async function tokenRoutes(
   instance: FastifyInstance,
@@ -21,7 +30,8 @@ export async function tokenRoutes(
     return { items: await auth.tokens.list(user.role === 'admin' ? null : user.id) };
   });
 
-  app.post('/api/v1/tokens', { config: { policy: { role: 'viewer' }, audit: false } }, async (req, reply) => {
+  app.post('/api/v1/tokens', create, async (req, reply) => {
+    paramsChecked(req);
     const user = req.user!;
     if (user.via !== 'session') {
       // Otherwise a short-lived token could mint a never-expiring one.

@@ -6,10 +6,23 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idParams } from '../schemas.js';
 import type { Security } from '../../auth/context.js';
+import { newUserSchema, userPatchSchema } from '../../auth/users.js';
+import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
 import { requestMeta } from './auth.js';
 
 const admin = { policy: { role: 'admin' as const } };
 const adminSelfAudited = { policy: { role: 'admin' as const }, audit: false };
+// The service parses a body again and records a refusal in the audit log: a body failing its schema is handed on.
+const createUser = {
+  config: adminSelfAudited,
+  schema: { body: checkedOnly(newUserSchema) },
+  ...refusalAudited,
+};
+const updateUser = {
+  config: adminSelfAudited,
+  schema: { params: idParams, body: checkedOnly(userPatchSchema) },
+  ...refusalAudited,
+};
 
 export async function userRoutes(
   instance: FastifyInstance,
@@ -24,14 +37,16 @@ export async function userRoutes(
     user: await auth.users.get(req.params.id),
   }));
 
-  app.post('/api/v1/users', { config: adminSelfAudited }, async (req, reply) => {
+  app.post('/api/v1/users', createUser, async (req, reply) => {
+    paramsChecked(req);
     const user = await auth.createUser(req.body, requestMeta(req));
     return reply.code(201).send({ user });
   });
 
-  app.patch('/api/v1/users/:id', { config: adminSelfAudited, schema: { params: idParams } }, async (req) => ({
-    user: await auth.updateUser(req.params.id, req.body, requestMeta(req)),
-  }));
+  app.patch('/api/v1/users/:id', updateUser, async (req) => {
+    paramsChecked(req);
+    return { user: await auth.updateUser(req.params.id, req.body, requestMeta(req)) };
+  });
 
   app.delete(
     '/api/v1/users/:id',
