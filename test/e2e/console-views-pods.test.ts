@@ -3,6 +3,8 @@
  * reload and, picked, brings back its filters, sort and columns; the drawer's pods can be filtered, narrowed to
  * their owner, and say what a drain would do with each of them (from the server's own drain preview).
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { adminConsoleSuite, until } from './setup.js';
@@ -11,6 +13,28 @@ const s = adminConsoleSuite('console-views-pods', { nodes: 30 });
 
 const field = (page: Page, id: string) =>
   page.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Serious and critical axe-core violations inside one part of the page. */
+async function axeOn(page: Page, selector: string): Promise<string[]> {
+  // Evaluated rather than added as a script tag: the console's CSP rightly refuses inline scripts.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
+  return page.evaluate(async (sel) => {
+    const w = window as unknown as {
+      axe: {
+        run(
+          ctx: unknown,
+          o: unknown,
+        ): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+      };
+    };
+    const r = await w.axe.run(sel, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
+}
+
 const query = (page: Page) => new URLSearchParams(page.url().split('?')[1] ?? '');
 
 describe('saved views and pods on a node', () => {
@@ -33,6 +57,7 @@ describe('saved views and pods on a node', () => {
       ),
     );
     expect(await page.locator('[data-testid="saved-views"]').textContent()).toContain('workers by name');
+    expect(await axeOn(page, '[data-testid="saved-views-panel"]'), 'axe on the saved views').toEqual([]);
     const stored = await s.admin.ok<{
       items: { name: string; query: Record<string, string>; columns: string[] }[];
     }>('GET', '/views');
@@ -81,6 +106,7 @@ describe('saved views and pods on a node', () => {
     await panel.waitFor();
     const drain = panel.locator('[data-testid="pod-drain"]');
     await until('the drain preview to be shown', async () => (await drain.count()) > 0);
+    expect(await axeOn(page, '[data-testid="node-pods-panel"]'), 'axe on the pods panel').toEqual([]);
 
     const owners = await panel.locator('[data-testid="pod-owner"]').allTextContents();
     expect(owners.some((o) => o.startsWith('DaemonSet/'))).toBe(true);
