@@ -4,9 +4,15 @@
  * service's (src/operations/maintenance).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest } from '../../errors.js';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { jobTargetsSchema } from '../../operations/job-schemas.js';
+import { maintenanceParamsShape } from '../../operations/maintenance/params.js';
 import type { MaintenanceService } from '../../operations/maintenance/service.js';
+import { flag, strictShape } from '../../operations/validation.js';
 import type { RoutePolicy } from '../policy.js';
+import { continueToken, idParams, noBody, pageLimit } from '../schemas.js';
+import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
 import { actorOf } from './operations.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
@@ -17,63 +23,75 @@ export interface MaintenanceRouteOptions {
   maintenance: MaintenanceService;
 }
 
-type IdParams = { Params: { id: string } };
+/**
+ * A plan: its targets, `dryRun` (preview only) and its parameters side by side. The service parses the body
+ * again and records a refusal, so a body failing the schema is handed on as it came.
+ */
+const createBody = checkedOnly(
+  strictShape({ targets: jobTargetsSchema, dryRun: flag('dryRun'), ...maintenanceParamsShape }),
+);
+const listQuery = z.object({ limit: pageLimit(500), continue: continueToken(500) });
+const control = { config: OPERATOR, schema: { params: idParams, body: noBody } };
+const nodeDoneParams = z.object({
+  id: idParams.shape.id,
+  cluster: z.string().max(253),
+  name: z.string().max(253),
+});
 
 const requestOf = (req: FastifyRequest) => ({ ip: req.ip, requestId: String(req.id) });
 
 export async function maintenanceRoutes(
-  app: FastifyInstance,
+  instance: FastifyInstance,
   { maintenance }: MaintenanceRouteOptions,
 ): Promise<void> {
-  app.post('/api/v1/maintenance', { config: OPERATOR }, async (req, reply) => {
+  const app = instance.withTypeProvider<ZodTypeProvider>();
+  const create = { config: OPERATOR, schema: { body: createBody }, ...refusalAudited };
+  app.post('/api/v1/maintenance', create, async (req, reply) => {
+    paramsChecked(req);
     const r = await maintenance.create(actorOf(req), req.body, requestOf(req));
     if ('preview' in r) return r.preview;
     return reply.code(202).send({ maintenance: r.job });
   });
 
-  app.get<{ Querystring: { limit?: string; continue?: string } }>(
+  app.get(
     '/api/v1/maintenance',
-    { config: { policy: VIEWER } },
+    { config: { policy: VIEWER }, schema: { querystring: listQuery } },
     async (req) => {
-      let limit: number | undefined;
-      if (req.query.limit !== undefined) {
-        limit = Number(req.query.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500)
-          throw badRequest('limit must be a whole number from 1 to 500', 'limit');
-      }
-      const cont = req.query.continue;
-      if (cont !== undefined && cont.length > 500)
-        throw badRequest('continue is not a token this server issued', 'continue');
+      const { limit, continue: cont } = req.query;
       const page = await maintenance.list(actorOf(req), { limit, cursor: cont });
       return { items: page.items, ...(page.nextCursor ? { continue: page.nextCursor } : {}) };
     },
   );
 
-  app.get<IdParams>('/api/v1/maintenance/:id', { config: { policy: VIEWER } }, async (req) => ({
-    maintenance: await maintenance.get(actorOf(req), req.params.id),
-  }));
+  app.get(
+    '/api/v1/maintenance/:id',
+    { config: { policy: VIEWER }, schema: { params: idParams } },
+    async (req) => ({
+      maintenance: await maintenance.get(actorOf(req), req.params.id),
+    }),
+  );
 
-  app.post<IdParams>('/api/v1/maintenance/:id/pause', { config: OPERATOR }, async (req, reply) =>
+  app.post('/api/v1/maintenance/:id/pause', control, async (req, reply) =>
     reply
       .code(202)
       .send({ maintenance: await maintenance.pause(actorOf(req), req.params.id, requestOf(req)) }),
   );
 
-  app.post<IdParams>('/api/v1/maintenance/:id/resume', { config: OPERATOR }, async (req, reply) =>
+  app.post('/api/v1/maintenance/:id/resume', control, async (req, reply) =>
     reply
       .code(202)
       .send({ maintenance: await maintenance.resume(actorOf(req), req.params.id, requestOf(req)) }),
   );
 
-  app.post<IdParams>('/api/v1/maintenance/:id/abort', { config: OPERATOR }, async (req, reply) =>
+  app.post('/api/v1/maintenance/:id/abort', control, async (req, reply) =>
     reply
       .code(202)
       .send({ maintenance: await maintenance.abort(actorOf(req), req.params.id, requestOf(req)) }),
   );
 
-  app.post<{ Params: { id: string; cluster: string; name: string } }>(
+  app.post(
     '/api/v1/maintenance/:id/nodes/:cluster/:name/done',
-    { config: OPERATOR },
+    { config: OPERATOR, schema: { params: nodeDoneParams, body: noBody } },
     async (req, reply) => {
       const { id, cluster, name } = req.params;
       const job = await maintenance.markDone(actorOf(req), id, cluster, name, requestOf(req));

@@ -6,17 +6,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { canSeeCluster } from '../../auth/identity.js';
-import { parse } from '../../auth/validate.js';
 import type { NodeRow } from '../../cache/types.js';
 import { badRequest, notFound } from '../../errors.js';
 import { DAY_MS, fleetHealth, type NodeHealthService } from '../../health/index.js';
 import { toInterval } from '../../health/history.js';
 import type { FleetHealth, NodeTimeline } from '../../health/types.js';
 import type { RoutePolicy } from '../policy.js';
+import { nodeParams } from '../schemas.js';
+import { reportedUnder } from '../validation.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
-const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** Label key: optional DNS-subdomain prefix and a name (what Kubernetes accepts). */
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** The history kept is bounded by retention; a query reaches back at most this far. */
@@ -60,15 +60,14 @@ export async function nodeHealthRoutes(
   const known = () => new Set(clusters.list().map((r) => r.name));
   const visible = (req: FastifyRequest, name: string) => !req.user || canSeeCluster(req.user, name);
 
-  app.get<{ Params: { cluster: string; name: string } }>(
+  const timeline = { params: nodeParams, querystring: reportedUnder('query', timelineQuery) };
+  app.get<{ Params: { cluster: string; name: string }; Querystring: z.output<typeof timelineQuery> }>(
     '/api/v1/clusters/:cluster/nodes/:name/health',
-    { config: { policy: VIEWER_OF_CLUSTER } },
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: timeline },
     async (req): Promise<NodeTimeline> => {
       const { cluster, name } = req.params;
       if (!visible(req, cluster) || !known().has(cluster)) throw notFound(`cluster "${cluster}" not found`);
-      if (name.length > 253 || !NODE_NAME.test(name))
-        throw badRequest(`"${name}" is not a valid node name`, 'name');
-      const { days } = parse(timelineQuery, req.query, 'query');
+      const { days } = req.query;
       const now = health.now();
       const fromMs = now - days * DAY_MS;
       const { rows, truncated } = await health.history.timeline(cluster, name, fromMs);
@@ -83,26 +82,31 @@ export async function nodeHealthRoutes(
     },
   );
 
-  app.get('/api/v1/health/fleet', { config: { policy: VIEWER } }, async (req): Promise<FleetHealth> => {
-    const q = parse(fleetQuery, req.query, 'query');
-    const now = health.now();
-    const toMs = q.to ?? now;
-    const fromMs = q.from ?? toMs - 7 * DAY_MS;
-    if (fromMs >= toMs) throw badRequest('query.from must be before query.to', 'query.from');
-    if (toMs - fromMs > MAX_PERIOD_DAYS * DAY_MS)
-      throw badRequest(`the period may span at most ${MAX_PERIOD_DAYS} days`, 'query.from');
-    const all = [...known()].filter((c) => visible(req, c));
-    let chosen = all;
-    if (q.cluster !== undefined) {
-      chosen = q.cluster
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      for (const c of chosen) if (!all.includes(c)) throw notFound(`cluster "${c}" not found`);
-    }
-    return fleetHealth(
-      { fromMs, toMs, flapThreshold: q.flapping, pool: q.pool },
-      { history: health.history, clusters: chosen, rows: (c) => cache.rows(c), now },
-    );
-  });
+  const fleet = { querystring: reportedUnder('query', fleetQuery) };
+  app.get<{ Querystring: z.output<typeof fleetQuery> }>(
+    '/api/v1/health/fleet',
+    { config: { policy: VIEWER }, schema: fleet },
+    async (req): Promise<FleetHealth> => {
+      const q = req.query;
+      const now = health.now();
+      const toMs = q.to ?? now;
+      const fromMs = q.from ?? toMs - 7 * DAY_MS;
+      if (fromMs >= toMs) throw badRequest('query.from must be before query.to', 'query.from');
+      if (toMs - fromMs > MAX_PERIOD_DAYS * DAY_MS)
+        throw badRequest(`the period may span at most ${MAX_PERIOD_DAYS} days`, 'query.from');
+      const all = [...known()].filter((c) => visible(req, c));
+      let chosen = all;
+      if (q.cluster !== undefined) {
+        chosen = q.cluster
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        for (const c of chosen) if (!all.includes(c)) throw notFound(`cluster "${c}" not found`);
+      }
+      return fleetHealth(
+        { fromMs, toMs, flapThreshold: q.flapping, pool: q.pool },
+        { history: health.history, clusters: chosen, rows: (c) => cache.rows(c), now },
+      );
+    },
+  );
 }

@@ -3,17 +3,17 @@
 // the cluster is degraded (then the node itself is read directly to confirm it exists).
 import type { FastifyInstance } from 'fastify';
 import { ClusterUnavailableError, type CacheManager } from '../../cache/manager.js';
-import { ApiError, badRequest, notFound } from '../../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import { canSeeCluster } from '../../auth/identity.js';
 import { allocatableOf } from '../../usage/shares.js';
 import type { UsageStore } from '../../usage/store.js';
 import type { NodeUsageHistory } from '../../usage/types.js';
 import type { RoutePolicy } from '../policy.js';
+import { nodeParams } from '../schemas.js';
 import type { AccessReviews } from '../../clusters/access-review.js';
 import { readGate } from './read-access.js';
 
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
-const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 export interface UsageRouteOptions {
   cache: CacheManager;
@@ -32,13 +32,11 @@ export async function usageRoutes(
   const gate = readGate(access);
   app.get<{ Params: { cluster: string; name: string } }>(
     '/api/v1/clusters/:cluster/nodes/:name/usage',
-    { config: { policy: VIEWER_OF_CLUSTER } },
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: nodeParams } },
     async (req): Promise<NodeUsageHistory> => {
       const { cluster, name } = req.params;
       if ((req.user && !canSeeCluster(req.user, cluster)) || !clusters.list().some((c) => c.name === cluster))
         throw notFound(`cluster "${cluster}" not found`);
-      if (name.length > 253 || !NODE_NAME.test(name))
-        throw badRequest(`"${name}" is not a valid node name`, 'name');
       await gate.require(req, cluster);
       let node;
       try {
