@@ -20,13 +20,8 @@ export interface UserView {
   updatedAt: string;
 }
 
-/** The user as /me and /auth/login show it. */
-export interface MeUser {
-  id: string;
-  username: string;
-  role: Role;
-  clusters: string[] | null;
-  canOverrideGuard: boolean;
-  canOverrideSystemLabels: boolean;
-  canDisableEviction?: boolean;
-}
+/** The user as /me and /auth/login show it: the grants, without the account's origin and dates. */
+export type MeUser = Pick<
+  UserView,
+  'id' | 'username' | 'role' | 'clusters' | 'canOverrideGuard' | 'canOverrideSystemLabels'
+> & { canDisableEviction?: boolean };
