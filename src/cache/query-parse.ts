@@ -1,7 +1,9 @@
 /**
  * Query-string parameters of the node list routes → NodeQuery, validated. Every refusal names the parameter
- * (QueryError.field) so the API can answer 400 with `field`.
+ * (QueryError.field) so the API can answer 400 with `field`. `nodeQuerySchema` is the routes' querystring schema:
+ * it bounds each parameter (and documents it), then parses with `parseNodeQuery`.
  */
+import { z } from 'zod';
 import { parseLabelSelector, SelectorError } from '../kube/selector.js';
 import { ConditionFilterError, parseConditionFilter } from './condition-filter.js';
 import { QueryError, type NodeQuery } from './query.js';
@@ -153,3 +155,43 @@ export function parseNodeQuery(params: Record<string, unknown>): NodeQuery & { c
   }
   return q;
 }
+
+/** Longest value each parameter takes (generous: a bound on work, not a rule of the filter languages). */
+const PARAMETER_MAX: Record<string, number> = {
+  search: 253,
+  status: 200,
+  schedulable: 5,
+  role: 317,
+  labelSelector: 8192,
+  taint: 8192,
+  condition: 8192,
+  usage: 8192,
+  sort: 200,
+  limit: 12,
+  continue: 2048,
+  cluster: 10_000,
+};
+
+const parameter = (name: string) =>
+  z
+    .string({ error: `give "${name}" once` })
+    .max(PARAMETER_MAX[name] ?? 253, {
+      error: `"${name}" is longer than ${PARAMETER_MAX[name] ?? 253} characters`,
+    })
+    .optional();
+
+/** The node list's query string: each known parameter once, bounded, then parsed into a NodeQuery. */
+export const nodeQuerySchema = z
+  .strictObject(Object.fromEntries([...KNOWN].map((k) => [k, parameter(k)])), {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys' ? `unknown query parameter "${String(iss.keys[0])}"` : undefined,
+  })
+  .transform((params, ctx) => {
+    try {
+      return parseNodeQuery(params);
+    } catch (e) {
+      if (!(e instanceof QueryError)) throw e;
+      ctx.addIssue({ code: 'custom', path: e.field ? [e.field] : [], message: e.message });
+      return z.NEVER;
+    }
+  });

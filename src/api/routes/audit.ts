@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AUDIT_MAX_LIMIT, AUDIT_OUTCOMES, type AuditOutcome } from '../../audit/log.js';
 import type { Security } from '../../auth/context.js';
 import { reportedUnder } from '../validation.js';
+import { auditPageResponse, documented, errors } from '../responses.js';
 
 const isoDate = z
   .string()
@@ -35,7 +36,7 @@ export async function auditRoutes(
 ): Promise<void> {
   const app = instance.withTypeProvider<ZodTypeProvider>();
   const { audit } = security;
-  const schema = { querystring: querySchema };
+  const schema = { querystring: querySchema, response: documented({ 200: auditPageResponse, ...errors }) };
   app.get('/api/v1/audit', { config: { policy: { role: 'viewer' } }, schema }, async (req) => {
     const filters = req.query;
     const user = req.user!;

@@ -16,6 +16,7 @@ import type {
 } from '../../clusters/types.js';
 import { canSeeCluster } from '../../auth/identity.js';
 import { type RoutePolicy } from '../policy.js';
+import { clusterListResponse, documented, errors } from '../responses.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
 const VIEWER_OF_CLUSTER: RoutePolicy = { role: 'viewer', clusterParam: 'cluster' };
@@ -95,7 +96,8 @@ export async function clusterRoutes(
   const info = (r: ClusterRecord) => toClusterInfo(r, clusterStatus, clusters.loadError(r.name));
   const permissions = new PermissionCache();
 
-  app.get('/api/v1/clusters', { config: { policy: VIEWER } }, async (req) => ({
+  const listSchema = { response: documented({ 200: clusterListResponse, ...errors }) };
+  app.get('/api/v1/clusters', { config: { policy: VIEWER }, schema: listSchema }, async (req) => ({
     items: clusters
       .list()
       .filter((r) => visible(req, r.name))

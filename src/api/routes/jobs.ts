@@ -10,6 +10,9 @@ import type { RoutePolicy } from '../policy.js';
 import { jobRequestSchema } from '../../operations/job-schemas.js';
 import { continueToken, idParams, noBody, pageLimit } from '../schemas.js';
 import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
+import { documented, errors, jobPageResponse, jobResponse } from '../responses.js';
+
+const oneJob = documented({ 200: jobResponse, 202: jobResponse, ...errors, 409: errors[400] });
 import { actorOf, type OperationRouteOptions } from './operations.js';
 
 const VIEWER: RoutePolicy = { role: 'viewer' };
@@ -29,7 +32,7 @@ export async function jobRoutes(
   const app = instance.withTypeProvider<ZodTypeProvider>();
   // The job runner parses the body again with the same rules and records a refusal in the audit log, so a
   // body failing its schema is handed on as it came (checkedOnly, refusalAudited).
-  const submitSchema = { body: checkedOnly(jobRequestSchema) };
+  const submitSchema = { body: checkedOnly(jobRequestSchema), response: oneJob };
   const submit = { config: { policy: OPERATOR, audit: false }, schema: submitSchema, ...refusalAudited };
   app.post('/api/v1/jobs', submit, async (req, reply) => {
     paramsChecked(req);
@@ -41,19 +44,33 @@ export async function jobRoutes(
     return reply.code(202).send({ job });
   });
 
-  app.get('/api/v1/jobs', { config: { policy: VIEWER }, schema: { querystring: listQuery } }, async (req) => {
-    const { limit, continue: cursor, status, operation } = req.query;
-    const page = await operations.jobs.list(actorOf(req), { limit, cursor, status, operation });
-    return { items: page.items, ...(page.nextCursor ? { continue: page.nextCursor } : {}) };
-  });
+  app.get(
+    '/api/v1/jobs',
+    {
+      config: { policy: VIEWER },
+      schema: { querystring: listQuery, response: documented({ 200: jobPageResponse, ...errors }) },
+    },
+    async (req) => {
+      const { limit, continue: cursor, status, operation } = req.query;
+      const page = await operations.jobs.list(actorOf(req), { limit, cursor, status, operation });
+      return { items: page.items, ...(page.nextCursor ? { continue: page.nextCursor } : {}) };
+    },
+  );
 
-  app.get('/api/v1/jobs/:id', { config: { policy: VIEWER }, schema: { params: idParams } }, async (req) => ({
-    job: await operations.jobs.get(actorOf(req), req.params.id),
-  }));
+  app.get(
+    '/api/v1/jobs/:id',
+    { config: { policy: VIEWER }, schema: { params: idParams, response: oneJob } },
+    async (req) => ({
+      job: await operations.jobs.get(actorOf(req), req.params.id),
+    }),
+  );
 
   app.post(
     '/api/v1/jobs/:id/cancel',
-    { config: { policy: OPERATOR, audit: false }, schema: { params: idParams, body: noBody } },
+    {
+      config: { policy: OPERATOR, audit: false },
+      schema: { params: idParams, body: noBody, response: oneJob },
+    },
     async (req, reply) => {
       const job = await operations.jobs.cancel(actorOf(req), req.params.id, {
         ip: req.ip,

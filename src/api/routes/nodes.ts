@@ -6,7 +6,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clusterParams, continueToken, nodeParams, pageLimitOr } from '../schemas.js';
 import { ClusterUnavailableError, type CacheManager } from '../../cache/manager.js';
-import { parseNodeQuery } from '../../cache/query-parse.js';
+import { nodeQuerySchema } from '../../cache/query-parse.js';
+import { documented, errors, nodeDetailResponse, nodeListResponse } from '../responses.js';
 import { QueryError } from '../../cache/query.js';
 import { isKubeError } from '../../kube/errors.js';
 import { ApiError, badRequest, notFound } from '../../errors.js';
@@ -67,9 +68,15 @@ export async function nodeRoutes(
     if (!visible(req, name) || !known().has(name)) throw clusterNotFound(name);
   };
 
-  app.get('/api/v1/nodes', { config: { policy: VIEWER } }, (req, reply) =>
+  // The list is answered with pre-serialised JSON (rows are cached as JSON text, which is what makes a 5,000-row
+  // list cheap): the response schema documents it, and the text is sent as it is, never serialised again.
+  const list = {
+    querystring: nodeQuerySchema,
+    response: documented({ 200: nodeListResponse, ...errors, 503: errors[400] }),
+  };
+  app.get('/api/v1/nodes', { config: { policy: VIEWER }, schema: list }, (req, reply) =>
     guarded(async () => {
-      const q = parseNodeQuery(req.query as Record<string, unknown>);
+      const q = req.query;
       let clusters: string[];
       if (q.clusters) {
         for (const c of q.clusters) requireCluster(req, c);
@@ -98,12 +105,12 @@ export async function nodeRoutes(
 
   app.get(
     '/api/v1/clusters/:cluster/nodes',
-    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: clusterParams } },
+    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: clusterParams, ...list } },
     (req, reply) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);
         await gate.require(req, req.params.cluster);
-        const q = parseNodeQuery(req.query as Record<string, unknown>);
+        const q = req.query;
         if (q.clusters) throw badRequest('"cluster" is given by the path here', 'cluster');
         // Pre-serialised: rows are cached as JSON text, which is what makes a 5,000-row list cheap.
         return reply
@@ -114,7 +121,10 @@ export async function nodeRoutes(
 
   app.get(
     '/api/v1/clusters/:cluster/nodes/:name',
-    { config: { policy: VIEWER_OF_CLUSTER }, schema: { params: nodeParams } },
+    {
+      config: { policy: VIEWER_OF_CLUSTER },
+      schema: { params: nodeParams, response: documented({ 200: nodeDetailResponse, ...errors }) },
+    },
     (req) =>
       guarded(async () => {
         requireCluster(req, req.params.cluster);

@@ -8,6 +8,9 @@ import { idParams } from '../schemas.js';
 import type { Security } from '../../auth/context.js';
 import { newUserSchema, userPatchSchema } from '../../auth/users.js';
 import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
+import { documented, errors, userListResponse, userResponse } from '../responses.js';
+
+const oneUser = documented({ 200: userResponse, 201: userResponse, ...errors, 409: errors[400] });
 import { requestMeta } from './auth.js';
 
 const admin = { policy: { role: 'admin' as const } };
@@ -15,12 +18,12 @@ const adminSelfAudited = { policy: { role: 'admin' as const }, audit: false };
 // The service parses a body again and records a refusal in the audit log: a body failing its schema is handed on.
 const createUser = {
   config: adminSelfAudited,
-  schema: { body: checkedOnly(newUserSchema) },
+  schema: { body: checkedOnly(newUserSchema), response: oneUser },
   ...refusalAudited,
 };
 const updateUser = {
   config: adminSelfAudited,
-  schema: { params: idParams, body: checkedOnly(userPatchSchema) },
+  schema: { params: idParams, body: checkedOnly(userPatchSchema), response: oneUser },
   ...refusalAudited,
 };
 
@@ -31,11 +34,19 @@ export async function userRoutes(
   const app = instance.withTypeProvider<ZodTypeProvider>();
   const { auth } = security;
 
-  app.get('/api/v1/users', { config: admin }, async () => ({ items: await auth.users.list() }));
+  app.get(
+    '/api/v1/users',
+    { config: admin, schema: { response: documented({ 200: userListResponse, ...errors }) } },
+    async () => ({ items: await auth.users.list() }),
+  );
 
-  app.get('/api/v1/users/:id', { config: admin, schema: { params: idParams } }, async (req) => ({
-    user: await auth.users.get(req.params.id),
-  }));
+  app.get(
+    '/api/v1/users/:id',
+    { config: admin, schema: { params: idParams, response: oneUser } },
+    async (req) => ({
+      user: await auth.users.get(req.params.id),
+    }),
+  );
 
   app.post('/api/v1/users', createUser, async (req, reply) => {
     paramsChecked(req);
