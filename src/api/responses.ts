@@ -8,6 +8,15 @@
 import type { FastifySchema } from 'fastify';
 import { z } from 'zod';
 
+/** A message's code and parameters next to its English text (src/messages/codes.ts). */
+const messageCode = {
+  messageCode: z
+    .string()
+    .optional()
+    .describe('stable code of `message`, for translation (src/messages/codes.ts)'),
+  messageParams: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+};
+
 /** Response schemas by status code, for the document only (see the module comment). */
 export function documented(responses: Record<number, z.ZodType>): FastifySchema['response'] {
   return responses;
@@ -20,6 +29,7 @@ export const errorResponse = z
       message: z.string(),
       field: z.string().optional().describe('the offending field, e.g. add[0].effect or query.limit'),
       details: z.unknown().optional(),
+      ...messageCode,
     }),
   })
   .describe('Every error has this shape.');
@@ -73,6 +83,7 @@ const jobNode = z.looseObject({
   name: z.string(),
   status: z.string(),
   message: z.string().optional(),
+  ...messageCode,
 });
 
 export const job = z.looseObject({
@@ -87,6 +98,7 @@ export const job = z.looseObject({
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   message: z.string().optional(),
+  ...messageCode,
   total: z.number(),
   done: z.number(),
   counts: z.record(z.string(), z.number()),
