@@ -9,7 +9,7 @@ import type { ClusterInfo, ClusterState } from '../clusters/types.js';
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import { strategyFor } from '../kube/strategy.js';
-import { TimerSet, type Clock } from '../informer/clock.js';
+import { TimerSet, type Clock } from '../clock.js';
 import { Reflector, type ReflectorOptions, type ReflectorStats } from '../informer/reflector.js';
 import type { SharedInformers } from '../informer/shared.js';
 import { resourceShares } from '../usage/shares.js';

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
-import { TimerSet, type Clock } from '../informer/clock.js';
+import { TimerSet, type Clock } from '../clock.js';
 import { countPodsByNode } from './direct.js';
 import type { PodCounter } from './pod-counter.js';
 import type { PodCountSource } from './types.js';

@@ -11,7 +11,7 @@ import type { ClusterState, ClusterStatusProvider } from '../clusters/types.js';
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import type { LabelSelector } from '../kube/selector.js';
-import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
+import { systemClock, TimerSet, type Clock } from '../clock.js';
 import type { ReflectorStats } from '../informer/reflector.js';
 import { SharedInformers } from '../informer/shared.js';
 import type { KubeObject } from '../informer/types.js';

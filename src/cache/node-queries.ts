@@ -10,7 +10,7 @@ import type { ClusterState } from '../clusters/types.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError, KubeError } from '../kube/errors.js';
 import { matchLabels, type LabelSelector } from '../kube/selector.js';
-import type { Clock } from '../informer/clock.js';
+import type { Clock } from '../clock.js';
 import type { KubeObject } from '../informer/types.js';
 import { cacheQueries } from '../metrics/registry.js';
 import type { UsageReader } from '../usage/store.js';

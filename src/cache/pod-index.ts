@@ -13,7 +13,7 @@
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import { strategyFor } from '../kube/strategy.js';
-import { TimerSet, systemClock, type Clock } from '../informer/clock.js';
+import { TimerSet, systemClock, type Clock } from '../clock.js';
 import { Reflector, type ReflectorOptions } from '../informer/reflector.js';
 import type { KubeObject } from '../informer/types.js';
 import { podResources, type PodSpecResources } from '../usage/pod-resources.js';

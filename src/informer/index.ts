@@ -14,7 +14,6 @@ export type {
 export { SharedInformers } from './shared.js';
 export { MapStore, type Store } from './store.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
-export { systemClock, TimerSet, type Clock } from './clock.js';
 export {
   namespacedKey,
   compareResourceVersions,

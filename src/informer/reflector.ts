@@ -30,7 +30,7 @@ import {
   informerSyncLag,
 } from '../metrics/registry.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { systemClock, TimerSet, type Clock } from './clock.js';
+import { systemClock, TimerSet, type Clock } from '../clock.js';
 import { MapStore, type Store } from './store.js';
 import { namespacedKey, type KubeList, type KubeObject } from './types.js';
 

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Database } from '../store/schema.js';
 import { JobRunner } from './jobs.js';
 import type { Job } from './job-types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { AuditSink, ClusterClients, JobPublisher, NodeSource } from './ports.js';
 import { NodeOperations } from './node-operations.js';
 import { TemplateStore } from './templates.js';
@@ -56,7 +56,7 @@ export function jobHeartbeatMs(ownerTimeoutMs: number): number {
 
 export function createOperations(d: CreateOperationsDeps): OperationsServices {
   const clock = d.clock ?? systemClock;
-  const templates = new TemplateStore(d.db, () => clock.now());
+  const templates = new TemplateStore(d.db, () => new Date(clock.now()));
   // The runner and the guard refer to each other (running jobs reserve nodes); tie them after construction.
   const ops = new NodeOperations({
     clients: d.clients,

@@ -27,7 +27,7 @@ import {
 import { drainCancelledMessage } from './drain-progress.js';
 import type { DrainOptions, DrainProgress } from './drain-types.js';
 import type { KubePod } from '../kube/types.js';
-import { AbortedError, type Clock } from './clock.js';
+import { AbortedError, sleep, type Clock } from '../clock.js';
 
 export type { DrainProgress } from './drain-types.js';
 
@@ -139,7 +139,7 @@ export class Drainer {
     progress.total = toRemove.length;
     this.report();
 
-    const start = this.deps.clock.now().getTime();
+    const start = this.deps.clock.now();
     this.deadline = opts.timeoutSeconds > 0 ? start + opts.timeoutSeconds * 1000 : Infinity;
 
     try {
@@ -193,7 +193,7 @@ export class Drainer {
   async getPodsForDeletion(): Promise<ClassifiedPod[]> {
     const { client, opts, deps } = this;
     const pods = await listNodePods(client, this.node, opts.podSelector, deps.signal);
-    return classifyPods(client, pods, opts, deps.clock.now(), deps.signal);
+    return classifyPods(client, pods, opts, new Date(deps.clock.now()), deps.signal);
   }
 
   /** Deletes (eviction disabled) or evicts the pods, then waits for each to be gone. */
@@ -257,7 +257,7 @@ export class Drainer {
             drainEvictions.inc({ cluster: client.cluster, result: 'error' });
             throw new Error(`eviction failed: ${kubeErrorText(e)}`);
           }
-          await clock.sleep(Math.max(0, Math.min(this.retryDelay, this.remaining())), signal);
+          await sleep(clock, Math.max(0, Math.min(this.retryDelay, this.remaining())), signal);
         }
         try {
           active = await this.getPod(active);
@@ -342,13 +342,13 @@ export class Drainer {
       try {
         const p = await this.getPod(pod);
         if (p.metadata.uid !== pod.metadata.uid) return;
-        if (terminatingTooLong(p, this.opts.skipWaitForDeleteTimeoutSeconds, clock.now())) return;
+        if (terminatingTooLong(p, this.opts.skipWaitForDeleteTimeoutSeconds, new Date(clock.now()))) return;
       } catch (e) {
         if (isKubeError(e, 'NotFound')) return;
         throw e;
       }
       if (this.remaining() <= 0) throw new Error(this.timeoutMsg());
-      await clock.sleep(Math.min(this.pollInterval, this.remaining()), signal);
+      await sleep(clock, Math.min(this.pollInterval, this.remaining()), signal);
     }
   }
 
@@ -376,7 +376,7 @@ export class Drainer {
   }
 
   private remaining(): number {
-    return this.deadline - this.deps.clock.now().getTime();
+    return this.deadline - this.deps.clock.now();
   }
 
   private timeoutMsg(): string {

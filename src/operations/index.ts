@@ -8,9 +8,10 @@
  * templates.
  */
 export * from './ports.js';
-export * from './clock.js';
+export { AbortedError, scaledClock, sleep, systemClock, type Clock } from '../clock.js';
 export * from './audit-intent.js';
-export * from './kube-types.js';
+export * from '../kube/types.js';
+export * from '../kube/objects.js';
 export * from './validation.js';
 export * from './intent.js';
 export * from './write.js';

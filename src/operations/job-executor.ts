@@ -18,7 +18,7 @@ import type { JobStore } from './job-store.js';
 import { finalStatus, type Job, type JobNode, type JobNodeStatus, type JobOperation } from './job-types.js';
 import type { Actor } from './actor.js';
 import type { NodeOperations } from './node-operations.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { JobPublisher } from './ports.js';
 import { snapshot, type ActiveJob, type RunningJobs } from './running-jobs.js';
 

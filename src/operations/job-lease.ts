@@ -6,7 +6,7 @@
 import type { Logger } from '../log/logger.js';
 import { nowIso } from '../store/values.js';
 import type { JobStore } from './job-store.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { ActiveJob, RunningJobs } from './running-jobs.js';
 
 /** A heartbeat every replica sees as stale: the job is free to adopt at the next sweep. */
@@ -40,7 +40,7 @@ export class JobLease {
 
   /** A job of another process whose heartbeat is not newer than this is taken as abandoned. */
   aliveSince(now = this.d.clock.now()): string {
-    return nowIso(new Date(now.getTime() - (this.d.staleAfterMs ?? 30_000)));
+    return nowIso(now - (this.d.staleAfterMs ?? 30_000));
   }
 
   private async beat(): Promise<void> {

@@ -14,7 +14,7 @@ import { NOT_STARTED, type JobExecutor } from './job-executor.js';
 import type { JobLease } from './job-lease.js';
 import type { JobStore, UnfinishedJob } from './job-store.js';
 import { countNodes, type Job } from './job-types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { JobPublisher } from './ports.js';
 import { activeJob, stripJob, type RunningJobs } from './running-jobs.js';
 
@@ -52,8 +52,8 @@ export class JobRecovery {
    */
   async recoverInterrupted(): Promise<number> {
     const { store, jobs, sharedStore } = this.d;
-    const now = this.d.clock.now();
-    const stale = this.d.lease.aliveSince(now);
+    const now = new Date(this.d.clock.now());
+    const stale = this.d.lease.aliveSince(now.getTime());
     let n = 0;
     for (const j of await store.unfinished()) {
       if (j.owner === this.d.instanceId) continue;
@@ -69,8 +69,8 @@ export class JobRecovery {
   }
 
   private async adoptAbandoned(): Promise<number> {
-    const now = this.d.clock.now();
-    const stale = this.d.lease.aliveSince(now);
+    const now = new Date(this.d.clock.now());
+    const stale = this.d.lease.aliveSince(now.getTime());
     let n = 0;
     for (const j of await this.d.store.unfinished()) {
       if (j.owner === this.d.instanceId || j.heartbeatAt > stale || this.d.jobs.has(j.id)) continue;

@@ -35,7 +35,7 @@ import { FINAL_JOB_STATUSES, countNodes, type Job, type JobOperation, type JobSt
 import type { Actor } from './actor.js';
 import type { TemplateContent } from './intent.js';
 import { checkDisableEviction, checkSystemLabels, type NodeOperations } from './node-operations.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { AuditSink, JobPublisher } from './ports.js';
 import { activeJob, RunningJobs, snapshot, stripJob, type ActiveJob } from './running-jobs.js';
 import { checkTemplateTarget, type TemplateStore } from './templates.js';

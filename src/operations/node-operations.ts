@@ -15,7 +15,7 @@ import { enforceGuard, type GuardDetails } from './guard.js';
 import type { Actor } from './actor.js';
 import type { LabelChanges, NodeIntent, TemplateContent } from './intent.js';
 import type { KubeNode } from '../kube/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { ClusterClients, NodeSource } from './ports.js';
 import {
   isSystemKey,

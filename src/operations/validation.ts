@@ -10,7 +10,7 @@ import { badRequest } from '../errors.js';
 import { dns1123SubdomainProblem, labelValueProblem, qualifiedNameProblem } from '../kube/names.js';
 import { parseLabelSelector as parseSelector, SelectorError, type LabelSelector } from '../kube/selector.js';
 import type { DrainOptions } from './drain-types.js';
-import { TAINT_EFFECTS, type Taint, type TaintEffect } from './kube-types.js';
+import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../kube/types.js';
 
 /**
  * Keys Kubernetes reserves for itself: a prefix of `kubernetes.io` or `k8s.io`, or any subdomain of them

@@ -10,7 +10,7 @@ import { KubeError, isKubeError } from '../kube/errors.js';
 import { nodeWriteRetries } from '../metrics/registry.js';
 import { planIntent, type NodeIntent } from './intent.js';
 import type { KubeNode } from '../kube/types.js';
-import type { Clock } from './clock.js';
+import { sleep, type Clock } from '../clock.js';
 
 export interface WriteDeps {
   clock: Clock;
@@ -59,7 +59,7 @@ export async function writeNodeIntent(
     // A 422 whose node did not change since is a real rejection, not a lost race.
     if (suspect && suspect.rv === rv) throw suspect.err;
     suspect = undefined;
-    const plan = planIntent(node, intent, deps.clock.now());
+    const plan = planIntent(node, intent, new Date(deps.clock.now()));
     if (!plan.changed) {
       if (!fromView) return { node, changed: false, attempts: attempt };
       attempt--;
@@ -95,7 +95,7 @@ export async function writeNodeIntent(
       // A stale live view is not contention: re-read at once.
       if (fromView) continue;
       const cap = Math.min(deps.maxBackoffMs ?? 1000, (deps.baseBackoffMs ?? 25) * 2 ** (attempt - 1));
-      await deps.clock.sleep(random() * cap, deps.signal);
+      await sleep(deps.clock, random() * cap, deps.signal);
     }
   }
 }

@@ -20,7 +20,7 @@
 import type { AuthUser } from '../auth/identity.js';
 import { actingIdentity, canSeeCluster, type ActingIdentity } from '../auth/identity.js';
 import type { Logger } from '../log/logger.js';
-import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
+import { systemClock, TimerSet, type Clock } from '../clock.js';
 import { wsConnections, wsDropped } from '../metrics/registry.js';
 import type { NodeChange } from '../cache/manager.js';
 import type { NodeRow } from '../cache/types.js';

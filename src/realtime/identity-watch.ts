@@ -6,7 +6,7 @@
  */
 import type { AuthUser } from '../auth/identity.js';
 import { affects, type IdentityChanges } from '../auth/changes.js';
-import { systemClock, type Clock } from '../informer/clock.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface IdentityCheck {
   user: AuthUser;

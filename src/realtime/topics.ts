@@ -5,7 +5,7 @@
  */
 import type { NodeChange } from '../cache/manager.js';
 import type { NodeRow } from '../cache/types.js';
-import type { Clock, TimerSet } from '../informer/clock.js';
+import type { Clock, TimerSet } from '../clock.js';
 import type { HubClient } from './clients.js';
 import { nodeMessage, type NodeDeltaKind } from './protocol.js';
 

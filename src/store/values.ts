@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 
 /** Timestamp as stored: ISO-8601 UTC with milliseconds (fixed width, sorts as text). */
-export const nowIso = (now: Date = new Date()): string => now.toISOString();
+export const nowIso = (now: Date | number = Date.now()): string => new Date(now).toISOString();
 
 /** Text id for new rows. */
 export const newId = (): string => randomUUID();

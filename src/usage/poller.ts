@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { strategyFor } from '../kube/strategy.js';
-import { systemClock, TimerSet, type Clock } from '../informer/clock.js';
+import { systemClock, TimerSet, type Clock } from '../clock.js';
 import { parseQuantity } from '../cache/quantity.js';
 import type { UsageSample } from './history.js';
 import type { UsageStore } from './store.js';

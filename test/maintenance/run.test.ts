@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditLogFor } from '../../src/audit/index.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import {
-  AbortedError,
   createOperations,
   type Clock,
   type Job,
@@ -29,13 +28,12 @@ function fakeClock(): Clock & { elapsedMs(): number } {
   const start = Date.parse('2026-03-01T00:00:00Z');
   let t = start;
   return {
-    now: () => new Date(t),
-    async sleep(ms, signal) {
-      if (signal?.aborted) throw new AbortedError();
+    now: () => t,
+    setTimeout(fn, ms) {
       t += ms;
-      await new Promise((r) => setTimeout(r, 1));
-      if (signal?.aborted) throw new AbortedError();
+      return setTimeout(fn, 1);
     },
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     elapsedMs: () => t - start,
   };
 }

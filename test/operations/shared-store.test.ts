@@ -24,7 +24,7 @@ const STALE_AFTER_MS = 30_000;
 function handClock(f: Fixture, start: number): { clock: Clock; set(ms: number): void } {
   let t = start;
   return {
-    clock: { now: () => new Date(t), sleep: (ms, signal) => f.clock.sleep(ms, signal) },
+    clock: { now: () => t, setTimeout: f.clock.setTimeout, clearTimeout: f.clock.clearTimeout },
     set(ms) {
       t = ms;
     },

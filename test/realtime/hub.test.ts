@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RealtimeHub, type HubOptions } from '../../src/realtime/hub.js';
 import { createLogger } from '../../src/log/logger.js';
-import { FakeClock } from '../informer/fake-client.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { admin, FakeSocket, FakeSource, restricted } from './fakes.js';
 
 const hubs: RealtimeHub[] = [];

@@ -3,7 +3,7 @@ import { RealtimeHub } from '../../src/realtime/hub.js';
 import { createLogger } from '../../src/log/logger.js';
 import { countNodes, type Job, type JobNode } from '../../src/operations/job-types.js';
 import type { JobDeltaMessage } from '../../src/realtime/job-delta-types.js';
-import { FakeClock } from '../informer/fake-client.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { admin, FakeSocket, FakeSource } from './fakes.js';
 
 const hubs: RealtimeHub[] = [];

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RealtimeHub } from '../../src/realtime/hub.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { ActingIdentity } from '../../src/auth/identity.js';
-import { FakeClock } from '../informer/fake-client.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { admin, FakeSocket, FakeSource } from './fakes.js';
 
 const hubs: RealtimeHub[] = [];

@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wsRoutes } from '../../src/api/routes/ws.js';
-import type { Clock as TimerClock } from '../../src/informer/clock.js';
+import type { Clock as TimerClock } from '../../src/clock.js';
 import { createLogger } from '../../src/log/logger.js';
 import { RealtimeHub } from '../../src/realtime/hub.js';
 import {

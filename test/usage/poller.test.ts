@@ -6,7 +6,7 @@ import { KubeError } from '../../src/kube/errors.js';
 import { createLogger } from '../../src/log/logger.js';
 import { NODE_METRICS_PATH, NOT_SERVED, UsagePoller, parseNodeMetrics } from '../../src/usage/poller.js';
 import { UsageStore } from '../../src/usage/store.js';
-import { FakeClock } from '../informer/fake-client.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 class MetricsClient implements KubeClient {
   readonly server = 'https://fake';

@@ -6,7 +6,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { recheck } from '../../auth/upgrade.js';
-import type { Clock } from '../../informer/clock.js';
+import type { Clock } from '../../clock.js';
 import type { RealtimeHub } from '../../realtime/hub.js';
 import { watchIdentity, type IdentityCheck } from '../../realtime/identity-watch.js';
 import type { AuthUser } from '../../auth/identity.js';

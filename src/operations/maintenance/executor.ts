@@ -18,7 +18,7 @@ import { classifyPods, listNodePods } from '../drain-filters.js';
 import { drainProgressText } from '../drain-progress.js';
 import { DrainError } from '../drain.js';
 import type { JobKindExecutor, KindRun } from '../job-executor.js';
-import type { Clock } from '../clock.js';
+import { sleep, type Clock } from '../../clock.js';
 import type { AuditSink } from '../ports.js';
 import type { NodeOperations } from '../node-operations.js';
 import { readPlannedNodes } from './facts.js';
@@ -217,7 +217,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
   private async sleep(run: Run): Promise<void> {
     if (run.r.signal.aborted) throw new Stopped();
     try {
-      await this.deps.clock.sleep(this.pollMs, run.r.signal);
+      await sleep(this.deps.clock, this.pollMs, run.r.signal);
     } catch {
       throw new Stopped();
     }
@@ -315,7 +315,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       // Collected before the evictions (and merged with what an earlier attempt collected): once evicted,
       // the pods and so their owners are no longer on the node to be found.
       const pods = await listNodePods(client, n.name, params.drain.podSelector, r.signal);
-      const decided = await classifyPods(client, pods, params.drain, clock.now(), r.signal);
+      const decided = await classifyPods(client, pods, params.drain, new Date(clock.now()), r.signal);
       const removed = decided.filter((d) => d.action === 'evict' || d.action === 'delete');
       gateOn = mergeRefs(n.gateOn, await gateObjectsOf(client, removed, r.signal));
     } catch (e) {
@@ -377,7 +377,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       );
     }
     const since = Date.parse(n.stepStartedAt ?? this.now());
-    if (this.deps.clock.now().getTime() - since >= params.gateTimeoutSeconds * 1000) {
+    if (this.deps.clock.now() - since >= params.gateTimeoutSeconds * 1000) {
       await this.pause(
         run,
         `recovery gate of node ${n.cluster}/${n.name} still closed after ${params.gateTimeoutSeconds} s: ${n.message}`,
@@ -398,7 +398,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
     }
     if (mode === 'duration') {
       const until = Date.parse(n.stepStartedAt ?? this.now()) + (params.hold.seconds ?? 0) * 1000;
-      const left = until - this.deps.clock.now().getTime();
+      const left = until - this.deps.clock.now();
       if (left <= 0) return next();
       n.message = `held until ${new Date(until).toISOString()}`;
     }

@@ -11,7 +11,7 @@ import { classifyPods, listNodePods } from '../drain-filters.js';
 import { FINAL_JOB_STATUSES, type Job } from '../job-types.js';
 import type { JobRunner } from '../jobs.js';
 import { parseTargets, type RequestContext } from '../job-request.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import type { AuditSink } from '../ports.js';
 import type { Actor } from '../actor.js';
 import { checkDisableEviction, type NodeOperations } from '../node-operations.js';
@@ -143,7 +143,7 @@ export class MaintenanceService {
         out.drain = { wouldSucceed: p.wouldSucceed, pods: p.pods };
         out.pods ??= p.pods.length;
         const pods = await listNodePods(client, n.name, req.params.drain.podSelector);
-        const decided = await classifyPods(client, pods, req.params.drain, ops.clock.now());
+        const decided = await classifyPods(client, pods, req.params.drain, new Date(ops.clock.now()));
         out.gateOn = await gateObjectsOf(
           client,
           decided.filter((d) => d.action === 'evict' || d.action === 'delete'),
