@@ -4,13 +4,14 @@
  * permission to use system label keys is checked when a template is saved and again when it is applied.
  */
 import type { Kysely } from 'kysely';
-import { ApiError, badRequest, forbidden, notFound } from '../errors.js';
+import { ApiError, forbidden, notFound } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, newId, nowIso, toJson } from '../store/values.js';
 import type { TemplatesTable } from './tables.js';
 import type { TemplateContent } from './intent.js';
-import { asObject, onlyKeys, parseLabelsIntent, parseTaintsIntent } from './validation.js';
+import { parseWith } from './validation.js';
+import { templateInputSchema } from './template-input.js';
 
 export interface Template extends TemplateContent {
   id: string;
@@ -39,8 +40,6 @@ export interface TemplateActor {
   role: string;
   clusters: string[] | null;
 }
-
-const MAX_SCOPE = 100;
 
 /** Every cluster a template can reach is one the user may act on; a template for every cluster needs an unrestricted user. */
 export function mayManageTemplate(actor: Pick<TemplateActor, 'clusters'>, scope: string[] | null): boolean {
@@ -78,49 +77,9 @@ export function checkTemplateScope(actor: TemplateActor, scope: string[] | null,
   );
 }
 
-const NAME_MAX = 100;
-const DESCRIPTION_MAX = 1000;
-
-/** Validates a create/replace body; 400 with the field on any problem. */
+/** Validates a create/replace body; 400 with the field on any problem (the schema is in template-input.ts). */
 export function parseTemplateInput(body: unknown): TemplateInput {
-  const o = asObject(body, '');
-  onlyKeys(o, ['name', 'description', 'labels', 'taints', 'clusters'], '');
-  if (typeof o.name !== 'string' || o.name.trim() === '') throw badRequest('name is required', 'name');
-  const name = o.name.trim();
-  if (name.length > NAME_MAX) throw badRequest(`name must be at most ${NAME_MAX} characters`, 'name');
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name))
-    throw badRequest('name must not contain control characters', 'name');
-  let description: string | undefined;
-  if (o.description !== undefined && o.description !== null) {
-    if (typeof o.description !== 'string') throw badRequest('description must be a string', 'description');
-    if (o.description.length > DESCRIPTION_MAX)
-      throw badRequest(`description must be at most ${DESCRIPTION_MAX} characters`, 'description');
-    description = o.description.trim() || undefined;
-  }
-  let clusters: string[] | null = null;
-  if (o.clusters !== undefined && o.clusters !== null) {
-    if (!Array.isArray(o.clusters) || o.clusters.length === 0 || o.clusters.length > MAX_SCOPE)
-      throw badRequest(
-        `clusters must be a list of 1 to ${MAX_SCOPE} cluster names (leave it out for every cluster)`,
-        'clusters',
-      );
-    clusters = [];
-    for (const [i, c] of (o.clusters as unknown[]).entries()) {
-      if (typeof c !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(c))
-        throw badRequest('a cluster name is a DNS label (lower-case letters, digits, -)', `clusters[${i}]`);
-      if (!clusters.includes(c)) clusters.push(c);
-    }
-    clusters.sort();
-  }
-  const out: TemplateInput = { name, ...(description ? { description } : {}), clusters };
-  if (o.labels !== undefined && o.labels !== null) {
-    const l = parseLabelsIntent(o.labels, 'labels');
-    out.labels = { set: l.set, remove: l.remove, ...(l.allowSystem ? { allowSystem: true } : {}) };
-  }
-  if (o.taints !== undefined && o.taints !== null) out.taints = parseTaintsIntent(o.taints, 'taints');
-  if (!out.labels && !out.taints) throw badRequest('a template needs labels and/or taints', 'labels');
-  return out;
+  return parseWith(templateInputSchema, body);
 }
 
 function fromRow(r: TemplatesTable): Template {
