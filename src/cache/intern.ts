@@ -10,7 +10,7 @@ const MAX_OBJECTS = 20_000;
 const strings = new Map<string, string>();
 const objects = new Map<string, object>();
 
-export function intern(s: string): string;
+export function intern<S extends string>(s: S): S;
 export function intern(s: string | undefined): string | undefined;
 export function intern(s: string | undefined): string | undefined {
   if (s === undefined) return undefined;

@@ -11,7 +11,7 @@ import type { NodeAddress, NodeCondition, NodeRecord, NodeStatus, Resources, Tai
 interface RawNode extends KubeObject {
   spec?: {
     unschedulable?: boolean;
-    taints?: { key: string; value?: string; effect: string }[];
+    taints?: Taint[];
     podCIDRs?: string[];
     podCIDR?: string;
     providerID?: string;

@@ -1,23 +1,10 @@
 /** Node shapes served by the API (docs/API.md "Nodes") and the trimmed record the cache retains. */
+import type { NodeCondition, Taint } from '../kube/types.js';
 import type { NodeResourceShares } from '../usage/types.js';
 
 export type { NodeResourceShares } from '../usage/types.js';
+export type { NodeCondition, Taint, TaintEffect } from '../kube/types.js';
 export type NodeStatus = 'Ready' | 'NotReady' | 'Unknown';
-export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-
-export interface NodeCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-}
 
 export interface NodeAddress {
   type: string;

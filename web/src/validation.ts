@@ -5,6 +5,8 @@
  * Each check returns null when valid, or a problem code (an i18n key under `validation.`) with parameters.
  */
 
+import { TAINT_EFFECTS } from '../../src/kube/types';
+
 export interface Problem {
   code: string;
   params?: Record<string, string | number>;
@@ -18,8 +20,7 @@ const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
 
-export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
-export type TaintEffect = (typeof TAINT_EFFECTS)[number];
+export { TAINT_EFFECTS, type TaintEffect } from '../../src/kube/types';
 
 /** A DNS-1123 subdomain, as label and taint key prefixes must be. */
 export function checkDnsSubdomain(s: string): Problem | null {

@@ -93,7 +93,7 @@ describe('LabelEditor for a selection', () => {
 });
 
 describe('TaintEditor', () => {
-  const current = [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }];
+  const current = [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' as const }];
 
   it('validates key and value inline and derives remove+add for an edited taint', async () => {
     const w = mount(TaintEditor, { props: { current }, global: { plugins: plugins() } });

@@ -65,7 +65,7 @@ describe('node row cells', () => {
   it('shortens long chips to their column and keeps the full text on hover', () => {
     const long = {
       ...row,
-      taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }, row.taints[0]!],
+      taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' as const }, row.taints[0]!],
     };
     const w = mount(NodeRowCells, {
       props: { row: long, columns, ctx: renderContext(t, () => undefined, Date.now()) },

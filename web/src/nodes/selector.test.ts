@@ -57,8 +57,8 @@ describe('label selectors', () => {
 
 describe('taint filter', () => {
   const taints = [
-    { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' },
-    { key: 'maintenance', effect: 'NoExecute' },
+    { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' as const },
+    { key: 'maintenance', effect: 'NoExecute' as const },
   ];
   it.each([
     ['dedicated', true],
