@@ -6,10 +6,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { jobTargetsSchema } from '../../operations/job-schemas.js';
-import { maintenanceParamsShape } from '../../operations/maintenance/params.js';
+import { maintenanceRequestSchema } from '../../operations/maintenance/request.js';
 import type { MaintenanceService } from '../../operations/maintenance/service.js';
-import { flag, strictShape } from '../../operations/validation.js';
 import type { RoutePolicy } from '../policy.js';
 import { continueToken, idParams, noBody, pageLimit } from '../schemas.js';
 import { checkedOnly, paramsChecked, refusalAudited } from '../validation.js';
@@ -23,13 +21,8 @@ export interface MaintenanceRouteOptions {
   maintenance: MaintenanceService;
 }
 
-/**
- * A plan: its targets, `dryRun` (preview only) and its parameters side by side. The service parses the body
- * again and records a refusal, so a body failing the schema is handed on as it came.
- */
-const createBody = checkedOnly(
-  strictShape({ targets: jobTargetsSchema, dryRun: flag('dryRun'), ...maintenanceParamsShape }),
-);
+/** The service parses the body again and records a refusal, so a body failing the schema is handed on as it came. */
+const createBody = checkedOnly(maintenanceRequestSchema);
 const listQuery = z.object({ limit: pageLimit(500), continue: continueToken(500) });
 const control = { config: OPERATOR, schema: { params: idParams, body: noBody } };
 const nodeDoneParams = z.object({
