@@ -3,7 +3,7 @@
  * for ten seconds, then Ready again) cancels its pending message, so a flapping node sends nothing. Changes in
  * the same direction while one is held (NotReady False → Unknown) only refresh its details.
  */
-import type { Timers } from './timers.js';
+import type { Clock } from '../clock.js';
 import type { HealthTransition } from './types.js';
 
 interface Held {
@@ -17,7 +17,7 @@ export class HealthDebouncer {
   suppressed = 0;
 
   constructor(
-    private readonly timers: Timers,
+    private readonly timers: Clock,
     private readonly release: (scope: string, t: HealthTransition) => void,
     /** Most changes held at once; beyond it the oldest is released at once rather than lost. */
     private readonly limit = 10_000,

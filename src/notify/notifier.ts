@@ -19,7 +19,8 @@ import { buildPayload } from './payload.js';
 import { sendHttp, type Sender } from './send.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './sign.js';
 import type { ResolvedEndpoint, WebhookStore } from './store.js';
-import { realTimers, type Timers } from './timers.js';
+import type { Clock } from '../clock.js';
+import { realTimers } from './timers.js';
 import type { HealthTransition, NotifierStatus, WebhookDelivery } from './types.js';
 
 export type { NotifierStatus } from './types.js';
@@ -28,7 +29,7 @@ export interface NotifierOptions {
   store: WebhookStore;
   audit?: { record(r: AuditRecord): Promise<unknown> | unknown };
   log?: Logger;
-  timers?: Timers;
+  timers?: Clock;
   send?: Sender;
   /** In [0, 1): the jitter of each back-off. */
   random?: () => number;
@@ -65,7 +66,7 @@ interface Item {
 const RETRY_STATUS = new Set([408, 429]);
 
 export class Notifier {
-  private readonly timers: Timers;
+  private readonly timers: Clock;
   private readonly send: Sender;
   private readonly random: () => number;
   private readonly maxAttempts: number;

@@ -1,12 +1,7 @@
 // Time for the notifier, injected so tests drive debounce and back-off with a fake clock.
+import type { Clock } from '../clock.js';
 
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
+export const realTimers: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);

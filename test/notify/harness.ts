@@ -9,14 +9,14 @@ import { createLogger } from '../../src/log/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { Notifier, type NotifierOptions } from '../../src/notify/notifier.js';
 import { WebhookStore, type EndpointInput } from '../../src/notify/store.js';
-import type { Timers } from '../../src/notify/timers.js';
+import type { Clock } from '../../src/clock.js';
 import { displayUrl } from '../../src/notify/url.js';
 import type { Job } from '../../src/operations/job-types.js';
 import { testDialects } from '../store/databases.js';
 
 export const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 
-export class FakeTimers implements Timers {
+export class FakeTimers implements Clock {
   t = T0;
   private seq = 0;
   private readonly pending = new Map<number, { at: number; fn: () => void }>();
