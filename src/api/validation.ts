@@ -39,7 +39,7 @@ const checkOnly = new WeakSet<z.ZodType>();
 /**
  * The request part is checked against this schema (and documented by it) but handed to the handler as it came:
  * for a service that parses the same input itself, with the same schema or its own, so it never sees it twice
- * transformed.
+ * transformed. It marks the schema object itself: a schema a route should receive parsed is not passed here.
  */
 export function checkedOnly<S extends z.ZodType>(schema: S): S {
   checkOnly.add(schema);
