@@ -55,7 +55,6 @@ function missingSchemas(list: readonly RouteOptions[]): string[] {
   for (const r of list) {
     const methods = (Array.isArray(r.method) ? r.method : [r.method]).map((m) => String(m).toUpperCase());
     if (methods.every((m) => m === 'HEAD')) continue; // fastify's HEAD twin of a GET route: the GET is checked
-    if ((r as { websocket?: boolean }).websocket) continue; // an upgrade: no body, and its query is the hub's
     const s = (r.schema ?? {}) as Record<string, unknown>;
     const where = `${methods.join('/')} ${r.url}`;
     if (methods.some((m) => TAKES_BODY.has(m)) && !s.body) out.push(`${where}: no body schema`);
