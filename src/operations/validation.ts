@@ -393,28 +393,3 @@ export const cordonRequestSchema = strictShape({ ...cordonShape, override: flag(
 export function parseDrainOptions(body: unknown, base = ''): DrainOptions {
   return parseWith(orEmpty(drainOptionsSchema), body, base);
 }
-
-// ---- hand-written checks still used by the job request (job-request.ts) and maintenance parsing --------------
-
-type Json = Record<string, unknown>;
-
-export function asObject(v: unknown, field: string, what = 'an object'): Json {
-  if (v === null || typeof v !== 'object' || Array.isArray(v))
-    throw badRequest(`${field || 'body'} must be ${what}`, field || undefined);
-  return v as Json;
-}
-
-/** Unknown keys are refused so a misspelt option (`ignoreDaemonsets`) never silently means "false". */
-export function onlyKeys(o: Json, allowed: readonly string[], base: string): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k))
-      throw badRequest(
-        `unknown field "${k}" (expected one of: ${allowed.join(', ')})`,
-        base ? `${base}.${k}` : k,
-      );
-  }
-}
-
-export function readBool(o: Json, k: string, base = ''): boolean {
-  return parseWith(flag(k), o[k], base ? `${base}.${k}` : k);
-}

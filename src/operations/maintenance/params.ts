@@ -4,7 +4,7 @@
  * parses the same).
  */
 import { z } from 'zod';
-import { drainOptionsSchema, flag, orEmpty, parseWith, strictShape, wholeNumber } from '../validation.js';
+import { drainOptionsSchema, flag, orEmpty, strictShape, wholeNumber } from '../validation.js';
 import { HOLD_MODES, MAINTENANCE_ORDERS, type MaintenanceHold, type MaintenanceParams } from './types.js';
 
 const MAX_GATE_TIMEOUT_S = 7 * 24 * 3600;
@@ -70,15 +70,6 @@ export const maintenanceParamsShape = {
   override: flag('override'),
 };
 
-export const MAINTENANCE_PARAM_KEYS = Object.keys(
-  maintenanceParamsShape,
-) as (keyof typeof maintenanceParamsShape)[];
-
 export const maintenanceParamsSchema = strictShape(maintenanceParamsShape).transform(
   (p): MaintenanceParams => p,
 );
-
-/** `base` is the field path of the object ('' for a flat request body). */
-export function parseMaintenanceParams(raw: unknown, base = 'params'): MaintenanceParams {
-  return parseWith(orEmpty(maintenanceParamsSchema), raw, base);
-}

@@ -10,15 +10,15 @@ import { nowIso } from '../../store/values.js';
 import { classifyPods, listNodePods } from '../drain-filters.js';
 import { FINAL_JOB_STATUSES, type Job } from '../job-types.js';
 import type { JobRunner } from '../jobs.js';
-import { parseTargets, type RequestContext } from '../job-request.js';
+import type { RequestContext } from '../job-request.js';
 import type { Clock } from '../../clock.js';
 import type { AuditSink } from '../ports.js';
 import type { Actor } from '../actor.js';
 import { checkDisableEviction, type NodeOperations } from '../node-operations.js';
-import { asObject, onlyKeys, readBool, validateNodeName } from '../validation.js';
+import { parseWith, validateNodeName } from '../validation.js';
 import { mapLimited, readPlannedNodes } from './facts.js';
 import { gateObjectsOf } from './gate.js';
-import { MAINTENANCE_PARAM_KEYS, parseMaintenanceParams } from './params.js';
+import { maintenanceRequestSchema } from './request.js';
 import type { MaintenanceStateStore } from './state-store.js';
 import {
   FINAL_STEPS,
@@ -39,14 +39,9 @@ export interface MaintenanceRequest {
   dryRun: boolean;
 }
 
-/** Validates a POST /maintenance body; 400 naming the field. */
+/** Validates a POST /maintenance body with the schema the route declares; 400 naming the field. */
 export function parseMaintenanceRequest(body: unknown): MaintenanceRequest {
-  const o = asObject(body ?? {}, '');
-  onlyKeys(o, ['targets', 'dryRun', ...MAINTENANCE_PARAM_KEYS], '');
-  const targets = parseTargets(o.targets);
-  const dryRun = readBool(o, 'dryRun');
-  const { targets: _t, dryRun: _d, ...rest } = o;
-  return { targets, params: parseMaintenanceParams(rest, ''), dryRun };
+  return parseWith(maintenanceRequestSchema, body);
 }
 
 export interface MaintenanceServiceDeps {
