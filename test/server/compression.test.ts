@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { RealtimeHub } from '../../src/realtime/hub.js';
 import { admin, FakeSource } from '../realtime/fakes.js';
+import { until } from '../support/until.js';
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -44,7 +45,7 @@ async function server(env: Record<string, string> = {}) {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { app, port };
+  return { app, port, source };
 }
 
 describe('compression', () => {
@@ -87,6 +88,40 @@ describe('compression', () => {
       const big = await app.inject({ url: '/api/v1/big', headers: { 'accept-encoding': 'br' } });
       expect(big.headers['content-encoding']).toBe(compressed ? 'br' : undefined);
     }
+  });
+
+  it('compresses the snapshot but sends live changes as they are, so no change waits behind compressions', async () => {
+    const { port, source } = await server();
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/ws`);
+    const received: { type: string; length: number; wire: number }[] = [];
+    const wire = () => (ws as unknown as { _socket: { bytesRead: number } })._socket.bytesRead;
+    let before = 0;
+    ws.on('message', (d) => {
+      const text = String(d);
+      const now = wire();
+      received.push({
+        type: (JSON.parse(text) as { type: string }).type,
+        length: text.length,
+        wire: now - before,
+      });
+      before = now;
+    });
+    await new Promise((r) => ws.once('open', r));
+    before = wire();
+    ws.send(JSON.stringify({ type: 'subscribe', clusters: ['a'] }));
+    await until('the snapshot', () => received.some((m) => m.type === 'snapshot'));
+    const snap = received.find((m) => m.type === 'snapshot')!;
+    expect(snap.length).toBeGreaterThan(64 * 1024);
+    expect(snap.wire).toBeLessThan(snap.length / 3);
+    // A change of a few KB (a long label): well over the old 1 KB threshold, and not compressed.
+    const rows = source.data.get('a')!;
+    rows.set('n1', { ...rows.get('n1')!, labels: { note: 'x'.repeat(3000) } });
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
+    await until('the change', () => received.some((m) => m.type === 'node.updated'));
+    const upd = received.find((m) => m.type === 'node.updated')!;
+    expect(upd.length).toBeGreaterThan(3000);
+    expect(upd.wire).toBeGreaterThanOrEqual(upd.length);
+    ws.close();
   });
 
   it('serves the console files compressed', async () => {

@@ -83,7 +83,9 @@ async function startApp(log: Logger): Promise<Product> {
     // A throw-away key for the throw-away data directory (otherwise the app warns that it generated one).
     KNM_SECRET_KEY: randomBytes(32).toString('base64'),
     // A third of the default interval, so the page and list figures are taken while usage polls run.
-    KNM_USAGE_INTERVAL_MS: '10000',
+    KNM_USAGE_INTERVAL_MS: process.env.KNM_USAGE_INTERVAL_MS ?? '10000',
+    // Compression on, as shipped; KNM_COMPRESSION=false measures its cost.
+    KNM_COMPRESSION: process.env.KNM_COMPRESSION ?? 'true',
   });
   const app = await createApp(config, {
     log,
