@@ -4,8 +4,16 @@
  * document shows it; `parseTemplateInput` parses with it.
  */
 import { z } from 'zod';
-import type { TemplateInput } from './templates.js';
+import type { TemplateContent } from './intent.js';
 import { labelsIntentSchema, strictShape, taintsIntentSchema } from './validation.js';
+
+/** What a template is made of: a name, a description and a cluster scope around the changes it applies. */
+export interface TemplateInput extends TemplateContent {
+  name: string;
+  description?: string;
+  /** Absent or null: every cluster. */
+  clusters?: string[] | null;
+}
 
 const NAME_MAX = 100;
 const DESCRIPTION_MAX = 1000;

@@ -10,6 +10,9 @@ import { isUniqueViolation } from '../store/errors.js';
 import { fromJson, newId, nowIso, toJson } from '../store/values.js';
 import type { TemplatesTable } from './tables.js';
 import type { TemplateContent } from './intent.js';
+import type { TemplateInput } from './template-input.js';
+
+export type { TemplateInput } from './template-input.js';
 import { parseWith } from './validation.js';
 import { templateInputSchema } from './template-input.js';
 
@@ -25,13 +28,6 @@ export interface Template extends TemplateContent {
   createdAt: string;
   updatedBy: string;
   updatedAt: string;
-}
-
-export interface TemplateInput extends TemplateContent {
-  name: string;
-  description?: string;
-  /** Absent or null: every cluster. */
-  clusters?: string[] | null;
 }
 
 /** Who is acting on a template: their clusters (null = every cluster) and role. */

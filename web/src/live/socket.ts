@@ -7,19 +7,12 @@
 import { ref, type Ref } from 'vue';
 import type { ServerMessage } from '../api/types';
 import { perf } from '../perf';
+import type { SocketLike } from './socketLike';
 import { WorkerSocket, type WorkerLike } from './workerSocket';
 
-export type SocketStatus = 'idle' | 'connecting' | 'open' | 'closed';
+export type { SocketLike } from './socketLike';
 
-export interface SocketLike {
-  readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: unknown) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-}
+export type SocketStatus = 'idle' | 'connecting' | 'open' | 'closed';
 
 export interface SocketDeps {
   create: (url: string) => SocketLike;

@@ -3,7 +3,7 @@
  * parsed; a snapshot sent in slices is put together here and passed on whole once its last slice is in, so the
  * node store sees exactly what the server sent, in the order it was sent.
  */
-import type { SocketLike } from './socket';
+import type { SocketLike } from './socketLike';
 import type { FromWorker, ToWorker } from './socketProtocol';
 
 export interface WorkerLike {
