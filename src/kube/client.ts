@@ -24,7 +24,7 @@ import {
 import { KUBE_LIMITS, type KubeLimits } from './limits.js';
 import { LineSplitter, LineTooLongError } from './lines.js';
 import { OidcTokenSource, type OidcProviderConfig } from './oidc.js';
-import { impersonationHeaders, type Impersonation } from './impersonation.js';
+import { impersonationHeaders, type Impersonation } from './impersonation-headers.js';
 import { kubeApiCalls, kubeApiErrors, kubeApiLatency, kubeRejectedAnswers } from '../metrics/registry.js';
 
 const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
