@@ -27,6 +27,8 @@ suite('acting as the signed-in user on a real API server', () => {
   let cp: ControlPlane;
   let admin: ApiTarget;
   let t: TestApp;
+  /** The product's service-account files, removed with the suite. */
+  let saDir: string | undefined;
   let teamA: Record<string, string>;
   let teamB: Record<string, string>;
   let nobody: Record<string, string>;
@@ -78,7 +80,7 @@ suite('acting as the signed-in user on a real API server', () => {
         spec: { expirationSeconds: 3600 },
       },
     });
-    const saDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-sa-'));
+    saDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-sa-'));
     fs.writeFileSync(path.join(saDir, 'token'), (tr.body.status as { token: string }).token, { mode: 0o600 });
     fs.copyFileSync(path.join(cp.tmpDir, 'certs', 'apiserver.crt'), path.join(saDir, 'ca.crt'));
     fs.writeFileSync(path.join(saDir, 'namespace'), NS);
@@ -105,6 +107,7 @@ suite('acting as the signed-in user on a real API server', () => {
   afterAll(async () => {
     await t?.close();
     await cp?.stop();
+    if (saDir) fs.rmSync(saDir, { recursive: true, force: true });
   });
 
   const labelOf = async (name: string) =>
