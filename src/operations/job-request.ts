@@ -2,7 +2,7 @@
  * A job submission as the API receives it: the body of POST /jobs parsed with its schema (job-schemas.ts; 400
  * naming the field), targets included, with the per-operation concurrency defaults and the size limits of a job.
  */
-import { jobRequestSchema, jobTargetsSchema } from './job-schemas.js';
+import { jobRequestSchema } from './job-schemas.js';
 import type { ParsedParams } from './job-params.js';
 import type { JobOperation, JobTarget } from './job-types.js';
 import { parseWith } from './validation.js';
@@ -46,8 +46,4 @@ export function parseJobRequest(body: unknown): JobRequest & { parsed: ParsedPar
     override: r.override,
     parsed: { operation: r.operation, params: r.params } as ParsedParams,
   };
-}
-
-export function parseTargets(raw: unknown, base = 'targets'): JobTarget[] {
-  return parseWith(jobTargetsSchema, raw, base);
 }
