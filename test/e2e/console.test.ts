@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   ADMIN_PASSWORD,
   ApiClient,
+  chooseOption,
   ensureWebBuilt,
   launchBrowser,
   loginThroughUi,
@@ -145,8 +146,7 @@ describe('web console', () => {
     await page.locator('[data-testid="clear-filters"]').click();
     await expect.poll(() => text(page, '[data-testid="node-count"]')).toBe('60 of 60 nodes');
 
-    await page.locator('[data-testid="filter-status"]').click();
-    await page.locator('.el-select-dropdown__item:visible', { hasText: /^Ready$/ }).click();
+    await chooseOption(page, page.locator('[data-testid="filter-status"]'), 'Ready');
     await page.keyboard.press('Escape');
     const ready = (await admin.ok<{ total: number }>('GET', '/nodes?status=Ready&limit=1')).total;
     // Churn flips readiness now and then; the table and the API must agree within a moment.
@@ -476,8 +476,7 @@ describe('web console', () => {
     await page.locator('[data-testid="token-new"]').click();
     await page.locator('input[data-testid="token-name"]').fill('ci-readonly');
     // Narrowed to the demo cluster (a viewer token, the dialog's default role).
-    await page.locator('[data-testid="token-clusters-select"]').click();
-    await page.locator('.el-select-dropdown__item:visible', { hasText: /^demo$/ }).click();
+    await chooseOption(page, page.locator('[data-testid="token-clusters-select"]'), 'demo');
     await page.locator('input[data-testid="token-name"]').click(); // closes the (multiple) dropdown
     await page.locator('[data-testid="token-create"]').click();
     const secret = await page.locator('input[data-testid="token-secret"]').inputValue();

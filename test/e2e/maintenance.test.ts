@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { demoClusterClient } from '../support/demo-cluster.js';
-import { adminConsoleSuite, nodeRow, screenshot, until } from './setup.js';
+import { adminConsoleSuite, chooseOption, nodeRow, screenshot, until } from './setup.js';
 
 const pool = ['maint-e2e-1', 'maint-e2e-2'];
 
@@ -40,10 +40,9 @@ const s = adminConsoleSuite('maintenance', {
   },
 });
 
-async function pick(testid: string, option: string | RegExp) {
+async function pick(testid: string, option: string) {
   const { page } = s;
-  await page.locator(`[data-testid="${testid}"]`).click();
-  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click();
+  await chooseOption(page, page.locator(`[data-testid="${testid}"]`), option);
 }
 
 describe('rolling maintenance in the console', () => {

@@ -19,7 +19,7 @@ import {
 } from '../support/server-process.js';
 
 export { ApiClient } from '../support/api-client.js';
-export { CHROMIUM, launchBrowser, loginThroughUi, newContext } from '../support/browser.js';
+export { CHROMIUM, chooseOption, launchBrowser, loginThroughUi, newContext } from '../support/browser.js';
 export {
   ADMIN_PASSWORD,
   ensureWebBuilt,

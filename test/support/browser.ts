@@ -3,7 +3,8 @@
  * console's form.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { until } from './until.js';
 
 export const CHROMIUM = process.env.KNM_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -52,4 +53,24 @@ export async function loginThroughUi(
   await page.locator('input[data-testid="login-password"]').fill(password);
   await page.locator('[data-testid="login-submit"]').click();
   await page.locator('[data-testid="node-row"]').first().waitFor({ timeout: 30_000 });
+}
+
+/**
+ * Choose `label` in an Element Plus select and wait until the select shows it. The dropdown can close under
+ * the pointer (its options re-render when a list finishes loading, or focus settles in a dialog that has just
+ * opened), so a click that lands on a closing dropdown is retried by opening it again, as a person would.
+ */
+export async function chooseOption(page: Page, select: Locator, label: string): Promise<void> {
+  const item = page.locator('.el-select-dropdown__item:visible').filter({ hasText: label }).first();
+  const shown = async () =>
+    (await select.innerText())
+      .split('\n')
+      .map((s) => s.trim())
+      .includes(label);
+  await until(`"${label}" chosen`, async () => {
+    if (await shown()) return true;
+    if (!(await item.isVisible())) await select.click({ timeout: 5_000 });
+    await item.click({ timeout: 3_000 }).catch(() => undefined);
+    return shown();
+  });
 }
