@@ -59,4 +59,13 @@ describe('dialogs focus their first field', () => {
     expect(document.activeElement?.id).toBe('first');
     document.body.innerHTML = '';
   });
+
+  it('leaves the cursor where a quick user already put it while the dialog was opening', () => {
+    document.body.innerHTML = `
+      <div class="el-overlay"><div class="el-dialog__body"><input id="first"><input id="clicked"></div></div>`;
+    document.getElementById('clicked')!.focus();
+    focusShownDialogField();
+    expect(document.activeElement?.id).toBe('clicked');
+    document.body.innerHTML = '';
+  });
 });

@@ -6,6 +6,10 @@
 const FIELD = 'input:not([type="hidden"]):not([disabled]), textarea:not([disabled]), select:not([disabled])';
 
 export function focusFirstField(root: Element | null | undefined): void {
+  // Someone quick has already clicked into a field while the dialog was still opening: leave them there
+  // (moving focus would also close a dropdown they just opened).
+  const active = document.activeElement;
+  if (root && active && active !== document.body && root.contains(active) && active.matches(FIELD)) return;
   const el = root?.querySelector<HTMLElement>(FIELD);
   el?.focus();
 }
