@@ -80,6 +80,11 @@ export interface PermissionMatrix {
   checkedAt: string;
   operations: OperationPermission[];
   error?: string;
+  /**
+   * The user the cluster was asked about, on a cluster that acts as the signed-in user (its own RBAC decides
+   * for that person); absent when the answer is the product's own identity's.
+   */
+  actingAs?: string;
 }
 
 export const permissionText = (q: Permission): string =>

@@ -73,11 +73,43 @@ describe('a cluster that acts as the signed-in user', () => {
     expect(entry.message).toContain('cannot patch resource "nodes"');
   });
 
+  it('the permission preflight answers for the user: what their groups may not do is denied, named', async () => {
+    const m = (await t.call('GET', '/api/v1/clusters/rbac/permissions', undefined, OPERATOR)).json();
+    expect(m.checked).toBe(true);
+    expect(m.actingAs).toBe('test-operator');
+    const ops = Object.fromEntries(
+      m.operations.map((o: { operation: string; allowed: boolean; missing: string[] }) => [o.operation, o]),
+    );
+    expect(ops.readNodes.allowed).toBe(true);
+    for (const op of ['cordon', 'label', 'taint']) {
+      expect(ops[op]).toMatchObject({ allowed: false, missing: ['patch on nodes'] });
+    }
+    expect(ops.evict.allowed).toBe(false);
+    expect(ops.evict.missing).toContain('create on pods/eviction');
+
+    // Another user's groups get their own answer, not the one remembered for the operator.
+    const viewer = (await t.call('GET', '/api/v1/clusters/rbac/permissions', undefined, VIEWER)).json();
+    expect(viewer.actingAs).toBe('test-viewer');
+    expect(viewer.operations.find((o: { operation: string }) => o.operation === 'readNodes')).toMatchObject({
+      allowed: false,
+      missing: ['list on nodes', 'watch on nodes', 'get on nodes'],
+    });
+  });
+
   it('once the cluster grants patch to the group, the same change goes through as that user', async () => {
     sim.setRbac(MAY_PATCH);
     const r = await label('b');
     expect(r.statusCode, r.body).toBe(200);
     expect(sim.state.getNode(node)!.metadata.labels!.team).toBe('b');
+    // Asking again (the console's Check) soon sees the grant in the preflight too.
+    const label2 = await until('the preflight to allow labels', async () => {
+      const m = (
+        await t.call('GET', '/api/v1/clusters/rbac/permissions?refresh=true', undefined, OPERATOR)
+      ).json();
+      const op = m.operations.find((o: { operation: string }) => o.operation === 'label');
+      return op?.allowed ? op : undefined;
+    });
+    expect(label2.missing).toEqual([]);
   });
 
   it('a user the cluster does not let list nodes sees none of its nodes, with the reason', async () => {

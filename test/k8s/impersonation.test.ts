@@ -3,7 +3,8 @@
 // "act as the signed-in user". Two provider accounts, both operators to us: group team-a may only read nodes,
 // group team-b may also patch them (RBAC cannot tell a cordon from a label change: both are `patch nodes`).
 // A label change by team-a is refused by the cluster with what it refused, shown in the answer and recorded in
-// the audit log; team-b's goes through; a user whose groups may not list nodes sees none of the cluster's.
+// the audit log; team-b's goes through; a user whose groups may not list nodes sees none of the cluster's. The
+// permission preflight is asked as each user, so team-a's write actions are disabled before anyone tries.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +150,30 @@ suite('acting as the signed-in user on a real API server', () => {
       payload: { reason: 'kernel' },
     });
     expect(cordon.statusCode, cordon.body).toBe(200);
+  });
+
+  it('the permission preflight answers as the user: a read-only group sees the write actions disabled', async () => {
+    type Op = { operation: string; allowed: boolean; missing: string[] };
+    const ask = async (who: Record<string, string>) => {
+      const r = await inject(who, 'GET', '/api/v1/clusters/real/permissions');
+      expect(r.statusCode, r.body).toBe(200);
+      const m = r.json() as { checked: boolean; actingAs?: string; operations: Op[] };
+      expect(m.checked).toBe(true);
+      return { actingAs: m.actingAs, ops: Object.fromEntries(m.operations.map((o) => [o.operation, o])) };
+    };
+    const a = await ask(teamA);
+    expect(a.actingAs).toBe('alice');
+    expect(a.ops.readNodes!.allowed).toBe(true);
+    for (const op of ['cordon', 'label', 'taint'])
+      expect(a.ops[op], op).toMatchObject({ allowed: false, missing: ['patch on nodes'] });
+    for (const op of ['evict', 'deletePods', 'maintenance']) expect(a.ops[op]!.allowed, op).toBe(false);
+    expect(a.ops.evict!.missing).toContain('create on pods/eviction');
+
+    // team-b may patch: cordon and labels are allowed for bob on the same cluster, drains still are not.
+    const b = await ask(teamB);
+    expect(b.actingAs).toBe('bob');
+    for (const op of ['readNodes', 'cordon', 'label', 'taint']) expect(b.ops[op]!.allowed, op).toBe(true);
+    expect(b.ops.evict!.allowed).toBe(false);
   });
 
   it('a user whose groups may not list nodes sees none of the cluster’s nodes, with the reason', async () => {

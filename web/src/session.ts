@@ -3,6 +3,7 @@ import { computed, reactive } from 'vue';
 import { auth } from './api/endpoints';
 import { ApiError, setCsrfToken } from './api/http';
 import type { MeAnswer, User } from './api/types';
+import { resetPermissions } from './stores/permissions';
 
 export const session = reactive<{ user: User | null; loaded: boolean }>({ user: null, loaded: false });
 
@@ -40,6 +41,8 @@ export async function logout(): Promise<void> {
 export function clearSession(): void {
   session.user = null;
   setCsrfToken(null);
+  // Preflight answers can be this user's own (clusters that act as the signed-in user).
+  resetPermissions();
 }
 
 /** Node operations, jobs and templates. Viewers never see these controls. */

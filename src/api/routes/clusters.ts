@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { toClusterInfo } from '../../clusters/info.js';
 import { clusterNotFound } from '../../clusters/errors.js';
 import { PermissionCache } from '../../clusters/permissions.js';
+import { UserPermissions } from '../../clusters/user-permissions.js';
 import { listContexts, parseKubeconfigText } from '../../clusters/kubeconfig.js';
 import { withoutUserinfo, type ClusterRegistry } from '../../clusters/registry.js';
 import type {
@@ -14,7 +15,7 @@ import type {
   ClusterStatusProvider,
   ClusterTestInput,
 } from '../../clusters/types.js';
-import { canSeeCluster } from '../../auth/identity.js';
+import { actingIdentity, canSeeCluster } from '../../auth/identity.js';
 import { type RoutePolicy } from '../policy.js';
 import { clusterListResponse, documented, errors } from '../responses.js';
 
@@ -95,6 +96,11 @@ export async function clusterRoutes(
   const app = instance.withTypeProvider<ZodTypeProvider>();
   const info = (r: ClusterRecord) => toClusterInfo(r, clusterStatus, clusters.loadError(r.name));
   const permissions = new PermissionCache();
+  const userPermissions = new UserPermissions({
+    client: (c, who) => clusters.client(c, who),
+    impersonates: (c) => clusters.impersonates(c),
+    shared: permissions,
+  });
 
   const listSchema = { response: documented({ 200: clusterListResponse, ...errors }) };
   app.get('/api/v1/clusters', { config: { policy: VIEWER }, schema: listSchema }, async (req) => ({
@@ -138,7 +144,9 @@ export async function clusterRoutes(
     },
   );
 
-  // The permission preflight of a saved cluster (remembered for a minute; ?refresh=true asks again).
+  // The permission preflight of a saved cluster, for the caller: asked as them where the cluster acts as the
+  // signed-in user (remembered 30 s per user), else the product's own (remembered a minute). ?refresh=true
+  // asks again.
   const permissionsSchema = { params: clusterParams, querystring: refreshQuery };
   app.get(
     '/api/v1/clusters/:cluster/permissions',
@@ -147,7 +155,9 @@ export async function clusterRoutes(
       const { cluster } = req.params;
       const { refresh } = req.query;
       if (!clusters.get(cluster) || !visible(req, cluster)) throw clusterNotFound(cluster);
-      return permissions.get(clusters.client(cluster), { refresh: refresh === 'true' });
+      const opts = { refresh: refresh === 'true' };
+      if (!req.user) return permissions.get(clusters.client(cluster), opts);
+      return userPermissions.get(cluster, actingIdentity(req.user), opts);
     },
   );
 

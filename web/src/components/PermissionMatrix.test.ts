@@ -36,6 +36,20 @@ describe('PermissionMatrix', () => {
     expect(row(w, 'evict').find('[data-testid="permission-reason"]').text()).toBe(
       'needs create on pods/eviction',
     );
+    expect(w.find('[data-testid="permission-acting-as"]').exists()).toBe(false);
+  });
+
+  it('says whose matrix it is on a cluster that acts as the signed-in user', async () => {
+    const w = await mountMatrix({
+      checked: true,
+      checkedAt: '2026-01-01T00:00:00.000Z',
+      actingAs: 'alice',
+      operations: [{ operation: 'label', allowed: false, missing: ['patch on nodes'] }],
+    });
+    expect(w.find('[data-testid="permission-acting-as"]').text()).toBe(
+      'As alice: this cluster’s own RBAC decides',
+    );
+    expect(row(w, 'label').find('button').attributes('disabled')).toBeDefined();
   });
 
   it('says when the API server could not be asked, instead of claiming anything', async () => {

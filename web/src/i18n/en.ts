@@ -523,6 +523,8 @@ export default {
       allowed: 'allowed',
       denied: 'denied',
       needs: 'needs {what}',
+      needsAs: 'the cluster’s RBAC does not let {user}: needs {what}',
+      actingAs: 'As {user}: this cluster’s own RBAC decides',
       op: {
         readNodes: 'Read nodes',
         cordon: 'Cordon',

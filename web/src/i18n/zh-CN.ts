@@ -516,6 +516,8 @@ export default {
       allowed: '允许',
       denied: '拒绝',
       needs: '需要 {what}',
+      needsAs: '集群自身的 RBAC 不允许 {user}：需要 {what}',
+      actingAs: '以 {user} 身份：由该集群自身的 RBAC 决定',
       op: {
         readNodes: '读取节点',
         cordon: '禁止调度',

@@ -54,6 +54,16 @@ describe('deniedReason', () => {
     expect(deniedReason('drain', ['a', 'b'], t)).toBe('');
   });
 
+  it('on a cluster that acts as the signed-in user, says whose RBAC refused', async () => {
+    answers.u = { ...matrix(deny('label', ['patch on nodes']), allow('cordon')), actingAs: 'alice' };
+    syncPermissions(['u']);
+    await flushPromises();
+    expect(deniedReason('labels', ['u'], t)).toBe(
+      'the cluster’s RBAC does not let alice: needs patch on nodes',
+    );
+    expect(deniedReason('cordon', ['u'], t)).toBe('');
+  });
+
   it('denies a drain only when neither eviction nor deleting is allowed', async () => {
     answers.c = matrix(deny('evict', ['create on pods/eviction']), deny('deletePods', ['delete on pods']));
     syncPermissions(['c']);

@@ -34,7 +34,10 @@ export function deniedReason(
   const several = new Set(clusters).size > 1;
   return denied
     .map((d) => {
-      const why = t('clusters.permissions.needs', { what: d.missing.join(', ') });
+      const what = d.missing.join(', ');
+      const why = d.actingAs
+        ? t('clusters.permissions.needsAs', { what, user: d.actingAs })
+        : t('clusters.permissions.needs', { what });
       return several ? `${d.cluster}: ${why}` : why;
     })
     .join('; ');

@@ -1,7 +1,8 @@
 /**
  * The permission preflight of each cluster in view, asked once per cluster and kept until the cluster leaves
  * the list. A matrix that could not be fetched (or that the API server could not answer) counts as unknown:
- * nothing is disabled for it, since the server still refuses what the identity may not do.
+ * nothing is disabled for it, since the server still refuses what the identity may not do. On a cluster that acts
+ * as the signed-in user the matrix is this user's (`actingAs`), so it is forgotten when the session ends.
  */
 import { reactive } from 'vue';
 import type { PermissionMatrix, PermissionOperation } from '../../../src/clusters/permissions';
@@ -44,6 +45,8 @@ export function syncPermissions(names: string[]): void {
 export interface Denial {
   cluster: string;
   missing: string[];
+  /** The user the cluster's own RBAC refused, when it acts as the signed-in user. */
+  actingAs?: string;
 }
 
 /**
@@ -57,7 +60,7 @@ export function denials(clusters: Iterable<string>, alternatives: PermissionOper
     if (!m?.checked) continue;
     const ops = alternatives.map((a) => m.operations.find((o) => o.operation === a));
     if (ops.some((o) => !o || o.allowed)) continue;
-    out.push({ cluster, missing: ops[0]!.missing });
+    out.push({ cluster, missing: ops[0]!.missing, ...(m.actingAs ? { actingAs: m.actingAs } : {}) });
   }
   return out;
 }
