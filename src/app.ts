@@ -33,6 +33,7 @@ import { auditRoutes } from './api/routes/audit.js';
 import { auditLogFor } from './audit/index.js';
 import { CacheManager } from './cache/manager.js';
 import { cacheNodeSource } from './cache/node-source.js';
+import { IngestPool } from './ingest/pool.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { createOperations, type OperationsServices } from './operations/context.js';
 import { kubeNodeFromDetail } from './operations/live-view.js';
@@ -163,9 +164,16 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     intervalMs: config.usageIntervalMs,
     historyMs: config.usageHistoryMinutes * 60_000,
   });
+  // Pod indexes decode the largest input of a fleet: in worker threads, off the thread that answers requests.
+  const ingest =
+    config.ingestWorkers > 0
+      ? new IngestPool({ workers: config.ingestWorkers, log: log.child({ part: 'ingest' }) })
+      : undefined;
+  if (ingest) onStop('ingest workers', () => ingest.close());
   const cache = new CacheManager({
     log: log.child({ part: 'cache' }),
     podIndex: config.podIndex,
+    ingest,
     usage: config.usageIntervalMs > 0 ? usage : undefined,
   });
   cache.attach(clusters);

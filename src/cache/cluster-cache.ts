@@ -11,6 +11,8 @@ import type { KubeClient } from '../kube/client.js';
 import { strategyFor } from '../kube/strategy.js';
 import { TimerSet, type Clock } from '../clock.js';
 import { Reflector, type ReflectorOptions, type ReflectorStats } from '../informer/reflector.js';
+import type { IngestPool } from '../ingest/pool.js';
+import { RemotePodIndex } from '../ingest/remote-pod-index.js';
 import type { SharedInformers } from '../informer/shared.js';
 import { resourceShares } from '../usage/shares.js';
 import type { StepGate } from '../usage/step.js';
@@ -22,7 +24,7 @@ import type { ClusterEventSink } from './events.js';
 import { ListPodCounter } from './list-pod-counter.js';
 import { NodeCache } from './node-cache.js';
 import { acceptNode, nodeChangeTime, sameDetailExtras, sameNode, transformNode } from './node-transform.js';
-import type { PodCounter } from './pod-counter.js';
+import type { PodCounter, WatchedPodCounter } from './pod-counter.js';
 import { PodIndex } from './pod-index.js';
 import { carryRowJson } from './row-json.js';
 import type { NodeRecord, PodCountSource } from './types.js';
@@ -55,6 +57,8 @@ export interface ClusterCacheDeps {
   usage?: UsageReader;
   gate: StepGate;
   events: ClusterEventSink;
+  /** Ingest worker threads: when present, pod indexes of clients that can be shared run there. */
+  ingest?: IngestPool;
 }
 
 export class ClusterCache {
@@ -143,7 +147,7 @@ export class ClusterCache {
   }
 
   start(): void {
-    if (this.counter instanceof PodIndex) this.counter.start();
+    this.podIndex?.start();
     this.nodes.start();
     void this.fetchVersion();
     this.checkState();
@@ -152,7 +156,24 @@ export class ClusterCache {
 
   // ---- pod counts -----------------------------------------------------------------------------------------
 
-  private newPodIndex(): PodIndex {
+  private newPodIndex(): WatchedPodCounter {
+    const spec = this.d.ingest ? this.client.connectionSpec?.() : undefined;
+    if (this.d.ingest && spec) {
+      // The pods informer runs in a worker: it is no Reflector here, so it stays out of SharedInformers, and
+      // stop() stops it as the counter.
+      const remote: RemotePodIndex = new RemotePodIndex({
+        cluster: this.name,
+        pool: this.d.ingest,
+        spec,
+        tuning: this.d.informer,
+        flushMs: this.d.podCountFlushMs,
+        onCounts: (changes) => this.podCountsChanged(changes),
+        listed: (cause) => {
+          if (cause === 'initial') this.podCountsKnown(remote);
+        },
+      });
+      return remote;
+    }
     const pods = new PodIndex({
       cluster: this.name,
       client: this.client,
@@ -161,31 +182,36 @@ export class ClusterCache {
       log: this.d.log,
       tuning: this.d.informer,
       flushMs: this.d.podCountFlushMs,
-      onCounts: (changes) => {
-        for (const [node, podCount] of changes) {
-          if (this.cache.get(node))
-            this.d.events.change({ kind: 'podCount', cluster: this.name, name: node, podCount });
-        }
-        this.pushMovedShares(changes.map(([n]) => n));
-      },
+      onCounts: (changes) => this.podCountsChanged(changes),
     });
     this.d.informers.getOrCreate(this.name, 'pods', () => pods.reflector);
     pods.reflector.addHandler({
       listed: (cause) => {
-        // Counts were null until now: announce every node's count once.
-        if (cause !== 'initial') return;
-        for (const rec of this.cache.all()) {
-          this.d.events.change({
-            kind: 'podCount',
-            cluster: this.name,
-            name: rec.name,
-            podCount: pods.count(rec.name) ?? 0,
-          });
-        }
-        this.pushMovedShares();
+        if (cause === 'initial') this.podCountsKnown(pods);
       },
     });
     return pods;
+  }
+
+  private podCountsChanged(changes: [node: string, count: number][]): void {
+    for (const [node, podCount] of changes) {
+      if (this.cache.get(node))
+        this.d.events.change({ kind: 'podCount', cluster: this.name, name: node, podCount });
+    }
+    this.pushMovedShares(changes.map(([n]) => n));
+  }
+
+  /** Counts were null until now: announce every node's count once. */
+  private podCountsKnown(pods: PodCounter): void {
+    for (const rec of this.cache.all()) {
+      this.d.events.change({
+        kind: 'podCount',
+        cluster: this.name,
+        name: rec.name,
+        podCount: pods.count(rec.name) ?? 0,
+      });
+    }
+    this.pushMovedShares();
   }
 
   private newListCounter(): ListPodCounter {
@@ -209,9 +235,11 @@ export class ClusterCache {
     return this.counter;
   }
 
-  /** The pod index, when this cluster keeps one. */
-  get podIndex(): PodIndex | undefined {
-    return this.counter instanceof PodIndex ? this.counter : undefined;
+  /** The pod index (in this thread or an ingest worker's), when this cluster keeps one. */
+  get podIndex(): WatchedPodCounter | undefined {
+    return this.counter instanceof PodIndex || this.counter instanceof RemotePodIndex
+      ? this.counter
+      : undefined;
   }
 
   get podIndexEnabled(): boolean {
@@ -348,7 +376,7 @@ export class ClusterCache {
   }
 
   informerStats(): { nodes: ReflectorStats; pods?: ReflectorStats } {
-    return { nodes: this.nodes.stats(), pods: this.podIndex?.reflector.stats() };
+    return { nodes: this.nodes.stats(), pods: this.podIndex?.stats() };
   }
 
   /** Timers pending (own, the node informer's and the pod counter's), for leak checks. */

@@ -15,6 +15,7 @@ import { systemClock, TimerSet, type Clock } from '../clock.js';
 import type { ReflectorStats } from '../informer/reflector.js';
 import { SharedInformers } from '../informer/shared.js';
 import type { KubeObject } from '../informer/types.js';
+import type { IngestPool } from '../ingest/pool.js';
 import { StepGate } from '../usage/step.js';
 import type { UsageReader } from '../usage/store.js';
 import { ClusterCache, type ClusterLiveStatus, type InformerTuning } from './cluster-cache.js';
@@ -51,6 +52,8 @@ export interface CacheManagerOptions {
   usage?: UsageReader;
   /** Resource shares are pushed when one moves by at least this much (default 0.02). */
   usageStep?: number;
+  /** Ingest worker threads for pod indexes (src/ingest); without it every index runs in this thread. */
+  ingest?: IngestPool;
 }
 
 export interface StartOptions {
@@ -152,6 +155,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       podCountFlushMs: this.o.podCountFlushMs,
       usage: this.o.usage,
       gate: this.gate,
+      ingest: this.o.ingest,
       events: {
         change: (ch) => this.emit('change', ch),
         state: (cluster) => this.emit('state', cluster),

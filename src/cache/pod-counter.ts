@@ -4,6 +4,7 @@
  * index's watch, pod-index.ts; a periodic LIST, list-pod-counter.ts) keep their own I/O and timers apart from
  * every read: reading a count never lists or watches anything.
  */
+import type { ReflectorStats } from '../informer/reflector.js';
 import type { PodCountSource } from './types.js';
 
 /** CPU (millicores) and memory (bytes) requested and limited by a node's non-terminated pods. */
@@ -31,4 +32,23 @@ export interface PodCounter {
   stop(): Promise<void>;
   /** Pending timers of its own (leak checks). */
   readonly pendingTimers: number;
+}
+
+/**
+ * A counter kept current by a pod watch: the pod index, in this thread (pod-index.ts) or mirrored from an
+ * ingest worker (src/ingest/remote-pod-index.ts). The cluster cache, the queries and the facade read either
+ * through this.
+ */
+export interface WatchedPodCounter extends PodCounter {
+  /** The first LIST completed (counts are numbers, not null). */
+  readonly synced: boolean;
+  readonly generation: number;
+  /** Pods held (diagnostics, benchmark). */
+  readonly podCount: number;
+  /** Distinct request/limit tuples interned (diagnostics, benchmark). */
+  readonly profileCount: number;
+  start(): void;
+  waitForSync(timeoutMs: number): Promise<boolean>;
+  /** The pod watch's figures (the informer stats of the 'pods' resource). */
+  stats(): ReflectorStats;
 }

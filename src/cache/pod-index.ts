@@ -14,10 +14,10 @@ import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import { strategyFor } from '../kube/strategy.js';
 import { TimerSet, systemClock, type Clock } from '../clock.js';
-import { Reflector, type ReflectorOptions } from '../informer/reflector.js';
+import { Reflector, type ReflectorOptions, type ReflectorStats } from '../informer/reflector.js';
 import type { KubeObject } from '../informer/types.js';
 import { podResources, type PodSpecResources } from '../usage/pod-resources.js';
-import type { NodeRequests, PodCounter } from './pod-counter.js';
+import type { NodeRequests, WatchedPodCounter } from './pod-counter.js';
 import { RequestProfiles } from './request-profiles.js';
 import type { PodCountSource } from './types.js';
 
@@ -54,7 +54,17 @@ export interface PodIndexOptions {
 /** Generations come from one sequence for every index, so a restarted index never repeats an earlier value. */
 let generations = 0;
 
-export class PodIndex implements PodCounter {
+/**
+ * Every node's numbers as flat arrays (one row per node, `ROW_WIDTH` numbers each: count, CPU request, memory
+ * request, CPU limit, memory limit), so a table of thousands of nodes crosses a thread as two values.
+ */
+export interface PodTable {
+  names: string[];
+  rows: Float64Array;
+}
+export const ROW_WIDTH = 5;
+
+export class PodIndex implements WatchedPodCounter {
   readonly reflector: Reflector<number>;
   private readonly nodeIds = new Map<string, number>([['', 0]]);
   private gen = ++generations;
@@ -216,5 +226,29 @@ export class PodIndex implements PodCounter {
 
   waitForSync(timeoutMs: number): Promise<boolean> {
     return this.reflector.waitForSync(timeoutMs);
+  }
+
+  stats(): ReflectorStats {
+    return this.reflector.stats();
+  }
+
+  /** The numbers of `nodes` (every node with a pod when omitted) as one PodTable. */
+  table(nodes?: readonly string[]): PodTable {
+    const ids = nodes
+      ? nodes.map((n) => this.nodeIds.get(n) ?? -1)
+      : Array.from({ length: this.nodeNames.length - 1 }, (_, i) => i + 1);
+    const names: string[] = [];
+    const rows = new Float64Array(ids.length * ROW_WIDTH);
+    ids.forEach((id, i) => {
+      names.push(nodes ? nodes[i]! : this.nodeNames[id]!);
+      if (id < 0) return;
+      const o = i * ROW_WIDTH;
+      rows[o] = this.counts[id]!;
+      rows[o + 1] = this.cpuReq[id]!;
+      rows[o + 2] = this.memReq[id]!;
+      rows[o + 3] = this.cpuLim[id]!;
+      rows[o + 4] = this.memLim[id]!;
+    });
+    return { names, rows };
   }
 }

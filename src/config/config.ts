@@ -140,6 +140,8 @@ const FIELDS = {
   // Brotli/gzip for HTTP answers over 1 KB and permessage-deflate on the WebSocket; off only to measure or debug.
   compression: { env: 'KNM_COMPRESSION', schema: bool, def: 'true' },
   podIndex: { env: 'KNM_POD_INDEX', schema: bool, def: 'true' },
+  // Worker threads that decode the clusters' pod streams and keep their pod indexes (0 = on the request thread).
+  ingestWorkers: { env: 'KNM_INGEST_WORKERS', schema: int(0, 64), def: '1' },
   // Node usage: one LIST of metrics.k8s.io NodeMetrics per cluster this often (0 = off), kept this long.
   usageIntervalMs: { env: 'KNM_USAGE_INTERVAL_MS', schema: usageInterval, def: '30000' },
   usageHistoryMinutes: { env: 'KNM_USAGE_HISTORY_MINUTES', schema: int(1, 1440), def: '60' },

@@ -70,6 +70,19 @@ export interface WatchOptions {
   impersonate?: Impersonation;
 }
 
+/**
+ * Everything another thread needs to open its own connection to the same cluster as the same identity (the
+ * ingest workers, src/ingest). Holds credentials: it travels only by postMessage inside this process and is
+ * never logged.
+ */
+export interface KubeConnectionSpec {
+  cluster: string;
+  /** The kubeconfig as JSON text, current context selected. */
+  kubeconfig: string;
+  timeoutMs: number;
+  limits: KubeLimits;
+}
+
 /** What the rest of the product needs from a cluster connection; tests may provide their own. */
 export interface KubeClient {
   readonly cluster: string;
@@ -83,6 +96,8 @@ export interface KubeClient {
   ): WatchHandle;
   /** Count of API calls made through this client (benchmarks and tests assert on it). */
   readonly callCount: number;
+  /** How another thread connects as this client does; absent or undefined when it cannot be shared. */
+  connectionSpec?(): KubeConnectionSpec | undefined;
   close(): void;
 }
 
@@ -114,6 +129,7 @@ export class HttpKubeClient implements KubeClient {
   private readonly kc: KubeConfig;
   /** Set for users with the `oidc` auth-provider, whose tokens this client renews itself (see oidc.ts). */
   private readonly oidc?: OidcTokenSource;
+  private readonly exportable: KubeConfig | undefined;
 
   constructor(
     readonly cluster: string,
@@ -124,6 +140,9 @@ export class HttpKubeClient implements KubeClient {
   ) {
     this.limits = { ...KUBE_LIMITS, ...limits };
     const user = kc.getCurrentUser();
+    // An OIDC refresh token may be single-use (rotated by the provider): a second thread refreshing with the
+    // same one would log this one out, so such clusters keep every connection here.
+    this.exportable = user?.authProvider?.name === 'oidc' ? undefined : kc;
     if (user?.authProvider?.name === 'oidc') {
       this.oidc = new OidcTokenSource((user.authProvider.config ?? {}) as OidcProviderConfig);
       kc = withoutAuthProvider(kc, user.name);
@@ -139,6 +158,17 @@ export class HttpKubeClient implements KubeClient {
 
   get callCount(): number {
     return this.calls;
+  }
+
+  /** How to connect to this cluster from another thread; undefined when it must not be shared (OIDC). */
+  connectionSpec(): KubeConnectionSpec | undefined {
+    if (!this.exportable) return undefined;
+    return {
+      cluster: this.cluster,
+      kubeconfig: this.exportable.exportConfig(),
+      timeoutMs: this.defaultTimeoutMs,
+      limits: { ...this.limits },
+    };
   }
 
   private async baseOptions(

@@ -188,3 +188,10 @@ export const webhookAttempts = new client.Counter({
   labelNames: labels('result'),
   registers: [registry],
 });
+
+// ---- ingest workers (src/ingest) ----
+export const ingestWorkerRestarts = new client.Counter({
+  name: 'knm_ingest_worker_restarts_total',
+  help: 'Ingest worker threads (pod indexes) that stopped unexpectedly and were started again',
+  registers: [registry],
+});

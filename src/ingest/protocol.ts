@@ -1,0 +1,93 @@
+/**
+ * The messages between the request thread (pool.ts) and an ingest worker (worker.ts). Types only, so both
+ * sides agree on one shape. Every message about a cluster carries the `key` of that cluster's attachment (not
+ * its name): a cluster removed and added again while the first stop is in flight gets a new key, and late
+ * messages for the old one are dropped.
+ */
+import type { ReflectorStats } from '../informer/reflector.js';
+import type { KubeConnectionSpec } from '../kube/client.js';
+import type { PodIndexTuning, PodTable } from '../cache/pod-index.js';
+
+export interface StartMessage {
+  type: 'start';
+  key: number;
+  spec: KubeConnectionSpec;
+  tuning?: PodIndexTuning;
+  flushMs?: number;
+}
+
+export interface StopMessage {
+  type: 'stop';
+  key: number;
+}
+
+export type ToWorker = StartMessage | StopMessage;
+
+/** The whole table after the first LIST of an index (counts turn from unknown to numbers). */
+export interface TableMessage extends PodTable {
+  type: 'table';
+  key: number;
+  podCount: number;
+  profileCount: number;
+  stats: ReflectorStats;
+}
+
+/** Rows whose numbers changed since the last flush (coalesced in the worker as in-process). */
+export interface RowsMessage extends PodTable {
+  type: 'rows';
+  key: number;
+}
+
+/** The pod watch's figures: at most once a second, and at once when its phase or health changes. */
+export interface StatsMessage {
+  type: 'stats';
+  key: number;
+  podCount: number;
+  profileCount: number;
+  stats: ReflectorStats;
+}
+
+/** The index could not be built (bad kubeconfig text); it is not retried until the cluster is started again. */
+export interface FailedMessage {
+  type: 'failed';
+  key: number;
+  error: string;
+}
+
+export interface StoppedMessage {
+  type: 'stopped';
+  key: number;
+}
+
+/** A counter's increase since the last report, or a gauge's value now, of one labelled series. */
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/**
+ * What the worker's metrics did since its last report: prom-client keeps one registry per thread, so the API
+ * calls and informer figures of the pod watches are reported here and applied to the same metrics on the
+ * request thread, where /metrics is served.
+ */
+export interface MetricsMessage {
+  type: 'metrics';
+  counters: MetricSample[];
+  gauges: MetricSample[];
+}
+
+/** One pino line of the worker's logger, logged again by the pool's logger. */
+export interface LogMessage {
+  type: 'log';
+  line: string;
+}
+
+export type FromWorker =
+  TableMessage | RowsMessage | StatsMessage | FailedMessage | StoppedMessage | MetricsMessage | LogMessage;
+
+export interface IngestWorkerData {
+  logLevel: string;
+  /** How often stats and metrics are reported (ms). */
+  reportEveryMs: number;
+}
