@@ -7,6 +7,8 @@ export interface PerfHooks {
   marks: Record<string, number>;
   /** performance.now() when a node added/updated/deleted message for `cluster/name` arrived, latest only. */
   messages: Map<string, number>;
+  /** Keys of the node rows on screen when the table became usable, top to bottom. */
+  firstScreen?: string[];
   mark(name: string): void;
 }
 

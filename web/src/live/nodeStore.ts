@@ -3,6 +3,10 @@
  * fast first paint and then by WebSocket messages (snapshot, added, updated, deleted, podCount). Messages are
  * applied in batches (one per animation frame) and each batch tells listeners exactly which keys changed,
  * so the table can patch rows in place instead of re-filtering and re-sorting everything.
+ *
+ * A large snapshot is applied in slices, each in a task of its own (`deps.slice`): taking in 5,000 rows at
+ * once held the page for most of a second on a slow machine. Listeners hear of it once, when its last slice
+ * is in, and messages that came after it wait for it, so the order the server sent is kept.
  */
 import { shallowRef } from 'vue';
 import type { NodeRow, ServerMessage } from '../api/types';
@@ -21,9 +25,22 @@ export interface StoreDeps {
   now: () => number;
   /** Called with the newest version applied per cluster (to resume after a reconnect). */
   onVersion?: (cluster: string, version: number) => void;
+  /** Runs the next slice of a large snapshot in a new task; without it a snapshot is applied at once. */
+  slice?: (fn: () => void) => void;
 }
 
 export const FLASH_MS = 1500;
+/** Rows of a snapshot taken in per task: a few milliseconds each, even on a busy machine. */
+export const APPLY_SLICE = 500;
+
+type SnapshotMessage = Extract<ServerMessage, { type: 'snapshot' }>;
+
+/** A snapshot being taken in slice by slice. */
+interface Applying {
+  msg: SnapshotMessage;
+  next: number;
+  fresh: Set<string>;
+}
 
 function withKey(n: NodeRow, key: string): NodeRow {
   n.key = key;
@@ -47,6 +64,7 @@ export class NodeStore {
   private flash = new Map<string, number>();
   private queue: ServerMessage[] = [];
   private scheduled = false;
+  private applying: Applying | null = null;
   private listeners = new Set<(b: ChangeBatch) => void>();
 
   constructor(private readonly deps: StoreDeps) {}
@@ -92,7 +110,7 @@ export class NodeStore {
     }
     let touched = false;
     for (const [cluster, list] of incoming) {
-      if (this.live.has(cluster)) continue;
+      if (this.live.has(cluster) || this.applying?.msg.cluster === cluster) continue;
       this.replaceCluster(cluster, list);
       touched = true;
     }
@@ -104,9 +122,11 @@ export class NodeStore {
     const clusters = new Set<string>();
     for (const n of this.rows.values()) clusters.add(n.cluster);
     for (const c of this.versions.keys()) clusters.add(c);
+    if (this.applying) clusters.add(this.applying.msg.cluster);
     let touched = false;
     for (const c of clusters) {
       if (keep === null || keep.has(c)) continue;
+      if (this.applying?.msg.cluster === c) this.applying = null;
       this.replaceCluster(c, []);
       this.versions.delete(c);
       this.live.delete(c);
@@ -130,6 +150,7 @@ export class NodeStore {
     this.live.clear();
     this.flash.clear();
     this.queue = [];
+    this.applying = null;
     this.emit({ structural: true, updated: new Map() });
   }
 
@@ -154,15 +175,52 @@ export class NodeStore {
     this.deps.schedule(() => this.flush());
   }
 
+  /** A snapshot is still being taken in (its rows are not all in yet). */
+  get busy(): boolean {
+    return this.applying !== null;
+  }
+
   /** Apply everything queued now (also used by tests instead of waiting for a frame). */
   flush(): void {
     this.scheduled = false;
+    // A snapshot half taken in finishes first; its last slice flushes what queued up behind it.
+    if (this.applying) return;
     const msgs = this.queue;
     this.queue = [];
     if (!msgs.length) return;
     const batch: ChangeBatch = { structural: false, updated: new Map() };
-    for (const m of msgs) this.applyOne(m, batch);
+    for (let i = 0; i < msgs.length; i++) {
+      const m = msgs[i]!;
+      if (m.type === 'snapshot' && this.deps.slice && m.items.length > APPLY_SLICE) {
+        if (batch.structural || batch.updated.size) this.emit(batch);
+        this.queue = msgs.slice(i + 1).concat(this.queue);
+        this.applying = { msg: m, next: 0, fresh: new Set() };
+        this.applySlice();
+        return;
+      }
+      this.applyOne(m, batch);
+    }
     if (batch.structural || batch.updated.size) this.emit(batch);
+  }
+
+  private applySlice(): void {
+    const a = this.applying;
+    if (!a) return;
+    const { cluster, items } = a.msg;
+    const end = Math.min(items.length, a.next + APPLY_SLICE);
+    for (let i = a.next; i < end; i++) this.putRow(cluster, items[i]!, a.fresh);
+    a.next = end;
+    if (end < items.length) {
+      this.deps.slice!(() => {
+        if (this.applying === a) this.applySlice();
+      });
+      return;
+    }
+    this.applying = null;
+    this.dropStale(cluster, a.fresh);
+    this.markLive(a.msg);
+    this.emit({ structural: true, updated: new Map() });
+    if (this.queue.length) this.deps.slice!(() => this.flush());
   }
 
   private emit(batch: ChangeBatch): void {
@@ -182,9 +240,7 @@ export class NodeStore {
     switch (m.type) {
       case 'snapshot': {
         this.replaceCluster(m.cluster, m.items);
-        this.versions.set(m.cluster, m.version);
-        this.deps.onVersion?.(m.cluster, m.version);
-        this.live.add(m.cluster);
+        this.markLive(m);
         batch.structural = true;
         return;
       }
@@ -246,22 +302,34 @@ export class NodeStore {
     batch.updated.set(key, { prev: earlier?.prev ?? prev, next });
   }
 
+  private markLive(m: SnapshotMessage): void {
+    this.versions.set(m.cluster, m.version);
+    this.deps.onVersion?.(m.cluster, m.version);
+    this.live.add(m.cluster);
+  }
+
   private replaceCluster(cluster: string, items: NodeRow[]): void {
     const fresh = new Set<string>();
-    for (const n of items) {
-      const key = nodeKey(cluster, n.name);
-      fresh.add(key);
-      const prev = this.rows.get(key);
-      // Keep the existing object when nothing changed, so rows on screen are not re-rendered for nothing.
-      if (
-        prev &&
-        prev.resourceVersion === n.resourceVersion &&
-        prev.podCount === n.podCount &&
-        RESOURCE_SHARE_FIELDS.every((f) => prev[f] === n[f])
-      )
-        continue;
-      this.rows.set(key, withKey(n, key));
-    }
+    for (const n of items) this.putRow(cluster, n, fresh);
+    this.dropStale(cluster, fresh);
+  }
+
+  private putRow(cluster: string, n: NodeRow, fresh: Set<string>): void {
+    const key = nodeKey(cluster, n.name);
+    fresh.add(key);
+    const prev = this.rows.get(key);
+    // Keep the existing object when nothing changed, so rows on screen are not re-rendered for nothing.
+    if (
+      prev &&
+      prev.resourceVersion === n.resourceVersion &&
+      prev.podCount === n.podCount &&
+      RESOURCE_SHARE_FIELDS.every((f) => prev[f] === n[f])
+    )
+      return;
+    this.rows.set(key, withKey(n, key));
+  }
+
+  private dropStale(cluster: string, fresh: Set<string>): void {
     for (const [key, n] of this.rows) if (n.cluster === cluster && !fresh.has(key)) this.rows.delete(key);
   }
 }

@@ -118,6 +118,7 @@ export class LiveSocket {
     this.ws = ws;
     ws.onopen = () => {
       if (this.ws !== ws) return;
+      if (perf && perf.marks.socketOpen === undefined) perf.mark('socketOpen');
       this.status.value = 'open';
       if (this.everOpened) this.reconnects.value++;
       this.everOpened = true;

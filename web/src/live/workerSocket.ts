@@ -3,6 +3,7 @@
  * parsed; a snapshot sent in slices is put together here and passed on whole once its last slice is in, so the
  * node store sees exactly what the server sent, in the order it was sent.
  */
+import { perf } from '../perf';
 import type { SocketLike } from './socketLike';
 import type { FromWorker, ToWorker } from './socketProtocol';
 
@@ -84,7 +85,10 @@ export class WorkerSocket implements SocketLike {
           this.onmessage?.({ data: f.msg });
           return;
         }
-        if (f.head) this.snapshot = { head: f.head, items: [] };
+        if (f.head) {
+          if (perf && perf.marks.snapshotFirstSlice === undefined) perf.mark('snapshotFirstSlice');
+          this.snapshot = { head: f.head, items: [] };
+        }
         if (!this.snapshot) return;
         for (const it of f.items) this.snapshot.items.push(it);
         if (f.last) {

@@ -5,6 +5,7 @@
  */
 import { computed, onBeforeUnmount, reactive, ref, shallowRef, watch } from 'vue';
 import { nodeStore } from '../live/nodes';
+import { nextTask } from '../live/nextTask';
 import { createNodeView } from '../live/nodeView';
 import { route, setQuery } from '../router';
 import { COLUMNS } from './columns';
@@ -30,7 +31,7 @@ export function useNodeQuery() {
   const sort = ref<Sort | null>(initial.sort);
   const openKey = ref<string | null>(initial.node);
   const compiled = shallowRef(compileFilter(filter));
-  const view = createNodeView(nodeStore, { filter: compiled.value, sort: sort.value });
+  const view = createNodeView(nodeStore, { filter: compiled.value, sort: sort.value }, nextTask);
 
   function currentQuery() {
     return queryFromState({ scope: scope.value, filter, sort: sort.value, node: openKey.value });
