@@ -103,7 +103,7 @@ export async function signInExternal(
 
   type Outcome =
     | { kind: 'conflict'; source: string }
-    | { kind: 'refused'; ended: { sessions: number; tokens: number } }
+    | { kind: 'refused'; userId?: string; ended: { sessions: number; tokens: number } }
     | { kind: 'ok'; row: UserRow; created: boolean; before?: Grant };
   const outcome = await db
     .transaction()
@@ -134,6 +134,7 @@ export async function signInExternal(
           .execute();
         return {
           kind: 'refused',
+          userId: row.id,
           ended: { sessions: Number(s.numDeletedRows), tokens: Number(t.numDeletedRows) },
         };
       }
@@ -189,6 +190,10 @@ export async function signInExternal(
       { existingSource: outcome.source },
     );
   }
+  // Open connections of this person follow at once: ended sessions and tokens close them, and a changed role,
+  // cluster list or group set is applied (and reviewed again by clusters that act as the signed-in user).
+  if (outcome.kind === 'refused' && outcome.userId) auth.changes.emit({ userId: outcome.userId });
+  if (outcome.kind === 'ok' && !outcome.created) auth.changes.emit({ userId: outcome.row.id });
   if (outcome.kind === 'refused') {
     return refuse(
       new SignInRefused(

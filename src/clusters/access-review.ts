@@ -72,6 +72,11 @@ export class AccessReviews {
     return decision;
   }
 
+  /** Whether the cluster's own RBAC decides what users see there (it acts as the signed-in user). */
+  applies(cluster: string): boolean {
+    return this.deps.impersonates(cluster);
+  }
+
   /** Of `clusters`, those `who` may not list nodes on, with the reason. */
   async denied(who: ActingIdentity, clusters: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();

@@ -18,7 +18,7 @@
  *   or more than `maxSnapshotBytes` of snapshots, within `abuseWindowMs` → closed with 1008 and a reason.
  */
 import type { AuthUser } from '../auth/identity.js';
-import { actingIdentity, canSeeCluster, type ActingIdentity } from '../auth/identity.js';
+import { actingIdentity, canSeeCluster } from '../auth/identity.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, TimerSet, type Clock } from '../clock.js';
 import { wsConnections, wsDropped } from '../metrics/registry.js';
@@ -26,6 +26,7 @@ import type { NodeChange } from '../cache/manager.js';
 import type { NodeRow } from '../cache/types.js';
 import { HubClient, Outbox, type HubSocket } from './clients.js';
 import { JobDeltas } from './job-deltas.js';
+import { AccessRechecks, type ReadAccess } from './access-recheck.js';
 import {
   CLOSE_ABUSE,
   CLOSE_GOING_AWAY,
@@ -89,9 +90,12 @@ export interface HubOptions {
   abuseWindowMs?: number;
   /**
    * Clusters that act as the signed-in user decide by their own RBAC which users see their nodes
-   * (AccessReviews): asked when a client subscribes; a refused cluster is left out with the reason.
+   * (AccessReviews): asked when a client subscribes, again every `accessReviewMs` and whenever the user's
+   * rights change; a refused cluster is left out (or its subscription ended) with the reason.
    */
-  readAccess?: { denied(who: ActingIdentity, clusters: readonly string[]): Promise<Map<string, string>> };
+  readAccess?: ReadAccess;
+  /** How long a subscription's review holds (default 30 s, the access reviews' lifetime). */
+  accessReviewMs?: number;
 }
 
 export class RealtimeHub {
@@ -113,6 +117,7 @@ export class RealtimeHub {
   private readonly maxSubscribes: number;
   private readonly maxSnapshotBytes: number;
   private readonly abuseWindowMs: number;
+  private readonly rechecks?: AccessRechecks;
 
   constructor(private readonly o: HubOptions) {
     this.clock = o.clock ?? systemClock;
@@ -154,6 +159,24 @@ export class RealtimeHub {
       o.source.off('synced', onSynced);
       o.source.off('removed', onRemoved);
     };
+    if (o.readAccess) {
+      this.rechecks = new AccessRechecks({
+        readAccess: o.readAccess,
+        timers: this.timers,
+        everyMs: o.accessReviewMs ?? 30_000,
+        log: o.log,
+        scope: (c) => [...c.clusters, ...c.hidden.keys()].filter((n) => canSeeCluster(c.user, n)),
+        revoke: (c, n, reason) => {
+          this.unsubscribeOne(c, n);
+          c.hidden.set(n, reason);
+          this.send(c, 'error', errorMessage(reason, n));
+        },
+        restore: (c, n, resubscribe) => {
+          c.hidden.delete(n);
+          if (resubscribe && !c.closed) this.subscribe(c, [n], {});
+        },
+      });
+    }
     this.schedulePing();
   }
 
@@ -175,6 +198,7 @@ export class RealtimeHub {
   disconnect(c: HubClient): void {
     if (!this.clients.delete(c)) return;
     c.closed = true;
+    this.rechecks?.forget(c);
     for (const t of this.topics.values()) t.subscribers.delete(c);
     wsConnections.set(this.clients.size);
   }
@@ -183,12 +207,18 @@ export class RealtimeHub {
     c.alive = true;
   }
 
-  /** The user's rights changed (role, clusters): drop subscriptions they may no longer see. */
+  /**
+   * The user's rights may have changed (role, clusters, groups): end subscriptions they may no longer see, with
+   * the reason, and ask the clusters that decide by their own RBAC again.
+   */
   setUser(c: HubClient, user: AuthUser): void {
     c.user = user;
     for (const name of [...c.clusters]) {
-      if (!canSeeCluster(user, name)) this.unsubscribeOne(c, name);
+      if (canSeeCluster(user, name)) continue;
+      this.unsubscribeOne(c, name);
+      this.send(c, 'error', errorMessage(`your access to cluster "${name}" was removed`, name));
     }
+    void this.rechecks?.now(c);
   }
 
   /** A text frame from the client. */
@@ -241,6 +271,7 @@ export class RealtimeHub {
       if (reason !== undefined) this.send(c, 'error', errorMessage(reason, n));
     }
     this.subscribe(c, names, since);
+    this.rechecks?.schedule(c);
   }
 
   private sees(c: HubClient, cluster: string): boolean {

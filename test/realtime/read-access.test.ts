@@ -72,3 +72,87 @@ describe('WebSocket scope under a cluster’s own RBAC', () => {
     expect(sock.take()).toEqual([{ type: 'error', cluster: 'strict', message: 'refused' }]);
   });
 });
+
+describe('live subscriptions are reviewed again', () => {
+  it('a review that the cluster now refuses ends the subscription with the reason', async () => {
+    let refuse = false;
+    const { hub, sock, c, source, clock, asked } = make((who, cluster) =>
+      refuse && cluster === 'strict' ? `cluster "strict" does not let ${who.username} list nodes` : undefined,
+    );
+    hub.message(c, JSON.stringify({ type: 'subscribe', clusters: ['strict'] }));
+    await settle();
+    expect(sock.take().map((f) => f.type)).toEqual(['cluster.state', 'snapshot']);
+
+    // Within the review's 30 s, the first answer holds.
+    refuse = true;
+    asked.length = 0;
+    await clock.advance(29_000);
+    expect(asked).toEqual([]);
+    source.change({ kind: 'updated', cluster: 'strict', name: 's1', changed: ['labels'] });
+    await clock.advance(100);
+    expect(sock.take()).toMatchObject([{ type: 'node.updated', cluster: 'strict', name: 's1' }]);
+
+    // When it runs out the cluster is asked again; its refusal ends the subscription, with its reason.
+    await clock.advance(1_000);
+    expect(asked).toEqual(['strict']);
+    expect(sock.take()).toEqual([
+      { type: 'error', cluster: 'strict', message: 'cluster "strict" does not let admin list nodes' },
+    ]);
+    source.change({ kind: 'updated', cluster: 'strict', name: 's2', changed: ['labels'] });
+    await clock.advance(100);
+    expect(sock.take()).toEqual([]);
+    expect(hub.stats().clients).toBe(1);
+
+    // Allowed again at a later review: the subscription resumes from a fresh snapshot.
+    refuse = false;
+    await clock.advance(30_000);
+    const back = sock.take();
+    expect(back.map((f) => f.type)).toEqual(['cluster.state', 'snapshot']);
+    source.change({ kind: 'updated', cluster: 'strict', name: 's1', changed: ['labels'] });
+    await clock.advance(100);
+    expect(sock.take()).toMatchObject([{ type: 'node.updated', cluster: 'strict', name: 's1' }]);
+  });
+
+  it('a narrowed cluster list or changed groups end what the user may no longer see, at once', async () => {
+    const { hub, sock, c, source, clock } = make((who, cluster) =>
+      cluster === 'strict' && who.groups.includes('gone') ? 'refused for group gone' : undefined,
+    );
+    hub.message(c, JSON.stringify({ type: 'subscribe', clusters: ['*'] }));
+    await settle();
+    sock.take();
+
+    // The provider now sends another group: the cluster's RBAC is asked again without waiting for 30 s.
+    hub.setUser(c, { ...c.user, source: 'oidc', groups: ['gone'] });
+    await settle();
+    expect(sock.take()).toEqual([{ type: 'error', cluster: 'strict', message: 'refused for group gone' }]);
+
+    // Our own cluster list narrows: the subscription ends with the reason.
+    hub.setUser(c, { ...c.user, role: 'viewer', clusters: [] });
+    await settle();
+    expect(sock.take()).toEqual([
+      { type: 'error', cluster: 'open', message: 'your access to cluster "open" was removed' },
+    ]);
+    source.change({ kind: 'updated', cluster: 'open', name: 'n1', changed: ['labels'] });
+    source.change({ kind: 'updated', cluster: 'strict', name: 's1', changed: ['labels'] });
+    await clock.advance(100);
+    expect(sock.take()).toEqual([]);
+  });
+
+  it('a cluster that cannot be asked ends the subscription (fail closed), and nothing is left behind', async () => {
+    let fail = false;
+    const { hub, sock, c, clock } = make(() => {
+      if (fail) throw new Error('connection refused');
+      return undefined;
+    });
+    hub.message(c, JSON.stringify({ type: 'subscribe', clusters: ['open'] }));
+    await settle();
+    sock.take();
+    fail = true;
+    await clock.advance(30_000);
+    expect(sock.take()).toEqual([
+      { type: 'error', cluster: 'open', message: 'cluster "open" could not be asked what you may see' },
+    ]);
+    hub.disconnect(c);
+    expect(hub.stats().timers).toBe(0);
+  });
+});

@@ -18,6 +18,9 @@ import {
   type Session,
   type TestApp,
 } from '../auth/harness.js';
+import { signInExternal } from '../../src/auth/external-login.js';
+import { mappingFrom } from '../../src/auth/group-roles.js';
+import { toAuthUser } from '../../src/auth/users.js';
 import { FakeSource } from './fakes.js';
 import { TestWs } from './ws-client.js';
 
@@ -48,10 +51,11 @@ let t: TestApp;
 let url: string;
 let timers: ClockTimers;
 let admin: Session;
+let source: FakeSource;
 const sockets: TestWs[] = [];
 
 beforeEach(async () => {
-  const source = new FakeSource();
+  source = new FakeSource();
   source.add('a', ['n1', 'n2']);
   const hub = new RealtimeHub({ source, log: createLogger('silent'), pingIntervalMs: 0 });
   const clock = new Clock();
@@ -157,6 +161,59 @@ describe('a WebSocket closes as soon as its identity ends', () => {
     }
     expect(refused).toBe(true);
     expect(ws.closed).toBeUndefined();
+  });
+
+  it('a viewer whose access to a cluster is removed stops receiving its changes, and is told why', async () => {
+    const vera = await createUser(t, admin, 'vera', 'viewer');
+    const ws = await bySession(await signIn(t.app, 'vera', vera.password));
+    const watcher = await bySession(admin);
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
+    await ws.next((m) => m.type === 'node.updated' && m.name === 'n1');
+
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${vera.id}`,
+      headers: asSession(admin),
+      payload: { clusters: ['b'] },
+    });
+    expect(patch.statusCode).toBe(200);
+    expect(await ws.next((m) => m.type === 'error')).toEqual({
+      type: 'error',
+      cluster: 'a',
+      message: 'your access to cluster "a" was removed',
+    });
+    const from = ws.messages.length;
+    // The admin's socket sees the next change; by then Vera's would have too, were she still subscribed.
+    const seen = watcher.messages.length;
+    source.change({ kind: 'updated', cluster: 'a', name: 'n2', changed: ['labels'] });
+    await watcher.next((m) => m.type === 'node.updated' && m.name === 'n2', seen);
+    await ws.barrier();
+    expect(ws.messages.slice(from).filter((m) => m.type === 'node.updated')).toEqual([]);
+    expect(ws.closed).toBeUndefined();
+  });
+
+  it('when a provider account is disabled at its next sign-in (its groups no longer grant access)', async () => {
+    const mapping = mappingFrom('sre=viewer', 'none');
+    const meta = { ip: '10.0.0.9', requestId: 'ws-test' };
+    const auth = t.sec.auth;
+    await signInExternal(
+      auth,
+      t.store.db,
+      mapping,
+      { source: 'oidc', username: 'pat', groups: ['sre'] },
+      meta,
+    );
+    const row = await auth.users.getRowByUsername('pat');
+    const { secret } = await auth.createToken(toAuthUser(row!, 'token'), { name: 'ws' }, meta);
+    const ws = await byToken(secret);
+    const stays = await bySession(admin);
+
+    await expect(
+      signInExternal(auth, t.store.db, mapping, { source: 'oidc', username: 'pat', groups: ['dev'] }, meta),
+    ).rejects.toMatchObject({ code: 'NoAccess' });
+    expect(await ws.closedBy()).toEqual(ENDED);
+    await stays.barrier();
+    expect(stays.closed).toBeUndefined();
   });
 
   it('when its token expires', async () => {
