@@ -1,6 +1,6 @@
 /**
  * The fleet series (issue 19): `npm run bench:fleet [-- --sizes 1,5,10,20] [--nodes 5000] [--pods 30]
- * [--out-dir bench-results]`. One product process (the full application) holds N clusters, each a simulator in
+ * [--out-dir bench-results] [--ingest-workers 1]`. One product process (the full application) holds N clusters, each a simulator in
  * its own child process with churn on. Per fleet size: cold sync of every cluster (nodes and pod index),
  * retained memory per node and per pod, RSS, product CPU under churn, the realistic query mix (pages, searches,
  * full lists, the all-clusters view) with its memo hit share, change→WebSocket latency with clients subscribed to
@@ -38,6 +38,10 @@ const MIX_CLIENTS = Number(arg('mix-clients', '4'));
 const WS_CLIENTS = Number(arg('ws-clients', '4'));
 const CHANGES = Number(arg('changes', '60'));
 const CHURN_WARMUP_MS = Number(arg('warmup-ms', '3000'));
+// Pod indexes in worker threads (src/ingest): --ingest-workers 0 keeps them on the request thread. With
+// workers, the retained-heap figures are the request thread's alone (worker heaps are in RSS).
+if (args.includes('--ingest-workers')) process.env.KNM_INGEST_WORKERS = arg('ingest-workers', '1');
+const INGEST_WORKERS = process.env.KNM_INGEST_WORKERS ?? '1';
 /** Per cluster, as in `npm run bench`: ≥ 250 node updates/s (heartbeats mostly), flaps, pod churn, labels. */
 const CHURN = {
   heartbeatsPerSecond: 250,
@@ -275,7 +279,7 @@ function chart(rows: Row[]): string {
 
 async function main(): Promise<void> {
   say(
-    `knm fleet benchmark: ${SIZES.join(', ')} cluster(s) × ${NODES} nodes × ${PODS} pods per node, churn on, node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GB, load ${os
+    `knm fleet benchmark: ${SIZES.join(', ')} cluster(s) × ${NODES} nodes × ${PODS} pods per node, churn on, ${INGEST_WORKERS} ingest worker(s), node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GB, load ${os
       .loadavg()
       .map((l) => round(l, 1))
       .join(' ')}`,
@@ -288,6 +292,7 @@ async function main(): Promise<void> {
     const meta = {
       nodesPerCluster: NODES,
       podsPerNode: PODS,
+      ingestWorkers: Number(INGEST_WORKERS),
       sizes: SIZES,
       node: process.version,
       cpus: os.cpus().length,

@@ -86,6 +86,8 @@ async function startApp(log: Logger): Promise<Product> {
     KNM_USAGE_INTERVAL_MS: process.env.KNM_USAGE_INTERVAL_MS ?? '10000',
     // Compression on, as shipped; KNM_COMPRESSION=false measures its cost.
     KNM_COMPRESSION: process.env.KNM_COMPRESSION ?? 'true',
+    // Pod indexes in worker threads, as shipped (1); KNM_INGEST_WORKERS=0 measures them on the request thread.
+    KNM_INGEST_WORKERS: process.env.KNM_INGEST_WORKERS ?? '1',
   });
   const app = await createApp(config, {
     log,
