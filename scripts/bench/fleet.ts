@@ -4,9 +4,9 @@
  * clusters, each a simulator in its own child process with churn on. Per fleet size: cold sync of every
  * cluster (nodes and pod index), retained memory per node and per pod, RSS, product CPU under churn, the
  * realistic query mix (pages, searches, full lists, the all-clusters view) with its memo hit share,
- * change→WebSocket latency with clients subscribed to every cluster, and the request thread's event-loop delay. Prints a table and writes JSON and an SVG chart of
- * latency and memory against fleet size to the output folder (bench-results/, not committed: figures belong to
- * the machine and the moment they were taken).
+ * change→WebSocket latency with clients subscribed to every cluster, and the request thread's event-loop
+ * delay. Prints a table and writes JSON and an SVG chart of latency and memory against fleet size to the output
+ * folder (bench-results/, not committed: figures belong to the machine and the moment they were taken).
  */
 import fs from 'node:fs';
 import os from 'node:os';
