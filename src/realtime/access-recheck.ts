@@ -48,12 +48,15 @@ export class AccessRechecks {
 
   constructor(private readonly o: AccessRecheckOptions) {}
 
-  /** (Re)arms `c`'s next review, if any of its clusters is decided by the cluster's own RBAC. */
+  /**
+   * (Re)arms `c`'s next review while it has clusters. Armed even when none of them is decided by its own RBAC
+   * yet: a cluster can start acting as the signed-in user (here or on another replica) under a live subscription.
+   */
   schedule(c: HubClient): void {
     const s = this.state(c);
     this.o.timers.clear(s.timer);
     s.timer = undefined;
-    if (c.closed || this.reviewed(c).length === 0) return;
+    if (c.closed || this.o.scope(c).length === 0) return;
     s.timer = this.o.timers.set(() => {
       s.timer = undefined;
       void this.now(c);
@@ -90,8 +93,9 @@ export class AccessRechecks {
 
   private async run(c: HubClient): Promise<void> {
     const s = this.state(c);
+    if (c.closed) return;
     const clusters = this.reviewed(c);
-    if (clusters.length === 0 || c.closed) return;
+    if (clusters.length === 0) return this.schedule(c);
     let denied: Map<string, string>;
     try {
       denied = await this.o.readAccess.denied(actingIdentity(c.user), clusters);

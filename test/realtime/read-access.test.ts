@@ -156,3 +156,32 @@ describe('live subscriptions are reviewed again', () => {
     expect(hub.stats().timers).toBe(0);
   });
 });
+
+describe('a cluster that starts acting as the signed-in user under a live subscription', () => {
+  it('is reviewed at the next round and ends the subscription the cluster refuses', async () => {
+    const source = new FakeSource();
+    source.add('c1', ['n1']);
+    const clock = new FakeClock();
+    let impersonates = false;
+    const hub = new RealtimeHub({
+      source,
+      log: createLogger('silent'),
+      clock,
+      pingIntervalMs: 0,
+      readAccess: {
+        applies: () => impersonates,
+        denied: async (_who, clusters) =>
+          new Map(impersonates ? clusters.map((c) => [c, `cluster "${c}" refuses`] as const) : []),
+      },
+    });
+    hubs.push(hub);
+    const sock = new FakeSocket();
+    const c = hub.connect(sock, admin);
+    hub.message(c, JSON.stringify({ type: 'subscribe', clusters: ['c1'] }));
+    await settle();
+    sock.take();
+    impersonates = true;
+    await clock.advance(30_000);
+    expect(sock.take()).toEqual([{ type: 'error', cluster: 'c1', message: 'cluster "c1" refuses' }]);
+  });
+});
