@@ -52,14 +52,64 @@ export interface MessageParamsByCode {
   };
   /** Another job is already draining this node. */
   'job.nodeDraining': { cluster: string; node: string; job: string };
-  /** The node is in the current wave of a maintenance plan. */
+  /** The node is in the current wave of a maintenance plan (servers before job.nodesInPlan said this). */
   'job.nodeInPlan': { cluster: string; node: string; job: string };
+  /**
+   * A job would change nodes a maintenance plan is working on. `nodes` names up to ten of them, `count` how
+   * many of the request's nodes in `cluster` the plan holds, `more` how many of those `nodes` leaves out.
+   */
+  'job.nodesInPlan': PlanNodesParams;
+  /** A new maintenance plan would reach nodes another live plan has not finished (same parameters). */
+  'maintenance.overlap': PlanNodesParams;
+  /** A maintenance plan could not order its nodes into waves when it started. */
+  'maintenance.planFailed': { detail: string };
+  /** A plan's node in progress, at `step` (a MaintenanceStep). */
+  'maintenance.node.at': { step: string };
+  'maintenance.node.cancelledBeforeStart': Record<string, never>;
+  /** Cancelled mid-course: the node stays cordoned. */
+  'maintenance.node.cancelledAt': { step: string };
+  /** Something unforeseen (the store…) stopped the node's course at `step`. */
+  'maintenance.node.stoppedAt': { step: string; detail: string };
+  'maintenance.node.cordonFailed': { detail: string };
+  /** Reading the node's pods and their controllers before the drain failed. */
+  'maintenance.node.readFailed': { detail: string };
+  'maintenance.node.drainFailed': { detail: string };
+  'maintenance.node.uncordonFailed': { detail: string };
+  /** The recovery gate is closed; `waiting` lists what it waits for, in English words per object. */
+  'maintenance.gate.waiting': { count: number; waiting: string };
+  'maintenance.gate.recovered': Record<string, never>;
+  'maintenance.hold.operator': Record<string, never>;
+  'maintenance.hold.reboot': Record<string, never>;
+  /** A `duration` hold, ending at `until` (ISO time). */
+  'maintenance.hold.until': { until: string };
+  'maintenance.hold.rebooting': Record<string, never>;
+  /** The node is through; its gate waited on `objects` workloads and budgets (0: nothing to wait for). */
+  'maintenance.node.done': { objects: number };
+  /** Why a plan paused: an operator. */
+  'maintenance.paused.operator': { user: string };
+  /** `failed` nodes failed, reaching the plan's limit. */
+  'maintenance.paused.failures': { failed: number; limit: number };
+  /** A recovery gate stayed closed past the plan's timeout. */
+  'maintenance.paused.gateTimeout': { cluster: string; node: string; seconds: number; waiting: string };
+  /** The guard refused a cordon (parameters as `guard.refused`). */
+  'maintenance.paused.guard': MessageParamsByCode['guard.refused'];
+  /** A cordon was refused otherwise (e.g. the cluster's permissions); `detail` is that refusal. */
+  'maintenance.paused.refused': { detail: string };
   /** A request for a job that does not exist (or is not visible). */
   'job.notFound': { job: string };
   /** The job has already finished and cannot be cancelled. */
   'job.alreadyFinished': { job: string; status: string };
   /** The user has no access to the cluster. */
   'cluster.noAccess': { cluster: string };
+}
+
+/** The nodes of a refusal naming a maintenance plan. */
+export interface PlanNodesParams {
+  job: string;
+  cluster: string;
+  nodes: string;
+  count: number;
+  more: number;
 }
 
 export type MessageCode = keyof MessageParamsByCode;

@@ -1,19 +1,20 @@
 /**
- * Admission of work that takes nodes out of scheduling. A cordon or drain job — the clash check (a node
- * another live job drains or a maintenance plan holds), the guard, then the job's insert and registration —
- * and a single-node cordon's guard decision and its reservation run one at a time: checking and registering
- * are separated by awaits, and two admissions interleaved there would each spend the same headroom, or drain
- * one node twice. On PostgreSQL the section also holds an advisory lock so replicas take turns too.
+ * Admission of jobs and of single-node cordons. A job — the clash check (a node a maintenance plan is working
+ * on, for every kind; a node another live job drains, for a drain), for a cordon or drain the guard, then the
+ * job's insert and registration — and a single-node cordon's guard decision and its reservation run one at a
+ * time: checking and registering are separated by awaits, and two admissions interleaved there would each
+ * spend the same headroom, drain one node twice, or start two plans on one node. On PostgreSQL the section
+ * also holds an advisory lock so replicas take turns too.
  */
 import type { Kysely } from 'kysely';
 import { codedError } from '../errors.js';
 import { withJobSubmitLock } from '../store/locks.js';
 import type { Dialect } from '../store/migrate.js';
 import type { Database } from '../store/schema.js';
-import { clashOf, holdsNode, TAKING_OUT } from './job-holds.js';
+import { clashingOperations, clashOf, holdsAgainst, holdsNode, TAKING_OUT } from './job-holds.js';
 import type { JobLease } from './job-lease.js';
 import { JobStore, type ActiveJobNode } from './job-store.js';
-import type { Job, JobNode, JobOperation } from './job-types.js';
+import type { Job, JobNode, JobNodeStatus, JobOperation } from './job-types.js';
 import type { RunningJobs } from './running-jobs.js';
 
 /** One holder at a time, in arrival order: a promise chain. */
@@ -71,9 +72,10 @@ export class JobAdmission {
   }
 
   /**
-   * Admits a job: a cordon or drain job inside the admission section (clash check, `guard` per cluster,
-   * `insert`), any other at once; `register` runs after the insert has committed, before the next turn.
-   * `requested` holds the job's nodes as `cluster/name`.
+   * Admits a job inside the admission section: the clash check (clashOf: every kind against the nodes live
+   * maintenance plans hold, a drain against other drains), `guard` per cluster for a cordon or drain, then
+   * `insert`; `register` runs after the insert has committed, before the next turn. `requested` holds the
+   * job's nodes as `cluster/name`. A refusal is a 409 `Conflict` naming the job in the way and the nodes.
    */
   async admitJob<T>(
     operation: JobOperation,
@@ -83,14 +85,20 @@ export class JobAdmission {
     insert: (store: JobStore) => Promise<Job>,
     register: (job: Job) => T,
   ): Promise<T> {
-    if (operation !== 'cordon' && operation !== 'drain') return register(await insert(this.d.store));
     const byCluster = new Map<string, string[]>();
     for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n.name]);
+    const guarded = operation === 'cordon' || operation === 'drain';
     return this.admit(async (store) => {
-      const live = await this.liveNodes([...byCluster.keys()], TAKING_OUT, store);
+      const clusters = [...byCluster.keys()];
+      const holds = holdsAgainst(operation);
+      const live = await this.liveNodes(clusters, clashingOperations(operation), store, holds);
       const clash = clashOf(operation, live, requested);
-      if (clash) throw codedError(409, 'Conflict', clash.coded, { job: clash.jobId });
-      for (const [cluster, names] of byCluster) await guard(cluster, names, this.reservedIn(cluster, live));
+      if (clash) throw codedError(409, 'Conflict', clash.coded, { job: clash.jobId, nodes: clash.nodes });
+      if (guarded) {
+        // The guard counts what live jobs will take out, whatever a plan holds against other plans.
+        const out = holds === holdsNode ? live : await this.liveNodes(clusters, TAKING_OUT, store);
+        for (const [cluster, names] of byCluster) await guard(cluster, names, this.reservedIn(cluster, out));
+      }
       return insert(store);
     }, register);
   }
@@ -146,6 +154,7 @@ export class JobAdmission {
     clusters: string[],
     operations: readonly JobOperation[],
     store = this.d.store,
+    holds: (operation: JobOperation, status: JobNodeStatus) => boolean = holdsNode,
   ): Promise<ActiveJobNode[]> {
     const { jobs } = this.d;
     const out: ActiveJobNode[] = [];
@@ -153,7 +162,7 @@ export class JobAdmission {
       const { id, operation } = a.job;
       if (!operations.includes(operation)) continue;
       for (const n of a.job.nodes)
-        if (clusters.includes(n.cluster) && holdsNode(operation, n.status))
+        if (clusters.includes(n.cluster) && holds(operation, n.status))
           out.push({ jobId: id, operation, cluster: n.cluster, name: n.name });
     }
     if (!this.d.sharedStore) return out;
@@ -162,6 +171,7 @@ export class JobAdmission {
       clusters,
       operations,
       exceptOwner: this.d.instanceId,
+      holds,
     });
     for (const n of others) if (!jobs.has(n.jobId)) out.push(n);
     return out;

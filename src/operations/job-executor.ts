@@ -31,7 +31,7 @@ export interface KindRun {
   signal: AbortSignal;
   stopReason(): 'cancelled' | 'stopping' | 'handoff' | 'lost' | undefined;
   /** Records a node's job status (persisted, then published); false once the job is no longer this runner's. */
-  setNode(seq: number, status: JobNodeStatus, message?: string): Promise<boolean>;
+  setNode(seq: number, status: JobNodeStatus, message?: Said): Promise<boolean>;
   /** Publishes the job's current state (throttled). */
   publish(): void;
   /** Nodes other running cordon/drain jobs will still take out (for the guard). */
@@ -255,8 +255,7 @@ export class JobExecutor {
         if (!jobs.owns(a)) return false;
         const n = job.nodes[seq]!;
         n.status = status;
-        if (message) n.message = message;
-        else delete n.message;
+        assignMessage(n, message || undefined);
         const owned = await this.d.store.updateNode(
           job.id,
           seq,

@@ -409,6 +409,8 @@ export class JobStore {
     operations?: readonly JobOperation[];
     /** Leaves out the jobs of this owner (a runner knows its own jobs better than the store). */
     exceptOwner?: string;
+    /** Which pending or running nodes count (default: holdsNode, what takes nodes out of scheduling). */
+    holds?: (operation: JobOperation, status: JobNodeStatus) => boolean;
   }): Promise<ActiveJobNode[]> {
     if (opts.clusters?.length === 0 || opts.operations?.length === 0) return [];
     let q = this.db
@@ -423,7 +425,7 @@ export class JobStore {
     if (opts.exceptOwner !== undefined) q = q.where('j.owner', '<>', opts.exceptOwner);
     const rows = await q.orderBy('j.created_at').orderBy('j.id').orderBy('n.seq').execute();
     return rows
-      .filter((r) => holdsNode(r.operation as JobOperation, r.status as JobNodeStatus))
+      .filter((r) => (opts.holds ?? holdsNode)(r.operation as JobOperation, r.status as JobNodeStatus))
       .map((r) => ({
         jobId: r.jobId,
         operation: r.operation as JobOperation,

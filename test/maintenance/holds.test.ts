@@ -1,6 +1,7 @@
-// A running maintenance plan holds its current wave's nodes against other jobs: the guard counts the nodes
-// the plan is about to cordon, and a cordon or drain job on a node of that wave is refused with a 409 that
-// names the plan. Nodes of later waves stay free.
+// A running maintenance plan holds the nodes it is working on against other jobs: the guard counts the nodes
+// the plan is about to cordon, and a job of any kind touching a node of its current wave (held ones waiting for
+// "mark done" included) is refused with a 409 that names the plan and the nodes, also while the plan is paused.
+// Nodes of later waves stay free for other jobs, not for another plan; a node the plan finished is free.
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditLogFor } from '../../src/audit/index.js';
 import type { KubeClient } from '../../src/kube/client.js';
@@ -106,10 +107,15 @@ describe('a running plan holds its current wave', () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(err).toMatchObject({ status: 409 });
+      expect(err).toMatchObject({
+        status: 409,
+        code: 'Conflict',
+        details: { job: id, nodes: [`c1/${name}`] },
+      });
       expect((err as Error).message).toBe(
-        `node "${name}" in cluster "c1" is in the current wave of maintenance plan ${id}; ` +
-          `wait until the plan has finished the node, or pause or abort the plan`,
+        `maintenance plan ${id} is working on 1 of these nodes in cluster "c1" (${name}); no other job may ` +
+          `change them until the plan has finished them (uncordoned, or marked done and uncordoned). Wait for ` +
+          `that, or abort the plan; a paused plan keeps its nodes`,
       );
     }
     const later = await s.jobs.submit(admin, {
@@ -122,6 +128,94 @@ describe('a running plan holds its current wave', () => {
       'the cordon of m-3',
     );
     expect(unschedulable('m-3')).toBe(true);
+  });
+
+  it('refuses every write job kind on the nodes the plan is working on, while it runs and while paused', async () => {
+    const { s, id, f } = await setUp(0);
+    const t = await s.templates.create(
+      { name: 'uncordon-ish', labels: { set: { pool: 'other' }, remove: [] } },
+      'admin',
+    );
+    const kinds = [
+      { operation: 'cordon' },
+      { operation: 'uncordon' },
+      { operation: 'drain' },
+      { operation: 'labels', params: { set: { team: 'x' } } },
+      { operation: 'taints', params: { add: [{ key: 'evict', effect: 'NoExecute' }] } },
+      { operation: 'template', params: { templateId: t.id } },
+    ] as const;
+    const refusal = async (body: object) => {
+      const e = await s.jobs.submit(admin, body as never).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e, JSON.stringify(body)).toMatchObject({ status: 409, code: 'Conflict', details: { job: id } });
+      return e as Error & { details: { nodes: string[] }; coded?: { code: string; params: object } };
+    };
+    const before = JSON.stringify(f.sim.state.getNode('m-0'));
+    for (const kind of kinds) {
+      // m-0 waits for "mark done", m-1 is being cordoned, m-3 is in a later wave (free).
+      const e = await refusal({ ...kind, targets: [{ cluster: 'c1', nodes: ['m-3', 'm-0', 'm-1'] }] });
+      expect(e.details.nodes).toEqual(['c1/m-0', 'c1/m-1']);
+      expect(e.coded).toEqual({
+        code: 'job.nodesInPlan',
+        params: { job: id, cluster: 'c1', nodes: 'm-0, m-1', count: 2, more: 0 },
+      });
+      expect(e.message).toContain(
+        `maintenance plan ${id} is working on 2 of these nodes in cluster "c1" (m-0, m-1)`,
+      );
+    }
+    // Nothing reached the held node.
+    expect(JSON.stringify(f.sim.state.getNode('m-0'))).toBe(before);
+
+    // Another plan may not reach nodes this one has not finished, even those it has not come to yet.
+    const overlap = await s.maintenance
+      .create(admin, { targets: [{ cluster: 'c1', nodes: ['m-3'] }], hold: { mode: 'none' } })
+      .then(
+        () => undefined,
+        (err: unknown) => err as Error & { coded?: { code: string } },
+      );
+    expect(overlap).toMatchObject({ status: 409, details: { job: id, nodes: ['c1/m-3'] } });
+    expect(overlap?.coded?.code).toBe('maintenance.overlap');
+
+    // Paused, the plan keeps its nodes.
+    await s.maintenance.pause(admin, id);
+    await refusal({
+      operation: 'labels',
+      params: { set: { team: 'x' } },
+      targets: [{ cluster: 'c1', nodes: ['m-0'] }],
+    });
+
+    // A node not yet reached is free for other kinds of jobs.
+    const label = await s.jobs.submit(admin, {
+      operation: 'labels',
+      targets: [{ cluster: 'c1', nodes: ['m-3'] }],
+      params: { set: { team: 'x' } },
+    });
+    await until(
+      async () => (await s.jobs.get(admin, label.id)).status === 'succeeded',
+      20_000,
+      'labels on m-3',
+    );
+  });
+
+  it('frees a node once the plan has marked it done and uncordoned it', async () => {
+    const { s, id, f } = await setUp(0);
+    await s.maintenance.markDone(admin, id, 'c1', 'm-0');
+    await until(async () => stepOf(await s.maintenance.get(admin, id), 'm-0') === 'done', 20_000, 'm-0 done');
+    const job = await s.jobs.submit(admin, {
+      operation: 'labels',
+      targets: [{ cluster: 'c1', nodes: ['m-0'] }],
+      params: { set: { patched: 'yes' } },
+    });
+    await until(
+      async () => (await s.jobs.get(admin, job.id)).status === 'succeeded',
+      20_000,
+      'labels on m-0',
+    );
+    const labels = (f.sim.state.getNode('m-0') as { metadata: { labels?: Record<string, string> } }).metadata
+      .labels;
+    expect(labels?.patched).toBe('yes');
   });
 });
 

@@ -10,12 +10,15 @@
  * flag lives in the store and is re-read while waiting). Every change is audited before it is sent.
  */
 import { toApiError } from '../../errors.js';
+import type { CodedMessage } from '../../messages/codes.js';
+import { assignMessage } from '../../messages/column.js';
+import { coded } from '../../messages/english.js';
 import type { Logger } from '../../log/logger.js';
 import { kubeErrorText } from '../../kube/forbidden.js';
 import { nowIso } from '../../store/values.js';
 import { recordIntent } from '../audit-intent.js';
 import { classifyPods, listNodePods } from '../drain-filters.js';
-import { drainProgressText } from '../drain-progress.js';
+import { drainProgressMessage } from '../drain-progress.js';
 import { DrainError } from '../drain.js';
 import type { JobKindExecutor, KindRun } from '../job-executor.js';
 import { sleep, type Clock } from '../../clock.js';
@@ -23,7 +26,7 @@ import type { AuditSink } from '../ports.js';
 import type { NodeOperations } from '../node-operations.js';
 import { readPlannedNodes } from './facts.js';
 import { gateObjectsOf, gateOpen, mergeRefs, readGate } from './gate.js';
-import type { MaintenanceStateStore, StoredNode } from './state-store.js';
+import { showControl, type MaintenanceStateStore, type StoredNode } from './state-store.js';
 import {
   FINAL_STEPS,
   type GateObjectRef,
@@ -80,7 +83,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
         facts = await readPlannedNodes(this.deps.ops, job.nodes, params.order, r.signal);
       } catch (e) {
         if (r.signal.aborted) return;
-        const why = `the plan could not be made: ${(e as Error).message}`;
+        const why = coded({ code: 'maintenance.planFailed', params: { detail: (e as Error).message } });
         for (const [seq, n] of job.nodes.entries())
           if (n.status === 'pending') await r.setNode(seq, 'failed', why);
         return;
@@ -106,8 +109,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       params,
       nodes: stored.map((n) => ({ ...n })),
       progress: {
-        paused: control?.paused ?? false,
-        ...(control?.pauseReason ? { pauseReason: control.pauseReason } : {}),
+        paused: false,
         waves,
         currentWave: 0,
         failedNodes: stored.filter((n) => n.step === 'failed').length,
@@ -115,6 +117,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       },
     };
     run.progress.nodes = run.nodes;
+    showControl(run.progress, control);
     job.maintenance = run.progress;
     r.publish();
     for (let w = 0; w < waves; w++) {
@@ -133,7 +136,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
     const { r } = run;
     try {
       if (r.job.nodes[n.seq]?.status === 'pending' || r.job.nodes[n.seq]?.status === 'running')
-        await r.setNode(n.seq, 'running', `at ${n.step}`);
+        await r.setNode(n.seq, 'running', coded({ code: 'maintenance.node.at', params: { step: n.step } }));
       for (;;) {
         if (isFinal(n.step)) return;
         const resumed = await this.whileNotPaused(run);
@@ -143,16 +146,19 @@ export class MaintenanceExecutor implements JobKindExecutor {
     } catch (e) {
       if (!(e instanceof Stopped) && !r.signal.aborted) {
         // Something unforeseen (the store, a bug): this node fails and counts towards the stop rule.
-        await this.fail(run, n, `stopped at ${n.step}: ${(e as Error).message}`).catch(() => {});
+        await this.fail(run, n, {
+          code: 'maintenance.node.stoppedAt',
+          params: { step: n.step, detail: (e as Error).message },
+        }).catch(() => {});
         return;
       }
       if (r.stopReason() === 'cancelled' && !isFinal(n.step)) {
-        const why =
+        const why: CodedMessage =
           n.step === 'pending'
-            ? 'cancelled before it started'
-            : `cancelled at ${n.step}; the node stays cordoned`;
+            ? { code: 'maintenance.node.cancelledBeforeStart', params: {} }
+            : { code: 'maintenance.node.cancelledAt', params: { step: n.step } };
         await this.enter(run, n, 'cancelled', why).catch(() => {});
-        await r.setNode(n.seq, 'cancelled', why);
+        await r.setNode(n.seq, 'cancelled', coded(why));
       }
       // Shutdown or hand-over: the step stays as stored, for whoever carries the plan on.
     }
@@ -182,35 +188,48 @@ export class MaintenanceExecutor implements JobKindExecutor {
     run: Run,
     n: Run['nodes'][number],
     step: MaintenanceStep,
-    message?: string,
+    message?: CodedMessage,
     extra: Partial<Pick<StoredNode, 'gateOn' | 'sawNotReady'>> = {},
   ): Promise<void> {
     const at = this.now();
-    await this.deps.state.updateNode(run.r.job.id, n.seq, { step, stepStartedAt: at, message, ...extra }, at);
+    const said = message && coded(message);
+    await this.deps.state.updateNode(
+      run.r.job.id,
+      n.seq,
+      { step, stepStartedAt: at, message: said, ...extra },
+      at,
+    );
     n.step = step;
     n.stepStartedAt = at;
-    if (message) n.message = message;
-    else delete n.message;
+    assignMessage(n, said);
     if (extra.gateOn) n.gateOn = extra.gateOn;
     if (extra.sawNotReady !== undefined) n.sawNotReady = extra.sawNotReady;
     if (step !== 'gate') delete n.gate;
     run.r.publish();
   }
 
-  private async fail(run: Run, n: Run['nodes'][number], why: string): Promise<void> {
+  private async fail(run: Run, n: Run['nodes'][number], why: CodedMessage): Promise<void> {
     await this.enter(run, n, 'failed', why);
-    await run.r.setNode(n.seq, 'failed', why);
+    await run.r.setNode(n.seq, 'failed', coded(why));
     run.progress.failedNodes++;
     const k = run.params.maxFailedNodes;
     if (run.progress.failedNodes >= k)
-      await this.pause(run, `${run.progress.failedNodes} node(s) failed (the plan pauses at ${k})`);
+      await this.pause(run, {
+        code: 'maintenance.paused.failures',
+        params: { failed: run.progress.failedNodes, limit: k },
+      });
   }
 
-  async pause(run: Run, reason: string): Promise<void> {
-    await this.deps.state.setPaused(run.r.job.id, true, reason, this.now());
-    run.progress.paused = true;
-    run.progress.pauseReason = reason;
-    this.deps.log?.warn({ job: run.r.job.id, reason }, 'maintenance plan paused');
+  async pause(run: Run, reason: CodedMessage): Promise<void> {
+    const said = coded(reason);
+    await this.deps.state.setPaused(run.r.job.id, true, said, this.now());
+    showControl(run.progress, {
+      paused: true,
+      pauseReason: said.message,
+      pauseReasonCode: said.messageCode,
+      pauseReasonParams: said.messageParams,
+    });
+    this.deps.log?.warn({ job: run.r.job.id, reason: said.message }, 'maintenance plan paused');
     run.r.publish();
   }
 
@@ -231,9 +250,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       const c = await this.deps.state.control(run.r.job.id);
       const paused = c?.paused ?? false;
       if (paused !== run.progress.paused || c?.pauseReason !== run.progress.pauseReason) {
-        run.progress.paused = paused;
-        if (c?.pauseReason) run.progress.pauseReason = c.pauseReason;
-        else delete run.progress.pauseReason;
+        showControl(run.progress, c);
         run.r.publish();
       }
       if (!paused) return waited;
@@ -271,8 +288,14 @@ export class MaintenanceExecutor implements JobKindExecutor {
     } catch (e) {
       const api = toApiError(e);
       if (api?.code === 'GuardRefused' || api?.status === 403) {
-        n.message = api.message;
-        await this.pause(run, `guard: ${api.message}`);
+        const refusal = api.coded?.code === 'guard.refused' ? api.coded : undefined;
+        assignMessage(n, refusal ? coded(refusal) : api.message);
+        await this.pause(
+          run,
+          refusal
+            ? { code: 'maintenance.paused.guard', params: refusal.params }
+            : { code: 'maintenance.paused.refused', params: { detail: api.message } },
+        );
         return;
       }
       throw e;
@@ -301,7 +324,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
         results: [{ cluster: n.cluster, name: n.name, outcome: 'failed', message: msg }],
       });
       if (r.signal.aborted) throw new Stopped();
-      return this.fail(run, n, `cordon failed: ${msg}`);
+      return this.fail(run, n, { code: 'maintenance.node.cordonFailed', params: { detail: msg } });
     }
     await this.enter(run, n, 'drain');
   }
@@ -320,7 +343,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       gateOn = mergeRefs(n.gateOn, await gateObjectsOf(client, removed, r.signal));
     } catch (e) {
       if (r.signal.aborted) throw new Stopped();
-      return this.fail(run, n, `reading the node's pods and their owners failed: ${kubeErrorText(e)}`);
+      return this.fail(run, n, { code: 'maintenance.node.readFailed', params: { detail: kubeErrorText(e) } });
     }
     await this.enter(run, n, 'drain', undefined, { gateOn });
     const intent = await this.audited(run, n, 'maintenance.drain', { drain: params.drain });
@@ -328,7 +351,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
       const d = await ops.drain(r.actor, n.cluster, n.name, params.drain, {
         signal: r.signal,
         onProgress: (p) => {
-          n.message = drainProgressText(p);
+          assignMessage(n, coded(drainProgressMessage(p)));
           r.publish();
         },
       });
@@ -346,7 +369,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
         results: [{ cluster: n.cluster, name: n.name, outcome: 'failed', message: msg }],
       });
       if (stopped) throw new Stopped();
-      return this.fail(run, n, `drain failed: ${msg}`);
+      return this.fail(run, n, { code: 'maintenance.node.drainFailed', params: { detail: msg } });
     }
     await this.enter(run, n, 'gate');
   }
@@ -360,7 +383,15 @@ export class MaintenanceExecutor implements JobKindExecutor {
     });
     n.gate = checks;
     const waiting = checks.filter((c) => !c.ready);
-    n.message = waiting.length ? `waiting for ${waiting.map((c) => c.text).join('; ')}` : 'recovered';
+    const waitingFor = waiting.map((c) => c.text).join('; ');
+    assignMessage(
+      n,
+      coded(
+        waiting.length
+          ? { code: 'maintenance.gate.waiting', params: { count: waiting.length, waiting: waitingFor } }
+          : { code: 'maintenance.gate.recovered', params: {} },
+      ),
+    );
     r.publish();
     if (gateOpen(checks)) {
       const hold = params.hold.mode;
@@ -369,19 +400,24 @@ export class MaintenanceExecutor implements JobKindExecutor {
         n,
         'hold',
         hold === 'operator'
-          ? 'held until marked done'
+          ? { code: 'maintenance.hold.operator', params: {} }
           : hold === 'reboot'
-            ? 'held until the node reboots'
+            ? { code: 'maintenance.hold.reboot', params: {} }
             : undefined,
         { sawNotReady: false },
       );
     }
     const since = Date.parse(n.stepStartedAt ?? this.now());
     if (this.deps.clock.now() - since >= params.gateTimeoutSeconds * 1000) {
-      await this.pause(
-        run,
-        `recovery gate of node ${n.cluster}/${n.name} still closed after ${params.gateTimeoutSeconds} s: ${n.message}`,
-      );
+      await this.pause(run, {
+        code: 'maintenance.paused.gateTimeout',
+        params: {
+          cluster: n.cluster,
+          node: n.name,
+          seconds: params.gateTimeoutSeconds,
+          waiting: waitingFor,
+        },
+      });
       return;
     }
     await this.sleep(run);
@@ -400,14 +436,17 @@ export class MaintenanceExecutor implements JobKindExecutor {
       const until = Date.parse(n.stepStartedAt ?? this.now()) + (params.hold.seconds ?? 0) * 1000;
       const left = until - this.deps.clock.now();
       if (left <= 0) return next();
-      n.message = `held until ${new Date(until).toISOString()}`;
+      assignMessage(
+        n,
+        coded({ code: 'maintenance.hold.until', params: { until: new Date(until).toISOString() } }),
+      );
     }
     if (mode === 'reboot') {
       const s = (await this.deps.ops.nodes.getNode(n.cluster, n.name))?.status;
       if (s && s !== 'Ready' && !n.sawNotReady) {
         await this.deps.state.updateNode(r.job.id, n.seq, { sawNotReady: true }, this.now());
         n.sawNotReady = true;
-        n.message = 'rebooting: the node reported NotReady';
+        assignMessage(n, coded({ code: 'maintenance.hold.rebooting', params: {} }));
         r.publish();
       } else if (s === 'Ready' && n.sawNotReady) {
         return next();
@@ -433,14 +472,14 @@ export class MaintenanceExecutor implements JobKindExecutor {
         results: [{ cluster: n.cluster, name: n.name, outcome: 'failed', message: msg }],
       });
       if (r.signal.aborted) throw new Stopped();
-      return this.fail(run, n, `uncordon failed: ${msg}`);
+      return this.fail(run, n, { code: 'maintenance.node.uncordonFailed', params: { detail: msg } });
     }
     await this.finish(run, n);
   }
 
   private async finish(run: Run, n: Run['nodes'][number]): Promise<void> {
-    const waited = n.gateOn.length ? `gate waited on ${n.gateOn.length} object(s)` : 'nothing to wait for';
+    const waited: CodedMessage = { code: 'maintenance.node.done', params: { objects: n.gateOn.length } };
     await this.enter(run, n, 'done', waited);
-    await run.r.setNode(n.seq, 'ok', waited);
+    await run.r.setNode(n.seq, 'ok', coded(waited));
   }
 }

@@ -6,6 +6,7 @@
  */
 import { badRequest, conflict, forbidden, notFound, toApiError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
+import { coded } from '../../messages/english.js';
 import { nowIso } from '../../store/values.js';
 import { classifyPods, listNodePods } from '../drain-filters.js';
 import { FINAL_JOB_STATUSES, type Job } from '../job-types.js';
@@ -19,7 +20,7 @@ import { parseWith, validateNodeName } from '../validation.js';
 import { mapLimited, readPlannedNodes } from './facts.js';
 import { gateObjectsOf } from './gate.js';
 import { maintenanceRequestSchema } from './request.js';
-import type { MaintenanceStateStore } from './state-store.js';
+import { showControl, type MaintenanceStateStore } from './state-store.js';
 import {
   FINAL_STEPS,
   type MaintenanceParams,
@@ -165,11 +166,7 @@ export class MaintenanceService {
     else {
       // The runner re-reads the shared flag at its next poll; the answer says what was decided already.
       const c = await this.deps.state.control(id);
-      if (c) {
-        job.maintenance.paused = c.paused;
-        if (c.pauseReason) job.maintenance.pauseReason = c.pauseReason;
-        else delete job.maintenance.pauseReason;
-      }
+      if (c) showControl(job.maintenance, c);
     }
     return job;
   }
@@ -179,14 +176,15 @@ export class MaintenanceService {
     if (!control) return undefined;
     const waves = Math.max(0, ...nodes.map((n) => n.wave + 1));
     const open = nodes.filter((n) => !FINAL_STEPS.includes(n.step)).map((n) => n.wave);
-    return {
-      paused: control.paused,
-      ...(control.pauseReason ? { pauseReason: control.pauseReason } : {}),
+    const progress: MaintenanceProgress = {
+      paused: false,
       waves,
       currentWave: open.length ? Math.min(...open) : waves,
       failedNodes: nodes.filter((n) => n.step === 'failed').length,
       nodes: nodes.map(({ seq: _s, ...n }) => n),
     };
+    showControl(progress, control);
+    return progress;
   }
 
   async list(actor: Pick<Actor, 'clusters'>, q: { limit?: number; cursor?: string }) {
@@ -233,7 +231,8 @@ export class MaintenanceService {
 
   pause(actor: Actor, id: string, ctx: RequestContext = {}): Promise<Job> {
     return this.control(actor, id, ctx, 'maintenance.pause', undefined, async (_job, at) => {
-      await this.deps.state.setPaused(id, true, `paused by ${actor.username}`, at);
+      const why = coded({ code: 'maintenance.paused.operator', params: { user: actor.username } });
+      await this.deps.state.setPaused(id, true, why, at);
     });
   }
 

@@ -6,13 +6,35 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { fromJson, toJson } from '../../store/values.js';
-import type { GateObjectRef, MaintenanceNodeState, MaintenanceStep } from './types.js';
+import { fromColumns, toColumns, type Said } from '../../messages/column.js';
+import type { MessageCodeFields } from '../../messages/codes.js';
+import type { GateObjectRef, MaintenanceNodeState, MaintenanceProgress, MaintenanceStep } from './types.js';
 import './tables.js';
 
 export interface PlanControl {
   paused: boolean;
   pauseReason?: string;
+  pauseReasonCode?: MessageCodeFields['messageCode'];
+  pauseReasonParams?: MessageCodeFields['messageParams'];
 }
+
+/** Shows the plan's pause flag and reason (with its code) as the shared state has them. */
+export function showControl(progress: MaintenanceProgress, c: PlanControl | undefined): void {
+  progress.paused = c?.paused ?? false;
+  delete progress.pauseReason;
+  delete progress.pauseReasonCode;
+  delete progress.pauseReasonParams;
+  if (c?.pauseReason) progress.pauseReason = c.pauseReason;
+  if (c?.pauseReasonCode) {
+    progress.pauseReasonCode = c.pauseReasonCode;
+    progress.pauseReasonParams = c.pauseReasonParams ?? {};
+  }
+}
+
+/** A node's fields as the executor writes them: its message as plain text or with its code. */
+type NodePatch = Partial<Pick<StoredNode, 'step' | 'stepStartedAt' | 'gateOn' | 'sawNotReady'>> & {
+  message?: Said;
+};
 
 export type StoredNode = Omit<MaintenanceNodeState, 'gate'> & { seq: number };
 
@@ -24,7 +46,7 @@ export class MaintenanceStateStore {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('maintenance_plans')
-        .values({ job_id: jobId, paused: 0, pause_reason: null, updated_at: at })
+        .values({ job_id: jobId, paused: 0, pause_reason: null, pause_code: null, updated_at: at })
         .execute();
       for (let i = 0; i < nodes.length; i += 200)
         await trx
@@ -41,7 +63,11 @@ export class MaintenanceStateStore {
               gate_on: toJson(n.gateOn),
               saw_not_ready: n.sawNotReady ? 1 : 0,
               done_requested: n.doneRequested ? 1 : 0,
-              message: n.message ?? null,
+              ...toColumns(
+                n.message === undefined
+                  ? undefined
+                  : { message: n.message, messageCode: n.messageCode, messageParams: n.messageParams },
+              ),
               updated_at: at,
             })),
           )
@@ -52,18 +78,31 @@ export class MaintenanceStateStore {
   async control(jobId: string): Promise<PlanControl | undefined> {
     const r = await this.db
       .selectFrom('maintenance_plans')
-      .select(['paused', 'pause_reason'])
+      .select(['paused', 'pause_reason', 'pause_code'])
       .where('job_id', '=', jobId)
       .executeTakeFirst();
     if (!r) return undefined;
-    return { paused: r.paused === 1, ...(r.pause_reason ? { pauseReason: r.pause_reason } : {}) };
+    const said = fromColumns(r.pause_reason, r.pause_code);
+    return {
+      paused: r.paused === 1,
+      ...(said.message ? { pauseReason: said.message } : {}),
+      ...(said.messageCode
+        ? { pauseReasonCode: said.messageCode, pauseReasonParams: said.messageParams }
+        : {}),
+    };
   }
 
   /** Returns false when the plan has no state yet (not started) or does not exist. */
-  async setPaused(jobId: string, paused: boolean, reason: string | undefined, at: string): Promise<boolean> {
+  async setPaused(jobId: string, paused: boolean, reason: Said | undefined, at: string): Promise<boolean> {
+    const why = toColumns(paused ? reason : undefined);
     const r = await this.db
       .updateTable('maintenance_plans')
-      .set({ paused: paused ? 1 : 0, pause_reason: paused ? (reason ?? null) : null, updated_at: at })
+      .set({
+        paused: paused ? 1 : 0,
+        pause_reason: why.message,
+        pause_code: why.message_code,
+        updated_at: at,
+      })
       .where('job_id', '=', jobId)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
@@ -86,16 +125,11 @@ export class MaintenanceStateStore {
       gateOn: fromJson<GateObjectRef[]>(r.gate_on, []),
       ...(r.saw_not_ready ? { sawNotReady: true } : {}),
       ...(r.done_requested ? { doneRequested: true } : {}),
-      ...(r.message ? { message: r.message } : {}),
+      ...fromColumns(r.message, r.message_code),
     }));
   }
 
-  async updateNode(
-    jobId: string,
-    seq: number,
-    patch: Partial<Pick<StoredNode, 'step' | 'stepStartedAt' | 'gateOn' | 'sawNotReady' | 'message'>>,
-    at: string,
-  ): Promise<void> {
+  async updateNode(jobId: string, seq: number, patch: NodePatch, at: string): Promise<void> {
     await this.db
       .updateTable('maintenance_nodes')
       .set({
@@ -103,7 +137,7 @@ export class MaintenanceStateStore {
         ...('stepStartedAt' in patch ? { step_started_at: patch.stepStartedAt ?? null } : {}),
         ...(patch.gateOn ? { gate_on: toJson(patch.gateOn) } : {}),
         ...(patch.sawNotReady !== undefined ? { saw_not_ready: patch.sawNotReady ? 1 : 0 } : {}),
-        ...('message' in patch ? { message: patch.message ?? null } : {}),
+        ...('message' in patch ? toColumns(patch.message) : {}),
         updated_at: at,
       })
       .where('job_id', '=', jobId)

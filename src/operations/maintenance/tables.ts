@@ -1,11 +1,13 @@
 /**
- * Row types of the maintenance tables (migration 13), added to the store's `Database` by augmentation.
+ * Row types of the maintenance tables (migrations 13 and 16), added to the store's `Database` by augmentation.
  * Conventions (text timestamps, JSON as text, 0/1 booleans) are the store's (schema.ts).
  */
 export interface MaintenancePlansTable {
   job_id: string;
   paused: number;
   pause_reason: string | null;
+  /** JSON: the pause reason's code and parameters (migration 16; src/messages/column.ts). */
+  pause_code: string | null;
   updated_at: string;
 }
 
@@ -23,6 +25,8 @@ export interface MaintenanceNodesTable {
   saw_not_ready: number;
   done_requested: number;
   message: string | null;
+  /** JSON: the message's code and parameters (migration 16). */
+  message_code: string | null;
   updated_at: string;
 }
 

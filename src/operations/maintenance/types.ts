@@ -1,5 +1,6 @@
 // A rolling maintenance plan as the API shows it (docs/API.md "Maintenance"). Types and constant lists only,
 // so the console shares them without bundling server code.
+import type { MessageCodeFields } from '../../messages/codes.js';
 import type { DrainOptions, PodAction, PodCause } from '../drain-types.js';
 
 export const MAINTENANCE_ORDERS = ['given', 'zone', 'fewest-pods'] as const;
@@ -77,7 +78,8 @@ export interface GateCheck extends GateObjectRef {
   text: string;
 }
 
-export interface MaintenanceNodeState {
+/** `message` is the step's English sentence; `messageCode`/`messageParams` say it for the console to translate. */
+export interface MaintenanceNodeState extends MessageCodeFields {
   cluster: string;
   name: string;
   /** 0-based wave. */
@@ -99,6 +101,9 @@ export interface MaintenanceProgress {
   paused: boolean;
   /** Why it paused: an operator, K failed nodes, a gate timeout, the guard. */
   pauseReason?: string;
+  /** The same as a message code and its parameters (src/messages/codes.ts). */
+  pauseReasonCode?: MessageCodeFields['messageCode'];
+  pauseReasonParams?: MessageCodeFields['messageParams'];
   waves: number;
   /** The wave being worked on (0-based); equals `waves` when all are through. */
   currentWave: number;

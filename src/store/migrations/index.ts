@@ -19,6 +19,7 @@ import { webhooks } from './012-webhooks.js';
 import { maintenance } from './013-maintenance.js';
 import { savedViews } from './014-saved-views.js';
 import { messageCodes } from './015-message-codes.js';
+import { maintenanceMessageCodes } from './016-maintenance-message-codes.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   clusters, // 1
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   maintenance, // 13: maintenance_plans, maintenance_nodes
   savedViews, // 14: saved_views
   messageCodes, // 15: jobs.message_code, job_nodes.message_code
+  maintenanceMessageCodes, // 16: maintenance_plans.pause_code, maintenance_nodes.message_code
 ];

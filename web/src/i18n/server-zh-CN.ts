@@ -21,6 +21,33 @@ export const texts: Record<MessageCode, string> = {
   'job.nodeDraining': '集群“{cluster}”中的节点“{node}”正在被任务 {job} 驱逐',
   'job.nodeInPlan':
     '集群“{cluster}”中的节点“{node}”属于维护计划 {job} 的当前批次；请等计划处理完该节点，或暂停、中止计划',
+  'job.nodesInPlan':
+    '维护计划 {job} 正在处理集群“{cluster}”中这些节点里的 {count} 个；在计划处理完它们（恢复调度，或标记完成后恢复调度）之前，其他任务不能修改它们。请等待，或中止计划（暂停的计划仍占用这些节点）。节点：{nodes}',
+  'maintenance.overlap':
+    '维护计划 {job} 尚未处理完集群“{cluster}”中这些节点里的 {count} 个；两个计划作用于同一节点会互相撤销对方的步骤。请等该计划完成，或中止它。节点：{nodes}',
+  'maintenance.planFailed': '无法制定计划：{detail}',
+  'maintenance.node.at': '进行到：{step}',
+  'maintenance.node.cancelledBeforeStart': '开始前已取消',
+  'maintenance.node.cancelledAt': '在“{step}”步骤被取消；节点保持禁止调度',
+  'maintenance.node.stoppedAt': '在“{step}”步骤停止：{detail}',
+  'maintenance.node.cordonFailed': '禁止调度失败：{detail}',
+  'maintenance.node.readFailed': '读取节点的 Pod 及其所属控制器失败：{detail}',
+  'maintenance.node.drainFailed': '驱逐失败：{detail}',
+  'maintenance.node.uncordonFailed': '恢复调度失败：{detail}',
+  'maintenance.gate.waiting': '等待恢复：{waiting}',
+  'maintenance.gate.recovered': '已恢复',
+  'maintenance.hold.operator': '保持中，直到标记完成',
+  'maintenance.hold.reboot': '保持中，直到节点重启',
+  'maintenance.hold.until': '保持到 {until}',
+  'maintenance.hold.rebooting': '重启中：节点报告了 NotReady',
+  'maintenance.node.done': '完成；恢复门禁等待了 {objects} 个对象',
+  'maintenance.paused.operator': '已被 {user} 暂停',
+  'maintenance.paused.failures': '{failed} 个节点失败（达到 {limit} 个时计划暂停）',
+  'maintenance.paused.gateTimeout':
+    '节点 {cluster}/{node} 的恢复门禁在 {seconds} 秒后仍未打开：等待 {waiting}',
+  'maintenance.paused.guard':
+    '安全保护：{operation}被拒绝：集群“{cluster}”的 {readyNodes} 个就绪节点中将只剩 {schedulableAfter} 个可调度（当前 {schedulableNow} 个），低于最低 {minimumPercent}%',
+  'maintenance.paused.refused': '被拒绝：{detail}',
   'job.notFound': '任务“{job}”不存在',
   'job.alreadyFinished': '任务 {job} 已结束（{status}）',
   'cluster.noAccess': '你无权访问集群“{cluster}”',
@@ -30,6 +57,8 @@ export const texts: Record<MessageCode, string> = {
 export const extras: Partial<Record<MessageCode, Record<string, string>>> = {
   'drain.progress': { blocked: ' · {blocked} 个被 PodDisruptionBudget 阻止', failed: ' · {failed} 个失败' },
   'drain.done': { skipped: '；跳过 {skipped} 个（{skippedDetail}）' },
+  'job.nodesInPlan': { more: ' 等，另有 {more} 个' },
+  'maintenance.overlap': { more: ' 等，另有 {more} 个' },
 };
 
 /** 作为参数值传来的词。 */
@@ -44,4 +73,9 @@ export const values: Record<string, string> = {
   partial: '部分成功',
   cancelled: '已取消',
   interrupted: '已中断',
+  // Maintenance steps ('maintenance.node.*' {step}) and the plan's own cordon ('maintenance.paused.guard').
+  pending: '等待中',
+  gate: '恢复门禁',
+  hold: '保持',
+  'maintenance cordon': '维护禁止调度',
 };
