@@ -17,7 +17,8 @@ vi.mock('../api/endpoints', () => ({
 }));
 
 const { deniedReason } = await import('./permissionGate');
-const { resetPermissions, syncPermissions, permissionStore } = await import('../stores/permissions');
+const { ensurePermissions, resetPermissions, syncPermissions, permissionStore } =
+  await import('../stores/permissions');
 const t = createI18n({ legacy: false, locale: 'en', messages: { en } }).global.t as (
   k: string,
   n: Record<string, unknown>,
@@ -62,6 +63,29 @@ describe('deniedReason', () => {
       'the cluster’s RBAC does not let alice: needs patch on nodes',
     );
     expect(deniedReason('cordon', ['u'], t)).toBe('');
+  });
+
+  it('asks again for an answer a minute old, keeping the old one until the new one arrives', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      answers.r = { ...matrix(deny('label', ['patch on nodes'])), actingAs: 'alice' };
+      syncPermissions(['r']);
+      await flushPromises();
+      expect(deniedReason('labels', ['r'], t)).not.toBe('');
+      // The cluster's RBAC now lets alice patch nodes.
+      answers.r = { ...matrix(allow('label')), actingAs: 'alice' };
+      vi.setSystemTime(Date.now() + 59_000);
+      ensurePermissions(['r']);
+      await flushPromises();
+      expect(deniedReason('labels', ['r'], t)).not.toBe('');
+      vi.setSystemTime(Date.now() + 1_000);
+      ensurePermissions(['r']);
+      expect(permissionStore.byCluster.r?.actingAs).toBe('alice');
+      await flushPromises();
+      expect(deniedReason('labels', ['r'], t)).toBe('');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('denies a drain only when neither eviction nor deleting is allowed', async () => {

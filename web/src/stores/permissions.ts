@@ -1,6 +1,6 @@
 /**
- * The permission preflight of each cluster in view, asked once per cluster and kept until the cluster leaves
- * the list. A matrix that could not be fetched (or that the API server could not answer) counts as unknown:
+ * The permission preflight of each cluster in view, asked when first needed and again once it is a minute old,
+ * kept until the cluster leaves the list. A matrix that could not be fetched (or that the API server could not answer) counts as unknown:
  * nothing is disabled for it, since the server still refuses what the identity may not do. On a cluster that acts
  * as the signed-in user the matrix is this user's (`actingAs`), so it is forgotten when the session ends.
  */
@@ -13,28 +13,41 @@ export const permissionStore = reactive({
   byCluster: {} as Record<string, PermissionMatrix | null>,
 });
 
-const asked = new Set<string>();
+/** When each cluster was last asked. */
+const asked = new Map<string, number>();
+/**
+ * An answer older than this is asked again the next time it is needed (a drawer opens, the list changes): the
+ * cluster's RBAC for this user can change, and the server remembers its reviews for 30 s.
+ */
+export const PERMISSIONS_STALE_MS = 60_000;
 
-function ask(name: string): void {
-  asked.add(name);
-  permissionStore.byCluster[name] = null;
+function ask(name: string, keepCurrent = false): void {
+  const at = Date.now();
+  asked.set(name, at);
+  // Asking again keeps the current answer meanwhile, so buttons do not flicker to "unknown".
+  if (!keepCurrent) permissionStore.byCluster[name] = null;
   clustersApi
     .permissions(name)
     .then((m) => {
-      if (asked.has(name)) permissionStore.byCluster[name] = m;
+      if (asked.get(name) === at) permissionStore.byCluster[name] = m;
     })
     .catch(() => undefined);
 }
 
-/** Ask for the clusters not asked yet. */
+/** Ask for the clusters not asked yet, and again for those whose answer is stale. */
 export function ensurePermissions(names: Iterable<string>): void {
-  for (const name of names) if (name && !asked.has(name)) ask(name);
+  for (const name of names) {
+    if (!name) continue;
+    const at = asked.get(name);
+    if (at === undefined) ask(name);
+    else if (Date.now() - at >= PERMISSIONS_STALE_MS) ask(name, true);
+  }
 }
 
 /** Follow the cluster list: forget removed clusters (a re-added one is asked again), ask new ones. */
 export function syncPermissions(names: string[]): void {
   const keep = new Set(names);
-  for (const name of [...asked]) {
+  for (const name of [...asked.keys()]) {
     if (keep.has(name)) continue;
     asked.delete(name);
     delete permissionStore.byCluster[name];
