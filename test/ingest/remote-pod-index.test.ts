@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { ingestWorkerRestarts, kubeApiCalls } from '../../src/metrics/registry.js';
 import { startSim, type SimServer, type SimOptions } from '../../src/sim/index.js';
 import { podResources, type PodSpecResources } from '../../src/usage/pod-resources.js';
+import { startHostileServer } from '../bulkheads/hostile-server.js';
 import { until } from '../support/until.js';
 
 const log = createLogger('silent');
@@ -34,14 +35,18 @@ async function sim(opts: SimOptions = {}): Promise<SimServer> {
   return s;
 }
 
-function client(s: SimServer, name: string): HttpKubeClient {
-  const c = new HttpKubeClient(name, kubeConfigFromText(s.kubeconfig()));
+function client(kubeconfig: string, name: string): HttpKubeClient {
+  const c = new HttpKubeClient(name, kubeConfigFromText(kubeconfig));
   cleanups.push(() => c.close());
   return c;
 }
 
-function remote(s: SimServer, name: string, onCounts?: (ch: [string, number][]) => void): RemotePodIndex {
-  const spec = client(s, name).connectionSpec();
+function remote(
+  kubeconfig: string,
+  name: string,
+  onCounts?: (ch: [string, number][]) => void,
+): RemotePodIndex {
+  const spec = client(kubeconfig, name).connectionSpec();
   expect(spec).toBeDefined();
   const idx = new RemotePodIndex({ cluster: name, pool, spec: spec!, flushMs: 10, onCounts });
   cleanups.push(() => idx.stop());
@@ -114,7 +119,7 @@ describe('pod index in an ingest worker', () => {
   it('mirrors counts and requests of the cluster after sync and through pods added, deleted and moved', async () => {
     const s = await sim();
     const seen: [string, number][] = [];
-    const idx = remote(s, 'c1', (ch) => seen.push(...ch));
+    const idx = remote(s.kubeconfig(), 'c1', (ch) => seen.push(...ch));
     expect(idx.count(workers(s)[0]!)).toBeNull();
     expect(await idx.waitForSync(30_000)).toBe(true);
     expect(differences(s, idx)).toEqual([]);
@@ -140,7 +145,7 @@ describe('pod index in an ingest worker', () => {
 
   it('a killed worker is restarted and its cluster lists again to the right counts', async () => {
     const s = await sim();
-    const idx = remote(s, 'crash');
+    const idx = remote(s.kubeconfig(), 'crash');
     expect(await idx.waitForSync(30_000)).toBe(true);
     const restarts = (await ingestWorkerRestarts.get()).values[0]?.value ?? 0;
 
@@ -158,8 +163,8 @@ describe('pod index in an ingest worker', () => {
   it('two clusters on one worker: stopping one leaves the other counting', async () => {
     const s1 = await sim({ seed: 1 });
     const s2 = await sim({ seed: 2, nodes: 8 });
-    const one = remote(s1, 'one');
-    const two = remote(s2, 'two');
+    const one = remote(s1.kubeconfig(), 'one');
+    const two = remote(s2.kubeconfig(), 'two');
     expect(await one.waitForSync(30_000)).toBe(true);
     expect(await two.waitForSync(30_000)).toBe(true);
     await until('both watches open', () => s1.watchCount() === 1 && s2.watchCount() === 1);
@@ -171,9 +176,37 @@ describe('pod index in an ingest worker', () => {
     expect(s2.watchCount()).toBe(1);
   });
 
+  it('one cluster’s hostile answers or broken kubeconfig never end the worker the others share', async () => {
+    const hostile = await startHostileServer();
+    cleanups.push(() => hostile.close());
+    // Pod LISTs nested 100,000 levels deep: refused at the client edge, retried with back-off, forever.
+    hostile.set('other', 'deep-json');
+    const s = await sim();
+    const restarts = (await ingestWorkerRestarts.get()).values[0]?.value ?? 0;
+    const bad = remote(hostile.kubeconfig, 'hostile');
+    const spec = client(s.kubeconfig(), 'broken').connectionSpec()!;
+    const broken = new RemotePodIndex({
+      cluster: 'broken',
+      pool,
+      spec: { ...spec, kubeconfig: 'clusters: [' },
+    });
+    cleanups.push(() => broken.stop());
+    broken.start();
+    const good = remote(s.kubeconfig(), 'good');
+
+    await until('the hostile cluster’s failures to be reported', () => bad.stats().consecutiveFailures >= 2);
+    await until('the broken cluster to be reported', () => broken.stats().lastError);
+    expect(broken.stats().lastError).toMatch(/kubeconfig could not be parsed/);
+    expect(bad.synced).toBe(false);
+    expect(await good.waitForSync(30_000)).toBe(true);
+    addPod(s, 'beside-hostile', workers(s)[0]!);
+    await until('the good cluster to keep counting', () => matches(s, good));
+    expect((await ingestWorkerRestarts.get()).values[0]?.value ?? 0).toBe(restarts);
+  });
+
   it('reports the worker’s API calls on this thread’s metrics', async () => {
     const s = await sim();
-    const idx = remote(s, 'metered');
+    const idx = remote(s.kubeconfig(), 'metered');
     expect(await idx.waitForSync(30_000)).toBe(true);
     const calls = async () =>
       (await kubeApiCalls.get()).values
@@ -187,7 +220,7 @@ describe('pod index in an ingest worker', () => {
 describe('CacheManager with an ingest pool', () => {
   it('serves rows with counts from the worker, keeps pods out of the shared informers, and stops them with the cluster', async () => {
     const s = await sim();
-    const c = client(s, 'cm');
+    const c = client(s.kubeconfig(), 'cm');
     const cache = new CacheManager({ log, podIndex: true, ingest: pool, podCountFlushMs: 10 });
     cleanups.push(() => cache.close());
     cache.startCluster('cm', c);
@@ -212,7 +245,7 @@ describe('CacheManager with an ingest pool', () => {
 
   it('falls back to the in-thread index for clients that cannot be shared', async () => {
     const s = await sim();
-    const c = client(s, 'fake');
+    const c = client(s.kubeconfig(), 'fake');
     const shy = Object.assign(Object.create(c) as HttpKubeClient, { connectionSpec: () => undefined });
     const cache = new CacheManager({ log, podIndex: true, ingest: pool });
     cleanups.push(() => cache.close());
