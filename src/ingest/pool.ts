@@ -150,18 +150,14 @@ export class IngestPool {
     const w = slot.worker;
     if (!w) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.o.stopTimeoutMs ?? 10_000);
-      function done() {
+      const release = () => {
         clearTimeout(timer);
+        this.stopping.delete(key);
         resolve();
-      }
-      this.stopping.set(key, {
-        slot,
-        release: () => {
-          this.stopping.delete(key);
-          done();
-        },
-      });
+      };
+      // A worker too busy to answer must not hold a cluster's removal (or shutdown) for long.
+      const timer = setTimeout(release, this.o.stopTimeoutMs ?? 10_000);
+      this.stopping.set(key, { slot, release });
       w.postMessage({ type: 'stop', key });
     });
   }
