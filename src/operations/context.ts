@@ -66,6 +66,7 @@ export function createOperations(d: CreateOperationsDeps): OperationsServices {
     drain: d.drain,
     reservedByJobs: (cluster) => jobs.reserved(cluster),
     admitGuarded: (cluster, names, decide) => jobs.admitSingle(cluster, names, decide),
+    refuseHeld: (cluster, name) => jobs.refuseHeld(cluster, name),
   });
   const state = new MaintenanceStateStore(d.db);
   const log = d.log?.child({ part: 'maintenance' });

@@ -104,6 +104,16 @@ export class JobAdmission {
   }
 
   /**
+   * Refuses (409, as a job would be) a single-node write outside any job to a node a live maintenance plan is
+   * working on: an uncordon from the node's page mid-drain breaks the plan as surely as a job would.
+   */
+  async refuseHeld(cluster: string, name: string): Promise<void> {
+    const live = await this.liveNodes([cluster], ['maintenance']);
+    const clash = clashOf('node', live, new Set([`${cluster}/${name}`]));
+    if (clash) throw codedError(409, 'Conflict', clash.coded, { job: clash.jobId, nodes: clash.nodes });
+  }
+
+  /**
    * The guard decision of a single-node cordon (NodeOperations.cordon), taken in the admission section so it
    * and a concurrent job submission or another single cordon cannot both count the same headroom. Its nodes
    * stay reserved for later decisions until `release()`, which the caller invokes once its write has landed

@@ -211,13 +211,13 @@ export class JobExecutor {
       case 'cordon':
         return w(await ops.cordon(actor, n.cluster, n.name, parsed.params, { skipGuard: true }));
       case 'uncordon':
-        return w(await ops.uncordon(actor, n.cluster, n.name));
+        return w(await ops.uncordon(actor, n.cluster, n.name, undefined, true));
       case 'labels':
-        return w(await ops.labels(actor, n.cluster, n.name, parsed.params));
+        return w(await ops.labels(actor, n.cluster, n.name, parsed.params, undefined, true));
       case 'taints':
-        return w(await ops.taints(actor, n.cluster, n.name, parsed.params));
+        return w(await ops.taints(actor, n.cluster, n.name, parsed.params, undefined, true));
       case 'template':
-        return w(await ops.template(actor, n.cluster, n.name, a.template ?? {}));
+        return w(await ops.template(actor, n.cluster, n.name, a.template ?? {}, undefined, true));
       case 'maintenance':
         throw new Error('a maintenance plan runs through its own executor');
       case 'drain': {

@@ -66,10 +66,11 @@ export interface Clash {
  * on until it uncordons them: any write underneath it races its steps — a template or uncordon could make a
  * node schedulable mid-drain, a NoExecute taint evict what its recovery gate waits on, a label move
  * workloads — so every write job kind is refused there, and a plan is refused every node another plan has not
- * finished. Two drains of one node evict its pods twice.
+ * finished. A single-node write (`node`, outside any job) is held to the same rule. Two drains of one node evict
+ * its pods twice.
  */
 export function clashOf(
-  operation: JobOperation,
+  operation: JobOperation | 'node',
   live: readonly NodeHold[],
   requested: ReadonlySet<string>,
 ): Clash | undefined {

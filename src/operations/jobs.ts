@@ -155,6 +155,11 @@ export class JobRunner {
     return this.admission.reserved(cluster);
   }
 
+  /** Refuses a single-node write to a node a maintenance plan is working on (see JobAdmission.refuseHeld). */
+  refuseHeld(cluster: string, name: string): Promise<void> {
+    return this.admission.refuseHeld(cluster, name);
+  }
+
   /** A single-node cordon's guard decision, in turn with job admissions (see JobAdmission.admitSingle). */
   admitSingle(
     cluster: string,

@@ -52,6 +52,8 @@ export interface OperationsDeps {
     names: readonly string[],
     decide: (reserved: ReadonlySet<string>) => Promise<unknown>,
   ) => Promise<() => void>;
+  /** Refuses (409) a write outside any job to a node a maintenance plan is working on (JobRunner.refuseHeld). */
+  refuseHeld?: (cluster: string, name: string) => Promise<void>;
 }
 
 export const mayOverrideSystemLabels = (a: Pick<Actor, 'role' | 'canOverrideSystemLabels'>) =>
@@ -179,6 +181,15 @@ export class NodeOperations {
     }
   }
 
+  /**
+   * A write outside any job (the single-node endpoints) to a node a maintenance plan is working on is refused
+   * like a job's; a job's own writes (`admitted`) were checked when the job was admitted.
+   */
+  private async unlessHeld(cluster: string, name: string, admitted: boolean): Promise<void> {
+    if (!admitted) await this.deps.refuseHeld?.(cluster, name);
+  }
+
+  /** `skipGuard`: a job admitted this cordon (its guard and the plans' holds were checked then). */
   async cordon(
     actor: Actor,
     cluster: string,
@@ -196,6 +207,7 @@ export class NodeOperations {
       );
     if (opts.skipGuard) return write();
     await this.requireNode(cluster, name);
+    await this.unlessHeld(cluster, name, false);
     const decide = (reserved?: ReadonlySet<string>) =>
       this.guard(actor, cluster, [name], opts.override ?? false, 'cordon', reserved);
     if (!this.deps.admitGuarded) {
@@ -219,7 +231,9 @@ export class NodeOperations {
     cluster: string,
     name: string,
     signal?: AbortSignal,
+    admitted = false,
   ): Promise<NodeWriteAnswer> {
+    await this.unlessHeld(cluster, name, admitted);
     return this.write(actor, cluster, name, { kind: 'uncordon' }, signal);
   }
 
@@ -229,8 +243,10 @@ export class NodeOperations {
     name: string,
     intent: LabelsIntent,
     signal?: AbortSignal,
+    admitted = false,
   ): Promise<NodeWriteAnswer> {
     checkSystemLabels(actor, intent, intent.allowSystem);
+    await this.unlessHeld(cluster, name, admitted);
     return this.write(
       actor,
       cluster,
@@ -246,7 +262,9 @@ export class NodeOperations {
     name: string,
     intent: TaintsIntent,
     signal?: AbortSignal,
+    admitted = false,
   ): Promise<NodeWriteAnswer> {
+    await this.unlessHeld(cluster, name, admitted);
     return this.write(actor, cluster, name, { kind: 'taints', taints: intent }, signal);
   }
 
@@ -256,8 +274,10 @@ export class NodeOperations {
     name: string,
     tpl: TemplateContent,
     signal?: AbortSignal,
+    admitted = false,
   ): Promise<NodeWriteAnswer> {
     if (tpl.labels) checkSystemLabels(actor, tpl.labels, tpl.labels.allowSystem ?? false);
+    await this.unlessHeld(cluster, name, admitted);
     return this.write(
       actor,
       cluster,

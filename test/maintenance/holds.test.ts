@@ -165,8 +165,21 @@ describe('a running plan holds its current wave', () => {
         `maintenance plan ${id} is working on 2 of these nodes in cluster "c1" (m-0, m-1)`,
       );
     }
+    // The single-node endpoints (the node page's buttons and editors) are held to the same rule.
+    for (const write of [
+      () => s.ops.uncordon(admin, 'c1', 'm-0'),
+      () => s.ops.cordon(admin, 'c1', 'm-0', { reason: 'mine' }),
+      () => s.ops.labels(admin, 'c1', 'm-0', { set: { team: 'x' }, remove: [], allowSystem: false }),
+      () => s.ops.taints(admin, 'c1', 'm-0', { add: [{ key: 'evict', effect: 'NoExecute' }], remove: [] }),
+    ])
+      await expect(write()).rejects.toMatchObject({
+        status: 409,
+        details: { job: id, nodes: ['c1/m-0'] },
+        coded: { code: 'job.nodesInPlan', params: { nodes: 'm-0', count: 1 } },
+      });
     // Nothing reached the held node.
     expect(JSON.stringify(f.sim.state.getNode('m-0'))).toBe(before);
+    await s.ops.labels(admin, 'c1', 'm-3', { set: { direct: 'yes' }, remove: [], allowSystem: false });
 
     // Another plan may not reach nodes this one has not finished, even those it has not come to yet.
     const overlap = await s.maintenance

@@ -459,7 +459,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
     const { r } = run;
     const intent = await this.audited(run, n, 'maintenance.uncordon', {});
     try {
-      const w = await this.deps.ops.uncordon(r.actor, n.cluster, n.name, r.signal);
+      const w = await this.deps.ops.uncordon(r.actor, n.cluster, n.name, r.signal, true);
       await intent.complete({
         outcome: 'success',
         results: [{ cluster: n.cluster, name: n.name, outcome: w.changed ? 'ok' : 'unchanged' }],
