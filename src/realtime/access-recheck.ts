@@ -7,8 +7,7 @@
  * subscriber was refused and that now allows is restored. One review per client at a time; a request arriving
  * meanwhile runs once more after it.
  */
-import type { ActingIdentity } from '../auth/identity.js';
-import { actingIdentity } from '../auth/identity.js';
+import { actingIdentity, type ActingIdentity } from '../auth/identity.js';
 import type { TimerSet } from '../clock.js';
 import type { Logger } from '../log/logger.js';
 import type { HubClient } from './clients.js';
@@ -92,31 +91,37 @@ export class AccessRechecks {
   }
 
   private async run(c: HubClient): Promise<void> {
-    const s = this.state(c);
     if (c.closed) return;
     const clusters = this.reviewed(c);
     if (clusters.length === 0) return this.schedule(c);
-    let denied: Map<string, string>;
+    const who = actingIdentity(c.user);
+    // Each cluster is asked and applied on its own, so a slow API server does not delay another's revocation.
+    await Promise.all(clusters.map((n) => this.review(c, who, n)));
+    this.schedule(c);
+  }
+
+  private async review(c: HubClient, who: ActingIdentity, n: string): Promise<void> {
+    let reason: string | undefined;
     try {
-      denied = await this.o.readAccess.denied(actingIdentity(c.user), clusters);
+      reason = (await this.o.readAccess.denied(who, [n])).get(n);
     } catch (e) {
       // Fail closed, as reads do: a subscription whose review cannot be renewed ends with the reason.
-      this.o.log.warn({ err: (e as Error).message }, 'access re-review failed; ending the subscriptions');
-      denied = new Map(clusters.map((n) => [n, `cluster "${n}" could not be asked what you may see`]));
+      this.o.log.warn(
+        { err: (e as Error).message, cluster: n },
+        'access re-review failed; ending the subscription',
+      );
+      reason = `cluster "${n}" could not be asked what you may see`;
     }
     if (c.closed) return;
-    for (const n of clusters) {
-      const reason = denied.get(n);
-      if (reason !== undefined) {
-        if (c.clusters.has(n)) {
-          s.revoked.add(n);
-          this.o.revoke(c, n, reason);
-        } else c.hidden.set(n, reason);
-      } else if (c.hidden.has(n)) {
-        this.o.restore(c, n, s.revoked.delete(n) || c.wildcard);
-      }
+    const s = this.state(c);
+    if (reason !== undefined) {
+      if (c.clusters.has(n)) {
+        s.revoked.add(n);
+        this.o.revoke(c, n, reason);
+      } else c.hidden.set(n, reason);
+    } else if (c.hidden.has(n)) {
+      this.o.restore(c, n, s.revoked.delete(n) || c.wildcard);
     }
-    this.schedule(c);
   }
 
   private reviewed(c: HubClient): string[] {

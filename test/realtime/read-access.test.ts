@@ -185,3 +185,36 @@ describe('a cluster that starts acting as the signed-in user under a live subscr
     expect(sock.take()).toEqual([{ type: 'error', cluster: 'c1', message: 'cluster "c1" refuses' }]);
   });
 });
+
+describe('one cluster’s review does not wait for another’s', () => {
+  it('a refusal is applied while another cluster has not answered yet', async () => {
+    const source = new FakeSource();
+    source.add('fast', ['f1']);
+    source.add('slow', ['s1']);
+    const clock = new FakeClock();
+    let round = 0;
+    const hub = new RealtimeHub({
+      source,
+      log: createLogger('silent'),
+      clock,
+      pingIntervalMs: 0,
+      readAccess: {
+        denied: (_who, clusters) => {
+          if (round === 0) return Promise.resolve(new Map());
+          // In the second round "slow" never answers and "fast" refuses.
+          if (clusters.includes('slow')) return new Promise<Map<string, string>>(() => undefined);
+          return Promise.resolve(new Map(clusters.map((c) => [c, `cluster "${c}" refuses`] as const)));
+        },
+      },
+    });
+    hubs.push(hub);
+    const sock = new FakeSocket();
+    const c = hub.connect(sock, admin);
+    hub.message(c, JSON.stringify({ type: 'subscribe', clusters: ['*'] }));
+    await settle();
+    sock.take();
+    round = 1;
+    await clock.advance(30_000);
+    expect(sock.take()).toEqual([{ type: 'error', cluster: 'fast', message: 'cluster "fast" refuses' }]);
+  });
+});
