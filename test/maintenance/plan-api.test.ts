@@ -161,7 +161,30 @@ describe('a plan', () => {
     const paused = await get();
     expect(paused.maintenance!.paused).toBe(true);
     expect(paused.maintenance!.pauseReason).toBe('paused by admin');
+    expect(paused.maintenance).toMatchObject({
+      pauseReasonCode: 'maintenance.paused.operator',
+      pauseReasonParams: { user: 'admin' },
+    });
+    expect(paused.maintenance!.nodes.find((n) => n.name === 'm-0')).toMatchObject({
+      message: 'held until marked done',
+      messageCode: 'maintenance.hold.operator',
+    });
     expect(first.every(unschedulable)).toBe(true);
+    // The held nodes are the plan's, paused or not: a job touching them is refused, naming plan and nodes.
+    const writesBefore = kubeWrites();
+    const refused = await call('POST', '/jobs', {
+      operation: 'labels',
+      targets: [{ cluster: 'c1', nodes: ['m-0', 'm-1', 'm-2'] }],
+      params: { set: { team: 'x' } },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error).toMatchObject({
+      code: 'Conflict',
+      messageCode: 'job.nodesInPlan',
+      messageParams: { job: id, cluster: 'c1', nodes: 'm-0, m-1', count: 2, more: 0 },
+      details: { job: id, nodes: ['c1/m-0', 'c1/m-1'] },
+    });
+    expect(kubeWrites()).toBe(writesBefore);
 
     expect((await call('POST', `/maintenance/${id}/resume`)).statusCode).toBe(202);
     await until(
