@@ -92,6 +92,8 @@ interface Load {
   bytes: number;
   /** The first screen at "usable" is still the first screen once every node is in. */
   kept: boolean;
+  /** Long tasks as duration@start (ms from navigation). */
+  taskList: string;
   marks: Record<string, number>;
 }
 
@@ -145,6 +147,7 @@ async function measure(
     return {
       marks: w.__knmPerf.marks,
       tasks: w.__longTasks.map(([, d]) => d),
+      taskList: w.__longTasks.map(([t, d]) => `${Math.round(d)}@${Math.round(t)}`).join(' '),
       longestAt: [...w.__longTasks].sort((a, b) => b[1] - a[1])[0]?.[0],
       kept: then.length > 0 && then.every((k, i) => now[i] === k),
     };
@@ -156,6 +159,7 @@ async function measure(
     over100: r.tasks.filter((t) => t > 100).length,
     bytes: relay.count.down + relay.count.up,
     kept: r.kept,
+    taskList: r.taskList,
     marks: { ...r.marks, ...(r.longestAt !== undefined ? { longestTaskStart: r.longestAt } : {}) },
   } satisfies Load;
 }
@@ -264,6 +268,7 @@ async function main() {
       return `${m} ${xs.length ? Math.round(median(xs)) : '–'}`;
     });
     process.stdout.write(`  ${name}: ${parts.join(', ')}\n`);
+    for (const l of loads) process.stdout.write(`    long tasks (ms@start): ${l.taskList || 'none'}\n`);
   }
 }
 

@@ -31,7 +31,7 @@ export interface StoreDeps {
 
 export const FLASH_MS = 1500;
 /** Rows of a snapshot taken in per task: a few milliseconds each, even on a busy machine. */
-export const APPLY_SLICE = 500;
+export const APPLY_SLICE = 250;
 
 type SnapshotMessage = Extract<ServerMessage, { type: 'snapshot' }>;
 

@@ -19,7 +19,7 @@ import { nodeKey } from '../nodes/format';
 import type { ChangeBatch, NodeStore } from './nodeStore';
 
 /** Rows sorted in one task; larger lists are sorted in runs of this size when the view can slice. */
-export const SORT_RUN = 1000;
+export const SORT_RUN = 500;
 
 export interface NodeView {
   rows: ShallowRef<NodeRow[]>;
