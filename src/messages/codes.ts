@@ -66,6 +66,8 @@ export interface MessageParamsByCode {
   /** A plan's node in progress, at `step` (a MaintenanceStep). */
   'maintenance.node.at': { step: string };
   'maintenance.node.cancelledBeforeStart': Record<string, never>;
+  /** The plan's wave reached the node while another job still works on it: the plan waits for that job. */
+  'maintenance.node.waitingForJob': { job: string };
   /** Cancelled mid-course: the node stays cordoned. */
   'maintenance.node.cancelledAt': { step: string };
   /** Something unforeseen (the store…) stopped the node's course at `step`. */

@@ -52,6 +52,7 @@ const EN: Renderers = {
   'maintenance.planFailed': (p) => `the plan could not be made: ${p.detail}`,
   'maintenance.node.at': (p) => `at ${p.step}`,
   'maintenance.node.cancelledBeforeStart': () => 'cancelled before it started',
+  'maintenance.node.waitingForJob': (p) => `waiting for job ${p.job} to finish this node before cordoning it`,
   'maintenance.node.cancelledAt': (p) => `cancelled at ${p.step}; the node stays cordoned`,
   'maintenance.node.stoppedAt': (p) => `stopped at ${p.step}: ${p.detail}`,
   'maintenance.node.cordonFailed': (p) => `cordon failed: ${p.detail}`,

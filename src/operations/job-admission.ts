@@ -14,7 +14,16 @@ import type { Database } from '../store/schema.js';
 import { clashingOperations, clashOf, holdsAgainst, holdsNode, TAKING_OUT } from './job-holds.js';
 import type { JobLease } from './job-lease.js';
 import { JobStore, type ActiveJobNode } from './job-store.js';
-import type { Job, JobNode, JobNodeStatus, JobOperation } from './job-types.js';
+import {
+  JOB_OPERATIONS,
+  type Job,
+  type JobNode,
+  type JobNodeStatus,
+  type JobOperation,
+} from './job-types.js';
+
+const unfinished = (_operation: JobOperation, status: JobNodeStatus) =>
+  status === 'pending' || status === 'running';
 import type { RunningJobs } from './running-jobs.js';
 
 /** One holder at a time, in arrival order: a promise chain. */
@@ -101,6 +110,16 @@ export class JobAdmission {
       }
       return insert(store);
     }, register);
+  }
+
+  /**
+   * A live job other than `exceptJob` that has not finished node `cluster/name` (pending or running there):
+   * a maintenance plan waits for it before its wave takes the node, so a job admitted before the plan held
+   * the node does not write underneath the plan's steps either.
+   */
+  async otherJobOn(cluster: string, name: string, exceptJob: string): Promise<string | undefined> {
+    const live = await this.liveNodes([cluster], JOB_OPERATIONS, undefined, unfinished);
+    return live.find((n) => n.name === name && n.jobId !== exceptJob)?.jobId;
   }
 
   /**

@@ -36,6 +36,8 @@ export interface KindRun {
   publish(): void;
   /** Nodes other running cordon/drain jobs will still take out (for the guard). */
   reserved(cluster: string): Promise<Set<string>>;
+  /** Another live job that has not finished this node (its id), on any replica sharing the store. */
+  otherJobOn(cluster: string, name: string): Promise<string | undefined>;
 }
 
 export interface JobKindExecutor {
@@ -65,6 +67,8 @@ export interface JobExecutorDeps {
   executors?: Partial<Record<JobOperation, JobKindExecutor>>;
   /** Nodes running cordon/drain jobs will still take out of scheduling in a cluster. */
   reserved(cluster: string): Promise<Set<string>>;
+  /** A live job other than `exceptJob` that has not finished this node (JobAdmission.otherJobOn). */
+  otherJobOn(cluster: string, name: string, exceptJob: string): Promise<string | undefined>;
 }
 
 export class JobExecutor {
@@ -273,6 +277,7 @@ export class JobExecutor {
       },
       publish: () => this.publish(a),
       reserved: (cluster) => this.d.reserved(cluster),
+      otherJobOn: (cluster, name) => this.d.otherJobOn(cluster, name, job.id),
     };
   }
 

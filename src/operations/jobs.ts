@@ -125,6 +125,7 @@ export class JobRunner {
       publishIntervalMs: deps.publishIntervalMs,
       executors: deps.executors,
       reserved: (cluster) => admission.reserved(cluster),
+      otherJobOn: (cluster, name, exceptJob) => admission.otherJobOn(cluster, name, exceptJob),
     }));
     this.recovery = new JobRecovery({
       store,

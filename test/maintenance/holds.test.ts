@@ -232,6 +232,83 @@ describe('a running plan holds its current wave', () => {
   });
 });
 
+describe('a wave reaching a node another job still works on', () => {
+  let f: Fixture | undefined;
+  let store: Store | undefined;
+  let dispose: (() => void) | undefined;
+  let s: OperationsServices | undefined;
+  let release: (() => void) | undefined;
+  afterEach(async () => {
+    release?.();
+    await s?.jobs.shutdown();
+    await store?.close();
+    dispose?.();
+    await f?.close();
+    f = store = s = dispose = release = undefined;
+  });
+
+  it('waits for that job to finish the node before cordoning it', async () => {
+    f = await simFixture();
+    f.sim.state.createNode(readyNode('w-0'));
+    ({ store, dispose } = await memoryStore());
+    const stall = stallingWrites(f.client, 'w-0');
+    release = stall.release;
+    s = createOperations({
+      db: store.db,
+      dialect: store.dialect,
+      clients: { client: (c) => (c === 'c1' ? stall.client : undefined) },
+      nodes: f.nodes,
+      config: { guardMinSchedulable: 0 },
+      audit: auditLogFor(store.db),
+      maintenancePollMs: 50,
+    });
+    await s.jobs.start();
+    const labels = await s.jobs.submit(admin, {
+      operation: 'labels',
+      targets: [{ cluster: 'c1', nodes: ['w-0'] }],
+      params: { set: { kernel: 'patched' } },
+    });
+    await until(async () => stall.stalledWriteSeen(), 20_000, 'the labels job writing w-0');
+    const r = await s.maintenance.create(admin, {
+      targets: [{ cluster: 'c1', nodes: ['w-0'] }],
+      hold: { mode: 'none' },
+      drain: { timeoutSeconds: 60 },
+    });
+    if (!('job' in r)) throw new Error('expected a started plan');
+    const waiting = await until(
+      async () => {
+        const n = (await s!.maintenance.get(admin, r.job.id)).maintenance?.nodes[0];
+        return n?.messageCode === 'maintenance.node.waitingForJob' ? n : undefined;
+      },
+      20_000,
+      'the plan to wait for the labels job',
+    );
+    expect(waiting).toMatchObject({
+      step: 'pending',
+      message: `waiting for job ${labels.id} to finish this node before cordoning it`,
+      messageParams: { job: labels.id },
+    });
+    // Held by the plan from now on: no new job gets in.
+    await expect(
+      s.jobs.submit(admin, { operation: 'uncordon', targets: [{ cluster: 'c1', nodes: ['w-0'] }] }),
+    ).rejects.toMatchObject({ status: 409, details: { job: r.job.id } });
+
+    release();
+    await until(
+      async () => (await s!.maintenance.get(admin, r.job.id)).status === 'succeeded',
+      20_000,
+      'the plan to finish',
+    );
+    expect((await s.jobs.get(admin, labels.id)).status).toBe('succeeded');
+    const node = f.sim.state.getNode('w-0') as {
+      metadata: { labels?: Record<string, string> };
+      spec?: { unschedulable?: boolean };
+    };
+    expect(node.metadata.labels?.kernel).toBe('patched');
+    expect(node.spec?.unschedulable ?? false).toBe(false);
+  });
+});
+
 // Replicas share the store (PostgreSQL): the plan runs on one, the jobs arrive at the other.
 describe.each(testDialects().filter((d) => d.name === 'postgres'))(
   'a plan on one replica of a $name store',

@@ -167,7 +167,7 @@ export class MaintenanceExecutor implements JobKindExecutor {
   private async step(run: Run, n: Run['nodes'][number]): Promise<void> {
     switch (n.step) {
       case 'pending':
-        return this.enter(run, n, 'cordon');
+        return this.start(run, n);
       case 'cordon':
         return this.cordon(run, n);
       case 'drain':
@@ -271,6 +271,21 @@ export class MaintenanceExecutor implements JobKindExecutor {
       },
       this.deps.log,
     );
+  }
+
+  /**
+   * The node's turn has come. The plan holds it from here (its job status is running), so no new job is
+   * admitted on it; one admitted earlier that has not finished it yet is waited for, so that it does not
+   * write underneath the plan's steps (a template uncordoning mid-drain).
+   */
+  private async start(run: Run, n: Run['nodes'][number]): Promise<void> {
+    const other = await run.r.otherJobOn(n.cluster, n.name);
+    if (!other) return this.enter(run, n, 'cordon');
+    if (n.messageCode !== 'maintenance.node.waitingForJob' || n.messageParams?.job !== other) {
+      assignMessage(n, coded({ code: 'maintenance.node.waitingForJob', params: { job: other } }));
+      run.r.publish();
+    }
+    await this.sleep(run);
   }
 
   private async cordon(run: Run, n: Run['nodes'][number]): Promise<void> {

@@ -32,6 +32,7 @@ export const texts: Record<MessageCode, string> = {
   'maintenance.planFailed': 'the plan could not be made: {detail}',
   'maintenance.node.at': 'at {step}',
   'maintenance.node.cancelledBeforeStart': 'cancelled before it started',
+  'maintenance.node.waitingForJob': 'waiting for job {job} to finish this node before cordoning it',
   'maintenance.node.cancelledAt': 'cancelled at {step}; the node stays cordoned',
   'maintenance.node.stoppedAt': 'stopped at {step}: {detail}',
   'maintenance.node.cordonFailed': 'cordon failed: {detail}',

@@ -28,6 +28,7 @@ export const texts: Record<MessageCode, string> = {
   'maintenance.planFailed': '无法制定计划：{detail}',
   'maintenance.node.at': '进行到：{step}',
   'maintenance.node.cancelledBeforeStart': '开始前已取消',
+  'maintenance.node.waitingForJob': '等待任务 {job} 处理完此节点后再禁止调度',
   'maintenance.node.cancelledAt': '在“{step}”步骤被取消；节点保持禁止调度',
   'maintenance.node.stoppedAt': '在“{step}”步骤停止：{detail}',
   'maintenance.node.cordonFailed': '禁止调度失败：{detail}',

@@ -14,6 +14,7 @@ const MAINTENANCE_SAMPLES: CodedMessage[] = [
   { code: 'maintenance.planFailed', params: { detail: 'node n9 not found' } },
   { code: 'maintenance.node.at', params: { step: 'drain' } },
   { code: 'maintenance.node.cancelledBeforeStart', params: {} },
+  { code: 'maintenance.node.waitingForJob', params: { job: 'j-1' } },
   { code: 'maintenance.node.cancelledAt', params: { step: 'gate' } },
   { code: 'maintenance.node.stoppedAt', params: { step: 'hold', detail: 'store closed' } },
   { code: 'maintenance.node.cordonFailed', params: { detail: 'conflict' } },
