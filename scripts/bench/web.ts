@@ -184,8 +184,11 @@ async function main() {
 
     const loads = [];
     for (let i = 0; i < RUNS; i++) loads.push(await measureLoad(page, server.url, i));
-    await until('all rows counted', async () =>
-      ((await page.locator('[data-testid="node-count"]').textContent()) ?? '').startsWith(`${NODES} of`),
+    await until(
+      'all rows counted',
+      async () =>
+        (await page.locator('[data-testid="node-table"]').getAttribute('data-complete')) === 'true' &&
+        ((await page.locator('[data-testid="node-count"]').textContent()) ?? '').startsWith(`${NODES} of`),
     );
     await until(
       'the live socket',

@@ -76,6 +76,7 @@ export function useNodeList(scope: Ref<string>, socket: LiveSocket, first?: Firs
       const opened = full ? Promise.resolve(false) : socketOpens(socket);
       const head = await nodesApi.list(pageQuery ?? { ...clusterQuery, limit: full ? PAGE : 1 });
       if (seq !== loadSeq) return;
+      perf?.mark('apiAnswer');
       const inScope = scope.value ? [scope.value] : Object.keys(head.clusters ?? {});
       const shown = pageQuery !== null && head.source === 'cache' && !head.degraded;
       if (shown) {
@@ -119,7 +120,6 @@ export function useNodeList(scope: Ref<string>, socket: LiveSocket, first?: Firs
 
   function finish(last: NodeList, seq: number, markTable: boolean): void {
     if (seq !== loadSeq) return;
-    perf?.mark('apiAnswer');
     listState.degraded = last.degraded;
     listState.source = last.source;
     listState.clusters = last.clusters ?? {};
