@@ -47,9 +47,10 @@ export function useNodeList(scope: Ref<string>, socket: LiveSocket, first?: Firs
     errors: {},
   });
 
-  /** The first page's query, or null when the table already has rows or the server cannot order as it does. */
+  /** The first page's query, or null when the table already has its rows or the server cannot order as it does. */
   function firstPageQuery(): Record<string, string | number | undefined> | null {
-    if (!first || first.view.scopeTotal.value > 0) return null;
+    // A table that holds only a first page (say, the scope changed meanwhile) reads the new query's.
+    if (!first || (first.view.scopeTotal.value > 0 && first.view.partialTotal.value === null)) return null;
     const sort = firstPageSort(first.sort.value);
     if (sort === null) return null;
     return { ...nodeListQuery(scope.value, first.filter), sort, limit: FIRST_PAGE_ROWS };
