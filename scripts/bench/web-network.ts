@@ -140,7 +140,7 @@ async function measure(
       __knmPerf: { marks: Record<string, number>; firstScreen?: string[] };
       __longTasks: [number, number][];
     };
-    const now = [...document.querySelectorAll<HTMLElement>('[data-testid="node-row"]')]
+    const now = Array.from(document.querySelectorAll<HTMLElement>('[data-testid="node-row"]'))
       .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))
       .map((e) => e.dataset.nodeKey ?? '');
     const then = w.__knmPerf.firstScreen ?? [];

@@ -14,7 +14,7 @@ const s = adminConsoleSuite('node-first-page', { nodes: NODES });
 const rowKeys = (page: Page, n: number) =>
   page.evaluate(
     (n) =>
-      [...document.querySelectorAll<HTMLElement>('[data-testid="node-row"]')]
+      Array.from(document.querySelectorAll<HTMLElement>('[data-testid="node-row"]'))
         .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))
         .slice(0, n)
         .map((e) => e.dataset.nodeKey ?? ''),

@@ -49,7 +49,7 @@ const ALL = Array.from({ length: N }, (_, i) => node(i));
 const collator = new Intl.Collator(undefined, { numeric: true });
 const BY_MEMORY = [...ALL].sort(
   (a, b) =>
-    parseInt(b.allocatable.memory) - parseInt(a.allocatable.memory) || collator.compare(a.name, b.name),
+    parseInt(b.allocatable.memory!) - parseInt(a.allocatable.memory!) || collator.compare(a.name, b.name),
 );
 const meta = { source: 'cache' as const, degraded: false, clusters: { prod: 'synced' as const } };
 
