@@ -6,8 +6,8 @@
  * gets a new array with the same row objects except the changed ones, so only those rows re-render. Anything
  * else re-filters and re-sorts. At thousands of rows that took 50–100 ms on a busy machine, so with a `slice`
  * scheduler a large list is sorted in runs of SORT_RUN rows, one task each, and the runs merged pairwise a task
- * per merge; the table keeps the previous order until the new one is complete (a newer recompute supersedes
- * one still under way).
+ * per merge; the table keeps the previous order until the new one is complete (added or removed rows start it
+ * again; rows changed in place meanwhile are patched in once it is shown).
  *
  * Until the live rows are in, the view may show a first page read from the API (`setPartial`): the table shows
  * what the store holds (those rows), and the count says how many the server found.
@@ -52,6 +52,8 @@ export function createNodeView(
   /** Bumped by every recompute, so a sliced one still under way knows it was superseded. */
   let generation = 0;
   let sorting = false;
+  /** Batches that arrived while an order was being computed, applied once it is shown. */
+  let missed: ChangeBatch[] = [];
   /** The rows are all in, but the order that includes them is still being computed. */
   let clearPartial = false;
   let scope: Set<string> | null = null;
@@ -65,6 +67,7 @@ export function createNodeView(
 
   function recompute(): void {
     const g = ++generation;
+    missed = [];
     const out: NodeRow[] = [];
     let total = 0;
     for (const n of store.rows.values()) {
@@ -105,11 +108,16 @@ export function createNodeView(
     index = new Map(out.map((n, i) => [nodeKey(n.cluster, n.name), i]));
     scopeTotal.value = total;
     rows.value = out;
+    const late = missed;
+    missed = [];
+    for (const b of late) onBatch(b);
   }
 
   function onBatch(b: ChangeBatch): void {
-    // The order under way is made from the store as it was; start again from the store as it is.
-    if (b.structural || sorting) return recompute();
+    if (b.structural) return recompute();
+    // Rows changed in place while an order is being computed are patched in once it is shown: starting over
+    // at every batch would never finish while a busy cluster changes a node each frame.
+    if (sorting) return void missed.push(b);
     const patches: [number, NodeRow][] = [];
     for (const [key, { prev, next }] of b.updated) {
       if (!inScope(next)) continue;

@@ -155,6 +155,35 @@ describe('the view of a large list', () => {
     expect(view.rows.value[0]!.name).toBe('a-new');
   });
 
+  it('finishes an order under way while rows change in place every frame, and shows those changes', () => {
+    const q = taskQueue();
+    const store = new NodeStore({ schedule: () => undefined, now: () => 0 });
+    const send = (m: ServerMessage) => {
+      store.enqueue(m);
+      store.flush();
+    };
+    send({ type: 'snapshot', cluster: 'c1', version: 1, items: many(2500) } as ServerMessage);
+    const view = createNodeView(store, { filter: compileFilter(emptyFilter()), sort: null }, q.slice);
+    let version = 2;
+    // A busy cluster: one node's labels change between every two steps of the sort.
+    while (view.sorting) {
+      q.runOne();
+      const labels = { step: String(version) };
+      send({
+        type: 'node.updated',
+        cluster: 'c1',
+        name: 'n-0',
+        version: version++,
+        changed: ['labels'],
+        node: node('n-0', { resourceVersion: String(version), labels }),
+      } as ServerMessage);
+      expect(version).toBeLessThan(200);
+    }
+    q.runAll();
+    expect(view.rows.value).toHaveLength(2500);
+    expect(view.rows.value[0]!.labels).toEqual({ step: String(version - 1) });
+  });
+
   it('says how many the server matched while only a first page is shown, until the full order is on screen', () => {
     const q = taskQueue();
     const store = new NodeStore({ schedule: () => undefined, now: () => 0, slice: q.slice });
