@@ -19,7 +19,10 @@ export interface RemotePodIndexOptions {
   spec: KubeConnectionSpec;
   tuning?: PodIndexTuning;
   flushMs?: number;
-  /** After the worker's first complete LIST ('initial'; again after a worker restart). */
+  /**
+   * After the worker's first complete LIST: 'initial', again after a worker restart. Later relists of a live
+   * worker arrive as changed rows (onCounts), as the in-thread index reports them, so 'relist' is not sent.
+   */
   listed?: (cause: 'initial' | 'relist') => void;
   onCounts?: (changes: [node: string, count: number][]) => void;
   onState?: () => void;
