@@ -99,6 +99,7 @@ interface Load {
 
 const TIMING_MARKS = [
   'longestTaskStart',
+  'listRequested',
   'socketOpen',
   'firstPage',
   'snapshotFirstSlice',
