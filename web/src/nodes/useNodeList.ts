@@ -56,10 +56,18 @@ export function useNodeList(scope: Ref<string>, socket: LiveSocket, first?: Firs
     return { ...nodeListQuery(scope.value, first.filter), sort, limit: FIRST_PAGE_ROWS };
   }
 
-  /** Shows a first page; true when it already holds every row the query matches. */
+  /**
+   * Shows a first page; true when it already holds every row in scope (unfiltered and whole). A filtered page,
+   * even a whole one, is not the list: clearing the filter must not leave only its rows.
+   */
   function showFirstPage(page: NodeList, clusters: string[]): boolean {
     nodeStore.loadList(page.items, clusters);
-    const complete = !page.continue && page.items.length >= page.total;
+    const filtered =
+      !!first &&
+      Object.entries(nodeListQuery(scope.value, first.filter)).some(
+        ([k, v]) => k !== 'cluster' && v !== undefined,
+      );
+    const complete = !filtered && !page.continue && page.items.length >= page.total;
     first?.view.setPartial(complete ? null : page.total);
     return complete;
   }
@@ -94,9 +102,9 @@ export function useNodeList(scope: Ref<string>, socket: LiveSocket, first?: Firs
         const items: NodeRow[] = full ? [...head.items] : [];
         let last = head;
         let cont = full ? head.continue || undefined : undefined;
-        let first = !full;
-        while (first || cont) {
-          first = false;
+        let needPage = !full;
+        while (needPage || cont) {
+          needPage = false;
           last = await nodesApi.list({ ...clusterQuery, limit: PAGE, continue: cont });
           if (seq !== loadSeq) return;
           items.push(...last.items);
