@@ -10,8 +10,9 @@ import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import { strategyFor } from '../kube/strategy.js';
 import { TimerSet, type Clock } from '../clock.js';
-import { Reflector, type ReflectorOptions, type ReflectorStats } from '../informer/reflector.js';
+import { Reflector, type ReflectorStats } from '../informer/reflector.js';
 import type { IngestPool } from '../ingest/pool.js';
+import { RemoteNodeFeed } from '../ingest/remote-node-feed.js';
 import { RemotePodIndex } from '../ingest/remote-pod-index.js';
 import type { SharedInformers } from '../informer/shared.js';
 import { resourceShares } from '../usage/shares.js';
@@ -23,16 +24,13 @@ import { clusterState, recheckDelay, servesFromMemory, type StateInput } from '.
 import type { ClusterEventSink } from './events.js';
 import { ListPodCounter } from './list-pod-counter.js';
 import { NodeCache } from './node-cache.js';
-import { acceptNode, nodeChangeTime, sameDetailExtras, sameNode, transformNode } from './node-transform.js';
+import { nodeInformerOptions, type NodeFeed, type NodeInformerTuning } from './node-informer.js';
 import type { PodCounter, WatchedPodCounter } from './pod-counter.js';
 import { PodIndex } from './pod-index.js';
 import { carryRowJson } from './row-json.js';
 import type { NodeRecord, PodCountSource } from './types.js';
 
-export type InformerTuning = Pick<
-  ReflectorOptions<unknown>,
-  'backoff' | 'idleTimeoutMs' | 'watchTimeoutSeconds' | 'healthyAfterMs' | 'pageSize'
->;
+export type InformerTuning = NodeInformerTuning;
 
 export type ClusterLiveStatus = Partial<
   Pick<
@@ -63,7 +61,7 @@ export interface ClusterCacheDeps {
 
 export class ClusterCache {
   readonly cache: NodeCache;
-  readonly nodes: Reflector<NodeRecord>;
+  readonly nodes: NodeFeed;
   private counter: PodCounter;
   private podIndexOn: boolean;
   private version?: string;
@@ -86,40 +84,36 @@ export class ClusterCache {
     this.timers = new TimerSet(d.clock);
     this.cache = new NodeCache(name);
     this.podIndexOn = podIndex;
-    const s = strategyFor('nodes');
-    const cache = this.cache;
-    this.nodes = d.informers.getOrCreate(
-      name,
-      'nodes',
-      () =>
-        new Reflector<NodeRecord>({
-          cluster: name,
-          resource: 'nodes',
-          path: '/api/v1/nodes',
-          client,
-          transform: transformNode,
-          keyOf: (raw) => raw.metadata?.name ?? '',
-          accept: acceptNode,
-          reconcile: (stored, incoming) => {
-            if (changedFields(stored, incoming).length === 0 && sameDetailExtras(stored, incoming)) {
-              stored.resourceVersion = incoming.resourceVersion;
-              return stored;
-            }
-            return incoming;
-          },
-          same: sameNode,
-          changeTimeOf: nodeChangeTime,
-          // The cache is the store: its indexes change in the same step as the records (node-cache.ts).
-          store: cache,
-          pageSize: s.pageSize,
-          listTimeoutMs: s.timeoutMs,
-          listFromWatchCache: s.initialListFromWatchCache,
-          clock: d.clock,
-          random: d.random,
-          log: d.log,
-          ...d.informer,
-        }),
-    );
+    const spec = d.ingest ? client.connectionSpec?.() : undefined;
+    this.nodes =
+      d.ingest && spec
+        ? // Decoded and compared in a worker: only visible changes reach this thread. It is no Reflector
+          // here, so it stays out of SharedInformers and stop() stops it itself.
+          new RemoteNodeFeed({
+            cluster: name,
+            pool: d.ingest,
+            spec,
+            store: this.cache,
+            tuning: d.informer,
+            log: d.log,
+          })
+        : d.informers.getOrCreate(
+            name,
+            'nodes',
+            () =>
+              new Reflector<NodeRecord>(
+                nodeInformerOptions({
+                  cluster: name,
+                  client,
+                  // The cache is the store: its indexes change in the same step as the records (node-cache.ts).
+                  store: this.cache,
+                  clock: d.clock,
+                  random: d.random,
+                  log: d.log,
+                  tuning: d.informer,
+                }),
+              ),
+          );
     this.counter = this.podIndexOn ? this.newPodIndex() : this.newListCounter();
     this.nodes.addHandler({
       added: (_k, rec, initial) => {
@@ -390,7 +384,11 @@ export class ClusterCache {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timers.clearAll();
-    await Promise.all([this.d.informers.stopCluster(this.name), this.counter.stop()]);
+    await Promise.all([
+      this.d.informers.stopCluster(this.name),
+      this.counter.stop(),
+      this.nodes instanceof RemoteNodeFeed ? this.nodes.stop() : undefined,
+    ]);
     this.cache.clear();
     this.d.gate.forget(this.name);
   }

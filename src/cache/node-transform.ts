@@ -129,6 +129,37 @@ export function transformNode(raw: KubeObject): NodeRecord {
   return rec;
 }
 
+/**
+ * A record built in another thread (an ingest worker) arrives as a structured copy: its strings and maps are
+ * no longer shared with this thread's other nodes. Built again through the same transform, it is interned
+ * here and derived fields are computed by the same code.
+ */
+export function adoptNode(r: NodeRecord): NodeRecord {
+  return transformNode({
+    metadata: {
+      name: r.name,
+      uid: r.uid,
+      resourceVersion: r.resourceVersion,
+      creationTimestamp: r.createdAt,
+      labels: { ...r.labels },
+      annotations: { ...r.annotations },
+    },
+    spec: {
+      unschedulable: r.unschedulable || undefined,
+      taints: [...r.taints],
+      podCIDRs: r.podCIDRs ? [...r.podCIDRs] : undefined,
+      providerID: r.providerID,
+    },
+    status: {
+      conditions: [...r.conditions],
+      addresses: [...r.addresses],
+      capacity: { ...r.capacity } as Record<string, string>,
+      allocatable: { ...r.allocatable } as Record<string, string>,
+      nodeInfo: { ...r.systemInfo },
+    },
+  } as KubeObject);
+}
+
 /** The newest time the kubelet or a controller wrote the node (for the informer's sync-lag gauge). */
 export function nodeChangeTime(raw: KubeObject): number | undefined {
   const n = raw as RawNode;

@@ -1,9 +1,10 @@
 /**
- * The ingest pool: a fixed number of worker threads (worker.ts) that run the clusters' pod indexes, so the pod
- * stream — by far the largest input of a fleet — is decoded off the request thread. Each cluster is given to
- * the worker holding the fewest; what comes back is routed by the cluster's attachment key to its sink (a
- * RemotePodIndex). A worker that exits or fails is started again after a bounded, growing delay, and each of
- * its clusters starts over with a fresh LIST (its sink is told first, so counts read as unknown meanwhile).
+ * The ingest pool: a fixed number of worker threads (worker.ts) that run the clusters' informers — pod indexes
+ * and node informers —, so the watch streams, the largest input of a fleet, are decoded off the request thread.
+ * Each attachment (one cluster's pods, or its nodes) is given to the worker holding the fewest; what comes back
+ * is routed by the attachment's key to its sink (a RemotePodIndex or a RemoteNodeFeed). A worker that exits or
+ * fails is started again after a bounded, growing delay, and each of its attachments starts over with a fresh
+ * LIST (its sink is told first: pod counts read as unknown, nodes are served stale within the grace period).
  *
  * The worker runs the same source as this file: `.js` next to it after `tsc` (npm start), `.ts` under tsx
  * (`npm run dev`, the benches) and vitest, where the thread loads tsx itself (tsWorker below).
@@ -14,24 +15,17 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Gauge, Counter } from 'prom-client';
+import type { NodeInformerTuning } from '../cache/node-informer.js';
 import type { PodIndexTuning } from '../cache/pod-index.js';
 import { Backoff } from '../informer/backoff.js';
 import type { KubeConnectionSpec } from '../kube/client.js';
 import type { Logger } from '../log/logger.js';
 import { ingestWorkerRestarts, registry } from '../metrics/registry.js';
-import type {
-  FailedMessage,
-  FromWorker,
-  IngestWorkerData,
-  MetricsMessage,
-  RowsMessage,
-  StatsMessage,
-  TableMessage,
-} from './protocol.js';
+import type { ClusterMessage, FromWorker, IngestKind, IngestWorkerData, MetricsMessage } from './protocol.js';
 
 /** Where a worker's news about one cluster goes. */
 export interface IngestSink {
-  message(m: TableMessage | RowsMessage | StatsMessage | FailedMessage): void;
+  message(m: ClusterMessage): void;
   /** The worker holding the cluster died: its numbers are unknown until the restarted worker listed again. */
   workerLost(): void;
 }
@@ -49,7 +43,9 @@ export interface IngestPoolOptions {
 }
 
 export interface AttachOptions {
-  tuning?: PodIndexTuning;
+  /** A pod index (default) or a node informer. */
+  kind?: IngestKind;
+  tuning?: PodIndexTuning & NodeInformerTuning;
   flushMs?: number;
 }
 
@@ -128,7 +124,7 @@ export class IngestPool {
     return this.slots.filter((s) => s.worker).length;
   }
 
-  /** Start a cluster's pod index in the worker holding the fewest clusters; returns its key. */
+  /** Start a cluster's pod index or node informer in the worker holding the fewest; returns its key. */
   attach(spec: KubeConnectionSpec, sink: IngestSink, opts: AttachOptions = {}): number {
     if (this.closed) throw new Error('the ingest pool is closed');
     const key = ++this.nextKey;
@@ -141,7 +137,7 @@ export class IngestPool {
     return key;
   }
 
-  /** Stop a cluster's pod index; resolves when its worker has closed the watch (or is gone). */
+  /** Stop an attachment; resolves when its worker has closed the watch (or is gone). */
   detach(key: number): Promise<void> {
     const slot = this.byKey.get(key);
     if (!slot) return Promise.resolve();
@@ -223,6 +219,7 @@ export class IngestPool {
     slot.worker?.postMessage({
       type: 'start',
       key: a.key,
+      kind: a.opts.kind ?? 'pods',
       spec: a.spec,
       tuning: a.opts.tuning,
       flushMs: a.opts.flushMs,

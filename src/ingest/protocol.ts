@@ -4,15 +4,21 @@
  * its name): a cluster removed and added again while the first stop is in flight gets a new key, and late
  * messages for the old one are dropped.
  */
-import type { ReflectorStats } from '../informer/reflector.js';
+import type { ListCause, ReflectorStats } from '../informer/reflector.js';
 import type { KubeConnectionSpec } from '../kube/client.js';
+import type { NodeInformerTuning } from '../cache/node-informer.js';
 import type { PodIndexTuning, PodTable } from '../cache/pod-index.js';
+import type { NodeRecord } from '../cache/types.js';
+
+/** What a worker runs for a cluster: its pod index, or its node informer. */
+export type IngestKind = 'pods' | 'nodes';
 
 export interface StartMessage {
   type: 'start';
   key: number;
+  kind: IngestKind;
   spec: KubeConnectionSpec;
-  tuning?: PodIndexTuning;
+  tuning?: PodIndexTuning & NodeInformerTuning;
   flushMs?: number;
 }
 
@@ -45,6 +51,25 @@ export interface StatsMessage {
   podCount: number;
   profileCount: number;
   stats: ReflectorStats;
+}
+
+/**
+ * What a node informer emitted, in its order: a record added (`initial` during the first LIST), changed or
+ * deleted, a LIST completed, and the resourceVersion a heartbeat moved a kept record to.
+ */
+export type NodeOp =
+  | [op: 'a', rec: NodeRecord, initial: boolean]
+  | [op: 'u', rec: NodeRecord]
+  | [op: 'd', name: string]
+  | [op: 'v', name: string, resourceVersion: string]
+  | [op: 'l', cause: ListCause];
+
+/** A node informer's events of one turn of the worker (at most a few hundred), and its figures when they moved. */
+export interface NodesMessage {
+  type: 'nodes';
+  key: number;
+  ops: NodeOp[];
+  stats?: ReflectorStats;
 }
 
 /** The index could not be built (bad kubeconfig text); it is not retried until the cluster is started again. */
@@ -83,8 +108,10 @@ export interface LogMessage {
   line: string;
 }
 
-export type FromWorker =
-  TableMessage | RowsMessage | StatsMessage | FailedMessage | StoppedMessage | MetricsMessage | LogMessage;
+/** What a worker says about one attached cluster (routed by key to its sink). */
+export type ClusterMessage = TableMessage | RowsMessage | StatsMessage | FailedMessage | NodesMessage;
+
+export type FromWorker = ClusterMessage | StoppedMessage | MetricsMessage | LogMessage;
 
 export interface IngestWorkerData {
   logLevel: string;

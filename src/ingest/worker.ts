@@ -1,8 +1,9 @@
 /**
- * An ingest worker thread: runs the pod index (src/cache/pod-index.ts, unchanged) of each cluster the pool
- * gives it, over its own HTTP client (own agent and sockets), and reports flat tables of per-node numbers to
- * the request thread (pool.ts). Decoding pod LIST pages and watch events — the largest input the product reads
- * — happens here, off the thread that answers HTTP.
+ * An ingest worker thread: runs the pod index (src/cache/pod-index.ts, unchanged) or the node informer
+ * (node-runner.ts) of each cluster the pool gives it, over its own HTTP client (own agent and sockets), and
+ * reports to the request thread (pool.ts) flat tables of per-node numbers, and the node records that changed
+ * visibly. Decoding LIST pages and watch events — the largest input the product reads, and kubelet heartbeats
+ * that change nothing shown — happens here, off the thread that answers HTTP.
  *
  * A cluster's data is untrusted: the client and the reflector bound every size as in-process, and anything
  * one cluster throws is caught per cluster, so it never ends the thread the other clusters share.
@@ -10,6 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Metric } from 'prom-client';
 import { PodIndex } from '../cache/pod-index.js';
+import { NodeRunner } from './node-runner.js';
 import { HttpKubeClient, kubeConfigFromText } from '../kube/client.js';
 import { createLogger } from '../log/logger.js';
 import {
@@ -27,6 +29,7 @@ import type {
   FromWorker,
   IngestWorkerData,
   MetricSample,
+  NodesMessage,
   StartMessage,
   StatsMessage,
   ToWorker,
@@ -40,14 +43,14 @@ const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, tr
 
 const log = createLogger(data.logLevel, { write: (line: string) => post({ type: 'log', line }) });
 
-interface Running {
-  index: PodIndex;
-  client: HttpKubeClient;
-  lastStats?: string;
-}
+type Running = { client: HttpKubeClient; lastStats?: string } & (
+  { kind: 'pods'; index: PodIndex } | { kind: 'nodes'; runner: NodeRunner }
+);
+type PodsRunning = Extract<Running, { kind: 'pods' }>;
 const running = new Map<number, Running>();
 
-function statsOf(key: number, r: Running): StatsMessage {
+function statsOf(key: number, r: Running): StatsMessage | NodesMessage {
+  if (r.kind === 'nodes') return { type: 'nodes', key, ops: [], stats: r.runner.reflector.stats() };
   return {
     type: 'stats',
     key,
@@ -80,7 +83,21 @@ function start(m: StartMessage): void {
     post({ type: 'failed', key: m.key, error: (e as Error).message });
     return;
   }
-  const r: Running = {
+  if (m.kind === 'nodes') {
+    const runner = new NodeRunner(
+      m.key,
+      m.spec.cluster,
+      client,
+      post,
+      log.child({ cluster: m.spec.cluster }),
+      m.tuning,
+    );
+    running.set(m.key, { kind: 'nodes', client, runner });
+    runner.start();
+    return;
+  }
+  const r: PodsRunning = {
+    kind: 'pods',
     client,
     index: new PodIndex({
       cluster: m.spec.cluster,
@@ -121,7 +138,7 @@ async function stop(key: number): Promise<void> {
   running.delete(key);
   if (r) {
     try {
-      await r.index.stop();
+      await (r.kind === 'nodes' ? r.runner.stop() : r.index.stop());
     } finally {
       r.client.close();
     }

@@ -218,7 +218,7 @@ describe('pod index in an ingest worker', () => {
 });
 
 describe('CacheManager with an ingest pool', () => {
-  it('serves rows with counts from the worker, keeps pods out of the shared informers, and stops them with the cluster', async () => {
+  it('serves rows with counts from the worker, keeps its nodes and pods out of the shared informers, and stops them with the cluster', async () => {
     const s = await sim();
     const c = client(s.kubeconfig(), 'cm');
     const cache = new CacheManager({ log, podIndex: true, ingest: pool, podCountFlushMs: 10 });
@@ -228,7 +228,7 @@ describe('CacheManager with an ingest pool', () => {
     expect(await cache.waitForPodIndex('cm', 30_000)).toBe(true);
     const want = truth(s);
     for (const row of cache.rows('cm')!) expect(row.podCount).toBe(want.get(row.name)!.count);
-    expect(cache.resources()).toMatchObject({ informers: 1, pods: s.state.count('pods') });
+    expect(cache.resources()).toMatchObject({ informers: 0, pods: s.state.count('pods') });
     expect(cache.informerStats('cm')?.pods?.hasSynced).toBe(true);
 
     const node = workers(s)[2]!;
