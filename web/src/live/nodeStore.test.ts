@@ -54,6 +54,24 @@ describe('NodeStore', () => {
     expect(store.rows.get('c1/a')).toBe(a);
   });
 
+  it('drops a cluster’s rows when the server ends its subscription, after what was queued before, and takes a later snapshot', () => {
+    const { store, send, batches } = setup();
+    send(
+      { type: 'snapshot', cluster: 'c1', version: 1, items: [node('c1', 'a')] },
+      { type: 'snapshot', cluster: 'c2', version: 1, items: [node('c2', 'x')] },
+    );
+    batches.length = 0;
+    send(
+      { type: 'node.added', cluster: 'c1', version: 2, name: 'b', node: node('c1', 'b') },
+      { type: 'error', cluster: 'c1', message: 'cluster "c1" refused: needs list on nodes' },
+    );
+    expect([...store.rows.keys()]).toEqual(['c2/x']);
+    expect(batches.at(-1)?.structural).toBe(true);
+    // Access granted again: the new subscription's snapshot starts the cluster afresh (versions restart).
+    send({ type: 'snapshot', cluster: 'c1', version: 1, items: [node('c1', 'a')] });
+    expect([...store.rows.keys()].sort()).toEqual(['c1/a', 'c2/x']);
+  });
+
   it('applies updates in place, reports what changed, and ignores replays of older versions', () => {
     const { store, send, batches } = setup();
     send({ type: 'snapshot', cluster: 'c1', version: 1, items: [node('c1', 'a')] });

@@ -288,6 +288,17 @@ export class NodeStore {
         }
         return;
       }
+      case 'error': {
+        // The cluster's RBAC stopped letting this user list nodes (or it could not be asked): its rows go, in
+        // the order the socket sent things, so nothing queued before the refusal brings them back.
+        if (!m.cluster) return;
+        const had = [...this.rows.values()].some((r) => r.cluster === m.cluster);
+        this.replaceCluster(m.cluster, []);
+        this.versions.delete(m.cluster);
+        this.live.delete(m.cluster);
+        if (had) batch.structural = true;
+        return;
+      }
       default:
         return;
     }

@@ -52,6 +52,9 @@ socket.on((m) => {
         perf.messages.set(nodeKey(m.cluster, m.name), performance.now());
       nodeStore.enqueue(m);
       break;
+    case 'error':
+      if (m.cluster) nodeStore.enqueue(m);
+      break;
     default:
       break;
   }
