@@ -40,6 +40,13 @@ describe('a cluster that acts as the signed-in user', () => {
     });
     expect(add.statusCode, add.body).toBe(201);
     expect(add.json().impersonate).toBe(false);
+    // Writes plan on the live cache's copy once it is synced (before that they read the node first).
+    await until(
+      'the cluster to be synced',
+      async () =>
+        (await t.call('GET', '/api/v1/clusters/rbac')).json().state === 'synced' ? true : undefined,
+      30_000,
+    );
   });
   afterAll(async () => {
     await t?.close();
