@@ -185,6 +185,7 @@ export function compareRows(a: NodeRow, b: NodeRow, sort: Sort): number {
   return c || tieBreak(a, b);
 }
 
+/** Ties go by cluster, then name: the server's order (src/cache/sort.ts), so its first page is the table's top. */
 function tieBreak(a: NodeRow, b: NodeRow): number {
-  return collator.compare(a.name, b.name) || collator.compare(a.cluster, b.cluster);
+  return collator.compare(a.cluster, b.cluster) || collator.compare(a.name, b.name);
 }
