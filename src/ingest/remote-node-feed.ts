@@ -19,6 +19,7 @@ import { reconcileNode, type NodeFeed, type NodeInformerTuning } from '../cache/
 import { acceptNode, adoptNode, transformNode } from '../cache/node-transform.js';
 import type { NodeRecord } from '../cache/types.js';
 import type { IngestPool, IngestSink } from './pool.js';
+import { SyncWaiters } from './sync-waiters.js';
 import type { ClusterMessage, NodeOp } from './protocol.js';
 
 export interface RemoteNodeFeedOptions {
@@ -52,7 +53,7 @@ export class RemoteNodeFeed implements NodeFeed, IngestSink {
   private listedOnce = false;
   /** After a worker restart: the names its first LIST delivered, so the rest can be deleted when it ends. */
   private resync?: Set<string>;
-  private readonly syncWaiters = new Set<() => void>();
+  private readonly syncWaiters = new SyncWaiters();
 
   constructor(private readonly o: RemoteNodeFeedOptions) {}
 
@@ -69,7 +70,7 @@ export class RemoteNodeFeed implements NodeFeed, IngestSink {
     if (this.stopped) return;
     this.stopped = true;
     this.st = { ...this.st, phase: 'stopped', synced: false };
-    for (const w of [...this.syncWaiters]) w();
+    this.syncWaiters.release();
     const labels = { cluster: this.o.cluster, resource: 'nodes' };
     informerSynced.remove(labels);
     informerLastEvent.remove(labels);
@@ -170,7 +171,7 @@ export class RemoteNodeFeed implements NodeFeed, IngestSink {
       emitted = 'retry';
     }
     this.listedOnce = true;
-    for (const w of [...this.syncWaiters]) w();
+    this.syncWaiters.release();
     this.emit((h) => h.listed?.(emitted));
   }
 
@@ -228,16 +229,6 @@ export class RemoteNodeFeed implements NodeFeed, IngestSink {
   }
 
   waitForSync(timeoutMs: number): Promise<boolean> {
-    if (this.listedOnce) return Promise.resolve(true);
-    if (this.stopped) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.syncWaiters.delete(finish);
-        resolve(this.listedOnce);
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      this.syncWaiters.add(finish);
-    });
+    return this.syncWaiters.wait(() => this.listedOnce, this.stopped, timeoutMs);
   }
 }

@@ -11,6 +11,7 @@ import type { NodeRequests, WatchedPodCounter } from '../cache/pod-counter.js';
 import { ROW_WIDTH, type PodIndexTuning, type PodTable } from '../cache/pod-index.js';
 import type { PodCountSource } from '../cache/types.js';
 import type { IngestPool, IngestSink } from './pool.js';
+import { SyncWaiters } from './sync-waiters.js';
 import type { FailedMessage, RowsMessage, StatsMessage, TableMessage } from './protocol.js';
 
 export interface RemotePodIndexOptions {
@@ -57,7 +58,7 @@ export class RemotePodIndex implements WatchedPodCounter, IngestSink {
   private st: ReflectorStats = idleStats('idle');
   private key?: number;
   private stopped = false;
-  private syncWaiters = new Set<() => void>();
+  private readonly syncWaiters = new SyncWaiters();
 
   constructor(private readonly o: RemotePodIndexOptions) {}
 
@@ -70,7 +71,7 @@ export class RemotePodIndex implements WatchedPodCounter, IngestSink {
     if (this.stopped) return;
     this.stopped = true;
     this.st = { ...this.st, phase: 'stopped', synced: false };
-    for (const w of [...this.syncWaiters]) w();
+    this.syncWaiters.release();
     const labels = { cluster: this.o.cluster, resource: 'pods' };
     informerSynced.remove(labels);
     informerLastEvent.remove(labels);
@@ -89,7 +90,7 @@ export class RemotePodIndex implements WatchedPodCounter, IngestSink {
         this.isSynced = true;
         this.gen = ++generations;
         this.o.listed?.('initial');
-        for (const w of [...this.syncWaiters]) w();
+        this.syncWaiters.release();
         return;
       case 'rows':
         if (this.isSynced) this.patch(m);
@@ -207,16 +208,6 @@ export class RemotePodIndex implements WatchedPodCounter, IngestSink {
   }
 
   waitForSync(timeoutMs: number): Promise<boolean> {
-    if (this.isSynced) return Promise.resolve(true);
-    if (this.stopped) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.syncWaiters.delete(finish);
-        resolve(this.isSynced);
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      this.syncWaiters.add(finish);
-    });
+    return this.syncWaiters.wait(() => this.isSynced, this.stopped, timeoutMs);
   }
 }

@@ -3,27 +3,10 @@ import type { NodeRow, ServerMessage } from '../api/types';
 import { compileFilter, emptyFilter } from '../nodes/filter';
 import { createNodeView } from './nodeView';
 import { FLASH_MS, NodeStore, type ChangeBatch } from './nodeStore';
+import { nodeRow } from '../testing/nodeRow';
 
-function node(cluster: string, name: string, over: Partial<NodeRow> = {}): NodeRow {
-  return {
-    cluster,
-    name,
-    uid: `${cluster}-${name}`,
-    resourceVersion: '1',
-    status: 'Ready',
-    schedulable: true,
-    unschedulable: false,
-    roles: ['worker'],
-    labels: {},
-    taints: [],
-    capacity: { cpu: '4', memory: '16Gi', pods: '110' },
-    allocatable: { cpu: '4', memory: '16Gi', pods: '110' },
-    podCount: 3,
-    createdAt: '2024-01-01T00:00:00Z',
-    conditions: [],
-    ...over,
-  };
-}
+const node = (cluster: string, name: string, over: Partial<NodeRow> = {}) =>
+  nodeRow(cluster, name, { uid: `${cluster}-${name}`, ...over });
 
 function setup() {
   let now = 1000;

@@ -6,27 +6,9 @@ import type { NodeRow, ServerMessage } from '../api/types';
 import { compareRows, compileFilter, emptyFilter } from '../nodes/filter';
 import { APPLY_SLICE, NodeStore, type ChangeBatch } from './nodeStore';
 import { createNodeView, SORT_RUN } from './nodeView';
+import { nodeRow } from '../testing/nodeRow';
 
-function node(name: string, over: Partial<NodeRow> = {}): NodeRow {
-  return {
-    cluster: 'c1',
-    name,
-    uid: name,
-    resourceVersion: '1',
-    status: 'Ready',
-    schedulable: true,
-    unschedulable: false,
-    roles: ['worker'],
-    labels: {},
-    taints: [],
-    capacity: { cpu: '4', memory: '16Gi', pods: '110' },
-    allocatable: { cpu: '4', memory: '16Gi', pods: '110' },
-    podCount: 3,
-    createdAt: '2024-01-01T00:00:00Z',
-    conditions: [],
-    ...over,
-  };
-}
+const node = (name: string, over: Partial<NodeRow> = {}) => nodeRow('c1', name, over);
 
 /** Tasks the code under test asked for, run one at a time by the test. */
 function taskQueue() {

@@ -7,6 +7,7 @@ import { createI18n } from 'vue-i18n';
 import en from '../i18n/en';
 import { installElement } from '../element';
 import type { ClusterInfo, NodeList, NodeRow } from '../api/types';
+import { nodeRow } from '../testing/nodeRow';
 
 const list = vi.fn<(q: Record<string, unknown>) => Promise<NodeList>>();
 vi.mock('../api/endpoints', () => ({
@@ -26,23 +27,12 @@ const { session } = await import('../session');
 const N = 3000;
 function node(i: number): NodeRow {
   const memory = `${8 + (i % 50)}Gi`;
-  return {
-    cluster: 'prod',
-    name: `node-${i}`,
+  return nodeRow('prod', `node-${i}`, {
     uid: `u-${i}`,
-    resourceVersion: '1',
-    status: 'Ready',
-    schedulable: true,
-    unschedulable: false,
-    roles: ['worker'],
-    labels: {},
-    taints: [],
     capacity: { cpu: '8', memory, pods: '110' },
     allocatable: { cpu: '8', memory, pods: '110' },
-    podCount: 3,
     createdAt: '2026-01-01T00:00:00Z',
-    conditions: [],
-  };
+  });
 }
 const ALL = Array.from({ length: N }, (_, i) => node(i));
 /** The server's order for `-allocatable.memory`: largest first, then by name (one cluster). */

@@ -3,24 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeRow } from '../api/types';
 import { compareRows } from './filter';
+import { nodeRow } from '../testing/nodeRow';
 
-const row = (cluster: string, name: string, status: NodeRow['status']): NodeRow => ({
-  cluster,
-  name,
-  uid: `${cluster}/${name}`,
-  resourceVersion: '1',
-  status,
-  schedulable: true,
-  unschedulable: false,
-  roles: [],
-  labels: {},
-  taints: [],
-  capacity: {},
-  allocatable: {},
-  podCount: 0,
-  createdAt: '2024-01-01T00:00:00Z',
-  conditions: [],
-});
+const row = (cluster: string, name: string, status: NodeRow['status']) => nodeRow(cluster, name, { status });
 
 describe('node order', () => {
   it('breaks ties on the sorted column by cluster, then name, as the server does', () => {
