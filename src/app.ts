@@ -34,6 +34,7 @@ import { auditLogFor } from './audit/index.js';
 import { CacheManager } from './cache/manager.js';
 import { cacheNodeSource } from './cache/node-source.js';
 import { IngestPool } from './ingest/pool.js';
+import { remoteInformers } from './ingest/remote-informers.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { createOperations, type OperationsServices } from './operations/context.js';
 import { kubeNodeFromDetail } from './operations/live-view.js';
@@ -173,7 +174,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
   const cache = new CacheManager({
     log: log.child({ part: 'cache' }),
     podIndex: config.podIndex,
-    ingest,
+    remote: ingest ? remoteInformers(ingest) : undefined,
     usage: config.usageIntervalMs > 0 ? usage : undefined,
   });
   cache.attach(clusters);

@@ -11,9 +11,6 @@ import type { KubeClient } from '../kube/client.js';
 import { strategyFor } from '../kube/strategy.js';
 import { TimerSet, type Clock } from '../clock.js';
 import { Reflector, type ReflectorStats } from '../informer/reflector.js';
-import type { IngestPool } from '../ingest/pool.js';
-import { RemoteNodeFeed } from '../ingest/remote-node-feed.js';
-import { RemotePodIndex } from '../ingest/remote-pod-index.js';
 import type { SharedInformers } from '../informer/shared.js';
 import { resourceShares } from '../usage/shares.js';
 import type { StepGate } from '../usage/step.js';
@@ -25,6 +22,7 @@ import type { ClusterEventSink } from './events.js';
 import { ListPodCounter } from './list-pod-counter.js';
 import { NodeCache } from './node-cache.js';
 import { nodeInformerOptions, type NodeFeed, type NodeInformerTuning } from './node-informer.js';
+import type { RemoteInformers } from './remote-informers.js';
 import type { PodCounter, WatchedPodCounter } from './pod-counter.js';
 import { PodIndex } from './pod-index.js';
 import { carryRowJson } from './row-json.js';
@@ -56,12 +54,16 @@ export interface ClusterCacheDeps {
   gate: StepGate;
   events: ClusterEventSink;
   /** Ingest worker threads: when present, pod indexes of clients that can be shared run there. */
-  ingest?: IngestPool;
+  remote?: RemoteInformers;
 }
 
 export class ClusterCache {
   readonly cache: NodeCache;
   readonly nodes: NodeFeed;
+  /** The node informer runs elsewhere (not in SharedInformers): stop() stops it itself. */
+  private readonly remoteNodes: boolean;
+  /** The pod index mirrored from elsewhere, when it is one. */
+  private remotePods?: WatchedPodCounter;
   private counter: PodCounter;
   private podIndexOn: boolean;
   private version?: string;
@@ -84,19 +86,13 @@ export class ClusterCache {
     this.timers = new TimerSet(d.clock);
     this.cache = new NodeCache(name);
     this.podIndexOn = podIndex;
-    const spec = d.ingest ? client.connectionSpec?.() : undefined;
+    const spec = d.remote ? client.connectionSpec?.() : undefined;
+    this.remoteNodes = !!(d.remote && spec);
     this.nodes =
-      d.ingest && spec
+      d.remote && spec
         ? // Decoded and compared in a worker: only visible changes reach this thread. It is no Reflector
           // here, so it stays out of SharedInformers and stop() stops it itself.
-          new RemoteNodeFeed({
-            cluster: name,
-            pool: d.ingest,
-            spec,
-            store: this.cache,
-            tuning: d.informer,
-            log: d.log,
-          })
+          d.remote.nodes({ cluster: name, spec, store: this.cache, tuning: d.informer, log: d.log })
         : d.informers.getOrCreate(
             name,
             'nodes',
@@ -151,13 +147,12 @@ export class ClusterCache {
   // ---- pod counts -----------------------------------------------------------------------------------------
 
   private newPodIndex(): WatchedPodCounter {
-    const spec = this.d.ingest ? this.client.connectionSpec?.() : undefined;
-    if (this.d.ingest && spec) {
+    const spec = this.d.remote ? this.client.connectionSpec?.() : undefined;
+    if (this.d.remote && spec) {
       // The pods informer runs in a worker: it is no Reflector here, so it stays out of SharedInformers, and
       // stop() stops it as the counter.
-      const remote: RemotePodIndex = new RemotePodIndex({
+      const remote: WatchedPodCounter = this.d.remote.pods({
         cluster: this.name,
-        pool: this.d.ingest,
         spec,
         tuning: this.d.informer,
         flushMs: this.d.podCountFlushMs,
@@ -166,6 +161,7 @@ export class ClusterCache {
           if (cause === 'initial') this.podCountsKnown(remote);
         },
       });
+      this.remotePods = remote;
       return remote;
     }
     const pods = new PodIndex({
@@ -231,9 +227,8 @@ export class ClusterCache {
 
   /** The pod index (in this thread or an ingest worker's), when this cluster keeps one. */
   get podIndex(): WatchedPodCounter | undefined {
-    return this.counter instanceof PodIndex || this.counter instanceof RemotePodIndex
-      ? this.counter
-      : undefined;
+    if (this.counter instanceof PodIndex) return this.counter;
+    return this.counter === this.remotePods ? this.remotePods : undefined;
   }
 
   get podIndexEnabled(): boolean {
@@ -387,7 +382,7 @@ export class ClusterCache {
     await Promise.all([
       this.d.informers.stopCluster(this.name),
       this.counter.stop(),
-      this.nodes instanceof RemoteNodeFeed ? this.nodes.stop() : undefined,
+      this.remoteNodes ? this.nodes.stop() : undefined,
     ]);
     this.cache.clear();
     this.d.gate.forget(this.name);

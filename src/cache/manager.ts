@@ -15,9 +15,9 @@ import { systemClock, TimerSet, type Clock } from '../clock.js';
 import type { ReflectorStats } from '../informer/reflector.js';
 import { SharedInformers } from '../informer/shared.js';
 import type { KubeObject } from '../informer/types.js';
-import type { IngestPool } from '../ingest/pool.js';
 import { StepGate } from '../usage/step.js';
 import type { UsageReader } from '../usage/store.js';
+import type { RemoteInformers } from './remote-informers.js';
 import { ClusterCache, type ClusterLiveStatus, type InformerTuning } from './cluster-cache.js';
 import type { CacheManagerEvents } from './events.js';
 import { NodeQueries, type NodeQueryPage, type NodeQueryResult } from './node-queries.js';
@@ -52,8 +52,8 @@ export interface CacheManagerOptions {
   usage?: UsageReader;
   /** Resource shares are pushed when one moves by at least this much (default 0.02). */
   usageStep?: number;
-  /** Ingest worker threads for pod indexes (src/ingest); without it every index runs in this thread. */
-  ingest?: IngestPool;
+  /** Informers run in worker threads (src/ingest remoteInformers); without it every informer runs here. */
+  remote?: RemoteInformers;
 }
 
 export interface StartOptions {
@@ -155,7 +155,7 @@ export class CacheManager extends EventEmitter<CacheManagerEvents> implements Cl
       podCountFlushMs: this.o.podCountFlushMs,
       usage: this.o.usage,
       gate: this.gate,
-      ingest: this.o.ingest,
+      remote: this.o.remote,
       events: {
         change: (ch) => this.emit('change', ch),
         state: (cluster) => this.emit('state', cluster),

@@ -9,6 +9,7 @@ import { HttpKubeClient, kubeConfigFromText } from '../../src/kube/client.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startSim, type SimServer } from '../../src/sim/index.js';
 import { until } from '../support/until.js';
+import { remoteInformers } from '../../src/ingest/remote-informers.js';
 
 const log = createLogger('silent');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -32,7 +33,7 @@ async function world(name: string): Promise<{ s: SimServer; cache: CacheManager;
   cleanups.push(() => s.close());
   const c = new HttpKubeClient(name, kubeConfigFromText(s.kubeconfig()));
   cleanups.push(() => c.close());
-  const cache = new CacheManager({ log, podIndex: false, ingest: pool });
+  const cache = new CacheManager({ log, podIndex: false, remote: remoteInformers(pool) });
   cleanups.push(() => cache.close());
   const changes: NodeChange[] = [];
   cache.on('change', (ch) => changes.push(ch));

@@ -11,6 +11,7 @@ import { startSim, type SimServer, type SimOptions } from '../../src/sim/index.j
 import { podResources, type PodSpecResources } from '../../src/usage/pod-resources.js';
 import { startHostileServer } from '../bulkheads/hostile-server.js';
 import { until } from '../support/until.js';
+import { remoteInformers } from '../../src/ingest/remote-informers.js';
 
 const log = createLogger('silent');
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -221,7 +222,12 @@ describe('CacheManager with an ingest pool', () => {
   it('serves rows with counts from the worker, keeps its nodes and pods out of the shared informers, and stops them with the cluster', async () => {
     const s = await sim();
     const c = client(s.kubeconfig(), 'cm');
-    const cache = new CacheManager({ log, podIndex: true, ingest: pool, podCountFlushMs: 10 });
+    const cache = new CacheManager({
+      log,
+      podIndex: true,
+      remote: remoteInformers(pool),
+      podCountFlushMs: 10,
+    });
     cleanups.push(() => cache.close());
     cache.startCluster('cm', c);
     expect(await cache.waitForSync('cm', 30_000)).toBe(true);
@@ -247,7 +253,7 @@ describe('CacheManager with an ingest pool', () => {
     const s = await sim();
     const c = client(s.kubeconfig(), 'fake');
     const shy = Object.assign(Object.create(c) as HttpKubeClient, { connectionSpec: () => undefined });
-    const cache = new CacheManager({ log, podIndex: true, ingest: pool });
+    const cache = new CacheManager({ log, podIndex: true, remote: remoteInformers(pool) });
     cleanups.push(() => cache.close());
     cache.startCluster('fake', shy);
     expect(await cache.waitForPodIndex('fake', 30_000)).toBe(true);

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { waitFor } from './harness.js';
 import { api } from './http.js';
 import { realTarget, type Target } from './targets.js';
+import { remoteInformers } from '../../src/ingest/remote-informers.js';
 
 const CLUSTER = 'real-ingest';
 const log = createLogger('silent');
@@ -26,7 +27,7 @@ suite('pod index in an ingest worker against kube-apiserver', () => {
     for (let i = 0; i < 2; i++) await t.makeNode(`ingest-${i}`);
     client = new HttpKubeClient(CLUSTER, kubeConfigFromText(t.kubeconfigYaml));
     pool = new IngestPool({ workers: 1, log });
-    cache = new CacheManager({ log, podIndex: true, ingest: pool, podCountFlushMs: 10 });
+    cache = new CacheManager({ log, podIndex: true, remote: remoteInformers(pool), podCountFlushMs: 10 });
     cache.on('change', (c: NodeChange) => changes.push(c));
     cache.startCluster(CLUSTER, client);
     expect(await cache.waitForSync(CLUSTER, 30_000)).toBe(true);
