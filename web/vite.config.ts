@@ -3,15 +3,63 @@
  * server), and in development proxies /api (HTTP and WebSocket) to a locally running server.
  */
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * The entry imports the console in steps (web/src/main.ts). Without help the browser would only learn of those
+ * chunks when the entry runs; preloading them and their style sheets from index.html fetches everything at once.
+ */
+function preloadEntrySteps(): Plugin {
+  return {
+    name: 'knm-preload-entry-steps',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { bundle, chunk }) {
+        if (!bundle || !chunk) return undefined;
+        const scripts = new Set<string>();
+        const sheets = new Set<string>();
+        const visit = (file: string) => {
+          const c = bundle[file];
+          if (!c || c.type !== 'chunk' || scripts.has(file)) return;
+          scripts.add(file);
+          for (const css of c.viteMetadata?.importedCss ?? []) sheets.add(css);
+          c.imports.forEach(visit);
+        };
+        chunk.dynamicImports.forEach(visit);
+        const already = new Set([
+          chunk.fileName,
+          ...chunk.imports,
+          ...(chunk.viteMetadata?.importedCss ?? []),
+        ]);
+        return [
+          ...[...scripts]
+            .filter((f) => !already.has(f))
+            .map((f) => ({
+              tag: 'link',
+              attrs: { rel: 'modulepreload', crossorigin: true, href: `/${f}` },
+              injectTo: 'head' as const,
+            })),
+          ...[...sheets]
+            .filter((f) => !already.has(f))
+            .map((f) => ({
+              tag: 'link',
+              attrs: { rel: 'stylesheet', crossorigin: true, href: `/${f}` },
+              injectTo: 'head' as const,
+            })),
+        ];
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root,
   base: '/',
-  plugins: [vue()],
+  plugins: [vue(), preloadEntrySteps()],
   define: {
     // vue-i18n: precompiled-at-runtime messages via its JIT (no eval, so the CSP script-src 'self' holds).
     __VUE_I18N_FULL_INSTALL__: true,
@@ -29,7 +77,9 @@ export default defineConfig({
         // Libraries change less often than the app: apart, they stay cached across releases, and the browser
         // fetches and compiles them in parallel with the app's own code.
         manualChunks(id) {
-          if (!id.includes('node_modules')) return undefined;
+          // Style sheets are extracted to <link>s; grouped with a library they would make the entry import its
+          // whole chunk, evaluated before the entry's first line.
+          if (!id.includes('node_modules') || id.endsWith('.css')) return undefined;
           if (
             /node_modules\/(element-plus|@element-plus|@floating-ui|@ctrl|async-validator|dayjs|lodash)/.test(
               id,

@@ -1,0 +1,81 @@
+// The signed-in console is built over several browser tasks: what waits for a later stage appears one task
+// at a time, and a component mounted on its own (no held start) renders whole at once.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { defineComponent, h, nextTick } from 'vue';
+import { mount } from '@vue/test-utils';
+import {
+  holdStartStages,
+  releaseStartStages,
+  StartStage,
+  STAGE_CONTROLS,
+  STAGE_HIDDEN,
+  STAGE_MENUS,
+  STAGE_MORE_CONTROLS,
+} from './startStages';
+
+const Screen = defineComponent(
+  () => () =>
+    h('div', [
+      h('p', { id: 'table' }, 'table'),
+      h(
+        StartStage,
+        { at: STAGE_CONTROLS },
+        {
+          default: () => h('p', { id: 'filters' }, 'filters'),
+          placeholder: () => h('p', { id: 'filters-placeholder' }),
+        },
+      ),
+      h(StartStage, { at: STAGE_MORE_CONTROLS }, () => h('p', { id: 'more' }, 'more')),
+      h(StartStage, { at: STAGE_MENUS }, () => h('p', { id: 'menus' }, 'menus')),
+      h(StartStage, { at: STAGE_HIDDEN }, () => h('p', { id: 'dialogs' }, 'dialogs')),
+    ]),
+);
+
+const shown = (w: ReturnType<typeof mount>) =>
+  ['table', 'filters-placeholder', 'filters', 'more', 'menus', 'dialogs'].filter((id) =>
+    w.find(`#${id}`).exists(),
+  );
+
+afterEach(() => {
+  // Leave the stages open for the next test file's components.
+  vi.runAllTimers();
+  vi.useRealTimers();
+});
+
+describe('start stages', () => {
+  it('renders everything at once when the start is not held', () => {
+    vi.useFakeTimers();
+    const w = mount(Screen);
+    expect(shown(w)).toEqual(['table', 'filters', 'more', 'menus', 'dialogs']);
+  });
+
+  it('shows the first stage, then opens one stage per task in order, and stays open afterwards', async () => {
+    vi.useFakeTimers();
+    holdStartStages();
+    const w = mount(Screen);
+    expect(shown(w)).toEqual(['table', 'filters-placeholder']);
+    releaseStartStages();
+    // Nothing more in the task that released them: the browser gets to paint and take input first.
+    await nextTick();
+    expect(shown(w)).toEqual(['table', 'filters-placeholder']);
+    const seen: string[][] = [];
+    for (let i = 0; i < 4; i++) {
+      vi.advanceTimersToNextTimer();
+      await nextTick();
+      seen.push(shown(w));
+    }
+    expect(seen).toEqual([
+      ['table', 'filters'],
+      ['table', 'filters', 'more'],
+      ['table', 'filters', 'more', 'menus'],
+      ['table', 'filters', 'more', 'menus', 'dialogs'],
+    ]);
+    vi.runAllTimers();
+    await nextTick();
+    // A screen mounted after the start renders whole.
+    expect(shown(mount(Screen))).toEqual(['table', 'filters', 'more', 'menus', 'dialogs']);
+    // Releasing again changes nothing.
+    releaseStartStages();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
