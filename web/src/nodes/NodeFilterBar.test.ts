@@ -7,7 +7,7 @@ import en from '../i18n/en';
 import zhCN from '../i18n/zh-CN';
 import { installElement } from '../element';
 import NodeFilterBar from './NodeFilterBar.vue';
-import { compileFilter, emptyFilter } from './filter';
+import { compileFilter, emptyFilter, type NodeFilter } from './filter';
 
 let wrapper: VueWrapper | null = null;
 afterEach(() => {
@@ -18,7 +18,7 @@ afterEach(() => {
 
 function render(locale: 'en' | 'zh-CN') {
   const i18n = createI18n({ legacy: false, locale, messages: { en, 'zh-CN': zhCN } });
-  const filter = { ...emptyFilter(), status: ['NotReady' as const], schedulable: 'false', role: 'gpu' };
+  const filter: NodeFilter = { ...emptyFilter(), status: ['NotReady'], schedulable: 'false', role: 'gpu' };
   wrapper = mount(NodeFilterBar, {
     props: { scope: 'prod', filter, compiled: compileFilter(filter), hasFilter: true },
     global: { plugins: [i18n, { install: installElement }] },
