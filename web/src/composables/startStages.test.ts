@@ -11,6 +11,7 @@ import {
   STAGE_HIDDEN,
   STAGE_MENUS,
   STAGE_MORE_CONTROLS,
+  STAGE_MORE_MENUS,
 } from './startStages';
 
 const Screen = defineComponent(
@@ -27,12 +28,13 @@ const Screen = defineComponent(
       ),
       h(StartStage, { at: STAGE_MORE_CONTROLS }, () => h('p', { id: 'more' }, 'more')),
       h(StartStage, { at: STAGE_MENUS }, () => h('p', { id: 'menus' }, 'menus')),
+      h(StartStage, { at: STAGE_MORE_MENUS }, () => h('p', { id: 'saved' }, 'saved')),
       h(StartStage, { at: STAGE_HIDDEN }, () => h('p', { id: 'dialogs' }, 'dialogs')),
     ]),
 );
 
 const shown = (w: ReturnType<typeof mount>) =>
-  ['table', 'filters-placeholder', 'filters', 'more', 'menus', 'dialogs'].filter((id) =>
+  ['table', 'filters-placeholder', 'filters', 'more', 'menus', 'saved', 'dialogs'].filter((id) =>
     w.find(`#${id}`).exists(),
   );
 
@@ -46,7 +48,7 @@ describe('start stages', () => {
   it('renders everything at once when the start is not held', () => {
     vi.useFakeTimers();
     const w = mount(Screen);
-    expect(shown(w)).toEqual(['table', 'filters', 'more', 'menus', 'dialogs']);
+    expect(shown(w)).toEqual(['table', 'filters', 'more', 'menus', 'saved', 'dialogs']);
   });
 
   it('shows the first stage, then opens one stage per task in order, and stays open afterwards', async () => {
@@ -59,7 +61,7 @@ describe('start stages', () => {
     await nextTick();
     expect(shown(w)).toEqual(['table', 'filters-placeholder']);
     const seen: string[][] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       vi.advanceTimersToNextTimer();
       await nextTick();
       seen.push(shown(w));
@@ -68,12 +70,13 @@ describe('start stages', () => {
       ['table', 'filters'],
       ['table', 'filters', 'more'],
       ['table', 'filters', 'more', 'menus'],
-      ['table', 'filters', 'more', 'menus', 'dialogs'],
+      ['table', 'filters', 'more', 'menus', 'saved'],
+      ['table', 'filters', 'more', 'menus', 'saved', 'dialogs'],
     ]);
     vi.runAllTimers();
     await nextTick();
     // A screen mounted after the start renders whole.
-    expect(shown(mount(Screen))).toEqual(['table', 'filters', 'more', 'menus', 'dialogs']);
+    expect(shown(mount(Screen))).toEqual(['table', 'filters', 'more', 'menus', 'saved', 'dialogs']);
     // Releasing again changes nothing.
     releaseStartStages();
     expect(vi.getTimerCount()).toBe(0);

@@ -17,10 +17,12 @@ export const STAGE_FIRST = 0;
 export const STAGE_CONTROLS = 1;
 /** The rest of its filters. */
 export const STAGE_MORE_CONTROLS = 2;
-/** Menus: saved views, column chooser, export, language and user. */
+/** Menus: column chooser, export, language and user. */
 export const STAGE_MENUS = 3;
+/** Saved views (its panel stays mounted, to list the views it has loaded). */
+export const STAGE_MORE_MENUS = 4;
 /** Closed dialogs, drawers and panels. */
-export const STAGE_HIDDEN = 4;
+export const STAGE_HIDDEN = 5;
 const LAST = STAGE_HIDDEN;
 const ALL_OPEN = Number.MAX_SAFE_INTEGER;
 
