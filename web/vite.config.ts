@@ -35,21 +35,14 @@ function preloadEntrySteps(): Plugin {
           ...chunk.imports,
           ...(chunk.viteMetadata?.importedCss ?? []),
         ]);
+        const link = (rel: string) => (file: string) => ({
+          tag: 'link',
+          attrs: { rel, crossorigin: true, href: `/${file}` },
+          injectTo: 'head' as const,
+        });
         return [
-          ...[...scripts]
-            .filter((f) => !already.has(f))
-            .map((f) => ({
-              tag: 'link',
-              attrs: { rel: 'modulepreload', crossorigin: true, href: `/${f}` },
-              injectTo: 'head' as const,
-            })),
-          ...[...sheets]
-            .filter((f) => !already.has(f))
-            .map((f) => ({
-              tag: 'link',
-              attrs: { rel: 'stylesheet', crossorigin: true, href: `/${f}` },
-              injectTo: 'head' as const,
-            })),
+          ...[...scripts].filter((f) => !already.has(f)).map(link('modulepreload')),
+          ...[...sheets].filter((f) => !already.has(f)).map(link('stylesheet')),
         ];
       },
     },

@@ -49,4 +49,27 @@ describe('node filter lists', () => {
     await w.find('[data-testid="filter-status"] .el-select__wrapper').trigger('click');
     await vi.waitFor(() => expect(options()).toEqual(['Ready', 'NotReady', 'Unknown']));
   });
+
+  it('marks each expression that does not parse, and only that one', async () => {
+    const i18n = createI18n({ legacy: false, locale: 'en', messages: { en } });
+    const filter: NodeFilter = { ...emptyFilter(), labelSelector: 'zone in (a', taint: 'gpu:NoSchedule' };
+    const compiled = compileFilter(filter);
+    expect(compiled.errors.labelSelector).toBeTruthy();
+    wrapper = mount(NodeFilterBar, {
+      props: { scope: '', filter, compiled, hasFilter: true },
+      global: { plugins: [i18n, { install: installElement }] },
+      attachTo: document.body,
+    });
+    await flushPromises();
+    const invalid = (id: string) =>
+      wrapper!.find(`[data-testid="${id}"]`).element.closest('.el-input')!.classList.contains('is-invalid');
+    expect([invalid('filter-selector'), invalid('filter-taint'), invalid('filter-usage')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect((wrapper.find('[data-testid="filter-selector"]').element as HTMLInputElement).value).toBe(
+      'zone in (a',
+    );
+  });
 });
