@@ -11,12 +11,11 @@ import 'element-plus/dist/index.css';
 import 'element-plus/theme-chalk/dark/css-vars.css';
 import './styles.css';
 import './theme';
-
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+import { nextTask } from './live/nextTask';
 
 async function start() {
   await import('./element');
-  await nextTask();
+  await new Promise<void>((resolve) => nextTask(resolve));
   const { mountConsole } = await import('./mountConsole');
   mountConsole();
 }

@@ -1,8 +1,9 @@
 // The signed-in console is built over several browser tasks: what waits for a later stage appears one task
 // at a time, and a component mounted on its own (no held start) renders whole at once.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent, h, nextTick } from 'vue';
 import { mount } from '@vue/test-utils';
+import { nextTask } from '../live/nextTask';
 import {
   holdStartStages,
   releaseStartStages,
@@ -38,21 +39,21 @@ const shown = (w: ReturnType<typeof mount>) =>
     w.find(`#${id}`).exists(),
   );
 
-afterEach(() => {
+// One browser task, queued behind whatever is already waiting (a stage queued before it runs first).
+const aTask = () => new Promise<void>((resolve) => nextTask(resolve));
+
+afterEach(async () => {
   // Leave the stages open for the next test file's components.
-  vi.runAllTimers();
-  vi.useRealTimers();
+  for (let i = 0; i < 8; i++) await aTask();
 });
 
 describe('start stages', () => {
   it('renders everything at once when the start is not held', () => {
-    vi.useFakeTimers();
     const w = mount(Screen);
     expect(shown(w)).toEqual(['table', 'filters', 'more', 'menus', 'saved', 'dialogs']);
   });
 
   it('shows the first stage, then opens one stage per task in order, and stays open afterwards', async () => {
-    vi.useFakeTimers();
     holdStartStages();
     const w = mount(Screen);
     expect(shown(w)).toEqual(['table', 'filters-placeholder']);
@@ -62,7 +63,7 @@ describe('start stages', () => {
     expect(shown(w)).toEqual(['table', 'filters-placeholder']);
     const seen: string[][] = [];
     for (let i = 0; i < 5; i++) {
-      vi.advanceTimersToNextTimer();
+      await aTask();
       await nextTick();
       seen.push(shown(w));
     }
@@ -73,12 +74,23 @@ describe('start stages', () => {
       ['table', 'filters', 'more', 'menus', 'saved'],
       ['table', 'filters', 'more', 'menus', 'saved', 'dialogs'],
     ]);
-    vi.runAllTimers();
-    await nextTick();
+    await aTask();
     // A screen mounted after the start renders whole.
     expect(shown(mount(Screen))).toEqual(['table', 'filters', 'more', 'menus', 'saved', 'dialogs']);
     // Releasing again changes nothing.
     releaseStartStages();
-    expect(vi.getTimerCount()).toBe(0);
+    await aTask();
+    await nextTick();
+    expect(shown(w)).toEqual(['table', 'filters', 'more', 'menus', 'saved', 'dialogs']);
+  });
+
+  it('a start held again begins from the first stage', async () => {
+    holdStartStages();
+    const w = mount(Screen);
+    expect(shown(w)).toEqual(['table', 'filters-placeholder']);
+    releaseStartStages();
+    await aTask();
+    await nextTick();
+    expect(shown(w)).toEqual(['table', 'filters']);
   });
 });

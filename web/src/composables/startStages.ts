@@ -9,6 +9,7 @@
  * component tests, or any screen after the first) renders whole at once.
  */
 import { defineComponent, ref } from 'vue';
+import { nextTask } from '../live/nextTask';
 import { perf } from '../perf';
 
 /** What is seen at once: the header and the screen's table. */
@@ -36,7 +37,7 @@ export function holdStartStages(): void {
 }
 
 /**
- * Opens the stages one task at a time, from the task in which the first stage rendered. A macrotask (not a
+ * Opens the stages one task at a time, from the task in which the first stage rendered. A task (not a
  * microtask) between stages is what lets the browser handle input and paint in between.
  */
 export function releaseStartStages(): void {
@@ -50,13 +51,9 @@ export function releaseStartStages(): void {
     }
     reached.value += 1;
     perf?.mark(`startStage${reached.value}`);
-    setTimeout(next, 0);
+    nextTask(next);
   };
-  setTimeout(next, 0);
-}
-
-export function stageOpen(stage: number): boolean {
-  return reached.value >= stage;
+  nextTask(next);
 }
 
 /** Renders its content once the start has reached `at` (always, once the start is over). */
