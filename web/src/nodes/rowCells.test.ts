@@ -119,4 +119,25 @@ describe('node row cells', () => {
     await w.find('input[data-testid="node-select"]').setValue(true);
     expect(calls).toEqual([['prod/node-a', true]]);
   });
+
+  it('rewrites only the cells that changed when the same node changes', async () => {
+    const w = render();
+    const before = w.findAll('[role="cell"]').map((c) => c.element.firstElementChild);
+    const pods = w.find('[data-testid="node-pods"]').element;
+    await w.setProps({ row: { ...row, podCount: 13 } });
+    expect(w.find('[data-testid="node-pods"]').text()).toBe('13 / 110');
+    expect(w.find('[data-testid="node-pods"]').element).not.toBe(pods);
+    const after = w.findAll('[role="cell"]').map((c) => c.element.firstElementChild);
+    const kept = after.filter((el, i) => el === before[i]).length;
+    // Every cell but the pod count keeps its elements (hovered titles, text selection and layout stay put).
+    expect(kept).toBe(columns.length - 1);
+  });
+
+  it('lays the row out again when its columns change', async () => {
+    const w = render();
+    await w.setProps({ columns: columns.filter((c) => c.key !== 'pods') });
+    expect(w.findAll('[role="cell"]')).toHaveLength(columns.length - 1);
+    expect(w.find('[data-testid="node-pods"]').exists()).toBe(false);
+    expect(w.find('[data-testid="node-name"]').text()).toBe('node-a');
+  });
 });
