@@ -3,10 +3,29 @@
  * server), and in development proxies /api (HTTP and WebSocket) to a locally running server.
  */
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Plugin, type Rollup } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * The chunks the console's start evaluates: the entry, what it imports, and the steps it imports on its own
+ * (web/src/main.ts), with their imports in turn. Screens opened later are not among them.
+ */
+type OutputChunk = Rollup.OutputChunk;
+
+function startChunks(bundle: Rollup.OutputBundle, entry: OutputChunk): OutputChunk[] {
+  const found = new Map<string, OutputChunk>();
+  const visit = (file: string) => {
+    const c = bundle[file];
+    if (!c || c.type !== 'chunk' || found.has(file)) return;
+    found.set(file, c);
+    c.imports.forEach(visit);
+  };
+  visit(entry.fileName);
+  entry.dynamicImports.forEach(visit);
+  return [...found.values()];
+}
 
 /**
  * The entry imports the console in steps (web/src/main.ts). Without help the browser would only learn of those
@@ -20,30 +39,46 @@ function preloadEntrySteps(): Plugin {
       order: 'post',
       handler(_html, { bundle, chunk }) {
         if (!bundle || !chunk) return undefined;
-        const scripts = new Set<string>();
-        const sheets = new Set<string>();
-        const visit = (file: string) => {
-          const c = bundle[file];
-          if (!c || c.type !== 'chunk' || scripts.has(file)) return;
-          scripts.add(file);
-          for (const css of c.viteMetadata?.importedCss ?? []) sheets.add(css);
-          c.imports.forEach(visit);
-        };
-        chunk.dynamicImports.forEach(visit);
         const already = new Set([
           chunk.fileName,
           ...chunk.imports,
           ...(chunk.viteMetadata?.importedCss ?? []),
         ]);
+        const chunks = startChunks(bundle, chunk);
+        const scripts = chunks.map((c) => c.fileName);
+        const sheets = new Set(chunks.flatMap((c) => [...(c.viteMetadata?.importedCss ?? [])]));
         const link = (rel: string) => (file: string) => ({
           tag: 'link',
           attrs: { rel, crossorigin: true, href: `/${file}` },
           injectTo: 'head' as const,
         });
         return [
-          ...[...scripts].filter((f) => !already.has(f)).map(link('modulepreload')),
+          ...scripts.filter((f) => !already.has(f)).map(link('modulepreload')),
           ...[...sheets].filter((f) => !already.has(f)).map(link('stylesheet')),
         ];
+      },
+    },
+  };
+}
+
+/**
+ * Marks the start's chunks for eager compilation (V8's explicit compile hints; other engines read a comment).
+ * Chromium otherwise compiles each function on the main thread at its first call: 100–200 ms spread over the
+ * start's tasks, measured with a trace of a 5,000-node load. Marked, the functions are compiled on a background
+ * thread while the chunk streams in.
+ */
+function compileStartEagerly(): Plugin {
+  const HINT = '//# allFunctionsCalledOnLoad\n';
+  return {
+    name: 'knm-compile-start-eagerly',
+    apply: 'build',
+    // After minification, which would drop the comment.
+    generateBundle: {
+      order: 'post',
+      handler(_options, bundle) {
+        const entry = Object.values(bundle).find((c): c is OutputChunk => c.type === 'chunk' && c.isEntry);
+        if (!entry) return;
+        for (const c of startChunks(bundle, entry)) c.code = HINT + c.code;
       },
     },
   };
@@ -52,7 +87,7 @@ function preloadEntrySteps(): Plugin {
 export default defineConfig({
   root,
   base: '/',
-  plugins: [vue(), preloadEntrySteps()],
+  plugins: [vue(), preloadEntrySteps(), compileStartEagerly()],
   define: {
     // vue-i18n: precompiled-at-runtime messages via its JIT (no eval, so the CSP script-src 'self' holds).
     __VUE_I18N_FULL_INSTALL__: true,
