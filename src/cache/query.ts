@@ -273,6 +273,9 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
     const top = new TopK(limit, cmp);
     // One scratch object for comparisons; an entry is allocated only for rows that enter the page.
     const probe: Sortable = { v: null, cluster: '', name: '' };
+    // Only a sort by pod count needs every matched row's count; otherwise the page's rows are looked up once
+    // it is known (a lookup per matched row was 5% of the request thread under a varied query mix).
+    const byPods = !share && sort.field.name === 'podCount';
     let after = 0;
     for (const view of ordered) {
       const recs = view.candidates?.(q) ?? view.all();
@@ -281,7 +284,7 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
       for (const rec of recs) {
         if (!keep(view, rec)) continue;
         total++;
-        const p = view.podCount(rec.name);
+        const p = byPods ? view.podCount(rec.name) : null;
         probe.v = valueOf(view, rec, p);
         probe.name = rec.name;
         probe.r = rank?.(rec.name);
@@ -293,6 +296,7 @@ export function runQuery(views: readonly ClusterView[], q: NodeQuery): QueryPage
     }
     more = after > limit;
     page = top.sorted();
+    if (!byPods) for (const e of page) e.p = viewOf(ordered, e.cluster).podCount(e.rec.name);
   }
 
   const last = page[page.length - 1];

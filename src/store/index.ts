@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
+import { cachingStatements } from './statement-cache.js';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
@@ -111,7 +112,9 @@ export async function openStore(
     } catch (e) {
       throw new StoreError(`cannot open SQLite database ${file}: ${(e as Error).message}`);
     }
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    });
     store = makeStore(db, 'sqlite', file);
   }
   try {

@@ -188,4 +188,25 @@ describe('node queries', () => {
       }
     });
   }
+
+  it('looks up pod counts for the page only, unless the order is by pod count', () => {
+    const big = cache(
+      'big',
+      Array.from({ length: 1000 }, (_, i): [string, NodeOpts] => [
+        `w-${i}`,
+        { ip: `10.2.${i >> 8}.${i & 255}` },
+      ]),
+    );
+    let lookups = 0;
+    const view = () => [big.view((n) => (lookups++, Number(n.slice(2)) % 97))];
+    const page = runQuery(view(), parseNodeQuery({ sort: '-name', limit: '50' }));
+    expect(page.hits).toHaveLength(50);
+    expect(page.hits[0]!.rec.name).toBe('w-999');
+    expect(page.hits.map((h) => h.podCount)).toEqual(page.hits.map((h) => Number(h.rec.name.slice(2)) % 97));
+    expect(lookups).toBe(50);
+    lookups = 0;
+    const byPods = runQuery(view(), parseNodeQuery({ sort: '-podCount', limit: '5' }));
+    expect(byPods.hits.map((h) => h.podCount)).toEqual([96, 96, 96, 96, 96]);
+    expect(lookups).toBeGreaterThanOrEqual(1000);
+  });
 });
