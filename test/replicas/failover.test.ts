@@ -335,9 +335,13 @@ describe.skipIf(!!skip)('three replicas on one PostgreSQL', () => {
     }
 
     // ---- what C's client saw: progress from A (relayed) before the kill, from the adopter after, to the end
+    // Both jobs' final states, each relayed on its own: the drain's can come after the labels job's.
     await until(
-      () => seen.some((s) => s.job.id === labels.body.job.id && s.job.status === 'succeeded'),
-      'the final state on C',
+      () =>
+        [labels.body.job.id, drain.body.job.id].every((id) =>
+          seen.some((s) => s.job.id === id && s.job.status === 'succeeded'),
+        ),
+      'the final state of both jobs on C',
       10_000,
     );
     const adoptedAt = (id: string) => Date.parse(jobs[id]!.events![0]!.at);
