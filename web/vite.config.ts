@@ -8,12 +8,12 @@ import vue from '@vitejs/plugin-vue';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+type OutputChunk = Rollup.OutputChunk;
+
 /**
  * The chunks the console's start evaluates: the entry, what it imports, and the steps it imports on its own
  * (web/src/main.ts), with their imports in turn. Screens opened later are not among them.
  */
-type OutputChunk = Rollup.OutputChunk;
-
 function startChunks(bundle: Rollup.OutputBundle, entry: OutputChunk): OutputChunk[] {
   const found = new Map<string, OutputChunk>();
   const visit = (file: string) => {

@@ -11,11 +11,11 @@ import 'element-plus/dist/index.css';
 import 'element-plus/theme-chalk/dark/css-vars.css';
 import './styles.css';
 import './theme';
-import { nextTask } from './live/nextTask';
+import { afterTask } from './live/nextTask';
 
 async function start() {
   await import('./element');
-  await new Promise<void>((resolve) => nextTask(resolve));
+  await afterTask();
   const { mountConsole } = await import('./mountConsole');
   mountConsole();
 }

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent, h, nextTick } from 'vue';
 import { mount } from '@vue/test-utils';
-import { nextTask } from '../live/nextTask';
+import { afterTask } from '../live/nextTask';
 import {
   holdStartStages,
   releaseStartStages,
@@ -40,7 +40,7 @@ const shown = (w: ReturnType<typeof mount>) =>
   );
 
 // One browser task, queued behind whatever is already waiting (a stage queued before it runs first).
-const aTask = () => new Promise<void>((resolve) => nextTask(resolve));
+const aTask = afterTask;
 
 afterEach(async () => {
   // Leave the stages open for the next test file's components.

@@ -26,3 +26,8 @@ export function nextTask(fn: () => void): void {
   waiting.push(fn);
   channel.port2.postMessage(null);
 }
+
+/** Resolves in a task of its own (see `nextTask`): `await afterTask()` hands the browser a turn. */
+export function afterTask(): Promise<void> {
+  return new Promise((resolve) => nextTask(resolve));
+}
