@@ -5,7 +5,7 @@
  * Memory per client is therefore bounded by the high-water mark plus one snapshot.
  */
 import type { AuthUser } from '../auth/identity.js';
-import { wsMessages } from '../metrics/registry.js';
+import { countWsMessage } from '../metrics/registry.js';
 
 /** The part of a `ws` WebSocket the hub uses. Buffers are UTF-8 JSON and must go out as text frames. */
 export interface HubSocket {
@@ -13,6 +13,13 @@ export interface HubSocket {
   close(code?: number, reason?: string): void;
   terminate(): void;
   ping(): void;
+  /**
+   * Hold writes until `uncork` (optional). A usage refresh changes every node of a cluster at once; sent as
+   * one frame and one write each, 2,000 nodes cost 2,000 writes per client and held the event loop ~90 ms.
+   * Held, the frames of one flush leave in one vectored write.
+   */
+  cork?(): void;
+  uncork?(): void;
 }
 
 export class HubClient {
@@ -87,12 +94,27 @@ export class Outbox {
     return c.unsentDeltaBytes <= this.o.lowWaterBytes;
   }
 
+  /** Runs `fn` with the clients' sockets held, so what it sends leaves in one write per client. */
+  held(clients: Iterable<HubClient>, fn: () => void): void {
+    const corked: HubClient[] = [];
+    for (const c of clients) {
+      if (c.closed || !c.socket.cork) continue;
+      c.socket.cork();
+      corked.push(c);
+    }
+    try {
+      fn();
+    } finally {
+      for (const c of corked) c.socket.uncork?.();
+    }
+  }
+
   send(c: HubClient, kind: string, data: string | Buffer, exempt = false): void {
     if (c.closed) return;
     const n = data.length;
     c.pendingBytes += n;
     if (exempt) c.exemptBytes += n;
-    wsMessages.inc({ type: kind });
+    countWsMessage(kind);
     try {
       c.socket.send(data, (err) => {
         c.pendingBytes -= n;

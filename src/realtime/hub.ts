@@ -136,6 +136,7 @@ export class RealtimeHub {
       row: (cluster, name) => o.source.row(cluster, name),
       created: (t) => this.joinNewTopic(t),
       deliver: (t, type, data) => this.deliver(t, type, data),
+      held: (t, send) => this.outbox.held(t.subscribers, send),
     });
     this.outbox = new Outbox({
       lowWaterBytes: low,
@@ -339,7 +340,9 @@ export class RealtimeHub {
       if (since === t.version) return;
       const oldest = t.ring[0]?.v;
       if (since < t.version && oldest !== undefined && since >= oldest - 1) {
-        for (const m of t.ring) if (m.v > since) this.send(c, 'replay', m.data);
+        this.outbox.held([c], () => {
+          for (const m of t.ring) if (m.v > since) this.send(c, 'replay', m.data);
+        });
         return;
       }
     }

@@ -41,6 +41,8 @@ export interface TopicsOptions {
   created(t: Topic): void;
   /** A node message, numbered and kept in the ring, for the topic's subscribers. */
   deliver(t: Topic, type: string, data: string): void;
+  /** Runs `send` (which delivers a batch of messages) with the subscribers' sockets held. */
+  held(t: Topic, send: () => void): void;
 }
 
 export class Topics {
@@ -127,13 +129,18 @@ export class Topics {
     }
     for (const [name, at] of t.lastSent) if (at + this.o.windowMs <= now) t.lastSent.delete(name);
     if (next !== Infinity) this.schedule(t, next);
-    for (const [name, p] of batch) {
-      const row = p.kind === 'deleted' ? undefined : this.o.row(t.cluster, name);
-      const { type, data } = nodeMessage(t.cluster, name, ++t.version, p.kind, p.changed, row);
-      t.ring.push({ v: t.version, data });
-      if (t.ring.length > this.o.ringSize) t.ring.splice(0, t.ring.length - this.o.ringSize);
-      this.o.deliver(t, type, data);
-    }
+    if (!batch.length) return;
+    this.o.held(t, () => {
+      for (const [name, p] of batch) {
+        const row = p.kind === 'deleted' ? undefined : this.o.row(t.cluster, name);
+        const { type, data } = nodeMessage(t.cluster, name, ++t.version, p.kind, p.changed, row);
+        t.ring.push({ v: t.version, data });
+        this.o.deliver(t, type, data);
+      }
+    });
+    // Trimmed once per flush: trimming per message moved the whole ring (4,096 entries) for each of a usage
+    // refresh's thousands of messages.
+    if (t.ring.length > this.o.ringSize) t.ring.splice(0, t.ring.length - this.o.ringSize);
   }
 }
 

@@ -65,8 +65,22 @@ export class FakeSocket implements HubSocket {
   pings = 0;
   /** Every byte handed to this socket. */
   bytes = 0;
+  /** Writes a real socket would make: one per send, or one for all sends made while it was corked. */
+  writes = 0;
+  private corks = 0;
+  private corkedSends = 0;
   constructor(public autoFlush = true) {}
+  cork(): void {
+    this.corks++;
+  }
+  uncork(): void {
+    if (this.corks === 0 || --this.corks > 0) return;
+    if (this.corkedSends) this.writes++;
+    this.corkedSends = 0;
+  }
   send(data: string | Buffer, cb?: (err?: Error) => void): void {
+    if (this.corks) this.corkedSends++;
+    else this.writes++;
     this.bytes += data.length;
     this.frames.push(JSON.parse(data.toString()) as Record<string, unknown>);
     if (this.autoFlush) cb?.();

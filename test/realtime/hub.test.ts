@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RealtimeHub, type HubOptions } from '../../src/realtime/hub.js';
 import { createLogger } from '../../src/log/logger.js';
+import { wsMessages } from '../../src/metrics/registry.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { admin, FakeSocket, FakeSource, restricted } from './fakes.js';
 
@@ -75,6 +76,57 @@ describe('RealtimeHub', () => {
       },
     ]);
     expect(later[0]!.version).toBe((first[0]!.version as number) + 1);
+  });
+
+  it('a change to many nodes at once leaves in one write per client, every message in order', async () => {
+    const { connect, source, clock, hub } = make();
+    const readers = [connect(), connect()];
+    for (const r of readers) r.send({ type: 'subscribe', clusters: ['a', 'b'] });
+    const before = hub.version('a')!;
+    const resourcesBefore =
+      (await wsMessages.get()).values.find((v) => v.labels.type === 'node.resources')?.value ?? 0;
+    for (const r of readers) {
+      r.sock.take();
+      r.sock.writes = 0;
+    }
+    // a usage refresh: every node's shares at once
+    for (const n of ['n1', 'n2', 'n3']) source.change({ kind: 'resources', cluster: 'a', name: n });
+    await clock.advance(0);
+    for (const r of readers) {
+      expect(r.sock.take()).toMatchObject([
+        { type: 'node.resources', name: 'n1', version: before + 1 },
+        { type: 'node.resources', name: 'n2', version: before + 2 },
+        { type: 'node.resources', name: 'n3', version: before + 3 },
+      ]);
+      expect(r.sock.writes).toBe(1);
+    }
+    // a resuming client's missed messages are one write too
+    const again = connect();
+    again.sock.writes = 0;
+    again.send({ type: 'subscribe', clusters: ['a'], since: { a: before } });
+    expect(again.sock.types().slice(-3)).toEqual(['node.resources', 'node.resources', 'node.resources']);
+    expect(again.sock.writes).toBe(2); // the cluster's state, then the three replayed together
+    // counted for /metrics: three messages to each of the two readers (the resumed ones count as replays)
+    const counted = (await wsMessages.get()).values.find((v) => v.labels.type === 'node.resources');
+    expect((counted?.value ?? 0) - resourcesBefore).toBe(6);
+  });
+
+  it('a burst longer than the ring keeps its newest messages for resuming', async () => {
+    const { connect, source, clock, hub } = make({ ringSize: 2 });
+    const reader = connect();
+    reader.send({ type: 'subscribe', clusters: ['a'] });
+    const before = hub.version('a')!;
+    for (const n of ['n1', 'n2', 'n3']) source.change({ kind: 'resources', cluster: 'a', name: n });
+    await clock.advance(0);
+    const recent = connect();
+    recent.send({ type: 'subscribe', clusters: ['a'], since: { a: before + 1 } });
+    expect(recent.sock.take().slice(2)).toMatchObject([
+      { type: 'node.resources', name: 'n2' },
+      { type: 'node.resources', name: 'n3' },
+    ]);
+    const old = connect();
+    old.send({ type: 'subscribe', clusters: ['a'], since: { a: before } });
+    expect(old.sock.types()).toEqual(['hello', 'cluster.state', 'snapshot']);
   });
 
   it('merges add/delete sequences sensibly', async () => {

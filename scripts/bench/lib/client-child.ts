@@ -46,13 +46,19 @@ let snapshots = 0;
 async function wsOpen(m: Extract<ClientRequest, { cmd: 'wsOpen' }>): Promise<void> {
   for (let i = 0; i < m.clients; i++) {
     const ws = new WebSocket(m.url.replace('http', 'ws') + '/api/v1/ws', { headers: m.headers });
+    // A later update of the same node (a Ready flap) carries the label too: only the first message that shows
+    // a change counts as its arrival, once per client.
+    const seen = new Set<string>();
     ws.on('message', (d) => {
       const at = now();
       const msg = JSON.parse(d.toString()) as { type: string; node?: { labels?: Record<string, string> } };
       types[msg.type] = (types[msg.type] ?? 0) + 1;
       if (msg.type === 'snapshot') snapshots++;
       const seq = msg.node?.labels?.['bench.knm.io/seq'];
-      if (msg.type === 'node.updated' && seq !== undefined) (arrivals[seq] ??= []).push(at);
+      if (msg.type === 'node.updated' && seq !== undefined && !seen.has(seq)) {
+        seen.add(seq);
+        (arrivals[seq] ??= []).push(at);
+      }
     });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.send(JSON.stringify({ type: 'subscribe', clusters: m.clusters ?? [m.cluster] }));

@@ -75,6 +75,9 @@ export async function wsRoutes(app: FastifyInstance, o: WsRouteOptions): Promise
         close: (code, reason) => socket.close(code, reason),
         terminate: () => socket.terminate(),
         ping: () => socket.ping(),
+        // The upgraded connection's own socket, which the WebSocket writes its frames to.
+        cork: () => req.socket.cork(),
+        uncork: () => req.socket.uncork(),
       },
       user,
     );
