@@ -8,6 +8,7 @@
  * under churn), and no snapshot has to be held. The token is bound to the query (filters and sort) it came
  * from; reusing it with another query is refused.
  */
+import { fnv1a } from '../fnv.js';
 import { matchLabels, type LabelSelector } from '../kube/selector.js';
 import {
   comparator,
@@ -127,13 +128,7 @@ export function queryIdentity(q: NodeQuery, clusters: readonly string[]): string
 
 /** A short fingerprint of everything but the paging parameters. */
 export function queryFingerprint(q: NodeQuery, clusters: readonly string[]): string {
-  const s = queryIdentity(q, clusters);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(36);
+  return fnv1a(queryIdentity(q, clusters)).toString(36);
 }
 
 function encodeCursor(fp: string, c: Cursor): string {

@@ -5,6 +5,7 @@
  * cluster without the API (404: no metrics-server; 503: registered but down) is marked unavailable with the
  * reason, and its rows show no usage until a scrape succeeds again.
  */
+import { fnv1a } from '../fnv.js';
 import type { Logger } from '../log/logger.js';
 import type { KubeClient } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
@@ -77,6 +78,20 @@ export function unavailableReason(err: unknown): string {
   return `usage unavailable: ${(err as Error).message}`;
 }
 
+/**
+ * When the scrape after one that began at `started` is due. Each cluster scrapes at its own point of the
+ * interval (from a hash of its name), not one interval after it was added: clusters added together (a restart)
+ * would otherwise parse and apply their answers at the same instant for ever, holding the request thread for
+ * all of them at once. The first move to that point comes after half an interval to one and a half; from then
+ * on scrapes are exactly one interval apart.
+ */
+export function nextScrapeAt(name: string, started: number, intervalMs: number): number {
+  const phase = (fnv1a(name) / 2 ** 32) * intervalMs;
+  const earliest = started + intervalMs / 2;
+  const offset = (((phase - earliest) % intervalMs) + intervalMs) % intervalMs;
+  return earliest + offset;
+}
+
 export class UsagePoller {
   private readonly targets = new Map<string, Target>();
   private readonly clock: Clock;
@@ -122,8 +137,7 @@ export class UsagePoller {
     const started = this.clock.now();
     void this.pollNow(name).finally(() => {
       if (t.stopped) return;
-      // The next scrape is due one interval after this one began, never sooner than now.
-      const wait = Math.max(0, started + this.o.intervalMs - this.clock.now());
+      const wait = Math.max(0, nextScrapeAt(name, started, this.o.intervalMs) - this.clock.now());
       t.timers.set(() => this.tick(name, t), wait);
     });
   }

@@ -1,4 +1,5 @@
 /** Pods as a workload controller creates them from its template: owned, labelled, unscheduled. */
+import { fnv1a } from '../../fnv.js';
 import { cloneJson, isObject, type KObject, type PodObject } from '../types.js';
 import type { Condition } from '../types.js';
 
@@ -47,12 +48,7 @@ export function isActive(p: PodObject): boolean {
 
 /** A stable short hash of a pod template, in the alphabet Kubernetes uses for pod-template-hash. */
 export function templateHash(template: unknown): string {
-  let h = 0x811c9dc5;
-  const s = JSON.stringify(template ?? {});
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
+  let h = fnv1a(JSON.stringify(template ?? {}));
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
   let out = '';
   for (let i = 0; i < 10; i++) {
