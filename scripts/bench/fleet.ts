@@ -1,6 +1,6 @@
 /**
  * The fleet series (issue 19): `npm run bench:fleet [-- --sizes 1,5,10,20] [--nodes 5000] [--pods 30]
- * [--out-dir bench-results] [--ingest-workers 1]`. One product process (the full application) holds N
+ * [--out-dir bench-results] [--ingest-workers 1] [--mix-seconds 180]`. One product process (the full application) holds N
  * clusters, each a simulator in its own child process with churn on. Per fleet size: cold sync of every
  * cluster (nodes and pod index), retained memory per node and per pod, RSS, product CPU under churn, the
  * realistic query mix (pages, searches, full lists, the all-clusters view) with its memo hit share,
@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { clearInternPools } from '../../src/cache/intern.js';
+import type { NodeChange } from '../../src/cache/manager.js';
 import { queryMemo } from '../../src/metrics/registry.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startProduct } from './lib/product.js';
@@ -38,6 +39,8 @@ const MIX_CLIENTS = Number(arg('mix-clients', '4'));
 const WS_CLIENTS = Number(arg('ws-clients', '4'));
 const CHANGES = Number(arg('changes', '60'));
 const CHURN_WARMUP_MS = Number(arg('warmup-ms', '3000'));
+// An overloaded replica answers slowly: the mix stops starting sessions after this long (and says how many ran).
+const MIX_MAX_S = Number(arg('mix-seconds', '180'));
 // Pod indexes in worker threads (src/ingest): --ingest-workers 0 keeps them on the request thread. With
 // workers, the retained-heap figures are the request thread's alone (worker heaps are in RSS).
 if (args.includes('--ingest-workers')) process.env.KNM_INGEST_WORKERS = arg('ingest-workers', '1');
@@ -140,6 +143,7 @@ async function runSize(clusters: number): Promise<Row> {
         headers: product.headers,
         sessions,
         clients: MIX_CLIENTS,
+        maxMs: MIX_MAX_S * 1000,
       });
       // an overloaded replica answering errors is a result of the series, not a failure of the benchmark
       for (const e of mix.errors) say(`    mix error: ${e.slice(0, 240)}`);
@@ -152,6 +156,14 @@ async function runSize(clusters: number): Promise<Row> {
       const workers = names.map((n) =>
         (cache.rows(n) ?? []).filter((r) => !r.roles.includes('control-plane')).map((r) => r.name),
       );
+      // When the cache delivered each change: splits the latency into simulator+watch+ingest and hub+WebSocket.
+      const cachedAt = new Map<string, number>();
+      const onChange = (ch: NodeChange) => {
+        if (ch.kind !== 'updated' || !ch.changed.includes('labels')) return;
+        const seq = cache.row(ch.cluster, ch.name)?.labels['bench.knm.io/seq'];
+        if (seq !== undefined && !cachedAt.has(seq)) cachedAt.set(seq, now());
+      };
+      cache.on('change', onChange);
       for (let i = 0; i < CHANGES; i++) {
         const c = i % clusters;
         const seq = `${clusters}-${i}`;
@@ -171,12 +183,20 @@ async function runSize(clusters: number): Promise<Row> {
         if (Date.now() > deadline) break; // report what arrived; missing ones count as lost
         await sleep(100);
       }
+      cache.off('change', onChange);
       const lat: number[] = [];
+      const toCache: number[] = [];
+      const cacheToWs: number[] = [];
       let lost = 0;
       for (const [seq, at] of sentAt) {
         const a = ws.arrivals[seq] ?? [];
+        const c = cachedAt.get(seq);
+        if (c !== undefined) toCache.push(c - at);
         lost += Math.max(0, WS_CLIENTS - a.length);
-        for (const x of a) lat.push(x - at);
+        for (const x of a) {
+          lat.push(x - at);
+          if (c !== undefined) cacheToWs.push(x - c);
+        }
       }
       loop.disable();
       const windowS = (performance.now() - w0) / 1000;
@@ -199,6 +219,7 @@ async function runSize(clusters: number): Promise<Row> {
         rssGrowthMb: Math.round((rss1 - rss0) / 2 ** 20),
         productCpuPercent: round(((cpu.user + cpu.system) / 1000 / (windowS * 1000)) * 100, 1),
         nodeUpdatesPerSecond: round(upd / windowS, 1),
+        mixSessions: mix.sessions,
         mixRequests: mix.requests,
         mixErrors: mix.errorCount,
         memoHitShare: round(memoShare, 3),
@@ -209,6 +230,8 @@ async function runSize(clusters: number): Promise<Row> {
         changeToWsP50Ms: round(percentile(lat, 50)),
         changeToWsP99Ms: round(percentile(lat, 99)),
         changeToWsLost: lost,
+        changeToCacheP99Ms: round(percentile(toCache, 99)),
+        cacheToWsP99Ms: round(percentile(cacheToWs, 99)),
         // a client that fell too far behind is sent a fresh snapshot instead of the changes it missed
         wsResyncs: ws.types['resync'] ?? 0,
         loopDelayP99Ms: round(loop.percentile(99) / 1e6),

@@ -34,6 +34,8 @@ export type ClientRequest =
       headers: Record<string, string>;
       sessions: MixSession[];
       clients: number;
+      /** No session starts after this many ms (an overloaded replica would otherwise take hours). */
+      maxMs?: number;
     }
   | { id: number; cmd: 'close' };
 
@@ -102,7 +104,7 @@ async function handle(m: ClientRequest): Promise<unknown> {
     case 'httpSeries':
       return httpSeries(m);
     case 'httpMix':
-      return runMix(m.origin, m.headers, m.sessions, m.clients);
+      return runMix(m.origin, m.headers, m.sessions, m.clients, m.maxMs);
     case 'close':
       for (const ws of sockets) ws.close();
       setTimeout(() => process.exit(0), 100);

@@ -126,23 +126,31 @@ export interface MixResult {
   /** Milliseconds per request, by session kind. */
   ms: Record<MixSession['kind'], number[]>;
   requests: number;
+  /** Sessions run (fewer than given when the time ran out). */
+  sessions: number;
   bytes: number;
   /** Answers other than 200, and the first few of them in full. */
   errorCount: number;
   errors: string[];
 }
 
-/** Runs the sessions with `clients` concurrent users (each its own keep-alive connection), in order. */
+/**
+ * Runs the sessions with `clients` concurrent users (each its own keep-alive connection), in order; no session
+ * starts after `maxMs`.
+ */
 export async function runMix(
   origin: string,
   headers: Record<string, string>,
   sessions: MixSession[],
   clients: number,
+  maxMs = Infinity,
 ): Promise<MixResult> {
+  const end = performance.now() + maxMs;
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const res: MixResult = {
     ms: { page: [], search: [], full: [] },
     requests: 0,
+    sessions: 0,
     bytes: 0,
     errorCount: 0,
     errors: [],
@@ -163,7 +171,8 @@ export async function runMix(
     });
   let next = 0;
   const user = async () => {
-    for (let s = sessions[next++]; s; s = sessions[next++]) {
+    for (let s = sessions[next++]; s && performance.now() < end; s = sessions[next++]) {
+      res.sessions++;
       for (const path of s.paths) {
         let cont: string | undefined;
         for (let p = 0; p < s.pages; p++) {
