@@ -5,6 +5,7 @@
  */
 import type { AuthUser } from '../auth/identity.js';
 import type { NodeRow } from '../cache/types.js';
+import type { NodeLiveValues } from '../usage/types.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -102,7 +103,8 @@ export type NodeDeltaKind = 'added' | 'updated' | 'deleted' | 'podCount' | 'reso
 
 /**
  * The message for one node's coalesced change at `version`: the whole row for added and updated nodes, the
- * live values only for resource moves (frequent and small), and a deletion when the row is gone.
+ * pod count alone when only that moved, and a deletion when the row is gone. Resource moves go out together
+ * (liveValuesMessage).
  */
 export function nodeMessage(
   cluster: string,
@@ -119,24 +121,29 @@ export function nodeMessage(
     msg = { type: 'node.added', cluster, name, version, node: row };
   } else if (kind === 'updated') {
     msg = { type: 'node.updated', cluster, name, version, changed: [...changed!], node: row };
-  } else if (kind === 'resources') {
-    msg = {
-      type: 'node.resources',
-      cluster,
-      name,
-      version,
-      podCount: row.podCount,
-      cpuUsed: row.cpuUsed,
-      memUsed: row.memUsed,
-      cpuRequested: row.cpuRequested,
-      memRequested: row.memRequested,
-      cpuLimits: row.cpuLimits,
-      memLimits: row.memLimits,
-    };
   } else {
     msg = { type: 'node.podCount', cluster, name, version, podCount: row.podCount };
   }
   return { type: msg.type as string, data: JSON.stringify(msg) };
+}
+
+/**
+ * The live values of every node whose resources moved in one flush, at one `version`. A usage refresh moves
+ * most nodes of a cluster at once: as a message each, 5,000 nodes were 5,000 messages to serialise, frame and
+ * parse per client per scrape, which at 10 clusters left clients too far behind to receive anything else.
+ */
+export function liveValuesMessage(cluster: string, version: number, rows: readonly NodeRow[]): string {
+  const items: NodeLiveValues[] = rows.map((r) => ({
+    name: r.name,
+    podCount: r.podCount,
+    cpuUsed: r.cpuUsed ?? null,
+    memUsed: r.memUsed ?? null,
+    cpuRequested: r.cpuRequested ?? null,
+    memRequested: r.memRequested ?? null,
+    cpuLimits: r.cpuLimits ?? null,
+    memLimits: r.memLimits ?? null,
+  }));
+  return JSON.stringify({ type: 'nodes.resources', cluster, version, items });
 }
 
 export function jsonBuffer(v: unknown): Buffer | undefined {

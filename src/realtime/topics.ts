@@ -7,7 +7,7 @@ import type { NodeChange } from '../cache/manager.js';
 import type { NodeRow } from '../cache/types.js';
 import type { Clock, TimerSet } from '../clock.js';
 import type { HubClient } from './clients.js';
-import { nodeMessage, type NodeDeltaKind } from './protocol.js';
+import { liveValuesMessage, nodeMessage, type NodeDeltaKind } from './protocol.js';
 
 interface Pending {
   kind: NodeDeltaKind;
@@ -131,16 +131,28 @@ export class Topics {
     if (next !== Infinity) this.schedule(t, next);
     if (!batch.length) return;
     this.o.held(t, () => {
+      const moved: NodeRow[] = [];
       for (const [name, p] of batch) {
         const row = p.kind === 'deleted' ? undefined : this.o.row(t.cluster, name);
-        const { type, data } = nodeMessage(t.cluster, name, ++t.version, p.kind, p.changed, row);
-        t.ring.push({ v: t.version, data });
-        this.o.deliver(t, type, data);
+        if (p.kind === 'resources' && row) {
+          moved.push(row);
+          continue;
+        }
+        this.send(t, nodeMessage(t.cluster, name, ++t.version, p.kind, p.changed, row));
       }
+      // One message for every node whose live values moved (a usage refresh moves most of them at once).
+      if (moved.length)
+        this.send(t, { type: 'nodes.resources', data: liveValuesMessage(t.cluster, ++t.version, moved) });
     });
     // Trimmed once per flush: trimming per message moved the whole ring (4,096 entries) for each of a usage
     // refresh's thousands of messages.
     if (t.ring.length > this.o.ringSize) t.ring.splice(0, t.ring.length - this.o.ringSize);
+  }
+
+  /** Numbered (already), kept in the ring for resuming, and delivered. */
+  private send(t: Topic, m: { type: string; data: string }): void {
+    t.ring.push({ v: t.version, data: m.data });
+    this.o.deliver(t, m.type, m.data);
   }
 }
 

@@ -14,6 +14,12 @@ export interface NodeResourceShares {
 
 export type ResourceShareField = keyof NodeResourceShares;
 
+/** A node's live values (its pod count and resource shares), as a usage refresh pushes them. */
+export interface NodeLiveValues extends NodeResourceShares {
+  name: string;
+  podCount: number | null;
+}
+
 export const RESOURCE_SHARE_FIELDS: readonly ResourceShareField[] = [
   'cpuUsed',
   'memUsed',

@@ -84,19 +84,27 @@ describe('RealtimeHub', () => {
     for (const r of readers) r.send({ type: 'subscribe', clusters: ['a', 'b'] });
     const before = hub.version('a')!;
     const resourcesBefore =
-      (await wsMessages.get()).values.find((v) => v.labels.type === 'node.resources')?.value ?? 0;
+      (await wsMessages.get()).values.find((v) => v.labels.type === 'nodes.resources')?.value ?? 0;
     for (const r of readers) {
       r.sock.take();
       r.sock.writes = 0;
     }
-    // a usage refresh: every node's shares at once
+    // a usage refresh moves every node's shares at once; n1's label changed too
     for (const n of ['n1', 'n2', 'n3']) source.change({ kind: 'resources', cluster: 'a', name: n });
+    source.change({ kind: 'updated', cluster: 'a', name: 'n1', changed: ['labels'] });
     await clock.advance(0);
     for (const r of readers) {
+      // one message for the three nodes' live values, after the label change of n1 that the same flush holds
       expect(r.sock.take()).toMatchObject([
-        { type: 'node.resources', name: 'n1', version: before + 1 },
-        { type: 'node.resources', name: 'n2', version: before + 2 },
-        { type: 'node.resources', name: 'n3', version: before + 3 },
+        { type: 'node.updated', name: 'n1', version: before + 1 },
+        {
+          type: 'nodes.resources',
+          version: before + 2,
+          items: [
+            { name: 'n2', podCount: 0 },
+            { name: 'n3', podCount: 0 },
+          ],
+        },
       ]);
       expect(r.sock.writes).toBe(1);
     }
@@ -104,11 +112,11 @@ describe('RealtimeHub', () => {
     const again = connect();
     again.sock.writes = 0;
     again.send({ type: 'subscribe', clusters: ['a'], since: { a: before } });
-    expect(again.sock.types().slice(-3)).toEqual(['node.resources', 'node.resources', 'node.resources']);
-    expect(again.sock.writes).toBe(2); // the cluster's state, then the three replayed together
-    // counted for /metrics: three messages to each of the two readers (the resumed ones count as replays)
-    const counted = (await wsMessages.get()).values.find((v) => v.labels.type === 'node.resources');
-    expect((counted?.value ?? 0) - resourcesBefore).toBe(6);
+    expect(again.sock.types().slice(-2)).toEqual(['node.updated', 'nodes.resources']);
+    expect(again.sock.writes).toBe(2); // the cluster's state, then the two replayed together
+    // counted for /metrics: one message to each of the two readers (the resumed ones count as replays)
+    const counted = (await wsMessages.get()).values.find((v) => v.labels.type === 'nodes.resources');
+    expect((counted?.value ?? 0) - resourcesBefore).toBe(2);
   });
 
   it('a burst longer than the ring keeps its newest messages for resuming', async () => {
@@ -116,13 +124,13 @@ describe('RealtimeHub', () => {
     const reader = connect();
     reader.send({ type: 'subscribe', clusters: ['a'] });
     const before = hub.version('a')!;
-    for (const n of ['n1', 'n2', 'n3']) source.change({ kind: 'resources', cluster: 'a', name: n });
+    for (const n of ['n1', 'n2', 'n3']) source.change({ kind: 'added', cluster: 'a', name: n });
     await clock.advance(0);
     const recent = connect();
     recent.send({ type: 'subscribe', clusters: ['a'], since: { a: before + 1 } });
     expect(recent.sock.take().slice(2)).toMatchObject([
-      { type: 'node.resources', name: 'n2' },
-      { type: 'node.resources', name: 'n3' },
+      { type: 'node.added', name: 'n2' },
+      { type: 'node.added', name: 'n3' },
     ]);
     const old = connect();
     old.send({ type: 'subscribe', clusters: ['a'], since: { a: before } });

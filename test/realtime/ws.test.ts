@@ -141,11 +141,16 @@ describe('realtime over a real WebSocket, fed by the simulator', () => {
       status: { phase: 'Running' },
     });
     // The count travels alone (node.podCount) or, when the node's resource shares are announced in the same
-    // flush, inside node.resources, which always carries it.
-    const pc = await ws.next(
-      (m) => (m.type === 'node.podCount' || m.type === 'node.resources') && m.name === worker,
-    );
-    expect(pc.podCount).toBe(before!.podCount! + 1);
+    // flush, inside nodes.resources, whose items always carry it.
+    type Live = { name: string; podCount: number | null };
+    const countOf = (m: Record<string, unknown>): number | null | undefined =>
+      m.type === 'node.podCount' && m.name === worker
+        ? (m.podCount as number | null)
+        : m.type === 'nodes.resources'
+          ? (m.items as Live[]).find((i) => i.name === worker)?.podCount
+          : undefined;
+    const pc = await ws.next((m) => countOf(m) !== undefined);
+    expect(countOf(pc)).toBe(before!.podCount! + 1);
     sim.state.createNode({
       metadata: { name: 'late-node' },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },

@@ -14,7 +14,12 @@ import type {
 import type { DrainOptions, PodAction, PodCause } from '../../../src/operations/drain-types';
 import type { PodResources } from '../../../src/usage/pod-resources';
 import type { PodWorkload } from '../../../src/cache/pod-workload';
-import type { ClusterUsageStatus, NodeResourceShares, NodeUsageHistory } from '../../../src/usage/types';
+import type {
+  ClusterUsageStatus,
+  NodeLiveValues,
+  NodeResourceShares,
+  NodeUsageHistory,
+} from '../../../src/usage/types';
 import type {
   Job as ServedJob,
   JobNodeStatus,
@@ -196,13 +201,8 @@ export type ServerMessage =
     }
   | { type: 'node.deleted'; cluster: string; name: string; version: number }
   | { type: 'node.podCount'; cluster: string; name: string; version: number; podCount: number | null }
-  | ({
-      type: 'node.resources';
-      cluster: string;
-      name: string;
-      version: number;
-      podCount: number | null;
-    } & NodeResourceShares)
+  /** Every node whose live values (pod count, resource shares) moved in one flush: a usage refresh. */
+  | { type: 'nodes.resources'; cluster: string; version: number; items: NodeLiveValues[] }
   | { type: 'cluster.state'; cluster: string; state: ClusterInfo }
   | JobDeltaMessage
   | JobsSubscribedMessage

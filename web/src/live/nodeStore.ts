@@ -266,16 +266,18 @@ export class NodeStore {
         this.noteUpdate(batch, key, prev, next);
         return;
       }
-      case 'node.resources': {
-        // Live values (usage, requests, pod count): merged into the row, which does not light up.
+      case 'nodes.resources': {
+        // Live values (usage, requests, pod count): merged into the rows, which do not light up.
         if (!this.accept(m.cluster, m.version)) return;
-        const key = nodeKey(m.cluster, m.name);
-        const prev = this.rows.get(key);
-        if (!prev) return;
-        const next: NodeRow = { ...prev, podCount: m.podCount };
-        for (const f of RESOURCE_SHARE_FIELDS) next[f] = m[f];
-        this.rows.set(key, next);
-        this.noteUpdate(batch, key, prev, next);
+        for (const v of m.items) {
+          const key = nodeKey(m.cluster, v.name);
+          const prev = this.rows.get(key);
+          if (!prev) continue;
+          const next: NodeRow = { ...prev, podCount: v.podCount };
+          for (const f of RESOURCE_SHARE_FIELDS) next[f] = v[f];
+          this.rows.set(key, next);
+          this.noteUpdate(batch, key, prev, next);
+        }
         return;
       }
       case 'node.deleted': {

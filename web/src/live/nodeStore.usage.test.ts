@@ -64,20 +64,26 @@ describe('NodeStore and resource shares', () => {
     expect(store.rows.get('c1/a')!.cpuUsed).toBe(0.9);
   });
 
-  it('merges a node.resources message (live values only) into the row without flashing', () => {
+  it('merges a nodes.resources message (live values only) into its rows without flashing', () => {
     const store = setup();
-    store.enqueue({
-      type: 'node.resources',
-      cluster: 'c1',
-      name: 'a',
-      version: 2,
+    const live = (name: string, cpuUsed: number) => ({
+      name,
       podCount: 5,
-      cpuUsed: 0.7,
+      cpuUsed,
       memUsed: 0.4,
       cpuRequested: 0.5,
       memRequested: 0.3,
       cpuLimits: 1,
       memLimits: 0.6,
+    });
+    store.enqueue({ type: 'snapshot', cluster: 'c1', version: 1, items: [node({}), node({ name: 'b' })] });
+    store.flush();
+    store.enqueue({
+      type: 'nodes.resources',
+      cluster: 'c1',
+      version: 2,
+      // a node the console does not hold is skipped, not added
+      items: [live('a', 0.7), live('gone', 0.1), live('b', 0.2)],
     });
     store.flush();
     expect(store.rows.get('c1/a')).toMatchObject({
@@ -86,6 +92,12 @@ describe('NodeStore and resource shares', () => {
       memLimits: 0.6,
       resourceVersion: '1',
     });
+    expect(store.rows.get('c1/b')).toMatchObject({ cpuUsed: 0.2 });
+    expect(store.rows.has('c1/gone')).toBe(false);
     expect(store.flashCount).toBe(0);
+    // an older version (a replay already applied) changes nothing
+    store.enqueue({ type: 'nodes.resources', cluster: 'c1', version: 2, items: [live('a', 0.9)] });
+    store.flush();
+    expect(store.rows.get('c1/a')!.cpuUsed).toBe(0.7);
   });
 });

@@ -45,10 +45,10 @@ socket.on((m) => {
     case 'node.updated':
     case 'node.deleted':
     case 'node.podCount':
-    case 'node.resources':
+    case 'nodes.resources':
       if (perf && m.type === 'snapshot' && perf.marks.snapshotReceived === undefined)
         perf.mark('snapshotReceived');
-      if (perf && m.type !== 'snapshot' && m.type !== 'node.podCount' && m.type !== 'node.resources')
+      if (perf && m.type !== 'snapshot' && m.type !== 'node.podCount' && m.type !== 'nodes.resources')
         perf.messages.set(nodeKey(m.cluster, m.name), performance.now());
       nodeStore.enqueue(m);
       break;
