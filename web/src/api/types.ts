@@ -14,12 +14,7 @@ import type {
 import type { DrainOptions, PodAction, PodCause } from '../../../src/operations/drain-types';
 import type { PodResources } from '../../../src/usage/pod-resources';
 import type { PodWorkload } from '../../../src/cache/pod-workload';
-import type {
-  ClusterUsageStatus,
-  NodeLiveValues,
-  NodeResourceShares,
-  NodeUsageHistory,
-} from '../../../src/usage/types';
+import type { ClusterUsageStatus, NodeLiveValues, NodeUsageHistory } from '../../../src/usage/types';
 import type {
   Job as ServedJob,
   JobNodeStatus,
