@@ -172,7 +172,7 @@ async function runSize(clusters: number): Promise<Row> {
         sims[c]!.post({ cmd: 'label', node, key: 'bench.knm.io/seq', value: seq });
         await sleep(60 + ((i * 37) % 80));
       }
-      let ws: { arrivals: Record<string, number[]>; types: Record<string, number> } = {
+      let ws: { arrivals: Record<string, number[]>; types: Record<string, number>; closes?: string[] } = {
         arrivals: {},
         types: {},
       };
@@ -184,6 +184,8 @@ async function runSize(clusters: number): Promise<Row> {
         await sleep(100);
       }
       cache.off('change', onChange);
+      say(`    WebSocket messages during the changes: ${JSON.stringify(ws.types)}`);
+      if (ws.closes?.length) say(`    WebSocket clients closed by the server: ${ws.closes.join('; ')}`);
       const lat: number[] = [];
       const toCache: number[] = [];
       const cacheToWs: number[] = [];

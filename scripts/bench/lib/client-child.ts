@@ -43,6 +43,7 @@ const now = () => performance.timeOrigin + performance.now();
 const sockets: WebSocket[] = [];
 const arrivals: Record<string, number[]> = {};
 let types: Record<string, number> = {};
+const closes: string[] = [];
 let snapshots = 0;
 
 async function wsOpen(m: Extract<ClientRequest, { cmd: 'wsOpen' }>): Promise<void> {
@@ -61,6 +62,10 @@ async function wsOpen(m: Extract<ClientRequest, { cmd: 'wsOpen' }>): Promise<voi
         seen.add(seq);
         (arrivals[seq] ??= []).push(at);
       }
+    });
+    // A client the server closed (too slow, too many snapshots) is a result of the run, reported with its code.
+    ws.on('close', (code, reason) => {
+      closes.push(`${code} ${reason.toString()}`);
     });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.send(JSON.stringify({ type: 'subscribe', clusters: m.clusters ?? [m.cluster] }));
@@ -97,7 +102,7 @@ async function handle(m: ClientRequest): Promise<unknown> {
     case 'wsOpen':
       return wsOpen(m);
     case 'wsStats':
-      return { arrivals, types };
+      return { arrivals, types, closes };
     case 'wsResetCounts':
       types = {};
       return null;
