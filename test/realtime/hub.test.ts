@@ -314,6 +314,39 @@ describe('RealtimeHub', () => {
     expect(stuck.sock.closed).toEqual({ code: 1013, reason: 'too slow; reconnect later' });
   });
 
+  it("a lagging client's resyncs do not count toward its snapshot budget: only what it asks for does", async () => {
+    const probe = make();
+    const reader = probe.connect();
+    reader.send({ type: 'subscribe', clusters: ['a'] });
+    const snapshotBytes = JSON.stringify(reader.sock.frames.find((f) => f.type === 'snapshot')).length;
+    // room for one snapshot asked for, not two
+    const { connect, source, clock } = make({
+      highWaterBytes: 1000,
+      lowWaterBytes: 100,
+      maxResyncs: 5,
+      maxSnapshotBytes: Math.round(snapshotBytes * 1.5),
+    });
+    const slow = connect(admin, new FakeSocket(false));
+    slow.send({ type: 'subscribe', clusters: ['a'] });
+    for (let round = 0; round < 2; round++) {
+      expect(slow.sock.closed).toBeUndefined();
+      slow.sock.drain();
+      // falls behind: changes pile up unread past the high-water mark
+      for (let i = 0; i < 40 && !slow.c.behind.size; i++) {
+        source.change({ kind: 'updated', cluster: 'a', name: `n${(i % 3) + 1}`, changed: ['labels'] });
+        await clock.advance(50);
+      }
+      expect(slow.c.behind.has('a')).toBe(true);
+      slow.sock.drain(); // reads it all: a resync and a fresh snapshot follow
+    }
+    expect(slow.sock.types().filter((t) => t === 'resync')).toHaveLength(2);
+    expect(slow.sock.closed).toBeUndefined();
+    // asking again for what it already had is counted: past the budget, closed as abusive
+    slow.sock.drain();
+    slow.send({ type: 'subscribe', clusters: ['a'], since: { a: 1 } });
+    expect(slow.sock.closed).toMatchObject({ code: 1008 });
+  });
+
   it('terminates clients that stop answering pings', async () => {
     const { hub, clock } = make({ pingIntervalMs: 1000 });
     const a = new FakeSocket();
