@@ -130,7 +130,7 @@ export function nodeMessage(
 /**
  * The live values of every node whose resources moved in one flush, at one `version`. A usage refresh moves
  * most nodes of a cluster at once: as a message each, 5,000 nodes were 5,000 messages to serialise, frame and
- * parse per client per scrape, which at 10 clusters left clients too far behind to receive anything else.
+ * parse for every client at every scrape.
  */
 export function liveValuesMessage(cluster: string, version: number, rows: readonly NodeRow[]): string {
   const items: NodeLiveValues[] = rows.map((r) => ({
