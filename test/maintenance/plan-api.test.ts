@@ -132,7 +132,10 @@ describe('a plan', () => {
       targets: target,
       maxUnavailable: 2,
       hold: { mode: 'operator' },
-      drain: { timeoutSeconds: 60 },
+      // The fixture's clock runs 1,000 times fast: an hour is 3.6 s here. A minute (60 ms) of drain, or the default
+      // ten minutes of gate, ran out on a loaded CI machine before the first wave could be held.
+      drain: { timeoutSeconds: 3600 },
+      gateTimeoutSeconds: 3600,
     });
     expect(res.statusCode).toBe(202);
     const id = res.json().maintenance.id as string;
