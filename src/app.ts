@@ -35,6 +35,7 @@ import { CacheManager } from './cache/manager.js';
 import { cacheNodeSource } from './cache/node-source.js';
 import { IngestPool } from './ingest/pool.js';
 import { remoteInformers } from './ingest/remote-informers.js';
+import { remoteUsage } from './ingest/remote-usage.js';
 import { RealtimeHub } from './realtime/hub.js';
 import { createOperations, type OperationsServices } from './operations/context.js';
 import { kubeNodeFromDetail } from './operations/live-view.js';
@@ -184,6 +185,7 @@ export async function createApp(config: Config, o: AppOverrides = {}): Promise<A
     intervalMs: config.usageIntervalMs,
     log: log.child({ part: 'usage' }),
     onScrape: (c) => cache.usageScraped(c),
+    remote: ingest ? remoteUsage(ingest) : undefined,
   });
   usagePoller.attach(clusters);
   onStop('usage poller', () => usagePoller.close());

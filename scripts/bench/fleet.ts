@@ -1,6 +1,6 @@
 /**
  * The fleet series (issue 19): `npm run bench:fleet [-- --sizes 1,5,10,20] [--nodes 5000] [--pods 30]
- * [--out-dir bench-results] [--ingest-workers 1] [--mix-seconds 180]`. One product process (the full application) holds N
+ * [--out-dir bench-results] [--ingest-workers 1] [--mix-seconds 180] [--fixture-nice 10]`. One product process (the full application) holds N
  * clusters, each a simulator in its own child process with churn on. Per fleet size: cold sync of every
  * cluster (nodes and pod index), retained memory per node and per pod, RSS, product CPU under churn, the
  * realistic query mix (pages, searches, full lists, the all-clusters view) with its memo hit share,
@@ -41,6 +41,8 @@ const CHANGES = Number(arg('changes', '60'));
 const CHURN_WARMUP_MS = Number(arg('warmup-ms', '3000'));
 // An overloaded replica answers slowly: the mix stops starting sessions after this long (and says how many ran).
 const MIX_MAX_S = Number(arg('mix-seconds', '180'));
+// The simulators run at this niceness (0: the product's priority); see SimProcess.spawn.
+const FIXTURE_NICE = Number(arg('fixture-nice', '10'));
 // Pod indexes in worker threads (src/ingest): --ingest-workers 0 keeps them on the request thread. With
 // workers, the retained-heap figures are the request thread's alone (worker heaps are in RSS).
 if (args.includes('--ingest-workers')) process.env.KNM_INGEST_WORKERS = arg('ingest-workers', '1');
@@ -73,7 +75,7 @@ async function runSize(clusters: number): Promise<Row> {
     // product of the CPU the measurement is about (they are the fixture, not the product).
     const configs: string[] = [];
     for (let i = 0; i < clusters; i++) {
-      const sim = SimProcess.spawn(4096);
+      const sim = SimProcess.spawn(4096, FIXTURE_NICE);
       sims.push(sim);
       const s = await sim.call<{ kubeconfig: string }>({
         cmd: 'start',
@@ -304,7 +306,7 @@ function chart(rows: Row[]): string {
 
 async function main(): Promise<void> {
   say(
-    `knm fleet benchmark: ${SIZES.join(', ')} cluster(s) × ${NODES} nodes × ${PODS} pods per node, churn on, ${INGEST_WORKERS} ingest worker(s), node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GB, load ${os
+    `knm fleet benchmark: ${SIZES.join(', ')} cluster(s) × ${NODES} nodes × ${PODS} pods per node, churn on, ${INGEST_WORKERS} ingest worker(s), simulators at nice ${FIXTURE_NICE}, node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GB, load ${os
       .loadavg()
       .map((l) => round(l, 1))
       .join(' ')}`,
@@ -318,6 +320,7 @@ async function main(): Promise<void> {
       nodesPerCluster: NODES,
       podsPerNode: PODS,
       ingestWorkers: Number(INGEST_WORKERS),
+      fixtureNice: FIXTURE_NICE,
       sizes: SIZES,
       node: process.version,
       cpus: os.cpus().length,

@@ -21,7 +21,14 @@ import { Backoff } from '../informer/backoff.js';
 import type { KubeConnectionSpec } from '../kube/client.js';
 import type { Logger } from '../log/logger.js';
 import { ingestWorkerRestarts, registry } from '../metrics/registry.js';
-import type { ClusterMessage, FromWorker, IngestKind, IngestWorkerData, MetricsMessage } from './protocol.js';
+import type {
+  ClusterMessage,
+  FromWorker,
+  IngestKind,
+  IngestWorkerData,
+  MetricsMessage,
+  ScrapedMessage,
+} from './protocol.js';
 
 /** Where a worker's news about one cluster goes. */
 export interface IngestSink {
@@ -67,6 +74,16 @@ interface Slot {
   exited?: Promise<void>;
 }
 
+interface PendingScrape {
+  slot: Slot;
+  resolve: (m: ScrapedMessage) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A scrape the worker has not answered this long after its own request timeout is given up. */
+const SCRAPE_MARGIN_MS = 10_000;
+
 const isTs = import.meta.url.endsWith('.ts');
 /** A worker that ran this long before failing restarts after the shortest delay again. */
 const HEALTHY_MS = 60_000;
@@ -104,6 +121,8 @@ export class IngestPool {
   private readonly stopping = new Map<number, { slot: Slot; release: () => void }>();
   private nextKey = 0;
   private closed = false;
+  private readonly scrapes = new Map<number, PendingScrape>();
+  private nextScrape = 0;
 
   constructor(private readonly o: IngestPoolOptions) {
     const n = Math.max(1, Math.floor(o.workers));
@@ -135,6 +154,38 @@ export class IngestPool {
     if (!slot.worker && !slot.restartTimer) this.spawn(slot);
     else this.startIn(slot, a);
     return key;
+  }
+
+  /**
+   * One NodeMetrics LIST of a cluster (the usage poller's), made and decoded by the worker already holding the
+   * cluster, or the least busy one. Rejects when that worker is down or stops before answering.
+   */
+  scrape(spec: KubeConnectionSpec, req: { timeoutMs: number; maxBytes: number }): Promise<ScrapedMessage> {
+    if (this.closed) return Promise.reject(new Error('the ingest pool is closed'));
+    const slot =
+      this.slots.find((s) => [...s.clusters.values()].some((a) => a.spec.cluster === spec.cluster)) ??
+      this.slots.reduce((a, b) => (b.clusters.size < a.clusters.size ? b : a));
+    if (!slot.worker && !slot.restartTimer) this.spawn(slot);
+    const w = slot.worker;
+    if (!w) return Promise.reject(new Error('the ingest worker is restarting'));
+    const id = ++this.nextScrape;
+    return new Promise<ScrapedMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.scrapes.delete(id);
+        reject(new Error('the ingest worker did not answer the scrape'));
+      }, req.timeoutMs + SCRAPE_MARGIN_MS);
+      this.scrapes.set(id, { slot, resolve, reject, timer });
+      w.postMessage({ type: 'scrape', id, spec, ...req });
+    });
+  }
+
+  private settleScrapes(slot: Slot | undefined, why: string): void {
+    for (const [id, p] of this.scrapes) {
+      if (slot && p.slot !== slot) continue;
+      clearTimeout(p.timer);
+      this.scrapes.delete(id);
+      p.reject(new Error(why));
+    }
   }
 
   /** Stop an attachment; resolves when its worker has closed the watch (or is gone). */
@@ -175,6 +226,7 @@ export class IngestPool {
       s.restartTimer = undefined;
     }
     for (const s of [...this.stopping.values()]) s.release();
+    this.settleScrapes(undefined, 'the ingest pool is closed');
     await Promise.all(
       this.slots.map(async (s) => {
         const w = s.worker;
@@ -231,6 +283,7 @@ export class IngestPool {
     slot.worker = undefined;
     // Whatever was stopping there is stopped now.
     for (const s of [...this.stopping.values()]) if (s.slot === slot) s.release();
+    this.settleScrapes(slot, 'the ingest worker stopped');
     if (this.closed) return;
     if (Date.now() - slot.startedAt >= HEALTHY_MS) slot.backoff.reset();
     const delay = slot.backoff.next();
@@ -259,6 +312,13 @@ export class IngestPool {
         return this.applyMetrics(slot, m);
       case 'stopped':
         return this.stopping.get(m.key)?.release();
+      case 'scraped': {
+        const p = this.scrapes.get(m.id);
+        if (!p) return;
+        clearTimeout(p.timer);
+        this.scrapes.delete(m.id);
+        return p.resolve(m);
+      }
       default:
         // Late news about a detached cluster is dropped.
         if (this.byKey.get(m.key) === slot) slot.clusters.get(m.key)?.sink.message(m);

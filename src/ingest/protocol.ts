@@ -6,6 +6,7 @@
  */
 import type { ListCause, ReflectorStats } from '../informer/reflector.js';
 import type { KubeConnectionSpec } from '../kube/client.js';
+import type { KubeReason } from '../kube/errors.js';
 import type { NodeInformerTuning } from '../cache/node-informer.js';
 import type { PodIndexTuning, PodTable } from '../cache/pod-index.js';
 import type { NodeRecord } from '../cache/types.js';
@@ -27,7 +28,16 @@ export interface StopMessage {
   key: number;
 }
 
-export type ToWorker = StartMessage | StopMessage;
+/** One NodeMetrics LIST of a cluster for the usage poller, which keeps its timers on the request thread. */
+export interface ScrapeMessage {
+  type: 'scrape';
+  id: number;
+  spec: KubeConnectionSpec;
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+export type ToWorker = StartMessage | StopMessage | ScrapeMessage;
 
 /** The whole table after the first LIST of an index (counts turn from unknown to numbers). */
 export interface TableMessage extends PodTable {
@@ -108,10 +118,25 @@ export interface LogMessage {
   line: string;
 }
 
+/** Why a scrape failed: a KubeError's reason and code when it was one, so the cluster's status reads the same. */
+export interface ScrapeError {
+  message: string;
+  reason?: KubeReason;
+  code?: number;
+}
+
+/**
+ * A scrape's answer: node names, and their CPU (millicores) and memory (bytes) interleaved in one array
+ * (`usage[2i]`, `usage[2i + 1]` for `names[i]`), transferred rather than copied.
+ */
+export type ScrapedMessage = { type: 'scraped'; id: number } & (
+  { names: string[]; usage: Float64Array } | { error: ScrapeError }
+);
+
 /** What a worker says about one attached cluster (routed by key to its sink). */
 export type ClusterMessage = TableMessage | RowsMessage | StatsMessage | FailedMessage | NodesMessage;
 
-export type FromWorker = ClusterMessage | StoppedMessage | MetricsMessage | LogMessage;
+export type FromWorker = ClusterMessage | StoppedMessage | MetricsMessage | LogMessage | ScrapedMessage;
 
 export interface IngestWorkerData {
   logLevel: string;

@@ -12,6 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Metric } from 'prom-client';
 import { PodIndex } from '../cache/pod-index.js';
 import { NodeRunner } from './node-runner.js';
+import { UsageScraper } from './usage-scraper.js';
 import { HttpKubeClient, kubeConfigFromText } from '../kube/client.js';
 import { createLogger } from '../log/logger.js';
 import {
@@ -48,6 +49,7 @@ type Running = { client: HttpKubeClient; lastStats?: string } & (
 );
 type PodsRunning = Extract<Running, { kind: 'pods' }>;
 const running = new Map<number, Running>();
+const scraper = new UsageScraper();
 
 function statsOf(key: number, r: Running): StatsMessage | NodesMessage {
   if (r.kind === 'nodes') return { type: 'nodes', key, ops: [], stats: r.runner.reflector.stats() };
@@ -181,6 +183,7 @@ async function reportMetrics(): Promise<void> {
 
 const reporter = setInterval(() => {
   for (const [key, r] of running) reportStats(key, r);
+  scraper.sweep();
   reportMetrics().catch((e: Error) => log.warn({ err: e.message }, 'ingest metrics report failed'));
 }, data.reportEveryMs);
 // The thread lives as long as the pool keeps it; the report timer alone must not be why.
@@ -189,6 +192,8 @@ reporter.unref();
 port.on('message', (m: ToWorker) => {
   try {
     if (m.type === 'start') start(m);
+    else if (m.type === 'scrape')
+      void scraper.scrape(m).then((a) => post(a, 'usage' in a ? [a.usage.buffer as ArrayBuffer] : undefined));
     else if (m.type === 'stop')
       stop(m.key).catch((e: Error) => {
         log.warn({ err: e.message }, 'stopping a pod index failed');

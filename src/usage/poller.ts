@@ -4,22 +4,20 @@
  * own timer and its own bounded request, so a slow or hostile metrics API delays only its own cluster. A
  * cluster without the API (404: no metrics-server; 503: registered but down) is marked unavailable with the
  * reason, and its rows show no usage until a scrape succeeds again.
+ *
+ * With a `remote` fetcher (the ingest workers, src/ingest/remote-usage.ts) the request and its decoding run on
+ * another thread: a 5,000-node answer is megabytes of JSON, tens of milliseconds of parsing that would hold
+ * the request thread once per cluster and interval. The timers, the store and what follows stay here.
  */
 import { fnv1a } from '../fnv.js';
 import type { Logger } from '../log/logger.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeClient, KubeConnectionSpec } from '../kube/client.js';
 import { isKubeError } from '../kube/errors.js';
 import { strategyFor } from '../kube/strategy.js';
 import { systemClock, TimerSet, type Clock } from '../clock.js';
-import { parseQuantity } from '../cache/quantity.js';
 import type { UsageSample } from './history.js';
+import { MAX_METRICS_BYTES, NODE_METRICS_PATH, parseNodeMetrics } from './node-metrics.js';
 import type { UsageStore } from './store.js';
-
-export const NODE_METRICS_PATH = '/apis/metrics.k8s.io/v1beta1/nodes';
-/** A NodeMetrics carries the node's labels: 5,000 nodes with many labels stay well below this. */
-export const MAX_METRICS_BYTES = 32 * 1024 * 1024;
-/** Items read from one answer; a server sending more is cut off there (and says so in the log). */
-export const MAX_METRICS_ITEMS = 50_000;
 
 export const NOT_SERVED = 'usage unavailable: metrics.k8s.io not served';
 
@@ -32,10 +30,20 @@ export interface UsagePollerOptions {
   maxBytes?: number;
   /** After every scrape of a cluster, successful or not. */
   onScrape?: (cluster: string) => void;
+  /** Scrapes elsewhere, for clusters whose connection can be shared (KubeClient.connectionSpec). */
+  remote?: UsageFetcher;
 }
+
+/** One bounded NodeMetrics LIST of a cluster, made and decoded elsewhere; rejects as the request would. */
+export type UsageFetcher = (
+  spec: KubeConnectionSpec,
+  req: { timeoutMs: number; maxBytes: number },
+) => Promise<Map<string, UsageSample>>;
 
 interface Target {
   client: KubeClient;
+  /** Set when the remote fetcher scrapes this cluster. */
+  spec?: KubeConnectionSpec;
   timers: TimerSet;
   stopped: boolean;
   inflight?: Promise<void>;
@@ -45,28 +53,6 @@ interface Target {
 export interface UsageRegistryLike {
   on(ev: 'added', fn: (record: { name: string }, client: KubeClient, ...rest: unknown[]) => void): unknown;
   on(ev: 'removed', fn: (name: string, ...rest: unknown[]) => void): unknown;
-}
-
-interface RawNodeMetrics {
-  metadata?: { name?: unknown };
-  usage?: { cpu?: unknown; memory?: unknown };
-}
-
-/** NodeMetricsList → node name → usage (millicores, bytes); malformed items are skipped. */
-export function parseNodeMetrics(body: unknown, maxItems = MAX_METRICS_ITEMS): Map<string, UsageSample> {
-  const out = new Map<string, UsageSample>();
-  const items = (body as { items?: unknown } | null)?.items;
-  if (!Array.isArray(items)) throw new Error('answer is not a NodeMetricsList');
-  for (let i = 0; i < items.length && i < maxItems; i++) {
-    const it = items[i] as RawNodeMetrics | null;
-    const name = it?.metadata?.name;
-    const cpu = typeof it?.usage?.cpu === 'string' ? parseQuantity(it.usage.cpu) : undefined;
-    const mem = typeof it?.usage?.memory === 'string' ? parseQuantity(it.usage.memory) : undefined;
-    if (typeof name !== 'string' || name.length > 253 || cpu === undefined || mem === undefined) continue;
-    if (!Number.isFinite(cpu) || !Number.isFinite(mem) || cpu < 0 || mem < 0) continue;
-    out.set(name, { cpu: cpu * 1000, memory: mem });
-  }
-  return out;
 }
 
 /** Why a scrape failed, as users read it per cluster. */
@@ -112,7 +98,8 @@ export class UsagePoller {
 
   startCluster(name: string, client: KubeClient): void {
     if (this.o.intervalMs <= 0 || this.targets.has(name)) return;
-    const t: Target = { client, timers: new TimerSet(this.clock), stopped: false };
+    const spec = this.o.remote ? client.connectionSpec?.() : undefined;
+    const t: Target = { client, spec, timers: new TimerSet(this.clock), stopped: false };
     this.targets.set(name, t);
     t.timers.set(() => this.tick(name, t), 0);
   }
@@ -145,13 +132,15 @@ export class UsagePoller {
   private async scrape(name: string, t: Target): Promise<void> {
     const s = strategyFor('nodemetrics');
     try {
-      const body = await t.client.request<unknown>({
-        path: NODE_METRICS_PATH,
+      const req = {
         timeoutMs: this.o.timeoutMs ?? s.timeoutMs,
         maxBytes: this.o.maxBytes ?? MAX_METRICS_BYTES,
-      });
+      };
+      const samples =
+        t.spec && this.o.remote
+          ? await this.o.remote(t.spec, req)
+          : parseNodeMetrics(await t.client.request<unknown>({ path: NODE_METRICS_PATH, ...req }));
       if (t.stopped) return;
-      const samples = parseNodeMetrics(body);
       this.o.store.recorded(name, this.clock.now(), samples);
     } catch (err) {
       if (t.stopped) return;

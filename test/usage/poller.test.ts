@@ -4,13 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { KubeClient, RequestOptions } from '../../src/kube/client.js';
 import { KubeError } from '../../src/kube/errors.js';
 import { createLogger } from '../../src/log/logger.js';
-import {
-  NODE_METRICS_PATH,
-  NOT_SERVED,
-  UsagePoller,
-  nextScrapeAt,
-  parseNodeMetrics,
-} from '../../src/usage/poller.js';
+import { NODE_METRICS_PATH, parseNodeMetrics } from '../../src/usage/node-metrics.js';
+import { NOT_SERVED, UsagePoller, nextScrapeAt } from '../../src/usage/poller.js';
 import { UsageStore } from '../../src/usage/store.js';
 import { FakeClock } from '../support/fake-clock.js';
 
