@@ -1,32 +1,16 @@
 // Node informers in ingest worker threads, against the simulator over real HTTP: the rows the request thread
 // serves must be what the cluster holds, visible changes must arrive as change events, heartbeats must move
 // only the resourceVersion, and a crashed worker's cluster must come back to the truth without losing reads.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NodeChange } from '../../src/cache/events.js';
 import { CacheManager } from '../../src/cache/manager.js';
-import { IngestPool } from '../../src/ingest/pool.js';
 import { HttpKubeClient, kubeConfigFromText } from '../../src/kube/client.js';
-import { createLogger } from '../../src/log/logger.js';
 import { startSim, type SimServer } from '../../src/sim/index.js';
 import { until } from '../support/until.js';
+import { ingestSuite } from './suite.js';
 import { remoteInformers } from '../../src/ingest/remote-informers.js';
 
-const log = createLogger('silent');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
-
-let pool: IngestPool;
-beforeAll(() => {
-  pool = new IngestPool({
-    workers: 1,
-    log,
-    reportEveryMs: 100,
-    restartBackoff: { initialMs: 50, maxMs: 200 },
-  });
-});
-afterAll(() => pool.close());
+const { log, cleanups, pool } = ingestSuite();
 
 async function world(name: string): Promise<{ s: SimServer; cache: CacheManager; changes: NodeChange[] }> {
   const s = await startSim({ nodes: 15, podsPerNode: 2 });

@@ -1,34 +1,18 @@
 // Pod indexes in ingest worker threads, against the simulator over real HTTP: the request thread's mirror must
 // show what the cluster holds, through churn, a worker crash and another cluster's removal.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CacheManager } from '../../src/cache/manager.js';
-import { IngestPool } from '../../src/ingest/pool.js';
 import { RemotePodIndex } from '../../src/ingest/remote-pod-index.js';
 import { HttpKubeClient, kubeConfigFromText } from '../../src/kube/client.js';
-import { createLogger } from '../../src/log/logger.js';
 import { ingestWorkerRestarts, kubeApiCalls } from '../../src/metrics/registry.js';
 import { startSim, type SimServer, type SimOptions } from '../../src/sim/index.js';
 import { podResources, type PodSpecResources } from '../../src/usage/pod-resources.js';
 import { startHostileServer } from '../bulkheads/hostile-server.js';
 import { until } from '../support/until.js';
+import { ingestSuite } from './suite.js';
 import { remoteInformers } from '../../src/ingest/remote-informers.js';
 
-const log = createLogger('silent');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
-
-let pool: IngestPool;
-beforeAll(() => {
-  pool = new IngestPool({
-    workers: 1,
-    log,
-    reportEveryMs: 100,
-    restartBackoff: { initialMs: 50, maxMs: 200 },
-  });
-});
-afterAll(() => pool.close());
+const { log, cleanups, pool } = ingestSuite();
 
 async function sim(opts: SimOptions = {}): Promise<SimServer> {
   const s = await startSim({ nodes: 12, podsPerNode: 6, ...opts });

@@ -1,12 +1,10 @@
 // Usage scrapes made and decoded in an ingest worker: the store must hold what a scrape on the request thread
 // would have put there, a cluster without metrics.k8s.io or with a hostile one must read as it does in-process,
 // and a worker that stops mid-scrape must fail that scrape only, the next one landing after the restart.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IngestPool } from '../../src/ingest/pool.js';
+import { describe, expect, it } from 'vitest';
 import { RemotePodIndex } from '../../src/ingest/remote-pod-index.js';
 import { remoteUsage } from '../../src/ingest/remote-usage.js';
 import { HttpKubeClient, kubeConfigFromText } from '../../src/kube/client.js';
-import { createLogger } from '../../src/log/logger.js';
 import { realClock } from '../../src/sim/clock.js';
 import { startSim, type SimServer } from '../../src/sim/index.js';
 import { NODE_METRICS_PATH, parseNodeMetrics } from '../../src/usage/node-metrics.js';
@@ -14,23 +12,9 @@ import { NOT_SERVED, UsagePoller } from '../../src/usage/poller.js';
 import { UsageStore } from '../../src/usage/store.js';
 import { startHostileServer } from '../bulkheads/hostile-server.js';
 import { until } from '../support/until.js';
+import { ingestSuite } from './suite.js';
 
-const log = createLogger('silent');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
-
-let pool: IngestPool;
-beforeAll(() => {
-  pool = new IngestPool({
-    workers: 1,
-    log,
-    reportEveryMs: 100,
-    restartBackoff: { initialMs: 50, maxMs: 200 },
-  });
-});
-afterAll(() => pool.close());
+const { log, cleanups, pool } = ingestSuite();
 
 // A frozen clock: the simulator's usage moves each metrics window, and both scrapes must read the same one.
 const frozen = {
