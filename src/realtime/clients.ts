@@ -30,6 +30,9 @@ export class HubClient {
   hidden = new Map<string, string>();
   /** Bytes handed to the socket and not yet written out. */
   pendingBytes = 0;
+  /** Bytes written out since the connection opened; `writtenAtPing` is the figure when the last ping left. */
+  written = 0;
+  writtenAtPing = 0;
   /** Of those, snapshot bytes: a snapshot is sent on purpose and must not itself count as falling behind. */
   exemptBytes = 0;
   /** Clusters whose deltas were skipped; a resync is owed once the socket drains. */
@@ -118,6 +121,7 @@ export class Outbox {
     try {
       c.socket.send(data, (err) => {
         c.pendingBytes -= n;
+        if (!err) c.written += n;
         if (exempt) c.exemptBytes -= n;
         if (err) return this.o.failed(c);
         this.o.drained(c);

@@ -538,13 +538,17 @@ export class RealtimeHub {
     if (every <= 0) return;
     this.pingTimer = this.timers.set(() => {
       for (const c of [...this.clients]) {
-        if (!c.alive) {
-          // No pong since the last ping: the peer is gone or not reading at all.
+        // No pong since the last ping, and nothing written out since: the peer is gone or not reading at all.
+        // A peer still reading a long stream (a first subscribe to many large clusters is hundreds of MB) meets
+        // the ping only behind it; as long as its socket keeps taking bytes, it is slow, not dead (the
+        // high-water mark and the resync limit bound what a slow client costs).
+        if (!c.alive && c.written === c.writtenAtPing) {
           this.disconnect(c);
           c.socket.terminate();
           continue;
         }
         c.alive = false;
+        c.writtenAtPing = c.written;
         try {
           c.socket.ping();
         } catch {

@@ -362,6 +362,22 @@ describe('RealtimeHub', () => {
     expect(hub.stats().clients).toBe(1);
   });
 
+  it('keeps a client whose pong is queued behind a long stream it is still reading, until it stops', async () => {
+    const { connect, clock } = make({ pingIntervalMs: 1000 });
+    const slow = connect(admin, new FakeSocket(false));
+    slow.send({ type: 'subscribe', clusters: ['a', 'b'] });
+    await clock.advance(1000);
+    expect(slow.sock.pings).toBe(1);
+    // no pong, but the snapshots went out meanwhile: still reading
+    slow.sock.drain();
+    await clock.advance(1000);
+    expect(slow.sock.terminated).toBe(false);
+    expect(slow.sock.pings).toBe(2);
+    // no pong and nothing written out since the last ping: gone
+    await clock.advance(1000);
+    expect(slow.sock.terminated).toBe(true);
+  });
+
   it('job progress goes only to job subscribers who can see every cluster of the job, coalesced', async () => {
     const { hub, connect, clock } = make();
     const all = connect();
