@@ -147,7 +147,7 @@ export class IngestPool {
   attach(spec: KubeConnectionSpec, sink: IngestSink, opts: AttachOptions = {}): number {
     if (this.closed) throw new Error('the ingest pool is closed');
     const key = ++this.nextKey;
-    const slot = this.slots.reduce((a, b) => (b.clusters.size < a.clusters.size ? b : a));
+    const slot = this.leastBusy();
     const a: Attachment = { key, spec, sink, opts };
     slot.clusters.set(key, a);
     this.byKey.set(key, slot);
@@ -162,9 +162,7 @@ export class IngestPool {
    */
   scrape(spec: KubeConnectionSpec, req: { timeoutMs: number; maxBytes: number }): Promise<ScrapedMessage> {
     if (this.closed) return Promise.reject(new Error('the ingest pool is closed'));
-    const slot =
-      this.slots.find((s) => [...s.clusters.values()].some((a) => a.spec.cluster === spec.cluster)) ??
-      this.slots.reduce((a, b) => (b.clusters.size < a.clusters.size ? b : a));
+    const slot = this.slotHolding(spec.cluster) ?? this.leastBusy();
     if (!slot.worker && !slot.restartTimer) this.spawn(slot);
     const w = slot.worker;
     if (!w) return Promise.reject(new Error('the ingest worker is restarting'));
@@ -211,7 +209,7 @@ export class IngestPool {
 
   /** Terminate the worker holding `cluster`, as a crash would (tests of the restart). */
   async killWorkerOf(cluster: string): Promise<boolean> {
-    const slot = this.slots.find((s) => [...s.clusters.values()].some((a) => a.spec.cluster === cluster));
+    const slot = this.slotHolding(cluster);
     if (!slot?.worker) return false;
     await slot.worker.terminate();
     await slot.exited;
@@ -240,6 +238,16 @@ export class IngestPool {
   }
 
   // ---- workers --------------------------------------------------------------------------------------------
+
+  /** The slot holding the fewest attachments. */
+  private leastBusy(): Slot {
+    return this.slots.reduce((a, b) => (b.clusters.size < a.clusters.size ? b : a));
+  }
+
+  /** The slot holding an attachment of `cluster`, if any. */
+  private slotHolding(cluster: string): Slot | undefined {
+    return this.slots.find((s) => [...s.clusters.values()].some((a) => a.spec.cluster === cluster));
+  }
 
   private spawn(slot: Slot): void {
     const data: IngestWorkerData = {
