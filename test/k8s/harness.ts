@@ -23,6 +23,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { api, apiRequest, releaseAgent, type ApiTarget, type KubeObject } from './http.js';
 
 export interface ControlPlaneOptions {
@@ -100,6 +101,9 @@ export interface ControlPlane {
   logTail(component: Component, lines?: number): string;
   stop(): Promise<void>;
 }
+
+/** The pod lifecycle kwok plays: its default one, with a pod removed once (the file says why). */
+const KWOK_POD_STAGES = fileURLToPath(new URL('./kwok-pod-stages.yaml', import.meta.url));
 
 /** Annotation/label that mark a node as simulated by this harness's kwok. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -610,6 +614,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         '--node-ip=10.0.0.1',
         // Its /healthz answers only once the controllers have started.
         `--server-address=127.0.0.1:${kwokPort}`,
+        `--config=${KWOK_POD_STAGES}`,
       ];
       // A private HOME keeps a developer's ~/.kwok/kwok.yaml from being loaded.
       const kwok = startProc('kwok', kwokBin, kwokArgs, tmpDir, { ...process.env, HOME: kwokHome });
