@@ -91,5 +91,12 @@ export interface LabelSelector {
 export interface KubePdb {
   metadata: NamedObjectMeta;
   spec?: { selector?: LabelSelector | null; unhealthyPodEvictionPolicy?: string };
-  status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number };
+  status?: {
+    disruptionsAllowed?: number;
+    currentHealthy?: number;
+    desiredHealthy?: number;
+    expectedPods?: number;
+    /** Pods whose eviction was accepted but whose deletion the disruption controller has not yet seen. */
+    disruptedPods?: Record<string, string>;
+  };
 }

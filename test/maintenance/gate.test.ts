@@ -104,17 +104,35 @@ describe('when a gate opens', () => {
     expect(checkWorkload(dep, w(6, 3, 2))).toMatchObject({ ready: false, stale: true });
   });
 
-  it('a budget is open when it allows a disruption or is back at its healthy count', () => {
-    const p = (allowed: number, current: number, desired: number) => ({
+  it('a budget is open when it allows a disruption, or never allows one and every pod it expects is healthy', () => {
+    const p = (
+      allowed: number,
+      current: number,
+      desired: number,
+      expected: number,
+      disrupted?: string[],
+    ) => ({
       metadata: { name: 'web-pdb' },
-      status: { disruptionsAllowed: allowed, currentHealthy: current, desiredHealthy: desired },
+      status: {
+        disruptionsAllowed: allowed,
+        currentHealthy: current,
+        desiredHealthy: desired,
+        expectedPods: expected,
+        ...(disrupted
+          ? { disruptedPods: Object.fromEntries(disrupted.map((n) => [n, '2026-01-01T00:00:00Z'])) }
+          : {}),
+      },
     });
-    expect(checkPdb(pdb, p(0, 4, 5))).toMatchObject({
+    expect(checkPdb(pdb, p(0, 4, 5, 6))).toMatchObject({
       ready: false,
       text: 'PDB shop/web-pdb allows 0 (4/5 healthy)',
     });
-    expect(checkPdb(pdb, p(1, 6, 5)).ready).toBe(true);
-    expect(checkPdb(pdb, p(0, 5, 5)).ready).toBe(true);
+    expect(checkPdb(pdb, p(1, 6, 5, 6)).ready).toBe(true);
+    // maxUnavailable 1 of 3 with one pod down sits at its floor: not recovered.
+    expect(checkPdb(pdb, p(0, 2, 2, 3)).ready).toBe(false);
+    // minAvailable 100%: never allows one; open once all its pods are healthy and no eviction is pending.
+    expect(checkPdb(pdb, p(0, 3, 3, 3)).ready).toBe(true);
+    expect(checkPdb(pdb, p(0, 3, 3, 3, ['db-0'])).ready).toBe(false);
   });
 
   it('reads each object; a deleted one has nothing to wait for, an unreadable one keeps the gate closed', async () => {

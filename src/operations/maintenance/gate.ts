@@ -113,12 +113,19 @@ export function checkWorkload(ref: GateObjectRef, w: Workload): GateCheck {
   };
 }
 
-/** A budget is open again when it allows a disruption, or its healthy count is back at what it asks for. */
+/**
+ * A budget is open again when it allows a disruption, or, for a budget that never allows one (minAvailable
+ * 100%, maxUnavailable 0), when every pod it expects is healthy and no accepted eviction is still pending.
+ * "Healthy count back at desiredHealthy" is not enough: a maxUnavailable budget sits exactly there with a pod
+ * still down, and so does a budget whose controller has not yet counted the pod just evicted.
+ */
 export function checkPdb(ref: GateObjectRef, p: KubePdb): GateCheck {
   const disruptionsAllowed = p.status?.disruptionsAllowed ?? 0;
   const currentHealthy = p.status?.currentHealthy ?? 0;
   const desiredHealthy = p.status?.desiredHealthy ?? 0;
-  const ready = disruptionsAllowed >= 1 || currentHealthy >= desiredHealthy;
+  const expected = Math.max(desiredHealthy, p.status?.expectedPods ?? desiredHealthy);
+  const pending = Object.keys(p.status?.disruptedPods ?? {}).length > 0;
+  const ready = disruptionsAllowed >= 1 || (!pending && currentHealthy >= expected);
   return {
     ...ref,
     ready,
