@@ -211,12 +211,18 @@ export class Drainer {
     const { client, progress } = this;
     const { clock, signal } = this.deps;
     let active = d.pod;
+    const uid = d.pod.metadata.uid;
     let waiting = false;
     let terminating = false;
     const setWaiting = (w: boolean) => {
       if (w === waiting) return;
       waiting = w;
       progress.waitingForBudget += w ? 1 : -1;
+      this.report();
+    };
+    const gone = () => {
+      setWaiting(false);
+      progress.gone++;
       this.report();
     };
     try {
@@ -231,7 +237,9 @@ export class Drainer {
               apiVersion: 'policy/v1',
               kind: 'Eviction',
               metadata: { name: d.name, namespace: d.namespace },
-              deleteOptions: this.deleteOptions,
+              // Only the pod that was classified: a StatefulSet recreates a pod under the same name, maybe on
+              // a node that is not being drained, and an eviction by name alone would take that one instead.
+              deleteOptions: uid ? { ...this.deleteOptions, preconditions: { uid } } : this.deleteOptions,
             },
             signal,
           });
@@ -242,14 +250,15 @@ export class Drainer {
           if (this.cancelled()) throw new AbortedError();
           if (isKubeError(e, 'NotFound')) {
             drainEvictions.inc({ cluster: client.cluster, result: 'gone' });
-            setWaiting(false);
-            progress.gone++;
-            this.report();
+            gone();
             return;
           }
           if (isKubeError(e, 'TooManyRequests')) {
             drainEvictions.inc({ cluster: client.cluster, result: 'pdb_retry' });
             setWaiting(true);
+          } else if (isKubeError(e, 'Conflict')) {
+            // The UID precondition failed (the pod was replaced), or a budget update raced: the read below
+            // tells which.
           } else if (isKubeError(e, 'Forbidden') && isNamespaceTerminating(e)) {
             // The namespace is going away: a pod already being deleted just needs waiting for.
             if (active.metadata.deletionTimestamp) break;
@@ -260,15 +269,20 @@ export class Drainer {
           await sleep(clock, Math.max(0, Math.min(this.retryDelay, this.remaining())), signal);
         }
         try {
-          active = await this.getPod(active);
+          const now = await this.getPod(active);
+          if (uid && now.metadata.uid !== uid) {
+            // Gone and replaced under the same name while we waited: the pod this drain is about is gone.
+            drainEvictions.inc({ cluster: client.cluster, result: 'gone' });
+            gone();
+            return;
+          }
+          active = now;
         } catch (e) {
           if (this.cancelled()) throw new AbortedError();
           // Gone while we waited: done. In a terminating namespace the eviction itself never answers 404
           // (admission refuses it first), so this read is the only place the pod's removal shows.
           if (isKubeError(e, 'NotFound')) {
-            setWaiting(false);
-            progress.gone++;
-            this.report();
+            gone();
             return;
           }
           // As kubectl: ignore other read errors and let the next eviction attempt sort it out.

@@ -197,6 +197,37 @@ describe('PodDisruptionBudget that allows no disruption', () => {
     expect(progress.at(-1)).toMatchObject({ total: 1, gone: 1, waitingForBudget: 0, failed: 0 });
   });
 
+  it('a pod replaced under the same name while the drain waits is reported gone; the new one is left alone', async () => {
+    guarded();
+    const original = f.sim.state.getPod('data', 'db-0')!.metadata.uid;
+    const progress: DrainProgress[] = [];
+    const run = f.ops.drain(operator, 'c1', 'n1', parseDrainOptions({}), {
+      onProgress: (p) => progress.push(p),
+    });
+    await until(() => evictions() >= 2, 10_000, 'eviction attempts');
+    // Someone else removes db-0; its StatefulSet recreates it on another node, and a second replica makes the
+    // budget allow a disruption, so an eviction by name alone would now succeed against the new pod.
+    f.sim.state.deletePod('data', 'db-0', { gracePeriodSeconds: 0 });
+    const replica = (name: string) =>
+      pod({
+        ns: 'data',
+        name,
+        node: 'spare',
+        owner: { kind: 'StatefulSet', name: 'db' },
+        labels: { app: 'db' },
+      });
+    f.sim.state.createPod(replica('db-0'));
+    f.sim.state.createPod(replica('db-1'));
+    const r = await run;
+    expect(r.removed).toBe(1);
+    const now = f.sim.state.getPod('data', 'db-0');
+    expect(now?.spec?.nodeName).toBe('spare');
+    expect(now?.metadata.uid).not.toBe(original);
+    expect(now?.metadata.deletionTimestamp).toBeUndefined();
+    expect(podDeletes()).toBe(0);
+    expect(progress.at(-1)).toMatchObject({ total: 1, gone: 1, evicted: 0, failed: 0 });
+  });
+
   it('a timeout ends the wait with a failure and the pod untouched', async () => {
     guarded();
     // Time 100× faster here (30 s → 0.3 s), so HTTP round trips stay small against the 5 s back-off.
