@@ -641,6 +641,27 @@ describe.each(TARGETS)('API contract: $name', (factory) => {
         );
       });
 
+      it('refuses an eviction whose UID precondition names another pod: 409 Conflict, the pod untouched', async () => {
+        const p = await t.makePod(ns, 'same-name', { nodeName: node, labels: { app: 'free' } });
+        const stale = await evict('same-name', { deleteOptions: { preconditions: { uid: 'not-this-pod' } } });
+        expect(stale.status).toBe(409);
+        expect(stale.body).toMatchObject({
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Conflict',
+          code: 409,
+        });
+        expect(stale.body.message).toContain('the UID in the precondition (not-this-pod) does not match');
+        const still = (await api(t, 'GET', `${pods(ns)}/same-name`)).body;
+        expect(still.metadata?.deletionTimestamp).toBeUndefined();
+
+        const right = await evict('same-name', {
+          deleteOptions: { preconditions: { uid: p.metadata?.uid } },
+        });
+        expect(right.status).toBe(201);
+        await goneSoon('same-name');
+      });
+
       it('refuses with 429 and a DisruptionBudget cause while a budget allows no disruption', async () => {
         for (const n of ['web-1', 'web-2'])
           await t.makePod(ns, n, { nodeName: node, labels: { app: 'web' } });
