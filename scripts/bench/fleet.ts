@@ -174,10 +174,12 @@ async function runSize(clusters: number): Promise<Row> {
         sims[c]!.post({ cmd: 'label', node, key: 'bench.knm.io/seq', value: seq });
         await sleep(60 + ((i * 37) % 80));
       }
-      let ws: { arrivals: Record<string, number[]>; types: Record<string, number>; closes?: string[] } = {
-        arrivals: {},
-        types: {},
-      };
+      let ws: {
+        arrivals: Record<string, number[]>;
+        types: Record<string, number>;
+        closes?: string[];
+        viaSnapshot?: number;
+      } = { arrivals: {}, types: {} };
       const deadline = Date.now() + 60_000;
       for (;;) {
         ws = await clientsRpc.call({ cmd: 'wsStats' });
@@ -234,6 +236,8 @@ async function runSize(clusters: number): Promise<Row> {
         changeToWsP50Ms: round(percentile(lat, 50)),
         changeToWsP99Ms: round(percentile(lat, 99)),
         changeToWsLost: lost,
+        // arrivals counted above that came inside a resync's snapshot rather than as an update
+        changeToWsViaSnapshot: ws.viaSnapshot ?? 0,
         changeToCacheP99Ms: round(percentile(toCache, 99)),
         cacheToWsP99Ms: round(percentile(cacheToWs, 99)),
         // a client that fell too far behind is sent a fresh snapshot instead of the changes it missed

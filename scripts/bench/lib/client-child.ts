@@ -45,6 +45,9 @@ const arrivals: Record<string, number[]> = {};
 let types: Record<string, number> = {};
 const closes: string[] = [];
 let snapshots = 0;
+/** Changes that reached a client inside a snapshot (a resync of a client that fell behind), not as an update. */
+let viaSnapshot = 0;
+const SEQ = 'bench.knm.io/seq';
 
 async function wsOpen(m: Extract<ClientRequest, { cmd: 'wsOpen' }>): Promise<void> {
   for (let i = 0; i < m.clients; i++) {
@@ -54,13 +57,20 @@ async function wsOpen(m: Extract<ClientRequest, { cmd: 'wsOpen' }>): Promise<voi
     const seen = new Set<string>();
     ws.on('message', (d) => {
       const at = now();
-      const msg = JSON.parse(d.toString()) as { type: string; node?: { labels?: Record<string, string> } };
+      type Row = { labels?: Record<string, string> };
+      const msg = JSON.parse(d.toString()) as { type: string; node?: Row; items?: Row[] };
       types[msg.type] = (types[msg.type] ?? 0) + 1;
-      if (msg.type === 'snapshot') snapshots++;
-      const seq = msg.node?.labels?.['bench.knm.io/seq'];
-      if (msg.type === 'node.updated' && seq !== undefined && !seen.has(seq)) {
+      const arrived = (seq: string | undefined) => {
+        if (seq === undefined || seen.has(seq)) return false;
         seen.add(seq);
         (arrivals[seq] ??= []).push(at);
+        return true;
+      };
+      if (msg.type === 'node.updated') arrived(msg.node?.labels?.[SEQ]);
+      if (msg.type === 'snapshot') {
+        snapshots++;
+        // A client sent a fresh snapshot instead of the updates it fell behind on sees the change there.
+        for (const row of msg.items ?? []) if (arrived(row.labels?.[SEQ])) viaSnapshot++;
       }
     });
     // A client the server closed (too slow, too many snapshots) is a result of the run, reported with its code.
@@ -102,9 +112,10 @@ async function handle(m: ClientRequest): Promise<unknown> {
     case 'wsOpen':
       return wsOpen(m);
     case 'wsStats':
-      return { arrivals, types, closes };
+      return { arrivals, types, closes, viaSnapshot };
     case 'wsResetCounts':
       types = {};
+      viaSnapshot = 0;
       return null;
     case 'httpSeries':
       return httpSeries(m);
