@@ -360,20 +360,29 @@ describe.each(testDialects().filter((d) => d.name === 'postgres'))(
         drain: { timeoutSeconds: 600 },
       });
       if (!('job' in r)) throw new Error('expected a started plan');
+      // Two replicas on one PostgreSQL under a loaded test run once took over 20 s here; what the plan showed
+      // last goes into the failure, so a slow run can be told from a stuck one.
+      let seen = '';
       await until(
-        async () =>
-          stall.stalledWriteSeen() &&
-          (await a.maintenance.get(admin, r.job.id)).maintenance?.nodes.find((n) => n.name === 'm-0')
-            ?.step === 'hold',
-        20_000,
+        async () => {
+          const j = await a.maintenance.get(admin, r.job.id);
+          const steps = j.maintenance?.nodes.map((n) => `${n.name} ${n.step}`).join(', ');
+          seen = `${j.status}; ${steps ?? 'no nodes yet'}; m-1 write stalled: ${stall.stalledWriteSeen()}`;
+          return (
+            stall.stalledWriteSeen() && j.maintenance?.nodes.find((n) => n.name === 'm-0')?.step === 'hold'
+          );
+        },
+        45_000,
         'm-0 held and m-1 being cordoned',
-      );
+      ).catch((e: Error) => {
+        throw new Error(`${e.message} (last seen: ${seen})`);
+      });
       await expect(
         b.jobs.submit(admin, { operation: 'drain', targets: [{ cluster: 'c1', nodes: ['m-1'] }] }),
       ).rejects.toMatchObject({ status: 409, details: { job: r.job.id } });
       await expect(
         b.jobs.submit(admin, { operation: 'cordon', targets: [{ cluster: 'c1', nodes: ['m-3'] }] }),
       ).rejects.toMatchObject({ status: 409, code: 'GuardRefused' });
-    });
+    }, 90_000);
   },
 );
