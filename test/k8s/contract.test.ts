@@ -645,12 +645,8 @@ describe.each(TARGETS)('API contract: $name', (factory) => {
         const p = await t.makePod(ns, 'same-name', { nodeName: node, labels: { app: 'free' } });
         const stale = await evict('same-name', { deleteOptions: { preconditions: { uid: 'not-this-pod' } } });
         expect(stale.status).toBe(409);
-        expect(stale.body).toMatchObject({
-          kind: 'Status',
-          status: 'Failure',
-          reason: 'Conflict',
-          code: 409,
-        });
+        // Delete preconditions name the object by its kind (rest.BeforeDelete).
+        expect(statusShape(stale.body)).toEqual(failure(409, 'Conflict', { name: 'same-name', kind: 'Pod' }));
         expect(stale.body.message).toContain('the UID in the precondition (not-this-pod) does not match');
         const still = (await api(t, 'GET', `${pods(ns)}/same-name`)).body;
         expect(still.metadata?.deletionTimestamp).toBeUndefined();
